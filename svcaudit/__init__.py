@@ -1,0 +1,3 @@
+"""svcaudit: audit service-interaction logs against service standards."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,3 @@
+from svcaudit.cli import main
+
+main()

@@ -1,0 +1,63 @@
+"""One audit from end to end: standards + logs -> compile -> engine -> score."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from svcaudit import engine
+from svcaudit.compile import compile_audit
+from svcaudit.errors import Location, SvcauditError
+from svcaudit.score import FailOn, Scorecard, score
+from svcaudit.sources import Logs
+from svcaudit.standards.loader import load_standards
+
+
+@dataclass(frozen=True)
+class AuditRequest:
+    """What to audit, as the CLI (or a library user) asks for it."""
+
+    logs: Sequence[str]
+    standards: Sequence[str]
+    branch: str | None = None
+    fail_on: FailOn = FailOn.FAIL
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+def run_audit(request: AuditRequest) -> Scorecard:
+    """Run an audit; raise SvcauditError when it cannot be done."""
+    standards = load_standards(request.standards)
+    logs = Logs.open(request.logs)
+    con = engine.connect(standards.time_zone)
+    try:
+        schema = logs.schema(con)
+        branch_loc = Location("--branch") if request.branch else None
+        query = compile_audit(
+            standards, schema, logs.relation, branch=request.branch, branch_location=branch_loc
+        )
+        raw = engine.run(con, query, logs.readers)
+    finally:
+        con.close()
+    names = [f.display for f in logs.files]
+    if raw.rows_evaluated == 0:
+        raise SvcauditError(
+            "no interaction could be evaluated"
+            + (f": all {raw.rows_rejected} rows were rejected" if raw.rows_rejected else ""),
+            location=Location(names[0]),
+            hint=(raw.rejects[0].reason if raw.rejects else "the log has a header but no rows"),
+        )
+    card = score(
+        " + ".join(f.name for f in standards.files),
+        query.standards,
+        raw,
+        logs=names,
+        standards_files=standards.paths,
+        fail_on=request.fail_on,
+    )
+    if all(s.counts.in_scope == 0 for s in card.standards):
+        raise SvcauditError(
+            f"no interactions in scope for any standard ({raw.rows_evaluated} rows evaluated)",
+            location=Location(standards.paths[0]),
+            hint="check the `when:` conditions against the log's values (svcaudit inspect LOG)",
+        )
+    return card

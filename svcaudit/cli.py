@@ -1,0 +1,234 @@
+"""The command line: the only module that prints, reads options and chooses the exit code."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import sys
+import tempfile
+import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import duckdb
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from svcaudit import __version__
+from svcaudit.audit import AuditRequest, run_audit
+from svcaudit.compile import LogicalResolver, compile_rules
+from svcaudit.errors import ExitCode, SvcauditError
+from svcaudit.expressions.types import kind_of_sql_type
+from svcaudit.report import OutputFormat
+from svcaudit.score import FailOn, Scorecard
+from svcaudit.sources import Logs
+from svcaudit.standards.loader import load_standards
+from svcaudit.standards.model import json_schema
+
+app = typer.Typer(
+    name="svcaudit",
+    help="Audit service-interaction logs against service standards.",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+_debug = {"on": False}
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"svcaudit {__version__}")
+        raise typer.Exit(ExitCode.OK)
+
+
+@app.callback()
+def _main(
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of internal errors.")] = False,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
+    ] = False,
+) -> None:
+    """Audit service-interaction logs against service standards."""
+    _debug["on"] = debug
+
+
+@contextmanager
+def _guard() -> Iterator[None]:
+    """Map errors to exit codes: bad input 2, Ctrl-C 130, anything else an internal error 3."""
+    try:
+        yield
+    except SvcauditError as e:
+        err.print(f"[bold red]error:[/] {escape(str(e))}")
+        if e.detail:
+            err.print(escape(e.detail))
+        raise typer.Exit(ExitCode.BAD_INPUT) from None
+    except KeyboardInterrupt:
+        err.print("interrupted")
+        raise typer.Exit(ExitCode.INTERRUPTED) from None
+    except (typer.Exit, typer.Abort):
+        raise
+    except Exception as e:
+        if _debug["on"]:
+            err.print(escape(traceback.format_exc()))
+        err.print(
+            f"[bold red]internal error:[/] {escape(type(e).__name__)}: {escape(str(e))} "
+            "(this is a bug; rerun with --debug for the traceback and report it)"
+        )
+        raise typer.Exit(ExitCode.INTERNAL) from None
+
+
+def _write_atomically(path: str, text: str) -> None:
+    """Write a file so that a crash never leaves half of it behind."""
+    target = Path(path)
+    try:
+        fd, tmp = tempfile.mkstemp(dir=target.parent or ".", prefix=f".{target.name}.", suffix=".tmp")
+    except OSError as e:
+        raise SvcauditError(f"cannot write {path}: {e.strerror}", hint="check the directory") from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+            f.write(text)
+        os.replace(tmp, target)
+    except OSError as e:
+        Path(tmp).unlink(missing_ok=True)
+        raise SvcauditError(f"cannot write {path}: {e.strerror}") from None
+
+
+def _render_to_text(card: Scorecard, fmt: OutputFormat) -> str:
+    buffer = io.StringIO()
+    console = Console(file=buffer, width=100, color_system=None, force_terminal=False)
+    fmt.formatter().render(card, console)
+    return buffer.getvalue()
+
+
+def _rejects_csv(card: Scorecard) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["file", "line", "reason"])
+    for r in card.rejects:
+        writer.writerow([r.file, r.line, r.reason])
+    return buffer.getvalue()
+
+
+@app.command(epilog="Example: svcaudit audit examples/hotel-chain.csv -s standards/hospitality-five-star.yaml")
+def audit(
+    logs: Annotated[list[str], typer.Argument(help="Log files or globs (- for standard input).")],
+    standards: Annotated[
+        list[str], typer.Option("--standards", "-s", help="Standards file (repeatable).")
+    ],
+    branch: Annotated[
+        str | None, typer.Option(help="Column naming the branch (overrides `branch:`).")
+    ] = None,
+    output_format: Annotated[
+        OutputFormat | None,
+        typer.Option("--format", "-f", help="Report format (default: from --output's suffix, else table)."),
+    ] = None,
+    output: Annotated[
+        str | None, typer.Option("--output", "-o", help="Write the report to this file.")
+    ] = None,
+    fail_on: Annotated[
+        FailOn, typer.Option(help="Exit 1 on breached standards (fail), on warnings too (warn), or never.")
+    ] = FailOn.FAIL,
+    rejects: Annotated[
+        str | None, typer.Option(help="Write rejected rows (file, line, reason) to this CSV.")
+    ] = None,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="Print nothing on stdout; only the exit code.")
+    ] = False,
+) -> None:
+    """Audit logs against standards; print a scorecard; exit 0 met, 1 breached, 2 not done."""
+    with _guard():
+        fmt = output_format or (OutputFormat.from_suffix(output) if output else None)
+        fmt = fmt or OutputFormat.TABLE
+        card = run_audit(AuditRequest(logs=logs, standards=standards, branch=branch, fail_on=fail_on))
+        if output:
+            _write_atomically(output, _render_to_text(card, fmt))
+        elif not quiet:
+            console = Console(highlight=False, soft_wrap=fmt.formatter().machine_readable)
+            fmt.formatter().render(card, console)
+        if rejects:
+            _write_atomically(rejects, _rejects_csv(card))
+        if card.rows.rejected and (quiet or output or fmt != OutputFormat.TABLE):
+            err.print(f"{card.rows.rejected:,} row(s) rejected; see the report for reasons")
+    raise typer.Exit(card.exit_code)
+
+
+@app.command(epilog="Example: svcaudit validate standards/*.yaml")
+def validate(
+    files: Annotated[list[str], typer.Argument(help="Standards files to check.")],
+) -> None:
+    """Check standards files without a log; exit 0 when all are valid, 2 otherwise."""
+    with _guard():
+        bad = 0
+        for f in files:
+            try:
+                loaded = load_standards([f])
+                compile_rules(loaded, LogicalResolver())
+            except SvcauditError as e:
+                bad += 1
+                err.print(f"[bold red]error:[/] {escape(str(e))}")
+                if e.detail:
+                    err.print(escape(e.detail))
+                continue
+            n = len(loaded.rules)
+            typer.echo(f"{f}: ok ({n} standard{'s' if n != 1 else ''})")
+    raise typer.Exit(ExitCode.BAD_INPUT if bad else ExitCode.OK)
+
+
+@app.command(epilog="Example: svcaudit inspect examples/contact-centre.csv.gz")
+def inspect(
+    log: Annotated[str, typer.Argument(help="A log file.")],
+    rows: Annotated[int, typer.Option(help="Sample rows to show.", min=0, max=100)] = 5,
+) -> None:
+    """Show a log's detected format, columns with the types svcaudit reads them as, and sample rows."""
+    with _guard():
+        logs = Logs.open([log])
+        con = duckdb.connect(":memory:")
+        schema = logs.schema(con)
+        f = logs.files[0]
+        out = Console(highlight=False)
+        out.print(f"[bold]{escape(f.display)}[/]: {f.format.value}{' (gzip)' if f.compressed else ''}")
+        table = Table(title="Columns", title_justify="left")
+        table.add_column("column")
+        table.add_column("read as")
+        table.add_column("DuckDB type")
+        for name, t in schema.items():
+            table.add_row(escape(name), kind_of_sql_type(t).value, t)
+        out.print(table)
+        if rows:
+            query = logs.relation({}).limit(rows).sql("duckdb")
+            rel = con.sql(query)
+            sample = Table(title=f"First {rows} rows", title_justify="left")
+            for c in rel.columns[:-1]:
+                sample.add_column(escape(c), overflow="fold")
+            for r in rel.fetchall():
+                sample.add_row(*("" if v is None else escape(str(v)) for v in r[:-1]))
+            out.print(sample)
+        con.close()
+    raise typer.Exit(ExitCode.OK)
+
+
+@app.command(epilog="Example: svcaudit schema > standards.schema.json")
+def schema() -> None:
+    """Print the JSON Schema of standards files (for editors and CI checks)."""
+    typer.echo(json.dumps(json_schema(), indent=2))
+
+
+def main() -> None:
+    """Console-script entry point."""
+    try:
+        app()
+    except KeyboardInterrupt:  # outside a command (while importing or parsing options)
+        print("interrupted", file=sys.stderr)
+        sys.exit(ExitCode.INTERRUPTED)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,289 @@
+"""Compile a set of standards into one grouped aggregate query over the log.
+
+The query scans the data once, whatever the number of standards::
+
+    SELECT branch, rejected, count(*), sum(CASE WHEN w0 THEN 1 ELSE 0 END) AS s0_scope, ...
+    FROM (SELECT <branch>, <each distinct scope / measure / check expression once> FROM log)
+    GROUP BY branch, rejected
+
+Each distinct expression is computed once in the inner projection (two standards that share a
+``when:`` share its column) and the outer aggregate compares plain numbers with thresholds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+
+from sqlglot import exp
+
+from svcaudit.errors import Location, SvcauditError, did_you_mean
+from svcaudit.expressions.compile import Resolver, compile_expression
+from svcaudit.expressions.errors import ExpressionError
+from svcaudit.expressions.types import Kind, Typed, kind_of_sql_type
+from svcaudit.sources.readers import REJECT, target_type
+from svcaudit.standards.loader import ParsedExpression, Rule, StandardsSet
+from svcaudit.units import MS_PER_UNIT
+
+# A number column whose name ends so is read as a duration in that unit: `hold_seconds` is `hold`.
+UNIT_SUFFIXES: dict[str, int] = {
+    "_ms": 1, "_millis": 1, "_milliseconds": 1,
+    "_s": 1000, "_sec": 1000, "_secs": 1000, "_seconds": 1000,
+    "_min": 60_000, "_mins": 60_000, "_minutes": 60_000,
+    "_h": 3_600_000, "_hours": 3_600_000,
+}  # fmt: skip
+
+# The logical columns of the design, with their kinds (used when no log is at hand).
+LOGICAL_COLUMNS: dict[str, Kind] = {
+    "id": Kind.STRING, "branch": Kind.STRING, "channel": Kind.STRING, "agent": Kind.STRING,
+    "priority": Kind.STRING, "arrived_at": Kind.TIMESTAMP, "queued_at": Kind.TIMESTAMP,
+    "answered_at": Kind.TIMESTAMP, "ended_at": Kind.TIMESTAMP, "wait": Kind.DURATION,
+    "hold": Kind.DURATION, "longest_hold": Kind.DURATION, "holds": Kind.NUMBER,
+    "talk": Kind.DURATION, "after_work": Kind.DURATION, "abandoned": Kind.BOOLEAN,
+    "first_reply_at": Kind.TIMESTAMP, "resolved_at": Kind.TIMESTAMP,
+    "first_reply": Kind.DURATION, "resolution": Kind.DURATION,
+}  # fmt: skip
+
+BRANCH = "__branch"
+REJECTED = "__rejected"
+ROWS = "__rows"
+
+
+class LogResolver:
+    """Names of a log's columns, noting which ones (and as what type) the standards use."""
+
+    def __init__(self, schema: Mapping[str, str]) -> None:
+        self.schema = dict(schema)
+        self.needed: dict[str, str] = {}
+
+    def resolve(self, name: str) -> Typed | None:
+        """A column as it is, or ``name_seconds`` (and other unit suffixes) as a duration."""
+        if name in self.schema:
+            kind = kind_of_sql_type(self.schema[name])
+            self.needed[name] = target_type(kind, self.schema[name])
+            ref: exp.Expression = exp.column(name, quoted=True)
+            if kind == Kind.DURATION:  # an INTERVAL column
+                ref = exp.cast(exp.Mul(this=exp.func("epoch", ref), expression=exp.Literal.number(1000)), "BIGINT")
+            return Typed(ref, kind)
+        for suffix, ms in UNIT_SUFFIXES.items():
+            source = name + suffix
+            if source in self.schema and kind_of_sql_type(self.schema[source]) == Kind.NUMBER:
+                self.needed[source] = self.schema[source]
+                col = exp.column(source, quoted=True)
+                return Typed(exp.Mul(this=col, expression=exp.Literal.number(ms)), Kind.DURATION)
+        return None
+
+    def known_names(self) -> Iterable[str]:
+        """Every column, plus the duration names unit suffixes provide."""
+        yield from self.schema
+        for col, t in self.schema.items():
+            for suffix in UNIT_SUFFIXES:
+                if col.endswith(suffix) and kind_of_sql_type(t) == Kind.NUMBER:
+                    yield col.removesuffix(suffix)
+
+
+class LogicalResolver:
+    """For validating a standards file without a log: logical columns typed, others unknown."""
+
+    def resolve(self, name: str) -> Typed | None:
+        """Any name resolves; only logical columns have a known kind."""
+        return Typed(exp.column(name, quoted=True), LOGICAL_COLUMNS.get(name, Kind.ANY))
+
+    def known_names(self) -> Iterable[str]:
+        """The logical columns."""
+        return LOGICAL_COLUMNS
+
+
+@dataclass
+class FieldResolver:
+    """A file's ``fields:`` on top of the columns; fields win over columns of the same name."""
+
+    base: Resolver
+    fields: Mapping[str, ParsedExpression]
+    done: dict[str, Typed] = field(default_factory=dict)
+    active: list[str] = field(default_factory=list)
+
+    def resolve(self, name: str) -> Typed | None:
+        """A compiled field (compiled once, cycles rejected), else the base resolver's answer."""
+        if name not in self.fields:
+            return self.base.resolve(name)
+        if name in self.done:
+            return self.done[name]
+        parsed = self.fields[name]
+        if name in self.active:
+            cycle = " -> ".join([*self.active[self.active.index(name) :], name])
+            raise SvcauditError(f"fields refer to each other in a circle: {cycle}",
+                                location=parsed.location, hint="break the cycle")  # fmt: skip
+        self.active.append(name)
+        try:
+            typed = compile_expression(parsed.tree, self)
+        except ExpressionError as e:
+            raise parsed.error(e, what=f"field '{name}'") from None
+        finally:
+            self.active.pop()
+        self.done[name] = typed
+        return typed
+
+    def known_names(self) -> Iterable[str]:
+        """Fields and columns."""
+        yield from self.fields
+        yield from self.base.known_names()
+
+
+@dataclass(frozen=True)
+class CompiledStandard:
+    """One standard compiled: SQL for scope, measure or check, and its threshold."""
+
+    rule: Rule
+    scope: exp.Expression
+    value: exp.Expression  # the measure (milliseconds or plain number) or the check
+    passes: exp.Expression  # `value` compared with the limit (or the check itself)
+    measure_kind: Kind | None  # None for checks
+    limit: float | None  # in the measure's own units (ms for durations)
+
+
+@dataclass(frozen=True)
+class AuditQuery:
+    """The single aggregate query of an audit and what its columns mean."""
+
+    sql: str
+    standards: tuple[CompiledStandard, ...]
+    needed: Mapping[str, str]
+
+
+def compile_rules(standards: StandardsSet, base: Resolver) -> list[CompiledStandard]:
+    """Type-check and compile every standard against ``base`` (a log's columns, or logical)."""
+    resolvers: dict[str, FieldResolver] = {}
+    out = []
+    for rule in standards.rules:
+        fr = resolvers.get(rule.path)
+        if fr is None:
+            fr = resolvers[rule.path] = FieldResolver(base, rule.fields)
+            for name in rule.fields:  # report field errors even when no standard uses them
+                fr.resolve(name)
+        out.append(_compile_rule(rule, fr))
+    return out
+
+
+def _compile(parsed: ParsedExpression, resolver: Resolver, what: str) -> Typed:
+    try:
+        return compile_expression(parsed.tree, resolver)
+    except ExpressionError as e:
+        raise parsed.error(e, what=what) from None
+
+
+def _compile_rule(rule: Rule, resolver: Resolver) -> CompiledStandard:
+    std = rule.standard
+    scope: exp.Expression = exp.true()
+    if rule.when is not None:
+        when = _compile(rule.when, resolver, f"`when` of '{std.id}'")
+        _need_kind(when, Kind.BOOLEAN, rule, "when", "`when` must be a condition (true/false)")
+        scope = when.sql
+    if rule.check is not None:
+        check = _compile(rule.check, resolver, f"`check` of '{std.id}'")
+        _need_kind(check, Kind.BOOLEAN, rule, "check", "`check` must be a condition (true/false)")
+        return CompiledStandard(rule, scope, check.sql, check.sql, None, None)
+    assert rule.measure is not None and std.limit is not None
+    measure = _compile(rule.measure, resolver, f"`measure` of '{std.id}'")
+    limit_key = "at_most" if std.at_most is not None else "at_least"
+    limit = std.limit
+    kind = measure.kind
+    if kind not in (Kind.DURATION, Kind.NUMBER, Kind.ANY):
+        raise SvcauditError(
+            f"`measure` of '{std.id}' is {kind.article}; it must be a duration or a number",
+            location=rule.location("measure"),
+            hint="subtract timestamps (answered_at - queued_at) or use a number column",
+        )
+    value = limit.value
+    if kind == Kind.DURATION and std.unit is not None:
+        raise SvcauditError(f"`unit:` of '{std.id}' is for plain-number measures, and "
+                            f"`{rule.measure.text}` is already a duration",
+                            location=rule.location("unit"), hint="remove `unit:`")  # fmt: skip
+    if kind == Kind.DURATION and not limit.is_duration:
+        raise SvcauditError(
+            f"`{limit_key}: {limit.text}` has no unit, but the measure is a duration",
+            location=rule.location(limit_key),
+            hint=f"write a duration such as {limit.text}s or {limit.text}m",
+        )
+    if kind in (Kind.NUMBER, Kind.ANY) and limit.is_duration:
+        if std.unit is None and kind == Kind.NUMBER:
+            raise SvcauditError(
+                f"`measure` of '{std.id}' is a plain number but `{limit_key}: {limit.text}` is a "
+                "duration",
+                location=rule.location("measure"),
+                hint="add `unit: s` (or ms, m, h, d) saying what the number counts, or name the "
+                "column's unit like hold_seconds",
+            )
+        if std.unit is not None:
+            value = limit.value / MS_PER_UNIT[std.unit.value]
+    if kind == Kind.NUMBER and not limit.is_duration and std.unit is not None:
+        value = limit.value  # both plain numbers in the same unit
+    number = exp.Literal.number(repr(value) if value != int(value) else int(value))
+    cmp = exp.LTE if std.at_most is not None else exp.GTE
+    passes = cmp(this=measure.sql, expression=number)
+    return CompiledStandard(rule, scope, measure.sql, passes, kind, value)
+
+
+def _need_kind(typed: Typed, kind: Kind, rule: Rule, key: str, message: str) -> None:
+    if typed.kind not in (kind, Kind.ANY):
+        raise SvcauditError(
+            f"{message}; `{key}` of '{rule.standard.id}' is {typed.kind.article}",
+            location=rule.location(key),
+        )
+
+
+def compile_audit(
+    standards: StandardsSet,
+    schema: Mapping[str, str],
+    relation: Callable[[Mapping[str, str]], exp.Select],
+    *,
+    branch: str | None = None,
+    branch_location: Location | None = None,
+) -> AuditQuery:
+    """Compile all standards into one aggregate query over ``relation(needed columns)``."""
+    resolver = LogResolver(schema)
+    compiled = compile_rules(standards, resolver)
+    branch_col = branch or standards.branch
+    if branch_col not in schema:
+        hint = did_you_mean(branch_col, schema) or f"columns: {', '.join(list(schema)[:12])}"
+        raise SvcauditError(
+            f"the branch column '{branch_col}' is not in the log",
+            location=branch_location or Location(standards.paths[0]),
+            hint=hint + "; set `branch:` in the standards file or pass --branch COLUMN",
+        )
+    resolver.needed.setdefault(branch_col, "VARCHAR")
+
+    inner: dict[str, str] = {}  # SQL text -> alias: each distinct expression computed once
+    projections: list[exp.Expression] = [
+        exp.alias_(exp.cast(exp.column(branch_col, quoted=True), "VARCHAR"), BRANCH),
+        exp.alias_(exp.not_(exp.column(REJECT).is_(exp.null())), REJECTED),
+    ]
+
+    def ref(expression: exp.Expression) -> exp.Expression:
+        key = expression.sql("duckdb")
+        if key not in inner:
+            inner[key] = f"x{len(inner)}"
+            projections.append(exp.alias_(expression, inner[key]))
+        return exp.column(inner[key])
+
+    def count_if(condition: exp.Expression, alias: str) -> exp.Expression:
+        case = exp.Case().when(condition, exp.Literal.number(1)).else_(exp.Literal.number(0))
+        return exp.alias_(exp.Sum(this=case), alias)
+
+    aggregates: list[exp.Expression] = [exp.alias_(exp.Count(this=exp.Star()), ROWS)]
+    for i, cs in enumerate(compiled):
+        scope = ref(cs.scope)
+        value = ref(cs.value)
+        passes = ref(cs.passes)
+        aggregates += [
+            count_if(scope, f"s{i}_scope"),
+            count_if(exp.and_(scope, value.is_(exp.null())), f"s{i}_unmeasured"),
+            count_if(exp.and_(scope, passes), f"s{i}_passed"),
+        ]
+    source = relation(resolver.needed).subquery("log")
+    query = (
+        exp.select(exp.column(BRANCH), exp.column(REJECTED), *aggregates)
+        .from_(exp.select(*projections).from_(source).subquery("m"))
+        .group_by(exp.column(BRANCH), exp.column(REJECTED))
+    )
+    return AuditQuery(query.sql("duckdb"), tuple(compiled), dict(resolver.needed))

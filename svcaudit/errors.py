@@ -1,0 +1,90 @@
+"""The one error type core modules raise, and the exit codes the CLI maps results to."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    """Process exit codes: a contract CI jobs rely on (see README, "Exit codes")."""
+
+    OK = 0
+    BREACH = 1
+    BAD_INPUT = 2
+    INTERNAL = 3
+    INTERRUPTED = 130
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where in a user's file something is: 1-based line and column, both optional."""
+
+    path: str
+    line: int | None = None
+    column: int | None = None
+
+    def __str__(self) -> str:
+        parts = [self.path]
+        if self.line is not None:
+            parts.append(str(self.line))
+            if self.column is not None:
+                parts.append(str(self.column))
+        return ":".join(parts)
+
+
+class SvcauditError(Exception):
+    """A problem with the user's input: it carries a location, a message and a hint.
+
+    Rendered on one line as ``rules.yml:12:5: unknown column 'greeted' (hint: did you mean ...)``.
+    ``detail`` holds optional extra lines (an expression with a caret under the culprit).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        location: Location | None = None,
+        hint: str | None = None,
+        detail: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.location = location
+        self.hint = hint
+        self.detail = detail
+
+    def with_location(self, location: Location) -> SvcauditError:
+        """Return a copy placed at ``location`` (used when an inner error surfaces in a file)."""
+        return SvcauditError(self.message, location=location, hint=self.hint, detail=self.detail)
+
+    def __str__(self) -> str:
+        text = f"{self.location}: {self.message}" if self.location else self.message
+        if self.hint:
+            text += f" (hint: {self.hint})"
+        return text
+
+    def to_dict(self) -> dict[str, object]:
+        """The error as JSON-ready data."""
+        loc = self.location
+        return {
+            "message": self.message,
+            "file": loc.path if loc else None,
+            "line": loc.line if loc else None,
+            "column": loc.column if loc else None,
+            "hint": self.hint,
+        }
+
+
+def did_you_mean(name: str, choices: Iterable[str], *, limit: int = 3) -> str | None:
+    """A "did you mean" hint naming the closest of ``choices``, or None when nothing is close."""
+    options = list(choices)
+    close = difflib.get_close_matches(name, options, n=limit, cutoff=0.6)
+    if not close:
+        lowered = {c.lower(): c for c in options}
+        close = [lowered[c] for c in difflib.get_close_matches(name.lower(), list(lowered), limit)]
+    if not close:
+        return None
+    return "did you mean " + " or ".join(f"'{c}'" for c in close) + "?"

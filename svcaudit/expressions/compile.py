@@ -1,0 +1,258 @@
+"""Type-check expression trees and compile them to sqlglot expressions.
+
+Names resolve through a ``Resolver`` (the columns of a log, or the logical columns when only a
+standards file is validated). Durations compile to whole milliseconds: ``b - a`` on timestamps is
+``epoch_ms(b) - epoch_ms(a)``, ``30s`` is ``30000``, so every comparison is numeric.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Protocol
+
+from sqlglot import exp
+
+from svcaudit.errors import did_you_mean
+from svcaudit.expressions.errors import ExpressionError
+from svcaudit.expressions.functions import FUNCTIONS
+from svcaudit.expressions.nodes import (
+    Binary,
+    Call,
+    DurationLiteral,
+    InList,
+    IsNull,
+    Literal,
+    Name,
+    Node,
+    Span,
+    Unary,
+)
+from svcaudit.expressions.types import Kind, Typed
+
+_CMP = {
+    "==": exp.EQ,
+    "!=": exp.NEQ,
+    "<": exp.LT,
+    "<=": exp.LTE,
+    ">": exp.GT,
+    ">=": exp.GTE,
+}
+_ARITH = {"+": exp.Add, "-": exp.Sub, "*": exp.Mul, "/": exp.Div}
+_UNIT_HINT = (
+    "compare durations with durations: write 30s instead of 30, convert a plain number with "
+    "seconds(x), or give the measure a `unit:`"
+)
+
+
+class Resolver(Protocol):
+    """Where names come from: columns of a log, or fields defined in a standards file."""
+
+    def resolve(self, name: str) -> Typed | None:
+        """The compiled reference for ``name``, or None when it does not exist."""
+
+    def known_names(self) -> Iterable[str]:
+        """Every name that resolves, for did-you-mean hints."""
+
+
+def compile_expression(node: Node, resolver: Resolver) -> Typed:
+    """Compile a parsed expression; raise ExpressionError with a span on any type problem."""
+    return _Compiler(resolver).compile(node)
+
+
+def epoch_ms(value: exp.Expression) -> exp.Expression:
+    """Milliseconds since the epoch of a timestamp expression."""
+    return exp.Anonymous(this="epoch_ms", expressions=[value])
+
+
+class _Compiler:
+    def __init__(self, resolver: Resolver) -> None:
+        self.resolver = resolver
+
+    def compile(self, node: Node) -> Typed:
+        match node:
+            case Name():
+                return self.name(node)
+            case Literal():
+                return _literal(node.value)
+            case DurationLiteral():
+                return Typed(exp.Literal.number(node.ms), Kind.DURATION)
+            case Unary():
+                return self.unary(node)
+            case Binary() if node.op in ("and", "or"):
+                return self.logic(node)
+            case Binary() if node.op in _CMP:
+                return self.comparison(node)
+            case Binary():
+                return self.arithmetic(node)
+            case InList():
+                return self.in_list(node)
+            case IsNull():
+                operand = self.compile(node.operand)
+                test: exp.Expression = exp.Is(this=operand.sql, expression=exp.Null())
+                return Typed(exp.Not(this=exp.paren(test)) if node.negated else test, Kind.BOOLEAN)
+            case Call():
+                return self.call(node)
+
+    def name(self, node: Name) -> Typed:
+        typed = self.resolver.resolve(node.name)
+        if typed is None:
+            names = list(self.resolver.known_names())
+            hint = did_you_mean(node.name, names)
+            if hint is None:
+                shown = ", ".join(sorted(names)[:12]) + (", ..." if len(names) > 12 else "")
+                hint = f"known columns: {shown}" if names else None
+            raise ExpressionError(f"unknown column '{node.name}'", node.span, hint)
+        return typed
+
+    def unary(self, node: Unary) -> Typed:
+        operand = self.compile(node.operand)
+        if node.op == "not":
+            self.need(operand, (Kind.BOOLEAN,), node.operand.span, "'not'")
+            return Typed(exp.Not(this=exp.paren(operand.sql, copy=False)), Kind.BOOLEAN)
+        self.need(operand, (Kind.NUMBER, Kind.DURATION), node.operand.span, "'-'")
+        return Typed(exp.Neg(this=exp.paren(operand.sql, copy=False)), operand.kind)
+
+    def logic(self, node: Binary) -> Typed:
+        left, right = self.compile(node.left), self.compile(node.right)
+        self.need(left, (Kind.BOOLEAN,), node.left.span, f"'{node.op}'")
+        self.need(right, (Kind.BOOLEAN,), node.right.span, f"'{node.op}'")
+        cls = exp.And if node.op == "and" else exp.Or
+        return Typed(cls(this=_p(left.sql), expression=_p(right.sql)), Kind.BOOLEAN)
+
+    def comparison(self, node: Binary) -> Typed:
+        left, right = self.compile(node.left), self.compile(node.right)
+        if Kind.NULL in (left.kind, right.kind):
+            raise ExpressionError(
+                f"'{node.op} null' is never true", node.span, "write `x is null` or `x is not null`"
+            )
+        left, right = self.unify(left, right, node.left, node.right)
+        if node.op not in ("==", "!=") and Kind.BOOLEAN in (left.kind, right.kind):
+            raise ExpressionError(f"'{node.op}' cannot order true/false values", node.span)
+        return Typed(_CMP[node.op](this=_p(left.sql), expression=_p(right.sql)), Kind.BOOLEAN)
+
+    def unify(self, left: Typed, right: Typed, lnode: Node, rnode: Node) -> tuple[Typed, Typed]:
+        """Make two operands comparable (a timestamp with a date string), or raise."""
+        lk, rk = left.kind, right.kind
+        if lk == rk or Kind.ANY in (lk, rk):
+            return left, right
+        if lk == Kind.TIMESTAMP and rk == Kind.STRING:
+            return left, _timestamp_literal(rnode, right)
+        if rk == Kind.TIMESTAMP and lk == Kind.STRING:
+            return _timestamp_literal(lnode, left), right
+        span = (lnode.span[0], rnode.span[1])
+        hint = _UNIT_HINT if {lk, rk} == {Kind.NUMBER, Kind.DURATION} else None
+        raise ExpressionError(f"cannot compare {lk.article} with {rk.article}", span, hint)
+
+    def arithmetic(self, node: Binary) -> Typed:
+        left, right = self.compile(node.left), self.compile(node.right)
+        op, lk, rk = node.op, left.kind, right.kind
+        for side, typed in ((node.left, left), (node.right, right)):
+            hint = None
+            if isinstance(side, Name) and typed.kind == Kind.STRING:
+                hint = (f"column '{side.name}' was read as text: most of its values are not "
+                        "numbers or timestamps; check them with `svcaudit inspect`")  # fmt: skip
+            self.need(typed, (Kind.NUMBER, Kind.DURATION, Kind.TIMESTAMP), side.span, f"'{op}'", hint)
+        result: Kind | None = None
+        lsql, rsql = _p(left.sql), _p(right.sql)
+        if Kind.ANY in (lk, rk):
+            result = Kind.ANY
+        elif op == "-" and lk == rk == Kind.TIMESTAMP:
+            return Typed(exp.Sub(this=epoch_ms(left.sql), expression=epoch_ms(right.sql)), Kind.DURATION)
+        elif op in "+-" and lk == Kind.TIMESTAMP and rk == Kind.DURATION:
+            shift = exp.Anonymous(this="to_milliseconds", expressions=[exp.cast(rsql, "BIGINT")])
+            return Typed(_ARITH[op](this=lsql, expression=shift), Kind.TIMESTAMP)
+        elif op in "+-" and lk == rk and lk in (Kind.NUMBER, Kind.DURATION):
+            result = lk
+        elif op == "*" and {lk, rk} <= {Kind.NUMBER, Kind.DURATION} and Kind.NUMBER in (lk, rk):
+            result = Kind.DURATION if Kind.DURATION in (lk, rk) else Kind.NUMBER
+        elif op == "/" and rk == Kind.NUMBER and lk in (Kind.NUMBER, Kind.DURATION):
+            result = lk
+        elif op == "/" and lk == rk == Kind.DURATION:
+            result = Kind.NUMBER
+        if result is None:
+            hint = _UNIT_HINT if {lk, rk} == {Kind.NUMBER, Kind.DURATION} else None
+            raise ExpressionError(
+                f"cannot apply '{op}' to {lk.article} and {rk.article}", node.span, hint
+            )
+        return Typed(_ARITH[op](this=lsql, expression=rsql), result)
+
+    def in_list(self, node: InList) -> Typed:
+        operand = self.compile(node.operand)
+        items = []
+        for item in node.items:
+            typed = self.compile(item)
+            if typed.kind == Kind.NULL:
+                raise ExpressionError(
+                    "null in a list never matches", item.span, "add `or x is null` instead"
+                )
+            operand, typed = self.unify(operand, typed, node.operand, item)
+            items.append(typed.sql)
+        test: exp.Expression = exp.In(this=_p(operand.sql), expressions=items)
+        return Typed(exp.Not(this=exp.paren(test)) if node.negated else test, Kind.BOOLEAN)
+
+    def call(self, node: Call) -> Typed:
+        fn = FUNCTIONS.get(node.name.lower())
+        if fn is None:
+            hint = did_you_mean(node.name, FUNCTIONS) or f"functions: {', '.join(sorted(FUNCTIONS))}"
+            raise ExpressionError(f"unknown function '{node.name}'", node.name_span, hint)
+        args = [self.compile(a) for a in node.args]
+        if fn.variadic:
+            if not args:
+                raise ExpressionError(f"{fn.name}() needs at least one argument", node.span)
+            kinds = {a.kind for a in args} - {Kind.NULL, Kind.ANY}
+            if len(kinds) > 1:
+                found = " and ".join(sorted(k.article for k in kinds))
+                raise ExpressionError(f"{fn.name}() arguments mix {found}", node.span)
+            kind = kinds.pop() if kinds else Kind.ANY
+            return Typed(fn.build([a.sql for a in args]), kind)
+        if len(args) != len(fn.params):
+            raise ExpressionError(
+                f"{fn.name}() takes {len(fn.params)} argument(s), got {len(args)}",
+                node.span,
+                f"write {fn.arity_text()}",
+            )
+        for arg, param, arg_node in zip(args, fn.params, node.args, strict=True):
+            self.need(arg, (param,), arg_node.span, f"{fn.name}()")
+        return Typed(fn.build([a.sql for a in args]), fn.returns)
+
+    @staticmethod
+    def need(
+        typed: Typed, kinds: tuple[Kind, ...], span: Span, where: str, hint: str | None = None
+    ) -> None:
+        if typed.kind in kinds or typed.kind in (Kind.ANY, Kind.NULL):
+            return
+        wanted = ", ".join(k.article for k in kinds[:-1]) + (" or " if len(kinds) > 1 else "")
+        wanted += kinds[-1].article
+        raise ExpressionError(f"{where} needs {wanted}, not {typed.kind.article}", span, hint)
+
+
+def _p(sql: exp.Expression) -> exp.Expression:
+    """Parenthesise compound operands so the generated SQL keeps the tree's grouping."""
+    if isinstance(sql, exp.Binary | exp.Not | exp.Neg | exp.Is | exp.In):
+        return exp.paren(sql, copy=False)
+    return sql
+
+
+def _literal(value: str | int | float | bool | None) -> Typed:
+    if value is None:
+        return Typed(exp.Null(), Kind.NULL)
+    if isinstance(value, bool):
+        return Typed(exp.Boolean(this=value), Kind.BOOLEAN)
+    if isinstance(value, str):
+        return Typed(exp.Literal.string(value), Kind.STRING)
+    return Typed(exp.Literal.number(value), Kind.NUMBER)
+
+
+def _timestamp_literal(node: Node, typed: Typed) -> Typed:
+    if not (isinstance(node, Literal) and isinstance(node.value, str)):
+        raise ExpressionError("only a literal date can be compared with a timestamp", node.span)
+    try:
+        datetime.fromisoformat(node.value)
+    except ValueError:
+        raise ExpressionError(
+            f"'{node.value}' is not a date or timestamp",
+            node.span,
+            'write ISO 8601, e.g. "2025-03-01" or "2025-03-01 14:30:00+01:00"',
+        ) from None
+    return Typed(exp.cast(typed.sql, "TIMESTAMPTZ"), Kind.TIMESTAMP)

@@ -1,0 +1,49 @@
+"""Sources: log files of any supported format, read as one relation of interactions."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import duckdb
+from sqlglot import exp
+
+from svcaudit.sources.files import LogFile, LogFormat, expand_inputs
+from svcaudit.sources.readers import READERS, LogReader, Reject
+
+
+class Logs:
+    """All log files of an audit, grouped into one reader per format."""
+
+    def __init__(self, files: Sequence[LogFile]) -> None:
+        self.files = list(files)
+        by_format: dict[type[LogReader], list[LogFile]] = {}
+        for f in self.files:
+            by_format.setdefault(READERS[f.format], []).append(f)
+        self.readers = [cls(group) for cls, group in by_format.items()]
+
+    @classmethod
+    def open(cls, args: Sequence[str], stdin_format: LogFormat | None = None) -> Logs:
+        """Expand paths and globs (``-`` is standard input) and check the files exist."""
+        return cls(expand_inputs(list(args), stdin_format=stdin_format))
+
+    def schema(self, con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+        """Every column of every file with its (inferred) DuckDB type."""
+        merged: dict[str, str] = {}
+        for reader in self.readers:
+            for name, t in reader.schema(con).items():
+                if merged.setdefault(name, t) != t:
+                    merged[name] = "VARCHAR"
+        return merged
+
+    def relation(self, needed: Mapping[str, str]) -> exp.Select:
+        """All interactions, needed columns typed, plus the ``__reject`` reason column."""
+        parts = [reader.relation(needed) for reader in self.readers]
+        if len(parts) == 1:
+            return parts[0]
+        union: exp.Query = parts[0]
+        for p in parts[1:]:
+            union = exp.Union(this=union, expression=p, distinct=False, by_name=True)
+        return exp.select("*").from_(union.subquery("logs"))
+
+
+__all__ = ["LogFile", "LogFormat", "LogReader", "Logs", "Reject"]

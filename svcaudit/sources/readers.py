@@ -1,0 +1,403 @@
+"""Readers: one class per file format, turning log files into one relation of interactions.
+
+Every reader yields the same shape: the file's columns (those the standards need cast to the
+types they are used as) plus ``__reject``, the reason a row cannot be evaluated (NULL when it
+can). Rows DuckDB cannot even split into fields (a CSV line with too many fields, a value that
+does not convert) are caught by DuckDB's reject tables and listed by ``rejects()`` with their
+file and line. Nothing is dropped silently: the engine counts both kinds.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from abc import ABC, abstractmethod
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import ClassVar
+
+import duckdb
+from sqlglot import exp
+
+from svcaudit.errors import Location, SvcauditError
+from svcaudit.expressions.types import Kind, kind_of_sql_type
+from svcaudit.sources.files import LogFile, LogFormat
+
+REJECT = "__reject"
+SAMPLE_ROWS = 20_000
+INFER_SHARE = 0.5  # a text column is read as a type when most sampled values fit it
+REJECTS_TABLE = "svcaudit_reject_errors"
+REJECTS_SCAN = "svcaudit_reject_scans"
+
+
+@dataclass(frozen=True)
+class Reject:
+    """A row that could not be evaluated: where it is and why."""
+
+    file: str
+    line: int | None
+    reason: str
+
+
+def _lit(value: str) -> exp.Expression:
+    return exp.Literal.string(value)
+
+
+def _arg(name: str, value: exp.Expression) -> exp.Expression:
+    return exp.EQ(this=exp.var(name), expression=value)
+
+
+def _struct(mapping: Mapping[str, str]) -> exp.Expression:
+    return exp.Struct(
+        expressions=[exp.PropertyEQ(this=_lit(k), expression=_lit(v)) for k, v in mapping.items()]
+    )
+
+
+def _col(name: str) -> exp.Column:
+    return exp.column(name, quoted=True)
+
+
+def target_type(kind: Kind, physical: str) -> str:
+    """The DuckDB type a needed column is read as, given how the standards use it."""
+    if kind == Kind.TIMESTAMP:
+        return "TIMESTAMPTZ"
+    if kind == Kind.NUMBER:
+        return "DOUBLE"  # never BIGINT: DuckDB would round "5.5" to 6 without a word
+    return physical
+
+
+class LogReader(ABC):
+    """Reads the files of one format. Subclasses: one per entry in ``READERS``."""
+
+    formats: ClassVar[tuple[LogFormat, ...]]
+
+    def __init__(self, files: Sequence[LogFile]) -> None:
+        self.files = list(files)
+        self._schema: dict[str, str] | None = None
+        self._raw: dict[str, str] = {}
+
+    def schema(self, con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+        """Column name -> DuckDB type, with text columns inferred from a sample."""
+        if self._schema is None:
+            try:
+                raw = self._describe(con)
+                self._schema = self._refine(con, raw)
+            except duckdb.Error as e:
+                raise self.read_error(e) from None
+        return self._schema
+
+    @abstractmethod
+    def _describe(self, con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+        """The column types DuckDB detects."""
+
+    @abstractmethod
+    def _sample(self) -> exp.Select:
+        """A query over a sample of rows with every column as text, for type inference."""
+
+    @abstractmethod
+    def relation(self, needed: Mapping[str, str]) -> exp.Select:
+        """All rows, ``needed`` columns (name -> DuckDB type) typed, plus ``__reject``."""
+
+    def rejects(self, con: duckdb.DuckDBPyConnection, limit: int) -> tuple[int, list[Reject]]:
+        """Rows rejected while reading (before the relation): their count and the first few."""
+        return 0, []
+
+    def value_rejects(
+        self, con: duckdb.DuckDBPyConnection, needed: Mapping[str, str], limit: int
+    ) -> list[Reject]:
+        """The first rows of the relation with a ``__reject`` reason, with file and line."""
+        return []
+
+    def _refine(self, con: duckdb.DuckDBPyConnection, raw: dict[str, str]) -> dict[str, str]:
+        text_cols = [c for c, t in raw.items() if kind_of_sql_type(t) in (Kind.STRING, Kind.ANY)]
+        if not text_cols:
+            return raw
+        probes: list[exp.Expression] = []
+        for c in text_cols:
+            probes.append(exp.Count(this=_col(c)))
+            for t in ("TIMESTAMPTZ", "DOUBLE", "BOOLEAN"):
+                probes.append(exp.Count(this=exp.TryCast(this=_col(c), to=exp.DataType.build(t))))
+        sample = exp.select(*probes).from_(self._sample().subquery("sample"))
+        row = con.sql(sample.sql("duckdb")).fetchall()[0]
+        refined = dict(raw)
+        for i, c in enumerate(text_cols):
+            total, ts, dbl, boolean = row[i * 4 : i * 4 + 4]
+            if not total:
+                continue
+            for t, n in (("TIMESTAMPTZ", ts), ("DOUBLE", dbl), ("BOOLEAN", boolean)):
+                if n >= INFER_SHARE * total:
+                    refined[c] = t
+                    break
+        return refined
+
+    def read_error(self, error: duckdb.Error, file: LogFile | None = None) -> SvcauditError:
+        """A user-facing error for a file DuckDB could not read."""
+        first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        first = first.split("Error: ", 1)[-1]
+        names = file.display if file else ", ".join(f.display for f in self.files[:3])
+        fmt = (file or self.files[0]).format.value if self.files else "?"
+        return SvcauditError(
+            f"cannot read as {fmt}: {first}",
+            location=Location(names),
+            hint="check that the file really is the format its name says (or pass a matching "
+            "suffix); run `svcaudit inspect` on it",
+        )
+
+
+class CsvReader(LogReader):
+    """CSV and TSV, optionally gzip-compressed; header row required.
+
+    Read with DuckDB's CSV reader with ``store_rejects``: lines with the wrong number of fields
+    and values that do not convert to the type a standard needs are listed with file and line.
+    Several files are read one by one and stacked by column name.
+    """
+
+    formats = (LogFormat.CSV, LogFormat.TSV)
+
+    def _call(self, f: LogFile, **extra: exp.Expression) -> exp.Expression:
+        opts: dict[str, exp.Expression] = {
+            "delim": _lit("\t" if f.format == LogFormat.TSV else ","),
+            "header": exp.true(),
+            "encoding": _lit("utf-8"),
+            **extra,
+        }
+        args = [_lit(f.path), *(_arg(k, v) for k, v in opts.items())]
+        return exp.Table(this=exp.Anonymous(this="read_csv", expressions=args))
+
+    def _describe(self, con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+        schema: dict[str, str] = {}
+        self._columns: dict[str, list[str]] = {}
+        for f in self.files:
+            query = exp.select("*").from_(self._call(f, ignore_errors=exp.true())).limit(0)
+            try:
+                rel = con.sql(query.sql("duckdb"))
+            except duckdb.Error as e:
+                raise self.read_error(e, f) from None
+            self._columns[f.path] = list(rel.columns)
+            for name, t in zip(rel.columns, rel.types, strict=True):
+                if schema.setdefault(name, str(t)) != str(t):
+                    schema[name] = "VARCHAR"  # files disagree: infer from the values
+        return schema
+
+    def _sample(self) -> exp.Select:
+        calls = [self._call(f, all_varchar=exp.true(), ignore_errors=exp.true()) for f in self.files]
+        parts = [exp.select("*").from_(c) for c in calls]
+        return exp.select("*").from_(_union_all(parts).subquery("s")).limit(SAMPLE_ROWS)
+
+    def relation(self, needed: Mapping[str, str]) -> exp.Select:
+        parts = []
+        for f in self.files:
+            types = {c: needed.get(c, "VARCHAR") for c in self._columns[f.path]}
+            call = self._call(
+                f,
+                types=_struct(types),
+                store_rejects=exp.true(),
+                rejects_table=_lit(REJECTS_TABLE),
+                rejects_scan=_lit(REJECTS_SCAN),
+            )
+            parts.append(exp.select("*").from_(call))
+        reject = exp.alias_(exp.cast(exp.null(), "VARCHAR"), REJECT)
+        return exp.select("*", reject).from_(_union_all(parts).subquery("c"))
+
+    def rejects(self, con: duckdb.DuckDBPyConnection, limit: int) -> tuple[int, list[Reject]]:
+        query = f"""
+            SELECT s.file_path, e.line, e.error_type::VARCHAR, e.error_message, e.csv_line,
+                   count(*) OVER () AS total
+            FROM (SELECT DISTINCT ON (scan_id, file_id, line) * FROM {REJECTS_TABLE}
+                  ORDER BY scan_id, file_id, line, column_idx) e
+            JOIN {REJECTS_SCAN} s USING (scan_id, file_id)
+            ORDER BY s.file_path, e.line
+            LIMIT {int(limit)}
+        """  # fixed identifiers and an int only: no user text reaches this SQL
+        try:
+            rows = con.sql(query).fetchall()
+        except duckdb.CatalogException:
+            return 0, []
+        display = {f.path: f.display for f in self.files}
+        out = [
+            Reject(
+                display.get(path, path),
+                int(line),
+                _csv_reason(kind, message, raw, self._columns.get(path, []), self.files[0].format),
+            )
+            for path, line, kind, message, raw, _total in rows
+        ]
+        return (int(rows[0][5]) if rows else 0), out
+
+
+def _csv_reason(kind: str, message: str, raw: str, columns: list[str], fmt: LogFormat) -> str:
+    if kind == "CAST":
+        # DuckDB may name the wrong column when only some columns are read; the value is
+        # right, so find the column holding it in the raw line.
+        m = re.search(r'Could not convert string "(.*)" to \'(.+)\'', message, re.S)
+        value, target = (m.group(1), m.group(2)) if m else ("?", "the needed type")
+        what = {"TIMESTAMP WITH TIME ZONE": "a timestamp", "DOUBLE": "a number",
+                "BIGINT": "a whole number", "BOOLEAN": "true/false"}.get(target, target)  # fmt: skip
+        delim = "\t" if fmt == LogFormat.TSV else ","
+        fields = next(csv.reader(io.StringIO(raw.strip("\r\n")), delimiter=delim), [])
+        where = next((f'column "{columns[i]}": ' for i, v in enumerate(fields)
+                      if v == value and i < len(columns)), "")  # fmt: skip
+        return f'{where}cannot read "{value}" as {what}'
+    if kind in ("MISSING COLUMNS", "TOO MANY COLUMNS"):
+        counts = re.findall(r"\d+", message)
+        if len(counts) == 2:
+            return f"wrong number of fields: expected {counts[0]}, found {counts[1]}"
+        return f"wrong number of fields: {message}"
+    return f"{kind.lower()}: {message}"
+
+
+def typed_projection(
+    schema: Mapping[str, str], needed: Mapping[str, str]
+) -> tuple[list[exp.Expression], exp.Expression]:
+    """Columns with the needed ones cast (TRY_CAST), and the reject reason of a row.
+
+    A value present in the file that does not convert gives its row a reason such as
+    ``column "greeted_at": cannot read "yesterday" as a timestamp``; values are data here,
+    never SQL text.
+    """
+    cols: list[exp.Expression] = []
+    case = exp.Case()
+    for c, physical in schema.items():
+        want = needed.get(c)
+        if not want or want == physical:
+            cols.append(_col(c))
+            continue
+        cast = exp.TryCast(this=_col(c), to=exp.DataType.build(want))
+        cols.append(exp.alias_(cast, c, quoted=True))
+        bad = exp.and_(exp.not_(_col(c).is_(exp.null())), cast.copy().is_(exp.null()))
+        what = _TYPE_WORDS.get(kind_of_sql_type(want), want)
+        value = exp.cast(_col(c), "VARCHAR")
+        case = case.when(bad, exp.func("concat", _lit(f'column "{c}": cannot read "'), value,
+                                       _lit(f'" as {what}')))  # fmt: skip
+    reject = case if case.args.get("ifs") else exp.cast(exp.null(), "VARCHAR")
+    return cols, reject
+
+
+_TYPE_WORDS = {Kind.TIMESTAMP: "a timestamp", Kind.NUMBER: "a number", Kind.BOOLEAN: "true/false"}
+
+
+def _union_all(parts: Sequence[exp.Select]) -> exp.Query:
+    """Stack selects by column name (``UNION ALL BY NAME``): files may order columns apart."""
+    union: exp.Query = parts[0]
+    for p in parts[1:]:
+        union = exp.Union(this=union, expression=p, distinct=False, by_name=True)
+    return union
+
+
+def _in_relation_rejects(
+    con: duckdb.DuckDBPyConnection,
+    sources: Sequence[tuple[LogFile, exp.Expression]],
+    schema: Mapping[str, str],
+    needed: Mapping[str, str],
+    limit: int,
+) -> list[Reject]:
+    """The first rows per file whose values do not convert, with their row numbers."""
+    out: list[Reject] = []
+    _, reason = typed_projection(schema, needed)
+    if isinstance(reason, exp.Cast):
+        return out
+    for f, table in sources:
+        numbered = exp.select(
+            exp.alias_(exp.Window(this=exp.RowNumber()), "__line"), exp.alias_(reason, REJECT)
+        ).from_(table)
+        query = (
+            exp.select("__line", REJECT)
+            .from_(numbered.subquery("n"))
+            .where(exp.not_(exp.column(REJECT).is_(exp.null())))
+            .limit(limit - len(out))
+        )
+        for line, why in con.sql(query.sql("duckdb")).fetchall():
+            out.append(Reject(f.display, int(line), str(why)))
+        if len(out) >= limit:
+            break
+    return out
+
+
+class JsonReader(LogReader):
+    """JSON Lines (one object per line) and JSON arrays of objects, optionally gzip-compressed.
+
+    Values are read as text and cast in SQL, so a value that does not fit the type a standard
+    needs rejects its row with a reason instead of failing the whole read. For JSON Lines the
+    reported line is the record number.
+    """
+
+    formats = (LogFormat.JSONL, LogFormat.JSON)
+
+    def _call(self, f: LogFile, as_text: bool = True) -> exp.Expression:
+        fmt = "newline_delimited" if f.format == LogFormat.JSONL else "auto"
+        args = [_lit(f.path), _arg("format", _lit(fmt))]
+        if as_text and self._schema:
+            args.append(_arg("columns", _struct(dict.fromkeys(self._schema, "VARCHAR"))))
+        return exp.Table(this=exp.Anonymous(this="read_json", expressions=args))
+
+    def _describe(self, con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+        schema: dict[str, str] = {}
+        for f in self.files:
+            rel = con.sql(exp.select("*").from_(self._call(f, as_text=False)).limit(0).sql("duckdb"))
+            for name, t in zip(rel.columns, rel.types, strict=True):
+                schema.setdefault(name, str(t))
+        self._schema = schema
+        return {c: "VARCHAR" if t == "JSON" else t for c, t in schema.items()}
+
+    def _sample(self) -> exp.Select:
+        parts = [exp.select("*").from_(self._call(f)) for f in self.files]
+        return exp.select("*").from_(_union_all(parts).subquery("s")).limit(SAMPLE_ROWS)
+
+    def relation(self, needed: Mapping[str, str]) -> exp.Select:
+        text = dict.fromkeys(self._schema or {}, "VARCHAR")
+        parts = []
+        for f in self.files:
+            cols, reject = typed_projection(text, needed)
+            parts.append(exp.select(*cols, exp.alias_(reject, REJECT)).from_(self._call(f)))
+        return exp.select("*").from_(_union_all(parts).subquery("j"))
+
+    def value_rejects(
+        self, con: duckdb.DuckDBPyConnection, needed: Mapping[str, str], limit: int
+    ) -> list[Reject]:
+        text = dict.fromkeys(self._schema or {}, "VARCHAR")
+        sources = [(f, self._call(f)) for f in self.files]
+        return _in_relation_rejects(con, sources, text, needed, limit)
+
+
+class ParquetReader(LogReader):
+    """Parquet files: typed already; columns stored as text are cast like JSON values."""
+
+    formats = (LogFormat.PARQUET,)
+
+    def _call(self, files: Sequence[LogFile] | None = None) -> exp.Expression:
+        paths = exp.Array(expressions=[_lit(f.path) for f in files or self.files])
+        args = [paths, _arg("union_by_name", exp.true())]
+        return exp.Table(this=exp.Anonymous(this="read_parquet", expressions=args))
+
+    def _describe(self, con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+        rel = con.sql(exp.select("*").from_(self._call()).limit(0).sql("duckdb"))
+        return dict(zip(rel.columns, [str(t) for t in rel.types], strict=True))
+
+    def _sample(self) -> exp.Select:
+        cols = [exp.alias_(exp.cast(_col(c), "VARCHAR"), c, quoted=True) for c in self._raw]
+        return exp.select(*cols).from_(self._call()).limit(SAMPLE_ROWS)
+
+    def schema(self, con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+        if self._schema is None:
+            try:
+                self._raw = self._describe(con)
+                self._schema = self._refine(con, self._raw)
+            except duckdb.Error as e:
+                raise self.read_error(e) from None
+        return self._schema
+
+    def relation(self, needed: Mapping[str, str]) -> exp.Select:
+        cols, reject = typed_projection(self._raw, needed)
+        return exp.select(*cols, exp.alias_(reject, REJECT)).from_(self._call())
+
+    def value_rejects(
+        self, con: duckdb.DuckDBPyConnection, needed: Mapping[str, str], limit: int
+    ) -> list[Reject]:
+        sources = [(f, self._call([f])) for f in self.files]
+        return _in_relation_rejects(con, sources, self._raw, needed, limit)
+
+
+READERS: dict[LogFormat, type[LogReader]] = {
+    fmt: reader for reader in (CsvReader, JsonReader, ParquetReader) for fmt in reader.formats
+}

@@ -1,0 +1,250 @@
+"""The standards file format (version 1) as immutable pydantic models.
+
+The JSON Schema that ``svcaudit schema`` prints is generated from these models. Durations and
+percentages are parsed here, so a model that validated holds only clean values: thresholds in
+milliseconds or plain numbers, targets as fractions.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    PlainValidator,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
+
+from svcaudit.units import (
+    DURATION_HINT,
+    PERCENT_HINT,
+    Unit,
+    format_duration,
+    parse_duration,
+    parse_percent,
+)
+
+FORMAT_VERSION = 1
+ID_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
+DURATION_PATTERN = r"^(\d+(\.\d+)?(ms|s|m|h|d|w))+$|^P"
+
+
+@dataclass(frozen=True)
+class Threshold:
+    """A limit: a duration (``value`` in milliseconds) or a plain number."""
+
+    value: float
+    is_duration: bool
+    text: str
+
+    def __str__(self) -> str:
+        return format_duration(self.value) if self.is_duration else f"{self.value:g}"
+
+
+def _threshold(value: object) -> Threshold:
+    if isinstance(value, Threshold):
+        return value
+    if isinstance(value, bool):
+        raise PydanticCustomError("threshold", "{value!r} is not a limit", {"value": value})
+    if isinstance(value, int | float):
+        return Threshold(float(value), False, str(value))
+    if isinstance(value, str):
+        try:
+            return Threshold(float(parse_duration(value)), True, value)
+        except ValueError:
+            pass
+    raise PydanticCustomError(
+        "duration",
+        "'{value}' is not a duration",
+        {"value": value, "hint": DURATION_HINT + ", or a plain number for plain-number measures"},
+    )
+
+
+def _percent(value: object) -> float:
+    try:
+        return parse_percent(value)
+    except ValueError as e:
+        raise PydanticCustomError("percent", str(e), {"hint": PERCENT_HINT}) from None
+
+
+Limit = Annotated[
+    Threshold,
+    PlainValidator(_threshold),
+    PlainSerializer(lambda t: t.text, return_type=str),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "pattern": DURATION_PATTERN, "examples": ["60s", "1h30m"]},
+                {"type": "number"},
+            ],
+            "description": "A duration (500ms 30s 2m 1h30m 2d, or ISO 8601 PT30S), or a plain "
+            "number when the measure is a plain number",
+        }
+    ),
+]
+Percent = Annotated[
+    float,
+    PlainValidator(_percent),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "pattern": r"^\d+(\.\d+)?%$", "examples": ["95%", "99.8%"]},
+                {"type": "number", "minimum": 0, "maximum": 1},
+            ],
+            "description": "A share: a percentage up to 100% or a fraction between 0 and 1",
+        }
+    ),
+]
+Expression = Annotated[
+    str,
+    Field(min_length=1, description="An expression in the svcaudit expression language"),
+]
+
+
+class Severity(StrEnum):
+    """What breaching the standard means for the exit code."""
+
+    FAIL = "fail"
+    WARN = "warn"
+
+
+class Missing(StrEnum):
+    """How an in-scope interaction without a measured value counts."""
+
+    FAIL = "fail"
+    SKIP = "skip"
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+class Consistency(_Model):
+    """Branch-consistency settings (evaluated by the consistency feature; validated now)."""
+
+    min_interactions: int = Field(30, ge=1, description="Branches with fewer are not judged")
+    max_spread: Percent | None = Field(None, description="Best minus worst branch rate")
+    limits: tuple[Percent, Percent] = Field(
+        (0.95, 0.998), description="Funnel-plot limits: outside the first alerts, the second alarms"
+    )
+    severity: Severity = Severity.WARN
+
+
+class Standard(_Model):
+    """One service standard: which interactions, what is measured, the limit and the target."""
+
+    id: str = Field(pattern=ID_PATTERN, description="Unique id: lower-case letters, digits, -")
+    title: str = Field(min_length=1)
+    description: str | None = None
+    when: Expression | None = Field(None, description="Which interactions it applies to")
+    measure: Expression | None = Field(None, description="A duration or plain-number expression")
+    check: Expression | None = Field(None, description="A true/false expression to hold")
+    at_most: Limit | None = None
+    at_least: Limit | None = None
+    unit: Unit | None = Field(None, description="Unit of a plain-number measure")
+    target: Percent = Field(1.0, description="Share of in-scope interactions that must comply")
+    severity: Severity = Severity.FAIL
+    missing: Missing = Field(Missing.FAIL, description="How in-scope rows without a value count")
+    consistency: Consistency | None = None
+
+    @model_validator(mode="after")
+    def _one_rule(self) -> Standard:
+        if self.measure is None and self.check is None:
+            raise PydanticCustomError(
+                "rule",
+                "standard '{id}' has neither `measure:` nor `check:`",
+                {"id": self.id, "hint": "add `measure:` with `at_most:`/`at_least:`, or `check:`"},
+            )
+        if self.measure is not None and self.check is not None:
+            raise PydanticCustomError(
+                "rule",
+                "standard '{id}' has both `measure:` and `check:`",
+                {"id": self.id, "hint": "split it into two standards", "key": "check"},
+            )
+        limits = [k for k in ("at_most", "at_least") if getattr(self, k) is not None]
+        if self.measure is not None and len(limits) != 1:
+            message = "has both `at_most:` and `at_least:`" if limits else "has no limit"
+            raise PydanticCustomError(
+                "rule",
+                "`measure:` of '{id}' " + message,
+                {"id": self.id, "hint": "give exactly one of `at_most:` or `at_least:`",
+                 "key": "measure"},
+            )  # fmt: skip
+        if self.check is not None:
+            for key in (*limits, "unit"):
+                if getattr(self, key) is not None:
+                    raise PydanticCustomError(
+                        "rule",
+                        "`{key}:` does not go with `check:`",
+                        {"key": key, "hint": "a check is true or false; use `measure:` for a limit"},
+                    )
+        return self
+
+    @property
+    def limit(self) -> Threshold | None:
+        """The limit of a measure standard."""
+        return self.at_most if self.at_most is not None else self.at_least
+
+
+class StandardsFile(_Model):
+    """A standards file: metadata, shared fields and the list of standards."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        json_schema_extra={"title": "svcaudit standards file (format version 1)"},
+    )
+
+    svcaudit: Literal[1] = Field(description="Format version of this file")
+    name: str = Field(min_length=1)
+    description: str | None = None
+    branch: str = Field("branch", min_length=1, description="Column naming the branch")
+    time_zone: str = Field("UTC", description="IANA time zone of timestamps without an offset")
+    fields: dict[str, Expression] = Field(
+        default_factory=dict, description="Named derived measures usable in expressions"
+    )
+    standards: tuple[Standard, ...] = Field(min_length=1)
+    consistency: Consistency | None = None
+
+    @field_validator("time_zone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise PydanticCustomError(
+                "time_zone",
+                "'{value}' is not a time zone",
+                {"value": value, "hint": "use an IANA name such as Europe/Warsaw or UTC"},
+            ) from None
+        return value
+
+    @field_validator("fields")
+    @classmethod
+    def _field_names(cls, value: dict[str, Any]) -> dict[str, Any]:
+        for name in value:
+            if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+                raise PydanticCustomError(
+                    "field_name",
+                    "field name '{name}' is not a plain name",
+                    {"name": name, "hint": "use letters, digits and _ only"},
+                )
+        return value
+
+
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema of standards files, generated from the models."""
+    schema = StandardsFile.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["$id"] = "https://svcaudit.dev/schema/standards-v1.json"
+    return schema

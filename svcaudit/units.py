@@ -1,0 +1,104 @@
+"""Durations (``500ms``, ``30s``, ``1h30m``, ``PT30S``) and percentages (``95%``).
+
+Durations are held as whole milliseconds everywhere in svcaudit: thresholds, measures in the
+compiled SQL and figures in reports, so comparisons are exact integer comparisons.
+"""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+
+MS_PER_UNIT: dict[str, int] = {
+    "ms": 1,
+    "s": 1000,
+    "m": 60_000,
+    "h": 3_600_000,
+    "d": 86_400_000,
+    "w": 604_800_000,
+}
+
+DURATION_HINT = "write durations like 500ms, 30s, 2m, 1h30m, 2d or ISO 8601 PT30S"
+_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d|w)")
+_COMPACT = re.compile(r"(?:\d+(?:\.\d+)?(?:ms|s|m|h|d|w))+")
+_ISO = re.compile(
+    r"P(?:(?P<w>\d+(?:\.\d+)?)W)?(?:(?P<d>\d+(?:\.\d+)?)D)?"
+    r"(?:T(?:(?P<h>\d+(?:\.\d+)?)H)?(?:(?P<m>\d+(?:\.\d+)?)M)?(?:(?P<s>\d+(?:\.\d+)?)S)?)?"
+)
+
+
+class Unit(StrEnum):
+    """The unit of a plain-number measure (``unit:`` in a standard)."""
+
+    MS = "ms"
+    S = "s"
+    M = "m"
+    H = "h"
+    D = "d"
+
+    @property
+    def ms(self) -> int:
+        """Milliseconds in one of this unit."""
+        return MS_PER_UNIT[self.value]
+
+
+def parse_duration(text: str) -> int:
+    """Parse a duration into whole milliseconds; raise ValueError with a hint when invalid."""
+    s = text.strip()
+    if _COMPACT.fullmatch(s):
+        total = sum(float(n) * MS_PER_UNIT[u] for n, u in _PART.findall(s))
+        return round(total)
+    iso = _ISO.fullmatch(s.upper())
+    if iso and s.upper() not in ("P", "PT") and not s.upper().endswith("T"):
+        total = sum(float(v) * MS_PER_UNIT[k.lower()] for k, v in iso.groupdict().items() if v)
+        return round(total)
+    raise ValueError(f"'{text}' is not a duration")
+
+
+def format_duration(ms: float) -> str:
+    """Render milliseconds compactly: 45s, 1m30s, 2h, 1d2h, 750ms."""
+    if ms < 0:
+        return "-" + format_duration(-ms)
+    if ms < 1000:
+        return f"{ms:g}ms"
+    parts: list[str] = []
+    rest = round(ms)
+    for unit in ("d", "h", "m", "s"):
+        size = MS_PER_UNIT[unit]
+        count, rest = divmod(rest, size)
+        if count:
+            parts.append(f"{count}{unit}")
+    if rest:
+        parts.append(f"{rest}ms")
+    return "".join(parts)
+
+
+PERCENT_HINT = "write a share as a percentage like 95% or a fraction between 0 and 1 like 0.95"
+
+
+def parse_percent(value: object) -> float:
+    """Parse ``95%``, ``99.8%`` or a fraction in [0, 1] into a fraction; ValueError otherwise."""
+    if isinstance(value, bool):
+        raise ValueError(f"{value!r} is not a percentage")
+    if isinstance(value, int | float):
+        if 0 <= value <= 1:
+            return float(value)
+        raise ValueError(f"{value} is not a fraction between 0 and 1")
+    if isinstance(value, str):
+        m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*%\s*", value)
+        if m:
+            pct = float(m.group(1))
+            if pct > 100:
+                raise ValueError(f"'{value}' is over 100%")
+            return pct / 100
+    raise ValueError(f"{value!r} is not a percentage")
+
+
+def format_percent(fraction: float | None, digits: int = 1) -> str:
+    """Render a fraction as a percentage: 0.953 -> '95.3%'; None -> '—'."""
+    if fraction is None:
+        return "—"
+    text = f"{fraction * 100:.{digits}f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text + "%"
