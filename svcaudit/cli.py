@@ -51,7 +51,9 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _main(
-    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of internal errors.")] = False,
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Show tracebacks of internal errors.")
+    ] = False,
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
     ] = False,
@@ -89,9 +91,13 @@ def _write_atomically(path: str, text: str) -> None:
     """Write a file so that a crash never leaves half of it behind."""
     target = Path(path)
     try:
-        fd, tmp = tempfile.mkstemp(dir=target.parent or ".", prefix=f".{target.name}.", suffix=".tmp")
+        fd, tmp = tempfile.mkstemp(
+            dir=target.parent or ".", prefix=f".{target.name}.", suffix=".tmp"
+        )
     except OSError as e:
-        raise SvcauditError(f"cannot write {path}: {e.strerror}", hint="check the directory") from None
+        raise SvcauditError(
+            f"cannot write {path}: {e.strerror}", hint="check the directory"
+        ) from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
             f.write(text)
@@ -117,7 +123,10 @@ def _rejects_csv(card: Scorecard) -> str:
     return buffer.getvalue()
 
 
-@app.command(epilog="Example: svcaudit audit examples/hotel-chain.csv -s standards/hospitality-five-star.yaml")
+@app.command(
+    epilog="Example: svcaudit audit examples/hotel-chain.csv "
+    "-s standards/hospitality-five-star.yaml"
+)
 def audit(
     logs: Annotated[list[str], typer.Argument(help="Log files or globs (- for standard input).")],
     standards: Annotated[
@@ -128,13 +137,16 @@ def audit(
     ] = None,
     output_format: Annotated[
         OutputFormat | None,
-        typer.Option("--format", "-f", help="Report format (default: from --output's suffix, else table)."),
+        typer.Option(
+            "--format", "-f", help="Report format (default: from --output's suffix, else table)."
+        ),
     ] = None,
     output: Annotated[
         str | None, typer.Option("--output", "-o", help="Write the report to this file.")
     ] = None,
     fail_on: Annotated[
-        FailOn, typer.Option(help="Exit 1 on breached standards (fail), on warnings too (warn), or never.")
+        FailOn,
+        typer.Option(help="Exit 1 on breached standards (fail), on warnings too (warn), or never."),
     ] = FailOn.FAIL,
     rejects: Annotated[
         str | None, typer.Option(help="Write rejected rows (file, line, reason) to this CSV.")
@@ -147,7 +159,9 @@ def audit(
     with _guard():
         fmt = output_format or (OutputFormat.from_suffix(output) if output else None)
         fmt = fmt or OutputFormat.TABLE
-        card = run_audit(AuditRequest(logs=logs, standards=standards, branch=branch, fail_on=fail_on))
+        card = run_audit(
+            AuditRequest(logs=logs, standards=standards, branch=branch, fail_on=fail_on)
+        )
         if output:
             _write_atomically(output, _render_to_text(card, fmt))
         elif not quiet:
@@ -187,14 +201,16 @@ def inspect(
     log: Annotated[str, typer.Argument(help="A log file.")],
     rows: Annotated[int, typer.Option(help="Sample rows to show.", min=0, max=100)] = 5,
 ) -> None:
-    """Show a log's detected format, columns with the types svcaudit reads them as, and sample rows."""
+    """Show a log's format, its columns with the types svcaudit reads them as, and sample rows."""
     with _guard():
         logs = Logs.open([log])
         con = duckdb.connect(":memory:")
         schema = logs.schema(con)
         f = logs.files[0]
         out = Console(highlight=False)
-        out.print(f"[bold]{escape(f.display)}[/]: {f.format.value}{' (gzip)' if f.compressed else ''}")
+        out.print(
+            f"[bold]{escape(f.display)}[/]: {f.format.value}{' (gzip)' if f.compressed else ''}"
+        )
         table = Table(title="Columns", title_justify="left")
         table.add_column("column")
         table.add_column("read as")

@@ -27,22 +27,43 @@ from svcaudit.units import MS_PER_UNIT
 
 # A number column whose name ends so is read as a duration in that unit: `hold_seconds` is `hold`.
 UNIT_SUFFIXES: dict[str, int] = {
-    "_ms": 1, "_millis": 1, "_milliseconds": 1,
-    "_s": 1000, "_sec": 1000, "_secs": 1000, "_seconds": 1000,
-    "_min": 60_000, "_mins": 60_000, "_minutes": 60_000,
-    "_h": 3_600_000, "_hours": 3_600_000,
-}  # fmt: skip
+    "_ms": 1,
+    "_millis": 1,
+    "_milliseconds": 1,
+    "_s": 1000,
+    "_sec": 1000,
+    "_secs": 1000,
+    "_seconds": 1000,
+    "_min": 60_000,
+    "_mins": 60_000,
+    "_minutes": 60_000,
+    "_h": 3_600_000,
+    "_hours": 3_600_000,
+}
 
 # The logical columns of the design, with their kinds (used when no log is at hand).
 LOGICAL_COLUMNS: dict[str, Kind] = {
-    "id": Kind.STRING, "branch": Kind.STRING, "channel": Kind.STRING, "agent": Kind.STRING,
-    "priority": Kind.STRING, "arrived_at": Kind.TIMESTAMP, "queued_at": Kind.TIMESTAMP,
-    "answered_at": Kind.TIMESTAMP, "ended_at": Kind.TIMESTAMP, "wait": Kind.DURATION,
-    "hold": Kind.DURATION, "longest_hold": Kind.DURATION, "holds": Kind.NUMBER,
-    "talk": Kind.DURATION, "after_work": Kind.DURATION, "abandoned": Kind.BOOLEAN,
-    "first_reply_at": Kind.TIMESTAMP, "resolved_at": Kind.TIMESTAMP,
-    "first_reply": Kind.DURATION, "resolution": Kind.DURATION,
-}  # fmt: skip
+    "id": Kind.STRING,
+    "branch": Kind.STRING,
+    "channel": Kind.STRING,
+    "agent": Kind.STRING,
+    "priority": Kind.STRING,
+    "arrived_at": Kind.TIMESTAMP,
+    "queued_at": Kind.TIMESTAMP,
+    "answered_at": Kind.TIMESTAMP,
+    "ended_at": Kind.TIMESTAMP,
+    "wait": Kind.DURATION,
+    "hold": Kind.DURATION,
+    "longest_hold": Kind.DURATION,
+    "holds": Kind.NUMBER,
+    "talk": Kind.DURATION,
+    "after_work": Kind.DURATION,
+    "abandoned": Kind.BOOLEAN,
+    "first_reply_at": Kind.TIMESTAMP,
+    "resolved_at": Kind.TIMESTAMP,
+    "first_reply": Kind.DURATION,
+    "resolution": Kind.DURATION,
+}
 
 BRANCH = "__branch"
 REJECTED = "__rejected"
@@ -61,9 +82,12 @@ class LogResolver:
         if name in self.schema:
             kind = kind_of_sql_type(self.schema[name])
             self.needed[name] = target_type(kind, self.schema[name])
-            ref: exp.Expression = exp.column(name, quoted=True)
+            ref: exp.Expr = exp.column(name, quoted=True)
             if kind == Kind.DURATION:  # an INTERVAL column
-                ref = exp.cast(exp.Mul(this=exp.func("epoch", ref), expression=exp.Literal.number(1000)), "BIGINT")
+                ref = exp.cast(
+                    exp.Mul(this=exp.func("epoch", ref), expression=exp.Literal.number(1000)),
+                    "BIGINT",
+                )
             return Typed(ref, kind)
         for suffix, ms in UNIT_SUFFIXES.items():
             source = name + suffix
@@ -112,8 +136,11 @@ class FieldResolver:
         parsed = self.fields[name]
         if name in self.active:
             cycle = " -> ".join([*self.active[self.active.index(name) :], name])
-            raise SvcauditError(f"fields refer to each other in a circle: {cycle}",
-                                location=parsed.location, hint="break the cycle")  # fmt: skip
+            raise SvcauditError(
+                f"fields refer to each other in a circle: {cycle}",
+                location=parsed.location,
+                hint="break the cycle",
+            )
         self.active.append(name)
         try:
             typed = compile_expression(parsed.tree, self)
@@ -135,9 +162,9 @@ class CompiledStandard:
     """One standard compiled: SQL for scope, measure or check, and its threshold."""
 
     rule: Rule
-    scope: exp.Expression
-    value: exp.Expression  # the measure (milliseconds or plain number) or the check
-    passes: exp.Expression  # `value` compared with the limit (or the check itself)
+    scope: exp.Expr
+    value: exp.Expr  # the measure (milliseconds or plain number) or the check
+    passes: exp.Expr  # `value` compared with the limit (or the check itself)
     measure_kind: Kind | None  # None for checks
     limit: float | None  # in the measure's own units (ms for durations)
 
@@ -174,7 +201,7 @@ def _compile(parsed: ParsedExpression, resolver: Resolver, what: str) -> Typed:
 
 def _compile_rule(rule: Rule, resolver: Resolver) -> CompiledStandard:
     std = rule.standard
-    scope: exp.Expression = exp.true()
+    scope: exp.Expr = exp.true()
     if rule.when is not None:
         when = _compile(rule.when, resolver, f"`when` of '{std.id}'")
         _need_kind(when, Kind.BOOLEAN, rule, "when", "`when` must be a condition (true/false)")
@@ -196,9 +223,12 @@ def _compile_rule(rule: Rule, resolver: Resolver) -> CompiledStandard:
         )
     value = limit.value
     if kind == Kind.DURATION and std.unit is not None:
-        raise SvcauditError(f"`unit:` of '{std.id}' is for plain-number measures, and "
-                            f"`{rule.measure.text}` is already a duration",
-                            location=rule.location("unit"), hint="remove `unit:`")  # fmt: skip
+        raise SvcauditError(
+            f"`unit:` of '{std.id}' is for plain-number measures, and "
+            f"`{rule.measure.text}` is already a duration",
+            location=rule.location("unit"),
+            hint="remove `unit:`",
+        )
     if kind == Kind.DURATION and not limit.is_duration:
         raise SvcauditError(
             f"`{limit_key}: {limit.text}` has no unit, but the measure is a duration",
@@ -254,23 +284,23 @@ def compile_audit(
     resolver.needed.setdefault(branch_col, "VARCHAR")
 
     inner: dict[str, str] = {}  # SQL text -> alias: each distinct expression computed once
-    projections: list[exp.Expression] = [
+    projections: list[exp.Expr] = [
         exp.alias_(exp.cast(exp.column(branch_col, quoted=True), "VARCHAR"), BRANCH),
         exp.alias_(exp.not_(exp.column(REJECT).is_(exp.null())), REJECTED),
     ]
 
-    def ref(expression: exp.Expression) -> exp.Expression:
+    def ref(expression: exp.Expr) -> exp.Expr:
         key = expression.sql("duckdb")
         if key not in inner:
             inner[key] = f"x{len(inner)}"
             projections.append(exp.alias_(expression, inner[key]))
         return exp.column(inner[key])
 
-    def count_if(condition: exp.Expression, alias: str) -> exp.Expression:
+    def count_if(condition: exp.Expr, alias: str) -> exp.Expr:
         case = exp.Case().when(condition, exp.Literal.number(1)).else_(exp.Literal.number(0))
         return exp.alias_(exp.Sum(this=case), alias)
 
-    aggregates: list[exp.Expression] = [exp.alias_(exp.Count(this=exp.Star()), ROWS)]
+    aggregates: list[exp.Expr] = [exp.alias_(exp.Count(this=exp.Star()), ROWS)]
     for i, cs in enumerate(compiled):
         scope = ref(cs.scope)
         value = ref(cs.value)

@@ -11,7 +11,7 @@ from svcaudit.compile import BRANCH, REJECTED, ROWS, AuditQuery
 from svcaudit.errors import SvcauditError
 from svcaudit.sources.readers import LogReader, Reject
 
-MAX_LISTED_REJECTS = 1000
+MAX_LISTED_REJECTS = 10_000
 
 
 @dataclass(frozen=True)

@@ -185,8 +185,11 @@ def score(
         total = Counts(0, 0, 0)
         for b in order:
             c = raw.branches[b][i]
-            total = Counts(total.in_scope + c.in_scope, total.passed + c.passed,
-                           total.unmeasured + c.unmeasured)  # fmt: skip
+            total = Counts(
+                total.in_scope + c.in_scope,
+                total.passed + c.passed,
+                total.unmeasured + c.unmeasured,
+            )
             r = rate_of(c, std.missing)
             if r.in_scope:
                 per_branch.append(BranchResult(names[b], r, _met(r, std.target)))

@@ -60,7 +60,7 @@ def compile_expression(node: Node, resolver: Resolver) -> Typed:
     return _Compiler(resolver).compile(node)
 
 
-def epoch_ms(value: exp.Expression) -> exp.Expression:
+def epoch_ms(value: exp.Expr) -> exp.Expr:
     """Milliseconds since the epoch of a timestamp expression."""
     return exp.Anonymous(this="epoch_ms", expressions=[value])
 
@@ -89,7 +89,7 @@ class _Compiler:
                 return self.in_list(node)
             case IsNull():
                 operand = self.compile(node.operand)
-                test: exp.Expression = exp.Is(this=operand.sql, expression=exp.Null())
+                test: exp.Expr = exp.Is(this=operand.sql, expression=exp.Null())
                 return Typed(exp.Not(this=exp.paren(test)) if node.negated else test, Kind.BOOLEAN)
             case Call():
                 return self.call(node)
@@ -150,15 +150,21 @@ class _Compiler:
         for side, typed in ((node.left, left), (node.right, right)):
             hint = None
             if isinstance(side, Name) and typed.kind == Kind.STRING:
-                hint = (f"column '{side.name}' was read as text: most of its values are not "
-                        "numbers or timestamps; check them with `svcaudit inspect`")  # fmt: skip
-            self.need(typed, (Kind.NUMBER, Kind.DURATION, Kind.TIMESTAMP), side.span, f"'{op}'", hint)
+                hint = (
+                    f"column '{side.name}' was read as text: most of its values are not "
+                    "numbers or timestamps; check them with `svcaudit inspect`"
+                )
+            self.need(
+                typed, (Kind.NUMBER, Kind.DURATION, Kind.TIMESTAMP), side.span, f"'{op}'", hint
+            )
         result: Kind | None = None
         lsql, rsql = _p(left.sql), _p(right.sql)
         if Kind.ANY in (lk, rk):
             result = Kind.ANY
         elif op == "-" and lk == rk == Kind.TIMESTAMP:
-            return Typed(exp.Sub(this=epoch_ms(left.sql), expression=epoch_ms(right.sql)), Kind.DURATION)
+            return Typed(
+                exp.Sub(this=epoch_ms(left.sql), expression=epoch_ms(right.sql)), Kind.DURATION
+            )
         elif op in "+-" and lk == Kind.TIMESTAMP and rk == Kind.DURATION:
             shift = exp.Anonymous(this="to_milliseconds", expressions=[exp.cast(rsql, "BIGINT")])
             return Typed(_ARITH[op](this=lsql, expression=shift), Kind.TIMESTAMP)
@@ -188,13 +194,15 @@ class _Compiler:
                 )
             operand, typed = self.unify(operand, typed, node.operand, item)
             items.append(typed.sql)
-        test: exp.Expression = exp.In(this=_p(operand.sql), expressions=items)
+        test: exp.Expr = exp.In(this=_p(operand.sql), expressions=items)
         return Typed(exp.Not(this=exp.paren(test)) if node.negated else test, Kind.BOOLEAN)
 
     def call(self, node: Call) -> Typed:
         fn = FUNCTIONS.get(node.name.lower())
         if fn is None:
-            hint = did_you_mean(node.name, FUNCTIONS) or f"functions: {', '.join(sorted(FUNCTIONS))}"
+            hint = (
+                did_you_mean(node.name, FUNCTIONS) or f"functions: {', '.join(sorted(FUNCTIONS))}"
+            )
             raise ExpressionError(f"unknown function '{node.name}'", node.name_span, hint)
         args = [self.compile(a) for a in node.args]
         if fn.variadic:
@@ -227,7 +235,7 @@ class _Compiler:
         raise ExpressionError(f"{where} needs {wanted}, not {typed.kind.article}", span, hint)
 
 
-def _p(sql: exp.Expression) -> exp.Expression:
+def _p(sql: exp.Expr) -> exp.Expr:
     """Parenthesise compound operands so the generated SQL keeps the tree's grouping."""
     if isinstance(sql, exp.Binary | exp.Not | exp.Neg | exp.Is | exp.In):
         return exp.paren(sql, copy=False)

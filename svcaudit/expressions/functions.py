@@ -13,7 +13,7 @@ from sqlglot import exp
 
 from svcaudit.expressions.types import Kind
 
-Builder = Callable[[Sequence[exp.Expression]], exp.Expression]
+Builder = Callable[[Sequence[exp.Expr]], exp.Expr]
 
 
 @dataclass(frozen=True)
@@ -45,10 +45,12 @@ def _extract(part: str) -> Builder:
 
 
 def _times(ms: int) -> Builder:
-    return lambda args: exp.Mul(this=exp.paren(args[0], copy=False), expression=exp.Literal.number(ms))
+    return lambda args: exp.Mul(
+        this=exp.paren(args[0], copy=False), expression=exp.Literal.number(ms)
+    )
 
 
-def _date(args: Sequence[exp.Expression]) -> exp.Expression:
+def _date(args: Sequence[exp.Expr]) -> exp.Expr:
     return exp.Anonymous(this="strftime", expressions=[args[0], exp.Literal.string("%Y-%m-%d")])
 
 
@@ -56,71 +58,104 @@ FUNCTIONS: dict[str, Function] = {
     f.name: f
     for f in (
         Function(
-            "lower", (Kind.STRING,), Kind.STRING, _fn("lower"),
+            "lower",
+            (Kind.STRING,),
+            Kind.STRING,
+            _fn("lower"),
             "Text in lower case, to compare without caring about case.",
             example='lower(channel) == "phone"',
             avoid='channel == "phone" or channel == "Phone" or channel == "PHONE"',
         ),
         Function(
-            "upper", (Kind.STRING,), Kind.STRING, _fn("upper"),
+            "upper",
+            (Kind.STRING,),
+            Kind.STRING,
+            _fn("upper"),
             "Text in upper case.",
             example='upper(priority) in ["P1", "P2"]',
             avoid='priority in ["p1", "P1", "p2", "P2"]',
         ),
         Function(
-            "trim", (Kind.STRING,), Kind.STRING, _fn("trim"),
+            "trim",
+            (Kind.STRING,),
+            Kind.STRING,
+            _fn("trim"),
             "Text without leading and trailing spaces, as spreadsheets often leave them.",
             example='trim(channel) == "email"',
             avoid='channel == "email" or channel == "email "',
         ),
         Function(
-            "coalesce", (), Kind.ANY, _fn("coalesce"),
+            "coalesce",
+            (),
+            Kind.ANY,
+            _fn("coalesce"),
             "The first of its arguments that is not null.",
             example="coalesce(greeted_at, completed_at) - arrived_at",
             avoid="greeted_at - arrived_at  # when greeted_at is often left empty at the desk",
             variadic=True,
         ),
         Function(
-            "hour", (Kind.TIMESTAMP,), Kind.NUMBER, _extract("hour"),
+            "hour",
+            (Kind.TIMESTAMP,),
+            Kind.NUMBER,
+            _extract("hour"),
             "The hour (0-23) of a timestamp in the standards file's time zone.",
             example="hour(arrived_at) >= 22 or hour(arrived_at) < 6",
             avoid='arrived_at > "2025-03-01 22:00"  # one night only, not every night',
         ),
         Function(
-            "weekday", (Kind.TIMESTAMP,), Kind.NUMBER, _extract("isodow"),
+            "weekday",
+            (Kind.TIMESTAMP,),
+            Kind.NUMBER,
+            _extract("isodow"),
             "The ISO day of the week of a timestamp: 1 = Monday ... 7 = Sunday.",
             example="weekday(arrived_at) in [6, 7]",
             avoid="weekday(arrived_at) in [0, 6]  # 0 is not a day here; Sunday is 7",
         ),
         Function(
-            "date", (Kind.TIMESTAMP,), Kind.STRING, _date,
+            "date",
+            (Kind.TIMESTAMP,),
+            Kind.STRING,
+            _date,
             "The calendar date of a timestamp as YYYY-MM-DD text, in the file's time zone.",
             example='date(arrived_at) == "2025-03-01"',
             avoid='arrived_at == "2025-03-01"  # compares with midnight only',
         ),
         Function(
-            "abs", (Kind.NUMBER,), Kind.NUMBER, _fn("abs"),
+            "abs",
+            (Kind.NUMBER,),
+            Kind.NUMBER,
+            _fn("abs"),
             "The absolute value of a number.",
             example="abs(rating_change) <= 1",
             avoid="rating_change <= 1 and rating_change >= -1",
         ),
         Function(
-            "seconds", (Kind.NUMBER,), Kind.DURATION, _times(1000),
+            "seconds",
+            (Kind.NUMBER,),
+            Kind.DURATION,
+            _times(1000),
             "A plain number of seconds as a duration.",
             example="seconds(hold_time) <= 30s",
             avoid="hold_time <= 30  # a bare number: seconds or minutes?",
         ),
         Function(
-            "minutes", (Kind.NUMBER,), Kind.DURATION, _times(60_000),
+            "minutes",
+            (Kind.NUMBER,),
+            Kind.DURATION,
+            _times(60_000),
             "A plain number of minutes as a duration.",
             example="minutes(reply_minutes) <= 24h",
             avoid="reply_minutes <= 1440",
         ),
         Function(
-            "hours", (Kind.NUMBER,), Kind.DURATION, _times(3_600_000),
+            "hours",
+            (Kind.NUMBER,),
+            Kind.DURATION,
+            _times(3_600_000),
             "A plain number of hours as a duration.",
             example="hours(resolution_hours) <= 2d",
             avoid="resolution_hours <= 48",
         ),
     )
-}  # fmt: skip
+}

@@ -154,7 +154,9 @@ class _Parser:
     def unexpected(self, wanted: str) -> ExpressionError:
         tok = self.tok
         if tok.kind == "eof":
-            return ExpressionError(f"expression ends early: expected {wanted}", (tok.start, tok.end))
+            return ExpressionError(
+                f"expression ends early: expected {wanted}", (tok.start, tok.end)
+            )
         return ExpressionError(f"expected {wanted}, found '{tok.text}'", (tok.start, tok.end))
 
     def parse(self) -> Node:
@@ -284,7 +286,9 @@ class _Parser:
             return self.after_name(Name(name, span))
         if tok.kind == "ident":
             if tok.text in _FORBIDDEN_WORDS:
-                raise ExpressionError(f"'{tok.text}' is not allowed", span, _FORBIDDEN_WORDS[tok.text])
+                raise ExpressionError(
+                    f"'{tok.text}' is not allowed", span, _FORBIDDEN_WORDS[tok.text]
+                )
             self.advance()
             if self.at("op", "("):
                 return self.parse_call(tok)
@@ -296,7 +300,7 @@ class _Parser:
             return node
         if self.at("op", "["):
             raise ExpressionError(
-                "a list is only allowed after 'in'", span, "write `x in [\"a\", \"b\"]`"
+                "a list is only allowed after 'in'", span, 'write `x in ["a", "b"]`'
             )
         raise self.unexpected("a name, a value or '('")
 
@@ -320,7 +324,9 @@ class _Parser:
                 break
             self.advance()
         end = self.expect("op", ")", "',' or ')' in the call").end
-        return Call(name_tok.text, tuple(args), (name_tok.start, end), (name_tok.start, name_tok.end))
+        return Call(
+            name_tok.text, tuple(args), (name_tok.start, end), (name_tok.start, name_tok.end)
+        )
 
 
 def _start(node: Node) -> int:

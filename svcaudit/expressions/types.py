@@ -37,14 +37,27 @@ class Kind(StrEnum):
 class Typed:
     """A compiled expression: its sqlglot tree and its kind."""
 
-    sql: exp.Expression
+    sql: exp.Expr
     kind: Kind
 
 
 _NUMERIC_PREFIXES = (
-    "TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER",
-    "UBIGINT", "UHUGEINT", "FLOAT", "DOUBLE", "DECIMAL", "REAL", "INT",
-)  # fmt: skip
+    "TINYINT",
+    "SMALLINT",
+    "INTEGER",
+    "BIGINT",
+    "HUGEINT",
+    "UTINYINT",
+    "USMALLINT",
+    "UINTEGER",
+    "UBIGINT",
+    "UHUGEINT",
+    "FLOAT",
+    "DOUBLE",
+    "DECIMAL",
+    "REAL",
+    "INT",
+)
 
 
 def kind_of_sql_type(sql_type: str) -> Kind:

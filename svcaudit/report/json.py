@@ -34,8 +34,11 @@ def scorecard_dict(card: Scorecard) -> dict[str, Any]:
         "fail_on": card.fail_on.value,
         "standards_files": list(card.standards_files),
         "logs": list(card.logs),
-        "rows": {"read": card.rows.read, "evaluated": card.rows.evaluated,
-                 "rejected": card.rows.rejected},  # fmt: skip
+        "rows": {
+            "read": card.rows.read,
+            "evaluated": card.rows.evaluated,
+            "rejected": card.rows.rejected,
+        },
         "rejects": [{"file": r.file, "line": r.line, "reason": r.reason} for r in card.rejects],
         "standards": [
             {

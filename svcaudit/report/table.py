@@ -61,10 +61,12 @@ def rows_line(card: Scorecard) -> Text:
     return text
 
 
-def standards_table(card: Scorecard) -> Table:
+def standards_table(card: Scorecard, wide: bool) -> Table:
     """One row per standard: rate against target, interval, status and worst branch."""
     table = Table(box=box.SIMPLE_HEAD, title="Standards", title_justify="left", expand=False)
-    table.add_column("Standard", overflow="fold", ratio=3)
+    table.add_column("Standard", no_wrap=True)
+    if wide:
+        table.add_column("Title", overflow="fold", ratio=3)
     table.add_column("Rate", justify="right", no_wrap=True)
     table.add_column("Target", justify="right", no_wrap=True)
     table.add_column("95% CI", justify="right", no_wrap=True)
@@ -80,10 +82,10 @@ def standards_table(card: Scorecard) -> Table:
         if worst is not None and len(s.branches) > 1:
             worst_text.append(worst.branch + " ")
             worst_text.append(_pct(worst.counts.rate), style=_rate_style(worst.met, s))
-        name = Text(s.id, style="bold")
-        name.append(f"\n{s.title} ({s.limit})", style="dim")
+        title = [Text(f"{s.title} ({s.limit})", style="dim")] if wide else []
         table.add_row(
-            name,
+            Text(s.id, style="bold"),
+            *title,
             Text(_pct(c.rate), style=_rate_style(s.met, s)),
             _pct(s.target),
             ci,
@@ -94,21 +96,44 @@ def standards_table(card: Scorecard) -> Table:
     return table
 
 
+def legend(card: Scorecard) -> Table:
+    """Standard ids with their titles and limits, for narrow terminals."""
+    table = Table(box=None, show_header=False, padding=(0, 1))
+    table.add_column(no_wrap=True, style="bold")
+    table.add_column(overflow="fold", style="dim")
+    for s in card.standards:
+        table.add_row(s.id, f"{s.title} ({s.limit})")
+    return table
+
+
 def branch_tables(card: Scorecard, width: int) -> list[Table]:
     """Branches down, standards across; split into several tables to fit ``width``."""
     if len(card.branches) < 2:
         return []
     branch_width = min(22, max(len(b) for b in card.branches))
-    per_table = max(1, (width - branch_width - 4) // 9)
     stds: Sequence[StandardResult] = card.standards
+    chunks: list[list[StandardResult]] = [[]]
+    used = branch_width + 4
+    for s in stds:
+        need = max(6, min(len(s.id), 16)) + 3
+        if chunks[-1] and used + need > width:
+            chunks.append([])
+            used = branch_width + 4
+        chunks[-1].append(s)
+        used += need
     tables = []
-    for start in range(0, len(stds), per_table):
-        chunk = stds[start : start + per_table]
+    for start, chunk in enumerate(chunks):
         title = "Rate by branch" if start == 0 else None
         table = Table(box=box.SIMPLE_HEAD, title=title, title_justify="left")
         table.add_column("Branch", overflow="fold", max_width=branch_width)
         for s in chunk:
-            table.add_column(s.id, justify="right", overflow="fold", max_width=8, min_width=6)
+            table.add_column(
+                s.id,
+                justify="right",
+                overflow="fold",
+                min_width=6,
+                max_width=max(6, min(len(s.id), 16)),
+            )
         for b in card.branches:
             cells: list[RenderableType] = [b]
             for s in chunk:
@@ -131,7 +156,9 @@ def rejects_block(card: Scorecard) -> Text | None:
         text.append(f"  {r.file}:{r.line}: {r.reason}\n")
     more = card.rows.rejected - min(SHOWN_REJECTS, len(card.rejects))
     if more > 0:
-        text.append(f"  ... and {more:,} more (write them all with --rejects PATH.csv)\n", style="dim")
+        text.append(
+            f"  ... and {more:,} more (write them all with --rejects PATH.csv)\n", style="dim"
+        )
     return text
 
 
@@ -142,7 +169,11 @@ class TableFormatter(Formatter):
         """Print header, verdict, row accounting, the standards and branch tables, rejects."""
         header = Text(f"svcaudit · {card.name}", style="bold")
         header.append(f"\nlogs: {', '.join(card.logs)}", style="dim")
-        parts: list[RenderableType] = [header, Text(), standards_table(card)]
+        wide = console.width >= 120
+        parts: list[RenderableType] = [header, Text(), standards_table(card, wide)]
+        if not wide:
+            parts.append(legend(card))
+            parts.append(Text())
         parts += branch_tables(card, console.width)
         block = rejects_block(card)
         if block is not None:

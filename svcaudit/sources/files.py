@@ -55,8 +55,11 @@ def expand_inputs(args: list[str], *, stdin_format: LogFormat | None = None) -> 
             continue
         matches = sorted(glob.glob(arg)) if glob.has_magic(arg) else [arg]
         if not matches:
-            raise SvcauditError("no file matches this pattern", location=Location(arg),
-                                hint="check the pattern; quote it so the shell does not expand it")  # fmt: skip
+            raise SvcauditError(
+                "no file matches this pattern",
+                location=Location(arg),
+                hint="check the pattern; quote it so the shell does not expand it",
+            )
         for match in matches:
             files.append(_log_file(match))
     return files
@@ -67,11 +70,17 @@ def _log_file(path: str) -> LogFile:
     if not p.exists():
         raise SvcauditError("log file not found", location=Location(path), hint="check the path")
     if p.is_dir():
-        raise SvcauditError("is a directory, not a log file", location=Location(path),
-                            hint=f"pass the files, e.g. '{path}/*.csv'")  # fmt: skip
+        raise SvcauditError(
+            "is a directory, not a log file",
+            location=Location(path),
+            hint=f"pass the files, e.g. '{path}/*.csv'",
+        )
     if p.stat().st_size == 0:
-        raise SvcauditError("log file is empty", location=Location(path),
-                            hint="the export produced no data; check the export's date range")  # fmt: skip
+        raise SvcauditError(
+            "log file is empty",
+            location=Location(path),
+            hint="the export produced no data; check the export's date range",
+        )
     fmt, compressed = detect_format(p)
     return LogFile(str(p), path, fmt, compressed)
 
@@ -87,8 +96,11 @@ def detect_format(path: Path) -> tuple[LogFormat, bool]:
     with path.open("rb") as f:
         head = f.read(4)
     if head[:2] == b"\x1f\x8b":
-        raise SvcauditError("compressed file without a format suffix", location=Location(str(path)),
-                            hint="name it like export.csv.gz or export.jsonl.gz")  # fmt: skip
+        raise SvcauditError(
+            "compressed file without a format suffix",
+            location=Location(str(path)),
+            hint="name it like export.csv.gz or export.jsonl.gz",
+        )
     if head == b"PAR1":
         return LogFormat.PARQUET, False
     if head.lstrip()[:1] in (b"{", b"["):
@@ -98,8 +110,9 @@ def detect_format(path: Path) -> tuple[LogFormat, bool]:
 
 def _stdin(fmt: LogFormat) -> LogFile:
     """Copy standard input to a temporary file (DuckDB reads files), kept until exit."""
-    tmp = tempfile.NamedTemporaryFile(prefix="svcaudit-stdin-", suffix=f".{fmt.value}", delete=False)
-    with tmp:
+    with tempfile.NamedTemporaryFile(
+        prefix="svcaudit-stdin-", suffix=f".{fmt.value}", delete=False
+    ) as tmp:
         shutil.copyfileobj(sys.stdin.buffer, tmp)
     if Path(tmp.name).stat().st_size == 0:
         raise SvcauditError("standard input is empty", location=Location("<stdin>"))

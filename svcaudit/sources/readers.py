@@ -40,15 +40,15 @@ class Reject:
     reason: str
 
 
-def _lit(value: str) -> exp.Expression:
+def _lit(value: str) -> exp.Expr:
     return exp.Literal.string(value)
 
 
-def _arg(name: str, value: exp.Expression) -> exp.Expression:
+def _arg(name: str, value: exp.Expr) -> exp.Expr:
     return exp.EQ(this=exp.var(name), expression=value)
 
 
-def _struct(mapping: Mapping[str, str]) -> exp.Expression:
+def _struct(mapping: Mapping[str, str]) -> exp.Expr:
     return exp.Struct(
         expressions=[exp.PropertyEQ(this=_lit(k), expression=_lit(v)) for k, v in mapping.items()]
     )
@@ -113,7 +113,7 @@ class LogReader(ABC):
         text_cols = [c for c, t in raw.items() if kind_of_sql_type(t) in (Kind.STRING, Kind.ANY)]
         if not text_cols:
             return raw
-        probes: list[exp.Expression] = []
+        probes: list[exp.Expr] = []
         for c in text_cols:
             probes.append(exp.Count(this=_col(c)))
             for t in ("TIMESTAMPTZ", "DOUBLE", "BOOLEAN"):
@@ -155,8 +155,8 @@ class CsvReader(LogReader):
 
     formats = (LogFormat.CSV, LogFormat.TSV)
 
-    def _call(self, f: LogFile, **extra: exp.Expression) -> exp.Expression:
-        opts: dict[str, exp.Expression] = {
+    def _call(self, f: LogFile, **extra: exp.Expr) -> exp.Expr:
+        opts: dict[str, exp.Expr] = {
             "delim": _lit("\t" if f.format == LogFormat.TSV else ","),
             "header": exp.true(),
             "encoding": _lit("utf-8"),
@@ -181,7 +181,9 @@ class CsvReader(LogReader):
         return schema
 
     def _sample(self) -> exp.Select:
-        calls = [self._call(f, all_varchar=exp.true(), ignore_errors=exp.true()) for f in self.files]
+        calls = [
+            self._call(f, all_varchar=exp.true(), ignore_errors=exp.true()) for f in self.files
+        ]
         parts = [exp.select("*").from_(c) for c in calls]
         return exp.select("*").from_(_union_all(parts).subquery("s")).limit(SAMPLE_ROWS)
 
@@ -232,12 +234,22 @@ def _csv_reason(kind: str, message: str, raw: str, columns: list[str], fmt: LogF
         # right, so find the column holding it in the raw line.
         m = re.search(r'Could not convert string "(.*)" to \'(.+)\'', message, re.S)
         value, target = (m.group(1), m.group(2)) if m else ("?", "the needed type")
-        what = {"TIMESTAMP WITH TIME ZONE": "a timestamp", "DOUBLE": "a number",
-                "BIGINT": "a whole number", "BOOLEAN": "true/false"}.get(target, target)  # fmt: skip
+        what = {
+            "TIMESTAMP WITH TIME ZONE": "a timestamp",
+            "DOUBLE": "a number",
+            "BIGINT": "a whole number",
+            "BOOLEAN": "true/false",
+        }.get(target, target)
         delim = "\t" if fmt == LogFormat.TSV else ","
         fields = next(csv.reader(io.StringIO(raw.strip("\r\n")), delimiter=delim), [])
-        where = next((f'column "{columns[i]}": ' for i, v in enumerate(fields)
-                      if v == value and i < len(columns)), "")  # fmt: skip
+        where = next(
+            (
+                f'column "{columns[i]}": '
+                for i, v in enumerate(fields)
+                if v == value and i < len(columns)
+            ),
+            "",
+        )
         return f'{where}cannot read "{value}" as {what}'
     if kind in ("MISSING COLUMNS", "TOO MANY COLUMNS"):
         counts = re.findall(r"\d+", message)
@@ -249,14 +261,14 @@ def _csv_reason(kind: str, message: str, raw: str, columns: list[str], fmt: LogF
 
 def typed_projection(
     schema: Mapping[str, str], needed: Mapping[str, str]
-) -> tuple[list[exp.Expression], exp.Expression]:
+) -> tuple[list[exp.Expr], exp.Expr]:
     """Columns with the needed ones cast (TRY_CAST), and the reject reason of a row.
 
     A value present in the file that does not convert gives its row a reason such as
     ``column "greeted_at": cannot read "yesterday" as a timestamp``; values are data here,
     never SQL text.
     """
-    cols: list[exp.Expression] = []
+    cols: list[exp.Expr] = []
     case = exp.Case()
     for c, physical in schema.items():
         want = needed.get(c)
@@ -268,8 +280,10 @@ def typed_projection(
         bad = exp.and_(exp.not_(_col(c).is_(exp.null())), cast.copy().is_(exp.null()))
         what = _TYPE_WORDS.get(kind_of_sql_type(want), want)
         value = exp.cast(_col(c), "VARCHAR")
-        case = case.when(bad, exp.func("concat", _lit(f'column "{c}": cannot read "'), value,
-                                       _lit(f'" as {what}')))  # fmt: skip
+        case = case.when(
+            bad,
+            exp.func("concat", _lit(f'column "{c}": cannot read "'), value, _lit(f'" as {what}')),
+        )
     reject = case if case.args.get("ifs") else exp.cast(exp.null(), "VARCHAR")
     return cols, reject
 
@@ -287,7 +301,7 @@ def _union_all(parts: Sequence[exp.Select]) -> exp.Query:
 
 def _in_relation_rejects(
     con: duckdb.DuckDBPyConnection,
-    sources: Sequence[tuple[LogFile, exp.Expression]],
+    sources: Sequence[tuple[LogFile, exp.Expr]],
     schema: Mapping[str, str],
     needed: Mapping[str, str],
     limit: int,
@@ -315,49 +329,116 @@ def _in_relation_rejects(
 
 
 class JsonReader(LogReader):
-    """JSON Lines (one object per line) and JSON arrays of objects, optionally gzip-compressed.
+    """JSON Lines (one object per line), optionally gzip-compressed; JSON arrays of objects.
 
-    Values are read as text and cast in SQL, so a value that does not fit the type a standard
-    needs rejects its row with a reason instead of failing the whole read. For JSON Lines the
-    reported line is the record number.
+    JSON Lines are read line by line as text and each field is taken out with DuckDB's JSON
+    functions, so a malformed line (a truncated export) or a value that does not fit the type a
+    standard needs rejects that row with its line number instead of failing the whole read.
+    Keys are discovered from the whole file; nested objects are kept as JSON text.
     """
 
     formats = (LogFormat.JSONL, LogFormat.JSON)
 
-    def _call(self, f: LogFile, as_text: bool = True) -> exp.Expression:
+    def _lines(self, f: LogFile) -> exp.Expr:
+        """The file as one text column ``__json``, one row per line (JSON Lines only)."""
+        args = [
+            _lit(f.path),
+            _arg("columns", _struct({"__json": "VARCHAR"})),
+            _arg("header", exp.false()),
+            _arg("delim", _lit("\x01")),  # never in valid JSON text: control chars are escaped
+            _arg("quote", _lit("")),
+            _arg("escape", _lit("")),
+            _arg("auto_detect", exp.false()),
+        ]
+        return exp.Table(this=exp.Anonymous(this="read_csv", expressions=args))
+
+    def _json(self, f: LogFile, **extra: exp.Expr) -> exp.Expr:
         fmt = "newline_delimited" if f.format == LogFormat.JSONL else "auto"
-        args = [_lit(f.path), _arg("format", _lit(fmt))]
-        if as_text and self._schema:
-            args.append(_arg("columns", _struct(dict.fromkeys(self._schema, "VARCHAR"))))
+        args = [_lit(f.path), _arg("format", _lit(fmt)), *(_arg(k, v) for k, v in extra.items())]
         return exp.Table(this=exp.Anonymous(this="read_json", expressions=args))
+
+    def _fields(self, f: LogFile) -> exp.Select:
+        """Every key of the file as a text column, plus ``__malformed``."""
+        schema = self._schema or {}
+        if f.format == LogFormat.JSON:
+            cols = [_col(c) for c in schema]
+            text = dict.fromkeys(schema, "VARCHAR")
+            return exp.select(*cols, exp.alias_(exp.false(), "__malformed")).from_(
+                self._json(f, columns=_struct(text))
+            )
+        doc = exp.column("__json")
+        valid = exp.func("json_valid", doc)
+        cols = [
+            exp.alias_(
+                exp.Case().when(
+                    valid, exp.JSONExtractScalar(this=doc, expression=_lit(f"$.{_json_key(c)}"))
+                ),
+                c,
+                quoted=True,
+            )
+            for c in schema
+        ]
+        nonblank = exp.NEQ(this=exp.func("trim", doc), expression=_lit(""))
+        return (
+            exp.select(*cols, exp.alias_(exp.not_(valid), "__malformed"))
+            .from_(self._lines(f))
+            .where(nonblank)
+        )
 
     def _describe(self, con: duckdb.DuckDBPyConnection) -> dict[str, str]:
         schema: dict[str, str] = {}
         for f in self.files:
-            rel = con.sql(exp.select("*").from_(self._call(f, as_text=False)).limit(0).sql("duckdb"))
+            call = self._json(f, ignore_errors=exp.true())
+            try:
+                rel = con.sql(exp.select("*").from_(call).limit(0).sql("duckdb"))
+            except duckdb.Error as e:
+                raise self.read_error(e, f) from None
             for name, t in zip(rel.columns, rel.types, strict=True):
-                schema.setdefault(name, str(t))
+                schema.setdefault(name, "VARCHAR" if str(t) == "JSON" else str(t))
         self._schema = schema
-        return {c: "VARCHAR" if t == "JSON" else t for c, t in schema.items()}
+        return schema
 
     def _sample(self) -> exp.Select:
-        parts = [exp.select("*").from_(self._call(f)) for f in self.files]
+        parts = [self._fields(f) for f in self.files]
         return exp.select("*").from_(_union_all(parts).subquery("s")).limit(SAMPLE_ROWS)
 
-    def relation(self, needed: Mapping[str, str]) -> exp.Select:
+    def _typed(self, f: LogFile, needed: Mapping[str, str]) -> exp.Select:
         text = dict.fromkeys(self._schema or {}, "VARCHAR")
-        parts = []
-        for f in self.files:
-            cols, reject = typed_projection(text, needed)
-            parts.append(exp.select(*cols, exp.alias_(reject, REJECT)).from_(self._call(f)))
+        cols, reject = typed_projection(text, needed)
+        malformed = _lit("malformed JSON (a truncated or broken line)")
+        reject = exp.Case().when(exp.column("__malformed"), malformed).else_(reject)
+        return exp.select(*cols, exp.alias_(reject, REJECT)).from_(self._fields(f).subquery("f"))
+
+    def relation(self, needed: Mapping[str, str]) -> exp.Select:
+        parts = [self._typed(f, needed) for f in self.files]
         return exp.select("*").from_(_union_all(parts).subquery("j"))
 
     def value_rejects(
         self, con: duckdb.DuckDBPyConnection, needed: Mapping[str, str], limit: int
     ) -> list[Reject]:
-        text = dict.fromkeys(self._schema or {}, "VARCHAR")
-        sources = [(f, self._call(f)) for f in self.files]
-        return _in_relation_rejects(con, sources, text, needed, limit)
+        out: list[Reject] = []
+        for f in self.files:
+            numbered = exp.select(
+                exp.alias_(exp.Window(this=exp.RowNumber()), "__line"), exp.column(REJECT)
+            ).from_(self._typed(f, needed).subquery("t"))
+            query = (
+                exp.select("__line", REJECT)
+                .from_(numbered.subquery("n"))
+                .where(exp.not_(exp.column(REJECT).is_(exp.null())))
+                .limit(limit - len(out))
+            )
+            out += [
+                Reject(f.display, int(n), str(r))
+                for n, r in con.sql(query.sql("duckdb")).fetchall()
+            ]
+            if len(out) >= limit:
+                break
+        return out
+
+
+def _json_key(name: str) -> str:
+    """A JSON path step for a key, quoted so any characters are safe."""
+    return '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 class ParquetReader(LogReader):
@@ -365,7 +446,7 @@ class ParquetReader(LogReader):
 
     formats = (LogFormat.PARQUET,)
 
-    def _call(self, files: Sequence[LogFile] | None = None) -> exp.Expression:
+    def _call(self, files: Sequence[LogFile] | None = None) -> exp.Expr:
         paths = exp.Array(expressions=[_lit(f.path) for f in files or self.files])
         args = [paths, _arg("union_by_name", exp.true())]
         return exp.Table(this=exp.Anonymous(this="read_parquet", expressions=args))

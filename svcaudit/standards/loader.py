@@ -33,15 +33,39 @@ _PLAIN_TAGS = {
 }
 # Words people reach for, and the key they mean.
 _SYNONYMS = {
-    "threshold": "at_most", "treshold": "at_most", "limit": "at_most", "max": "at_most",
-    "maximum": "at_most", "within": "at_most", "under": "at_most", "below": "at_most",
-    "min": "at_least", "minimum": "at_least", "over": "at_least", "above": "at_least",
-    "filter": "when", "where": "when", "scope": "when", "if": "when", "applies_to": "when",
-    "condition": "check", "expect": "check", "assert": "check", "rule": "check",
-    "metric": "measure", "value": "measure", "goal": "target", "sla": "target",
-    "level": "severity", "name": "title", "timezone": "time_zone", "tz": "time_zone",
-    "version": "svcaudit", "rules": "standards", "checks": "standards",
-}  # fmt: skip
+    "threshold": "at_most",
+    "treshold": "at_most",
+    "limit": "at_most",
+    "max": "at_most",
+    "maximum": "at_most",
+    "within": "at_most",
+    "under": "at_most",
+    "below": "at_most",
+    "min": "at_least",
+    "minimum": "at_least",
+    "over": "at_least",
+    "above": "at_least",
+    "filter": "when",
+    "where": "when",
+    "scope": "when",
+    "if": "when",
+    "applies_to": "when",
+    "condition": "check",
+    "expect": "check",
+    "assert": "check",
+    "rule": "check",
+    "metric": "measure",
+    "value": "measure",
+    "goal": "target",
+    "sla": "target",
+    "level": "severity",
+    "name": "title",
+    "timezone": "time_zone",
+    "tz": "time_zone",
+    "version": "svcaudit",
+    "rules": "standards",
+    "checks": "standards",
+}
 
 
 @dataclass(frozen=True)
@@ -149,7 +173,9 @@ def load_file(path: str | Path) -> tuple[StandardsFile, list[Rule]]:
         ) from None
     except (OSError, UnicodeDecodeError) as e:
         reason = getattr(e, "strerror", None) or str(e)
-        raise SvcauditError(f"cannot read standards file: {reason}", location=Location(name)) from None
+        raise SvcauditError(
+            f"cannot read standards file: {reason}", location=Location(name)
+        ) from None
     data, marks = parse_yaml(text, name)
     if not isinstance(data, dict):
         raise SvcauditError(
@@ -164,7 +190,9 @@ def load_file(path: str | Path) -> tuple[StandardsFile, list[Rule]]:
     return spec, _rules(spec, name, marks)
 
 
-def parse_yaml(text: str, path: str) -> tuple[Any, dict[YamlPath, tuple[Location, Location | None, str | None]]]:
+def parse_yaml(
+    text: str, path: str
+) -> tuple[Any, dict[YamlPath, tuple[Location, Location | None, str | None]]]:
     """Parse YAML safely, keeping positions: {path: (value location, key location, style)}."""
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
@@ -180,8 +208,11 @@ def parse_yaml(text: str, path: str) -> tuple[Any, dict[YamlPath, tuple[Location
     except yaml.YAMLError as e:
         raise SvcauditError(f"YAML error: {e}", location=Location(path)) from None
     if node is None:
-        raise SvcauditError("the standards file is empty", location=Location(path),
-                            hint="run `svcaudit init` for a starter file")  # fmt: skip
+        raise SvcauditError(
+            "the standards file is empty",
+            location=Location(path),
+            hint="run `svcaudit init` for a starter file",
+        )
     builder = _Builder(path)
     return builder.build(node, (), 0), builder.marks
 
@@ -202,8 +233,11 @@ class _Builder:
         self.count += 1
         if self.count > MAX_NODES or depth > MAX_DEPTH:
             what = "nested too deeply" if depth > MAX_DEPTH else "too large (aliases expanding?)"
-            raise SvcauditError(f"the standards file is {what}", location=self.loc(node),
-                                hint="standards files are small; remove anchors and aliases")  # fmt: skip
+            raise SvcauditError(
+                f"the standards file is {what}",
+                location=self.loc(node),
+                hint="standards files are small; remove anchors and aliases",
+            )
         if node.tag not in _PLAIN_TAGS:
             raise SvcauditError(
                 f"YAML tag '{node.tag}' is not allowed",
@@ -248,16 +282,22 @@ def _validation_error(
     details = sorted(specific or details, key=lambda d: _line_of(d, marks))
     first = _one_error(details[0], path, marks, data)
     if len(details) > 1:
-        first.detail = f"    ({len(details) - 1} more problem(s) in this file after fixing this one)"
+        first.detail = (
+            f"    ({len(details) - 1} more problem(s) in this file after fixing this one)"
+        )
     return first
 
 
-def _line_of(detail: ErrorDetails, marks: dict[YamlPath, tuple[Location, Location | None, str | None]]) -> int:
+def _line_of(
+    detail: ErrorDetails, marks: dict[YamlPath, tuple[Location, Location | None, str | None]]
+) -> int:
     loc = _nearest(tuple(detail["loc"]), marks)
     return loc.line or 0 if loc else 0
 
 
-def _nearest(at: YamlPath, marks: dict[YamlPath, tuple[Location, Location | None, str | None]]) -> Location | None:
+def _nearest(
+    at: YamlPath, marks: dict[YamlPath, tuple[Location, Location | None, str | None]]
+) -> Location | None:
     while at not in marks and at:
         at = at[:-1]
     return marks[at][0] if at in marks else None
@@ -381,4 +421,3 @@ def _rules(
             )
         )
     return rules
-

@@ -177,16 +177,22 @@ class Standard(_Model):
             raise PydanticCustomError(
                 "rule",
                 "`measure:` of '{id}' " + message,
-                {"id": self.id, "hint": "give exactly one of `at_most:` or `at_least:`",
-                 "key": "measure"},
-            )  # fmt: skip
+                {
+                    "id": self.id,
+                    "hint": "give exactly one of `at_most:` or `at_least:`",
+                    "key": "measure",
+                },
+            )
         if self.check is not None:
             for key in (*limits, "unit"):
                 if getattr(self, key) is not None:
                     raise PydanticCustomError(
                         "rule",
                         "`{key}:` does not go with `check:`",
-                        {"key": key, "hint": "a check is true or false; use `measure:` for a limit"},
+                        {
+                            "key": key,
+                            "hint": "a check is true or false; use `measure:` for a limit",
+                        },
                     )
         return self
 
