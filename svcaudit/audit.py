@@ -32,8 +32,16 @@ def run_audit(request: AuditRequest) -> Scorecard:
     try:
         schema = logs.schema(con)
         branch_loc = Location("--branch") if request.branch else None
+        shown = ", ".join(f.display for f in logs.files[:3]) + (
+            ", ..." if len(logs.files) > 3 else ""
+        )
         query = compile_audit(
-            standards, schema, logs.relation, branch=request.branch, branch_location=branch_loc
+            standards,
+            schema,
+            logs.relation,
+            branch=request.branch,
+            branch_location=branch_loc,
+            origin=f"the log {shown}",
         )
         raw = engine.run(con, query, logs.readers)
     finally:

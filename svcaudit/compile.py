@@ -73,9 +73,10 @@ ROWS = "__rows"
 class LogResolver:
     """Names of a log's columns, noting which ones (and as what type) the standards use."""
 
-    def __init__(self, schema: Mapping[str, str]) -> None:
+    def __init__(self, schema: Mapping[str, str], origin: str = "the log") -> None:
         self.schema = dict(schema)
         self.needed: dict[str, str] = {}
+        self.origin = origin
 
     def resolve(self, name: str) -> Typed | None:
         """A column as it is, or ``name_seconds`` (and other unit suffixes) as a duration."""
@@ -108,6 +109,8 @@ class LogResolver:
 
 class LogicalResolver:
     """For validating a standards file without a log: logical columns typed, others unknown."""
+
+    origin = "the logical columns"
 
     def resolve(self, name: str) -> Typed | None:
         """Any name resolves; only logical columns have a known kind."""
@@ -152,9 +155,14 @@ class FieldResolver:
         return typed
 
     def known_names(self) -> Iterable[str]:
-        """Fields and columns."""
-        yield from self.fields
+        """Fields (except those being compiled: a field cannot use itself) and columns."""
+        yield from (f for f in self.fields if f not in self.active)
         yield from self.base.known_names()
+
+    @property
+    def origin(self) -> str:
+        """The base resolver's origin."""
+        return self.base.origin
 
 
 @dataclass(frozen=True)
@@ -269,9 +277,10 @@ def compile_audit(
     *,
     branch: str | None = None,
     branch_location: Location | None = None,
+    origin: str = "the log",
 ) -> AuditQuery:
     """Compile all standards into one aggregate query over ``relation(needed columns)``."""
-    resolver = LogResolver(schema)
+    resolver = LogResolver(schema, origin)
     compiled = compile_rules(standards, resolver)
     branch_col = branch or standards.branch
     if branch_col not in schema:

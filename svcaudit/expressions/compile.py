@@ -54,6 +54,10 @@ class Resolver(Protocol):
     def known_names(self) -> Iterable[str]:
         """Every name that resolves, for did-you-mean hints."""
 
+    @property
+    def origin(self) -> str:
+        """Where the names come from, for messages: 'the log examples/x.csv'."""
+
 
 def compile_expression(node: Node, resolver: Resolver) -> Typed:
     """Compile a parsed expression; raise ExpressionError with a span on any type problem."""
@@ -102,7 +106,8 @@ class _Compiler:
             if hint is None:
                 shown = ", ".join(sorted(names)[:12]) + (", ..." if len(names) > 12 else "")
                 hint = f"known columns: {shown}" if names else None
-            raise ExpressionError(f"unknown column '{node.name}'", node.span, hint)
+            message = f"unknown column '{node.name}' (not in {self.resolver.origin})"
+            raise ExpressionError(message, node.span, hint)
         return typed
 
     def unary(self, node: Unary) -> Typed:

@@ -44,7 +44,8 @@ def verdict_line(card: Scorecard) -> Text:
         text.append(f": {len(breached)} of {n} standards breached ({ids})")
     else:
         text = Text("PASS", style="bold green")
-        text.append(f": all {n} standards met" if not warned else f": no breach of {n} standards")
+        met = sum(1 for s in card.standards if s.status == Status.MET)
+        text.append(f": all {n} standards met" if met == n else f": {met} of {n} standards met")
     if warned:
         text.append(f"; {len(warned)} warning(s) ({', '.join(s.id for s in warned)})")
     no_data = [s.id for s in card.standards if s.status == Status.NO_DATA]

@@ -368,7 +368,7 @@ class JsonReader(LogReader):
             )
         doc = exp.column("__json")
         valid = exp.func("json_valid", doc)
-        cols = [
+        cols: list[exp.Expr] = [
             exp.alias_(
                 exp.Case().when(
                     valid, exp.JSONExtractScalar(this=doc, expression=_lit(f"$.{_json_key(c)}"))
