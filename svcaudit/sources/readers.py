@@ -361,9 +361,9 @@ class JsonReader(LogReader):
         """Every key of the file as a text column, plus ``__malformed``."""
         schema = self._schema or {}
         if f.format == LogFormat.JSON:
-            cols = [_col(c) for c in schema]
+            plain = [_col(c) for c in schema]
             text = dict.fromkeys(schema, "VARCHAR")
-            return exp.select(*cols, exp.alias_(exp.false(), "__malformed")).from_(
+            return exp.select(*plain, exp.alias_(exp.false(), "__malformed")).from_(
                 self._json(f, columns=_struct(text))
             )
         doc = exp.column("__json")
