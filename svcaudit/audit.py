@@ -19,7 +19,7 @@ class AuditRequest:
 
     logs: Sequence[str]
     standards: Sequence[str]
-    branch: str | None = None
+    by: tuple[str, ...] = ()  # group results by these columns (default: the branch column)
     fail_on: FailOn = FailOn.FAIL
     extra: dict[str, str] = field(default_factory=dict)
 
@@ -31,7 +31,7 @@ def run_audit(request: AuditRequest) -> Scorecard:
     con = engine.connect(standards.time_zone)
     try:
         schema = logs.schema(con)
-        branch_loc = Location("--branch") if request.branch else None
+        by_loc = Location("--branch/--by") if request.by else None
         shown = ", ".join(f.display for f in logs.files[:3]) + (
             ", ..." if len(logs.files) > 3 else ""
         )
@@ -39,8 +39,8 @@ def run_audit(request: AuditRequest) -> Scorecard:
             standards,
             schema,
             logs.relation,
-            branch=request.branch,
-            branch_location=branch_loc,
+            group_by=request.by or None,
+            group_location=by_loc,
             origin=f"the log {shown}",
         )
         raw = engine.run(con, query, logs.readers)

@@ -23,7 +23,7 @@ from rich.table import Table
 from svcaudit import __version__
 from svcaudit.audit import AuditRequest, run_audit
 from svcaudit.compile import LogicalResolver, compile_rules
-from svcaudit.errors import ExitCode, SvcauditError
+from svcaudit.errors import ExitCode, Location, SvcauditError
 from svcaudit.expressions.types import kind_of_sql_type
 from svcaudit.report import OutputFormat
 from svcaudit.score import FailOn, Scorecard
@@ -135,6 +135,13 @@ def audit(
     branch: Annotated[
         str | None, typer.Option(help="Column naming the branch (overrides `branch:`).")
     ] = None,
+    by: Annotated[
+        str | None,
+        typer.Option(
+            help="Compare groups along other columns instead of branches: channel, "
+            "or several as branch,channel."
+        ),
+    ] = None,
     output_format: Annotated[
         OutputFormat | None,
         typer.Option(
@@ -159,9 +166,15 @@ def audit(
     with _guard():
         fmt = output_format or (OutputFormat.from_suffix(output) if output else None)
         fmt = fmt or OutputFormat.TABLE
-        card = run_audit(
-            AuditRequest(logs=logs, standards=standards, branch=branch, fail_on=fail_on)
-        )
+        if branch and by:
+            raise SvcauditError(
+                "give --branch or --by, not both",
+                location=Location("--by"),
+                hint="--by branch,channel includes the branch column itself",
+            )
+        columns = tuple(c.strip() for c in by.split(",") if c.strip()) if by else ()
+        columns = columns or ((branch,) if branch else ())
+        card = run_audit(AuditRequest(logs=logs, standards=standards, by=columns, fail_on=fail_on))
         if output:
             _write_atomically(output, _render_to_text(card, fmt))
         elif not quiet:

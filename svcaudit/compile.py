@@ -12,7 +12,7 @@ Each distinct expression is computed once in the inner projection (two standards
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from sqlglot import exp
@@ -275,26 +275,36 @@ def compile_audit(
     schema: Mapping[str, str],
     relation: Callable[[Mapping[str, str]], exp.Select],
     *,
-    branch: str | None = None,
-    branch_location: Location | None = None,
+    group_by: Sequence[str] | None = None,
+    group_location: Location | None = None,
     origin: str = "the log",
 ) -> AuditQuery:
-    """Compile all standards into one aggregate query over ``relation(needed columns)``."""
+    """Compile all standards into one aggregate query over ``relation(needed columns)``.
+
+    Results are grouped by ``group_by`` (default: the standards' branch column); several
+    columns (``--by branch,channel``) make one group per combination, named "A / B".
+    """
     resolver = LogResolver(schema, origin)
     compiled = compile_rules(standards, resolver)
-    branch_col = branch or standards.branch
-    if branch_col not in schema:
-        hint = did_you_mean(branch_col, schema) or f"columns: {', '.join(list(schema)[:12])}"
-        raise SvcauditError(
-            f"the branch column '{branch_col}' is not in the log",
-            location=branch_location or Location(standards.paths[0]),
-            hint=hint + "; set `branch:` in the standards file or pass --branch COLUMN",
-        )
-    resolver.needed.setdefault(branch_col, "VARCHAR")
+    columns = list(group_by or [standards.branch])
+    for col in columns:
+        if col not in schema:
+            hint = did_you_mean(col, schema) or f"columns: {', '.join(list(schema)[:12])}"
+            raise SvcauditError(
+                f"the branch column '{col}' is not in the log",
+                location=group_location or Location(standards.paths[0]),
+                hint=hint + "; set `branch:` in the standards file, or pass --branch/--by",
+            )
+        resolver.needed.setdefault(col, "VARCHAR")
+    keys = [exp.cast(exp.column(c, quoted=True), "VARCHAR") for c in columns]
+    group: exp.Expr = keys[0]
+    if len(keys) > 1:
+        parts = [exp.func("coalesce", k, exp.Literal.string("(none)")) for k in keys]
+        group = exp.func("concat_ws", exp.Literal.string(" / "), *parts)
 
     inner: dict[str, str] = {}  # SQL text -> alias: each distinct expression computed once
     projections: list[exp.Expr] = [
-        exp.alias_(exp.cast(exp.column(branch_col, quoted=True), "VARCHAR"), BRANCH),
+        exp.alias_(group, BRANCH),
         exp.alias_(exp.not_(exp.column(REJECT).is_(exp.null())), REJECTED),
     ]
 

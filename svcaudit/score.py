@@ -3,16 +3,25 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from scipy.stats import binomtest
 
 from svcaudit.compile import CompiledStandard
+from svcaudit.consistency import (
+    Dispersion,
+    Limits,
+    Position,
+    dispersion,
+    funnel_limits,
+    homogeneity_p,
+    position,
+)
 from svcaudit.engine import Counts, RawResult
 from svcaudit.errors import ExitCode
 from svcaudit.sources.readers import Reject
-from svcaudit.standards.model import Missing, Severity
+from svcaudit.standards.model import Consistency, Missing, Overdispersion, Severity
 from svcaudit.units import format_duration
 
 CONFIDENCE = 0.95
@@ -69,11 +78,43 @@ def wilson(successes: int, n: int, confidence: float = CONFIDENCE) -> tuple[floa
 
 @dataclass(frozen=True)
 class BranchResult:
-    """One standard in one branch."""
+    """One standard in one branch, with its place in the chain's funnel plot."""
 
     branch: str
     counts: Rate
     met: bool | None
+    position: Position = Position.TOO_FEW
+    limits: Limits | None = None
+
+
+@dataclass(frozen=True)
+class ConsistencyResult:
+    """How consistently the branches deliver one standard."""
+
+    settings: Consistency
+    chain_rate: float | None
+    judged: int  # branches with at least min_interactions
+    spread: float | None  # best minus worst judged branch rate
+    chi2_p: float | None  # chi-square test of homogeneity over judged branches
+    dispersion: Dispersion
+    widened: bool  # limits widened for over-dispersion
+
+    @property
+    def consistent(self) -> bool | None:
+        """False when a judged branch is below the outer limit or the spread is too wide."""
+        if self.judged < 2:
+            return None
+        return not self.alarm_low and not self.spread_exceeded
+
+    @property
+    def spread_exceeded(self) -> bool:
+        """The best-minus-worst spread is over ``max_spread``."""
+        top = self.settings.max_spread
+        return top is not None and self.spread is not None and self.spread > top + 1e-12
+
+    alarm_low: tuple[str, ...] = ()
+    alert_low: tuple[str, ...] = ()
+    high: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -90,6 +131,17 @@ class StandardResult:
     counts: Rate
     met: bool | None
     branches: tuple[BranchResult, ...]
+    consistency: ConsistencyResult | None = None
+
+    @property
+    def consistency_status(self) -> Status:
+        """Met, breached (severity fail), warning (severity warn) or no data (< 2 branches)."""
+        c = self.consistency
+        if c is None or c.consistent is None:
+            return Status.NO_DATA
+        if c.consistent:
+            return Status.MET
+        return Status.BREACHED if c.settings.severity == Severity.FAIL else Status.WARNING
 
     @property
     def status(self) -> Status:
@@ -142,16 +194,28 @@ class Scorecard:
         return tuple(s for s in self.standards if s.status == Status.WARNING)
 
     @property
+    def inconsistent(self) -> tuple[StandardResult, ...]:
+        """Standards whose branch consistency (severity fail) did not hold."""
+        return tuple(s for s in self.standards if s.consistency_status == Status.BREACHED)
+
+    @property
+    def inconsistent_warnings(self) -> tuple[StandardResult, ...]:
+        """Standards whose branch consistency (severity warn) did not hold."""
+        return tuple(s for s in self.standards if s.consistency_status == Status.WARNING)
+
+    @property
     def verdict(self) -> str:
         """``pass`` or ``breach`` (by the severity of standards, regardless of --fail-on)."""
-        return "breach" if self.breached else "pass"
+        return "breach" if self.breached or self.inconsistent else "pass"
 
     @property
     def exit_code(self) -> ExitCode:
         """0 when the audit passes under ``fail_on``, 1 when it does not."""
         if self.fail_on == FailOn.NEVER:
             return ExitCode.OK
-        if self.breached or (self.fail_on == FailOn.WARN and self.warnings):
+        if self.breached or self.inconsistent:
+            return ExitCode.BREACH
+        if self.fail_on == FailOn.WARN and (self.warnings or self.inconsistent_warnings):
             return ExitCode.BREACH
         return ExitCode.OK
 
@@ -194,6 +258,7 @@ def score(
             if r.in_scope:
                 per_branch.append(BranchResult(names[b], r, _met(r, std.target)))
         chain = rate_of(total, std.missing)
+        branches, consistency = judge_consistency(tuple(per_branch), chain, cs.rule.consistency)
         results.append(
             StandardResult(
                 id=std.id,
@@ -205,7 +270,8 @@ def score(
                 line=cs.rule.location().line,
                 counts=chain,
                 met=_met(chain, std.target),
-                branches=tuple(per_branch),
+                branches=branches,
+                consistency=consistency,
             )
         )
     return Scorecard(
@@ -225,3 +291,49 @@ def _met(rate: Rate, target: float) -> bool | None:
         return None
     # passed / n >= target, compared without dividing so 19 of 20 meets 95% exactly.
     return rate.passed >= target * rate.n - 1e-9
+
+
+def judge_consistency(
+    branches: tuple[BranchResult, ...], chain: Rate, settings: Consistency
+) -> tuple[tuple[BranchResult, ...], ConsistencyResult]:
+    """Place each branch in the funnel around the chain rate; spread, chi-square, dispersion."""
+    p0 = chain.rate
+    judged = [
+        b for b in branches if b.counts.rate is not None and b.counts.n >= settings.min_interactions
+    ]
+    counts = [(b.counts.passed, b.counts.n) for b in judged]
+    disp = dispersion(p0, counts) if p0 is not None else Dispersion(1.0, 0.0, None, len(judged))
+    method = settings.overdispersion
+    widened = method != Overdispersion.NONE and (
+        disp.phi > 1 if method == Overdispersion.MULTIPLICATIVE else disp.tau2 > 0
+    )
+    placed: list[BranchResult] = []
+    for b in branches:
+        if p0 is None or b.counts.rate is None or b.counts.n < settings.min_interactions:
+            placed.append(replace(b, position=Position.TOO_FEW, limits=None))
+            continue
+        lim = funnel_limits(
+            b.counts.n,
+            p0,
+            settings.limits,
+            method=method if widened else Overdispersion.NONE,
+            phi=disp.phi,
+            tau2=disp.tau2,
+        )
+        placed.append(replace(b, position=position(b.counts.rate, lim), limits=lim))
+    rates = [b.counts.rate for b in judged if b.counts.rate is not None]
+    result = ConsistencyResult(
+        settings=settings,
+        chain_rate=p0,
+        judged=len(judged),
+        spread=(max(rates) - min(rates)) if len(rates) >= 2 else None,
+        chi2_p=homogeneity_p(counts),
+        dispersion=disp,
+        widened=widened,
+        alarm_low=tuple(b.branch for b in placed if b.position == Position.ALARM_LOW),
+        alert_low=tuple(b.branch for b in placed if b.position == Position.ALERT_LOW),
+        high=tuple(
+            b.branch for b in placed if b.position in (Position.ALERT_HIGH, Position.ALARM_HIGH)
+        ),
+    )
+    return tuple(placed), result

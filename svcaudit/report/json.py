@@ -8,8 +8,9 @@ from typing import Any
 from rich.console import Console
 
 from svcaudit import __version__
+from svcaudit.consistency import Limits
 from svcaudit.report.base import Formatter
-from svcaudit.score import Rate, Scorecard
+from svcaudit.score import BranchResult, ConsistencyResult, Rate, Scorecard
 
 
 def _rate(r: Rate) -> dict[str, Any]:
@@ -21,6 +22,54 @@ def _rate(r: Rate) -> dict[str, Any]:
         "rate": r.rate,
         "ci_low": r.ci_low,
         "ci_high": r.ci_high,
+    }
+
+
+def _limits(lim: Limits | None) -> dict[str, float] | None:
+    if lim is None:
+        return None
+    return {
+        "inner_low": lim.inner_low,
+        "inner_high": lim.inner_high,
+        "outer_low": lim.outer_low,
+        "outer_high": lim.outer_high,
+    }
+
+
+def _branch(b: BranchResult) -> dict[str, Any]:
+    return {
+        "branch": b.branch,
+        **_rate(b.counts),
+        "met": b.met,
+        "consistency": b.position.summary,
+        "position": b.position.value,
+        "limits": _limits(b.limits),
+    }
+
+
+def _consistency(c: ConsistencyResult | None) -> dict[str, Any] | None:
+    if c is None:
+        return None
+    s = c.settings
+    return {
+        "spread": c.spread,
+        "max_spread": s.max_spread,
+        "chi2_p": c.chi2_p,
+        "consistent": c.consistent,
+        "severity": s.severity.value,
+        "min_interactions": s.min_interactions,
+        "limits": list(s.limits),
+        "judged_branches": c.judged,
+        "alarm_low": list(c.alarm_low),
+        "alert_low": list(c.alert_low),
+        "high": list(c.high),
+        "overdispersion": {
+            "method": s.overdispersion.value,
+            "phi": c.dispersion.phi,
+            "tau2": c.dispersion.tau2,
+            "p_value": c.dispersion.p_value,
+            "applied": c.widened,
+        },
     }
 
 
@@ -52,9 +101,9 @@ def scorecard_dict(card: Scorecard) -> dict[str, Any]:
                 **_rate(s.counts),
                 "met": s.met,
                 "status": s.status.value,
-                "branches": [
-                    {"branch": b.branch, **_rate(b.counts), "met": b.met} for b in s.branches
-                ],
+                "consistency_status": s.consistency_status.value,
+                "branches": [_branch(b) for b in s.branches],
+                "consistency": _consistency(s.consistency),
             }
             for s in card.standards
         ],

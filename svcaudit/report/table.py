@@ -9,8 +9,9 @@ from rich.console import Console, Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from svcaudit.consistency import Position
 from svcaudit.report.base import Formatter
-from svcaudit.score import Scorecard, StandardResult, Status
+from svcaudit.score import BranchResult, Scorecard, StandardResult, Status
 from svcaudit.units import format_percent
 
 STATUS_STYLE = {
@@ -20,6 +21,15 @@ STATUS_STYLE = {
     Status.NO_DATA: ("no data", "dim"),
 }
 SHOWN_REJECTS = 5
+SHOWN_PROBLEMS = 20
+MARKERS = {
+    Position.ALARM_LOW: "▼▼",
+    Position.ALERT_LOW: "▼ ",
+    Position.ALERT_HIGH: "▲ ",
+    Position.ALARM_HIGH: "▲▲",
+    Position.WITHIN: "  ",
+    Position.TOO_FEW: " ·",
+}
 
 
 def _pct(value: float | None) -> str:
@@ -38,16 +48,22 @@ def verdict_line(card: Scorecard) -> Text:
     """One sentence: pass or breach, and which standards."""
     n = len(card.standards)
     breached, warned = card.breached, card.warnings
-    if breached:
+    if breached or card.inconsistent:
         text = Text("BREACH", style="bold red")
         ids = ", ".join(s.id for s in breached)
-        text.append(f": {len(breached)} of {n} standards breached ({ids})")
+        text.append(f": {len(breached)} of {n} standards breached" + (f" ({ids})" if ids else ""))
     else:
         text = Text("PASS", style="bold green")
         met = sum(1 for s in card.standards if s.status == Status.MET)
         text.append(f": all {n} standards met" if met == n else f": {met} of {n} standards met")
     if warned:
         text.append(f"; {len(warned)} warning(s) ({', '.join(s.id for s in warned)})")
+    for label, group, style in (
+        ("inconsistent across branches", card.inconsistent, "bold red"),
+        ("branch consistency warning(s)", card.inconsistent_warnings, "yellow"),
+    ):
+        if group:
+            text.append(f"; {len(group)} {label} ({', '.join(s.id for s in group)})", style=style)
     no_data = [s.id for s in card.standards if s.status == Status.NO_DATA]
     if no_data:
         text.append(f"; no data for {', '.join(no_data)}", style="dim")
@@ -135,17 +151,135 @@ def branch_tables(card: Scorecard, width: int) -> list[Table]:
                 min_width=6,
                 max_width=max(6, min(len(s.id), 16)),
             )
-        for b in card.branches:
+        for b in branch_order(card):
             cells: list[RenderableType] = [b]
             for s in chunk:
                 found = next((r for r in s.branches if r.branch == b), None)
                 if found is None:
-                    cells.append(Text("—", style="dim"))
+                    cells.append(Text("—  ", style="dim"))
                 else:
-                    cells.append(Text(_pct(found.counts.rate), style=_rate_style(found.met, s)))
+                    cell = Text(_pct(found.counts.rate), style=_rate_style(found.met, s))
+                    cell.append(MARKERS[found.position], style=_marker_style(found.position))
+                    cells.append(cell)
             table.add_row(*cells)
         tables.append(table)
     return tables
+
+
+def _marker_style(pos: Position) -> str:
+    if pos.is_low:
+        return "bold red" if pos == Position.ALARM_LOW else "yellow"
+    return "dim" if pos == Position.TOO_FEW else "cyan"
+
+
+def branch_order(card: Scorecard) -> list[str]:
+    """Branches worst first: most low alarms, then low alerts, then the lowest mean gap."""
+    score: dict[str, list[float]] = {b: [0, 0, 0.0, 0] for b in card.branches}
+    for s in card.standards:
+        chain = s.counts.rate
+        for r in s.branches:
+            row = score[r.branch]
+            row[0] -= r.position == Position.ALARM_LOW
+            row[1] -= r.position == Position.ALERT_LOW
+            if chain is not None and r.counts.rate is not None:
+                row[2] += r.counts.rate - chain
+                row[3] += 1
+    return sorted(
+        card.branches, key=lambda b: (*score[b][:2], score[b][2] / max(1, score[b][3]), b)
+    )
+
+
+def problems(card: Scorecard) -> list[Text]:
+    """One sentence per consistency problem, worst first."""
+    out: list[tuple[int, Text]] = []
+    for s in card.standards:
+        c = s.consistency
+        if c is None or c.chain_rate is None:
+            continue
+        inner, outer = c.settings.limits
+        for r in s.branches:
+            if r.limits is None or not r.position.is_low:
+                continue
+            alarm = r.position == Position.ALARM_LOW
+            level, bound = (outer, r.limits.outer_low) if alarm else (inner, r.limits.inner_low)
+            t = Text(f"{r.branch}: ", style="bold")
+            t.append(f"{s.id} {_pct(r.counts.rate)} vs chain {_pct(c.chain_rate)}, ")
+            t.append(
+                f"below the {format_percent(level, 1)} limit ({_pct(bound)}) for "
+                f"{r.counts.n:,} interactions",
+                style="bold red" if alarm else "yellow",
+            )
+            out.append((0 if alarm else 1, t))
+        if c.spread_exceeded and c.spread is not None and c.settings.max_spread is not None:
+            rated = [
+                b
+                for b in s.branches
+                if b.position != Position.TOO_FEW and b.counts.rate is not None
+            ]
+            best = max(rated, key=_rate_of)
+            worst = min(rated, key=_rate_of)
+            t = Text(f"{s.id}: ", style="bold")
+            t.append(
+                f"spread {c.spread * 100:.1f} pp between {best.branch} ({_pct(best.counts.rate)}) "
+                f"and {worst.branch} ({_pct(worst.counts.rate)}) exceeds "
+                f"{c.settings.max_spread * 100:g} pp",
+                style="bold red",
+            )
+            out.append((0, t))
+    spread = [
+        f"{s.id} (phi {s.consistency.dispersion.phi:.1f})"
+        for s in card.standards
+        if s.consistency is not None
+        and not s.consistency.widened
+        and s.consistency.dispersion.p_value is not None
+        and s.consistency.dispersion.p_value < 0.001
+    ]
+    if spread:
+        t = Text("Branches vary more than chance alone explains on ", style="dim")
+        t.append(
+            ", ".join(spread) + "; the limits are exact binomial "
+            "(consistency.overdispersion can widen them)",
+            style="dim",
+        )
+        out.append((2, t))
+    high = [
+        f"{s.id}: {', '.join(s.consistency.high)}"
+        for s in card.standards
+        if s.consistency is not None and s.consistency.high
+    ]
+    if high:
+        t = Text("Better than the chain beyond chance: ", style="cyan")
+        t.append("; ".join(high), style="cyan")
+        out.append((3, t))
+    out.sort(key=lambda item: item[0])
+    return [t for _, t in out]
+
+
+def _rate_of(b: BranchResult) -> float:
+    return b.counts.rate if b.counts.rate is not None else -1.0
+
+
+def consistency_block(card: Scorecard) -> RenderableType | None:
+    """The consistency problems as sentences, and a legend for the grid's markers."""
+    if len(card.branches) < 2:
+        return None
+    lines = problems(card)
+    text = Text("Consistency", style="bold")
+    text.append(
+        "  ▼ below the inner funnel limit, ▼▼ below the outer, ▲ above, · too few to judge\n",
+        style="dim",
+    )
+    if not lines:
+        text.append("every judged branch is within the funnel limits of every standard\n")
+    for t in lines[:SHOWN_PROBLEMS]:
+        text.append("  ")
+        text.append_text(t)
+        text.append("\n")
+    if len(lines) > SHOWN_PROBLEMS:
+        text.append(
+            f"  ... and {len(lines) - SHOWN_PROBLEMS} more (see --format json)\n", style="dim"
+        )
+    return text
 
 
 def rejects_block(card: Scorecard) -> Text | None:
@@ -176,6 +310,9 @@ class TableFormatter(Formatter):
             parts.append(legend(card))
             parts.append(Text())
         parts += branch_tables(card, console.width)
+        consistency = consistency_block(card)
+        if consistency is not None:
+            parts.append(consistency)
         block = rejects_block(card)
         if block is not None:
             parts.append(block)

@@ -104,6 +104,7 @@ class Rule:
     check: ParsedExpression | None
     fields: Mapping[str, ParsedExpression]
     positions: Mapping[str, Location]
+    consistency: Consistency = field(default_factory=Consistency)
 
     def location(self, key: str = "") -> Location:
         """Where ``key`` of this standard is (the standard itself for ``""``)."""
@@ -346,7 +347,15 @@ def _one_error(
     elif kind == "enum":
         message = f"{detail['input']!r} is not allowed for `{at[-1]}`"
         hint = f"use one of: {ctx.get('expected', '')}"
-    elif kind not in {"duration", "percent", "rule", "threshold", "time_zone", "field_name"}:
+    elif kind not in {
+        "duration",
+        "percent",
+        "rule",
+        "threshold",
+        "time_zone",
+        "field_name",
+        "limits",
+    }:
         message = f"`{at[-1]}`{where}: {message}"
     return SvcauditError(message, location=loc, hint=str(hint) if hint else None)
 
@@ -418,6 +427,7 @@ def _rules(
                 check=parsed((*base, "check"), std.check, f"`check` of '{std.id}'"),
                 fields=fields,
                 positions=positions,
+                consistency=(spec.consistency or Consistency()).merged(std.consistency),
             )
         )
     return rules

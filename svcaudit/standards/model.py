@@ -125,19 +125,57 @@ class Missing(StrEnum):
     SKIP = "skip"
 
 
+class Overdispersion(StrEnum):
+    """How funnel limits allow for between-branch variation beyond binomial noise."""
+
+    NONE = "none"
+    MULTIPLICATIVE = "multiplicative"
+    ADDITIVE = "additive"
+
+
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
 
 class Consistency(_Model):
-    """Branch-consistency settings (evaluated by the consistency feature; validated now)."""
+    """Branch consistency: which branches differ from the chain beyond chance.
+
+    A block at the top of a file sets defaults for all its standards; a block in a standard
+    overrides only the keys it sets.
+    """
 
     min_interactions: int = Field(30, ge=1, description="Branches with fewer are not judged")
-    max_spread: Percent | None = Field(None, description="Best minus worst branch rate")
+    max_spread: Percent | None = Field(
+        None, description="Largest allowed best-minus-worst branch rate, in percentage points"
+    )
     limits: tuple[Percent, Percent] = Field(
         (0.95, 0.998), description="Funnel-plot limits: outside the first alerts, the second alarms"
     )
-    severity: Severity = Severity.WARN
+    overdispersion: Overdispersion = Field(
+        Overdispersion.NONE,
+        description="Widen limits when branches vary beyond chance: none (default), "
+        "multiplicative or additive (random effects)",
+    )
+    severity: Severity = Field(
+        Severity.WARN, description="fail: an inconsistent branch fails the audit; warn: reported"
+    )
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Consistency:
+        inner, outer = self.limits
+        if not 0 < inner < outer < 1:
+            raise PydanticCustomError(
+                "limits",
+                "funnel limits must be two shares between 0% and 100%, inner first",
+                {"hint": "e.g. limits: [95%, 99.8%]", "key": "limits"},
+            )
+        return self
+
+    def merged(self, override: Consistency | None) -> Consistency:
+        """These settings with the keys ``override`` sets replaced."""
+        if override is None:
+            return self
+        return self.model_copy(update={k: getattr(override, k) for k in override.model_fields_set})
 
 
 class Standard(_Model):

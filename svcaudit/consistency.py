@@ -1,0 +1,177 @@
+"""Branch consistency: is a branch's rate different from the chain's beyond chance?
+
+Pure statistics on small tables (no I/O), following Spiegelhalter, "Funnel plots for comparing
+institutional performance", Statistics in Medicine 24 (2005) 1185-1202:
+
+- **Funnel-plot control limits** around the chain rate ``p0`` at a branch's sample size ``n``,
+  from the exact binomial distribution with Spiegelhalter's interpolation (his appendix A.1.1):
+  ``r_p`` is the smallest count with ``P(R <= r_p) >= p`` and the limit is
+  ``(r_p - a) / n`` with ``a = (P(R <= r_p) - p) / (P(R <= r_p) - P(R <= r_p - 1))``.
+  A branch outside the inner limit (95 %) is an *alert*, outside the outer one (99.8 %) an
+  *alarm*; the low side and the high side are reported apart, and only the low side breaches.
+- **Over-dispersion** (section 5): ``phi`` is the mean squared z-score of the branches
+  (winsorised at the 10th and 90th percentiles). When branches vary more than binomial noise
+  allows, limits can be widened multiplicatively (``sqrt(phi)``) or by an additive
+  random-effects variance ``tau2`` (DerSimonian-Laird). The default is **none**: an audit asks
+  whether branches deliver the *same* service, so extra variation between branches is the
+  finding, not a nuisance to explain away; the report always gives ``phi`` and its test so a
+  quality lead can see when the limits are tight because the chain is heterogeneous.
+- **Chi-square test of homogeneity** over the judged branches (pass/fail by branch), and the
+  **spread**: best minus worst judged branch rate.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+from scipy.stats import binom, chi2, chi2_contingency, norm
+
+from svcaudit.standards.model import Overdispersion
+
+
+class Position(StrEnum):
+    """Where a branch sits against the funnel limits."""
+
+    WITHIN = "within"
+    ALERT_LOW = "alert-low"
+    ALARM_LOW = "alarm-low"
+    ALERT_HIGH = "alert-high"
+    ALARM_HIGH = "alarm-high"
+    TOO_FEW = "too-few"
+
+    @property
+    def summary(self) -> str:
+        """The design's coarse label: within | alert | alarm | too-few."""
+        return self.value.split("-")[0] if self.value != "too-few" else "too-few"
+
+    @property
+    def is_low(self) -> bool:
+        """Below the chain beyond chance (the only side that can breach)."""
+        return self in (Position.ALERT_LOW, Position.ALARM_LOW)
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Lower and upper funnel limits at one sample size, for the inner and outer level."""
+
+    inner_low: float
+    inner_high: float
+    outer_low: float
+    outer_high: float
+
+
+def binomial_limit(p: float, n: int, p0: float) -> float:
+    """Spiegelhalter's interpolated exact binomial limit: the ``p`` quantile of R/n, R~Bin(n,p0)."""
+    if n <= 0:
+        raise ValueError("n must be positive")
+    if p0 <= 0.0:
+        return 0.0
+    if p0 >= 1.0:
+        return 1.0
+    r = float(binom.ppf(p, n, p0))
+    upper = float(binom.cdf(r, n, p0))
+    lower = float(binom.cdf(r - 1, n, p0)) if r >= 1 else 0.0
+    a = (upper - p) / (upper - lower) if upper > lower else 0.0
+    return min(1.0, max(0.0, (r - a) / n))
+
+
+def funnel_limits(
+    n: int,
+    p0: float,
+    levels: tuple[float, float] = (0.95, 0.998),
+    *,
+    method: Overdispersion = Overdispersion.NONE,
+    phi: float = 1.0,
+    tau2: float = 0.0,
+) -> Limits:
+    """Limits at sample size ``n`` around ``p0``: exact binomial, or widened for over-dispersion.
+
+    Widened limits use the normal approximation, as in Spiegelhalter (2005) section 5.
+    """
+    inner, outer = levels
+    if method == Overdispersion.NONE or (method == Overdispersion.MULTIPLICATIVE and phi <= 1):
+        return Limits(
+            binomial_limit((1 - inner) / 2, n, p0),
+            binomial_limit(1 - (1 - inner) / 2, n, p0),
+            binomial_limit((1 - outer) / 2, n, p0),
+            binomial_limit(1 - (1 - outer) / 2, n, p0),
+        )
+    variance = p0 * (1 - p0) / n
+    variance = variance * phi if method == Overdispersion.MULTIPLICATIVE else variance + tau2
+    sd = math.sqrt(variance)
+    zi, zo = float(norm.ppf(1 - (1 - inner) / 2)), float(norm.ppf(1 - (1 - outer) / 2))
+    return Limits(
+        _clip(p0 - zi * sd), _clip(p0 + zi * sd), _clip(p0 - zo * sd), _clip(p0 + zo * sd)
+    )
+
+
+def _clip(x: float) -> float:
+    return min(1.0, max(0.0, x))
+
+
+def position(rate: float, limits: Limits) -> Position:
+    """Classify a branch rate against the limits (on a limit counts as within)."""
+    if rate < limits.outer_low:
+        return Position.ALARM_LOW
+    if rate < limits.inner_low:
+        return Position.ALERT_LOW
+    if rate > limits.outer_high:
+        return Position.ALARM_HIGH
+    if rate > limits.inner_high:
+        return Position.ALERT_HIGH
+    return Position.WITHIN
+
+
+@dataclass(frozen=True)
+class Dispersion:
+    """Spiegelhalter's over-dispersion estimate over the judged branches."""
+
+    phi: float  # mean squared (winsorised) z-score; 1 = binomial noise only
+    tau2: float  # additive random-effects variance (0 when phi <= 1)
+    p_value: float | None  # test of phi = 1: k*phi against chi-square with k-1 df
+    branches: int
+
+
+def dispersion(p0: float, counts: Sequence[tuple[int, int]]) -> Dispersion:
+    """Over-dispersion of ``(passed, n)`` per branch around ``p0`` (z-scores winsorised 10/90 %)."""
+    judged = [(x, n) for x, n in counts if n > 0]
+    k = len(judged)
+    if k < 2 or p0 <= 0 or p0 >= 1:
+        return Dispersion(1.0, 0.0, None, k)
+    variances = [p0 * (1 - p0) / n for _, n in judged]
+    z = [(x / n - p0) / math.sqrt(v) for (x, n), v in zip(judged, variances, strict=True)]
+    z = _winsorise(z, 0.1)
+    phi = sum(v * v for v in z) / k
+    w = [1 / v for v in variances]
+    denom = sum(w) - sum(wi * wi for wi in w) / sum(w)
+    tau2 = max(0.0, (k * phi - (k - 1)) / denom) if denom > 0 else 0.0
+    p_value = float(chi2.sf(k * phi, k - 1))
+    return Dispersion(phi, tau2, p_value, k)
+
+
+def _winsorise(values: list[float], share: float) -> list[float]:
+    """Pull the lowest and highest ``share`` of values in to the 10th/90th percentile values."""
+    if len(values) < 3:
+        return values
+    ordered = sorted(values)
+    cut = math.floor(share * len(values))
+    if cut == 0:
+        return values
+    low, high = ordered[cut], ordered[-cut - 1]
+    return [min(high, max(low, v)) for v in values]
+
+
+def homogeneity_p(counts: Sequence[tuple[int, int]]) -> float | None:
+    """Chi-square test that all branches share one rate: p-value, or None when untestable."""
+    table = [(x, n - x) for x, n in counts if n > 0]
+    if len(table) < 2:
+        return None
+    passed = sum(x for x, _ in table)
+    failed = sum(f for _, f in table)
+    if passed == 0 or failed == 0:
+        return 1.0  # every branch at 100 % (or at 0 %): no difference at all
+    result = chi2_contingency([[x for x, _ in table], [f for _, f in table]], correction=False)
+    return float(result.pvalue)
