@@ -26,6 +26,7 @@ from svcaudit.compile import LogicalResolver, compile_rules
 from svcaudit.errors import ExitCode, Location, SvcauditError
 from svcaudit.expressions.types import kind_of_sql_type
 from svcaudit.report import OutputFormat
+from svcaudit.report.markdown import markdown
 from svcaudit.score import FailOn, Scorecard
 from svcaudit.sources import Logs
 from svcaudit.standards.loader import load_standards
@@ -101,10 +102,36 @@ def _write_atomically(path: str, text: str) -> None:
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
             f.write(text)
+        mask = os.umask(0)
+        os.umask(mask)
+        os.chmod(tmp, 0o666 & ~mask)  # mkstemp makes 0600; reports are ordinary files
         os.replace(tmp, target)
     except OSError as e:
         Path(tmp).unlink(missing_ok=True)
         raise SvcauditError(f"cannot write {path}: {e.strerror}") from None
+
+
+def _parse_report(spec: str) -> tuple[OutputFormat, str]:
+    """``json:out/audit.json`` -> (json, out/audit.json)."""
+    name, sep, path = spec.partition(":")
+    choices = ", ".join(f.value for f in OutputFormat)
+    if not sep or not path:
+        raise SvcauditError(f"--report '{spec}' needs FORMAT:PATH", location=Location("--report"),
+                            hint=f"e.g. json:out/audit.json; formats: {choices}")  # fmt: skip
+    try:
+        return OutputFormat(name.strip().lower()), path
+    except ValueError:
+        raise SvcauditError(f"unknown report format '{name}'", location=Location("--report"),
+                            hint=f"formats: {choices}") from None  # fmt: skip
+
+
+def _append(path: str, text: str) -> None:
+    """Append to a file another tool reads (the GitHub step summary)."""
+    try:
+        with open(path, "a", encoding="utf-8") as f:
+            f.write(text)
+    except OSError as e:
+        raise SvcauditError(f"cannot append to {path}: {e.strerror}") from None
 
 
 def _render_to_text(card: Scorecard, fmt: OutputFormat) -> str:
@@ -155,6 +182,13 @@ def audit(
         FailOn,
         typer.Option(help="Exit 1 on breached standards (fail), on warnings too (warn), or never."),
     ] = FailOn.FAIL,
+    reports: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--report",
+            help="Also write a report as FORMAT:PATH, e.g. json:out/audit.json (repeatable).",
+        ),
+    ] = None,
     rejects: Annotated[
         str | None, typer.Option(help="Write rejected rows (file, line, reason) to this CSV.")
     ] = None,
@@ -174,14 +208,21 @@ def audit(
             )
         columns = tuple(c.strip() for c in by.split(",") if c.strip()) if by else ()
         columns = columns or ((branch,) if branch else ())
+        extra = [_parse_report(r) for r in reports or []]
         card = run_audit(AuditRequest(logs=logs, standards=standards, by=columns, fail_on=fail_on))
+        outputs = [(f, path) for f, path in extra]
         if output:
-            _write_atomically(output, _render_to_text(card, fmt))
-        elif not quiet:
+            outputs.insert(0, (fmt, output))
+        for f, path in outputs:
+            _write_atomically(path, _render_to_text(card, f))
+        if not output and not quiet:
             console = Console(highlight=False, soft_wrap=fmt.formatter().machine_readable)
             fmt.formatter().render(card, console)
         if rejects:
             _write_atomically(rejects, _rejects_csv(card))
+        summary = os.environ.get("GITHUB_STEP_SUMMARY")
+        if summary and OutputFormat.GITHUB in (fmt, *(f for f, _ in extra)):
+            _append(summary, markdown(card))
         if card.rows.rejected and (quiet or output or fmt != OutputFormat.TABLE):
             err.print(f"{card.rows.rejected:,} row(s) rejected; see the report for reasons")
     raise typer.Exit(card.exit_code)

@@ -6,7 +6,10 @@ from enum import StrEnum
 from typing import assert_never
 
 from svcaudit.report.base import Formatter
+from svcaudit.report.github import GithubFormatter
 from svcaudit.report.json import JsonFormatter
+from svcaudit.report.junit import JunitFormatter
+from svcaudit.report.markdown import MarkdownFormatter
 from svcaudit.report.table import TableFormatter
 
 
@@ -15,6 +18,9 @@ class OutputFormat(StrEnum):
 
     TABLE = "table"
     JSON = "json"
+    JUNIT = "junit"
+    MARKDOWN = "markdown"
+    GITHUB = "github"
 
     def formatter(self) -> Formatter:
         """The formatter that renders this format."""
@@ -23,13 +29,25 @@ class OutputFormat(StrEnum):
                 return TableFormatter()
             case OutputFormat.JSON:
                 return JsonFormatter()
+            case OutputFormat.JUNIT:
+                return JunitFormatter()
+            case OutputFormat.MARKDOWN:
+                return MarkdownFormatter()
+            case OutputFormat.GITHUB:
+                return GithubFormatter()
             case _:
                 assert_never(self)
 
     @classmethod
     def from_suffix(cls, path: str) -> OutputFormat | None:
         """The format an output file's suffix implies (``.json`` -> json), if any."""
-        suffixes = {".json": cls.JSON, ".txt": cls.TABLE}
+        suffixes = {
+            ".json": cls.JSON,
+            ".xml": cls.JUNIT,
+            ".md": cls.MARKDOWN,
+            ".markdown": cls.MARKDOWN,
+            ".txt": cls.TABLE,
+        }
         for suffix, fmt in suffixes.items():
             if path.lower().endswith(suffix):
                 return fmt

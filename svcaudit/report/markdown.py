@@ -1,0 +1,101 @@
+"""``--format markdown``: the scorecard as a Markdown document for merge-request comments."""
+
+from __future__ import annotations
+
+import re
+
+from rich.console import Console
+
+from svcaudit.report.base import Formatter
+from svcaudit.report.summary import (
+    MARKER_LEGEND,
+    MARKERS,
+    Level,
+    branch_order,
+    pct,
+    problems,
+    rows_text,
+    verdict_parts,
+)
+from svcaudit.score import Scorecard, Status
+
+STATUS_TEXT = {
+    Status.MET: "✅ met",
+    Status.BREACHED: "❌ **breached**",
+    Status.WARNING: "⚠️ warning",
+    Status.NO_DATA: "— no data",
+}
+SHOWN_REJECTS = 20
+
+
+def md(text: object) -> str:
+    """Escape text for a Markdown table cell or paragraph (no HTML, no pipes, no markup)."""
+    value = str(text).replace("\r", " ").replace("\n", " ")
+    value = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return re.sub(r"([\\`*_\[\]|~])", r"\\\1", value)
+
+
+def code(text: object) -> str:
+    """Text for an inline code span: no backticks or line breaks inside."""
+    return "`" + str(text).replace("`", "'").replace("\n", " ").replace("\r", " ") + "`"
+
+
+def markdown(card: Scorecard) -> str:
+    """The whole scorecard as Markdown."""
+    out: list[str] = [f"## svcaudit · {md(card.name)}", ""]
+    verdict = "".join(
+        f"**{md(p.text)}**"
+        if p.level in (Level.ERROR, Level.GOOD) and p.text.isupper()
+        else md(p.text)
+        for p in verdict_parts(card)
+    )
+    out += [verdict, "", md(rows_text(card)), ""]
+    out += ["| Standard | Title | Rate | Target | 95% CI | n | Status | Worst branch |",
+            "|---|---|--:|--:|--:|--:|---|---|"]  # fmt: skip
+    for s in card.standards:
+        c = s.counts
+        ci = f"{pct(c.ci_low)}–{pct(c.ci_high)}" if c.rate is not None else "—"
+        worst = s.worst_branch
+        worst_text = (
+            f"{md(worst.branch)} {pct(worst.counts.rate)}" if worst and len(s.branches) > 1 else ""
+        )
+        out.append(
+            f"| {code(s.id)} | {md(s.title)} ({md(s.limit)}) | {pct(c.rate)} | {pct(s.target)} "
+            f"| {ci} | {c.n:,} | {STATUS_TEXT[s.status]} | {worst_text} |"
+        )
+    if len(card.branches) > 1:
+        out += ["", "### Rate by branch (worst first)", "", f"_{md(MARKER_LEGEND)}_", ""]
+        out.append("| Branch | " + " | ".join(code(s.id) for s in card.standards) + " |")
+        out.append("|---|" + "--:|" * len(card.standards))
+        for b in branch_order(card):
+            cells = []
+            for s in card.standards:
+                r = next((x for x in s.branches if x.branch == b), None)
+                cells.append(
+                    "—" if r is None else f"{pct(r.counts.rate)} {MARKERS[r.position]}".strip()
+                )
+            out.append(f"| {md(b)} | " + " | ".join(cells) + " |")
+        lines = problems(card)
+        if lines:
+            out += ["", "### Consistency", ""]
+            icons = {Level.ERROR: "❌", Level.WARNING: "⚠️", Level.NOTICE: "ℹ️", Level.GOOD: "✅"}
+            out += [f"- {icons.get(line.level, '')} {md(line.text)}".replace("-  ", "- ")
+                    for line in lines]  # fmt: skip
+    if card.rows.rejected:
+        out += ["", f"### Rejected rows ({card.rows.rejected:,})", ""]
+        out += [
+            f"- {code(f'{r.file}:{r.line}')} {md(r.reason)}" for r in card.rejects[:SHOWN_REJECTS]
+        ]
+        if card.rows.rejected > SHOWN_REJECTS:
+            out.append(f"- … and {card.rows.rejected - SHOWN_REJECTS:,} more")
+    return "\n".join(out) + "\n"
+
+
+class MarkdownFormatter(Formatter):
+    """``--format markdown``: tables a merge request or a step summary renders."""
+
+    machine_readable = True
+
+    def render(self, card: Scorecard, console: Console) -> None:
+        """Write the Markdown document."""
+        console.out(markdown(card), highlight=False, end="")
