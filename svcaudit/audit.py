@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from svcaudit import engine
+from svcaudit.baseline import load_baseline
 from svcaudit.compile import compile_audit
 from svcaudit.errors import Location, SvcauditError
-from svcaudit.score import FailOn, Scorecard, score
+from svcaudit.score import FailOn, Scorecard, score, with_baseline
 from svcaudit.sources import Logs
 from svcaudit.standards.loader import load_standards
 
@@ -21,12 +22,19 @@ class AuditRequest:
     standards: Sequence[str]
     by: tuple[str, ...] = ()  # group results by these columns (default: the branch column)
     fail_on: FailOn = FailOn.FAIL
-    extra: dict[str, str] = field(default_factory=dict)
+    baseline: str | None = None  # an earlier JSON report
+    regression_limit: float | None = None  # fail when a rate drops by more (a fraction)
 
 
 def run_audit(request: AuditRequest) -> Scorecard:
     """Run an audit; raise SvcauditError when it cannot be done."""
+    if request.regression_limit is not None and request.baseline is None:
+        raise SvcauditError(
+            "--fail-on-regression needs --baseline PREVIOUS.json",
+            location=Location("--fail-on-regression"),
+        )
     standards = load_standards(request.standards)
+    baseline = load_baseline(request.baseline) if request.baseline else None
     logs = Logs.open(request.logs)
     con = engine.connect(standards.time_zone)
     try:
@@ -62,6 +70,8 @@ def run_audit(request: AuditRequest) -> Scorecard:
         standards_files=standards.paths,
         fail_on=request.fail_on,
     )
+    if baseline is not None:
+        card = with_baseline(card, baseline, request.regression_limit)
     if all(s.counts.in_scope == 0 for s in card.standards):
         raise SvcauditError(
             f"no interactions in scope for any standard ({raw.rows_evaluated} rows evaluated)",

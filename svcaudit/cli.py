@@ -23,6 +23,7 @@ from rich.table import Table
 from svcaudit import __version__
 from svcaudit.audit import AuditRequest, run_audit
 from svcaudit.compile import LogicalResolver, compile_rules
+from svcaudit.config import Config, Settings, find_config, load_config
 from svcaudit.errors import ExitCode, Location, SvcauditError
 from svcaudit.expressions.types import kind_of_sql_type
 from svcaudit.report import OutputFormat
@@ -31,6 +32,7 @@ from svcaudit.score import FailOn, Scorecard
 from svcaudit.sources import Logs
 from svcaudit.standards.loader import load_standards
 from svcaudit.standards.model import json_schema
+from svcaudit.units import POINTS_HINT, parse_points
 
 app = typer.Typer(
     name="svcaudit",
@@ -50,17 +52,41 @@ def _version(value: bool) -> None:
         raise typer.Exit(ExitCode.OK)
 
 
+# Config keys that are named differently as audit() parameters.
+_PARAM_NAMES = {"format": "output_format", "report": "reports"}
+
+
 @app.callback()
 def _main(
+    ctx: typer.Context,
     debug: Annotated[
         bool, typer.Option("--debug", help="Show tracebacks of internal errors.")
     ] = False,
+    config: Annotated[
+        str | None,
+        typer.Option(
+            help="Config file (default: svcaudit.yaml or [tool.svcaudit], searched upwards)."
+        ),
+    ] = None,
+    no_config: Annotated[bool, typer.Option("--no-config", help="Ignore config files.")] = False,
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
     ] = False,
 ) -> None:
     """Audit service-interaction logs against service standards."""
     _debug["on"] = debug
+    with _guard():
+        path = None
+        if config:
+            path = Path(config)
+            if not path.is_file():
+                raise SvcauditError("config file not found", location=Location(config))
+        elif not no_config:
+            path = find_config(Path.cwd())
+        loaded = load_config(path)
+    ctx.obj = loaded
+    defaults = {_PARAM_NAMES.get(k, k): v for k, v in loaded.values.items()}
+    ctx.default_map = {"audit": defaults}
 
 
 @contextmanager
@@ -116,13 +142,19 @@ def _parse_report(spec: str) -> tuple[OutputFormat, str]:
     name, sep, path = spec.partition(":")
     choices = ", ".join(f.value for f in OutputFormat)
     if not sep or not path:
-        raise SvcauditError(f"--report '{spec}' needs FORMAT:PATH", location=Location("--report"),
-                            hint=f"e.g. json:out/audit.json; formats: {choices}")  # fmt: skip
+        raise SvcauditError(
+            f"--report '{spec}' needs FORMAT:PATH",
+            location=Location("--report"),
+            hint=f"e.g. json:out/audit.json; formats: {choices}",
+        )
     try:
         return OutputFormat(name.strip().lower()), path
     except ValueError:
-        raise SvcauditError(f"unknown report format '{name}'", location=Location("--report"),
-                            hint=f"formats: {choices}") from None  # fmt: skip
+        raise SvcauditError(
+            f"unknown report format '{name}'",
+            location=Location("--report"),
+            hint=f"formats: {choices}",
+        ) from None
 
 
 def _append(path: str, text: str) -> None:
@@ -192,6 +224,17 @@ def audit(
     rejects: Annotated[
         str | None, typer.Option(help="Write rejected rows (file, line, reason) to this CSV.")
     ] = None,
+    baseline: Annotated[
+        str | None,
+        typer.Option(help="An earlier JSON report: show each rate's change since then."),
+    ] = None,
+    fail_on_regression: Annotated[
+        str | None,
+        typer.Option(
+            help="Exit 1 when a rate fell by more than this since --baseline, e.g. 5pp "
+            "(even if still above target)."
+        ),
+    ] = None,
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="Print nothing on stdout; only the exit code.")
     ] = False,
@@ -209,7 +252,23 @@ def audit(
         columns = tuple(c.strip() for c in by.split(",") if c.strip()) if by else ()
         columns = columns or ((branch,) if branch else ())
         extra = [_parse_report(r) for r in reports or []]
-        card = run_audit(AuditRequest(logs=logs, standards=standards, by=columns, fail_on=fail_on))
+        regression = None
+        if fail_on_regression is not None:
+            try:
+                regression = parse_points(fail_on_regression)
+            except ValueError as e:
+                raise SvcauditError(
+                    str(e), location=Location("--fail-on-regression"), hint=POINTS_HINT
+                ) from None
+        request = AuditRequest(
+            logs=logs,
+            standards=standards,
+            by=columns,
+            fail_on=fail_on,
+            baseline=baseline,
+            regression_limit=regression,
+        )
+        card = run_audit(request)
         outputs = [(f, path) for f, path in extra]
         if output:
             outputs.insert(0, (fmt, output))
@@ -289,6 +348,25 @@ def inspect(
 def schema() -> None:
     """Print the JSON Schema of standards files (for editors and CI checks)."""
     typer.echo(json.dumps(json_schema(), indent=2))
+
+
+@app.command("config", epilog="Example: svcaudit config")
+def show_config(ctx: typer.Context) -> None:
+    """Print the audit defaults in effect and where each came from."""
+    cfg: Config = ctx.obj if isinstance(ctx.obj, Config) else Config(None, {}, {})
+    out = Console(highlight=False)
+    out.print(f"config file: {escape(str(cfg.path)) if cfg.path else '(none found)'}")
+    table = Table(box=None, show_header=True, padding=(0, 2))
+    table.add_column("setting")
+    table.add_column("value")
+    table.add_column("from")
+    for key in Settings.model_fields:
+        if key in cfg.values:
+            table.add_row(key, escape(str(cfg.values[key])), escape(cfg.origins[key]))
+        else:
+            table.add_row(key, "—", "default")
+    out.print(table)
+    raise typer.Exit(ExitCode.OK)
 
 
 def main() -> None:

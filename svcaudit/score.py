@@ -8,6 +8,7 @@ from enum import StrEnum
 
 from scipy.stats import binomtest
 
+from svcaudit.baseline import Baseline
 from svcaudit.compile import CompiledStandard
 from svcaudit.consistency import (
     Dispersion,
@@ -85,6 +86,14 @@ class BranchResult:
     met: bool | None
     position: Position = Position.TOO_FEW
     limits: Limits | None = None
+    previous_rate: float | None = None  # from --baseline
+
+    @property
+    def change(self) -> float | None:
+        """Rate now minus rate in the baseline (a fraction: -0.05 is 5 points down)."""
+        if self.previous_rate is None or self.counts.rate is None:
+            return None
+        return self.counts.rate - self.previous_rate
 
 
 @dataclass(frozen=True)
@@ -132,6 +141,14 @@ class StandardResult:
     met: bool | None
     branches: tuple[BranchResult, ...]
     consistency: ConsistencyResult | None = None
+    previous_rate: float | None = None  # from --baseline
+
+    @property
+    def change(self) -> float | None:
+        """Rate now minus rate in the baseline (a fraction: -0.05 is 5 points down)."""
+        if self.previous_rate is None or self.counts.rate is None:
+            return None
+        return self.counts.rate - self.previous_rate
 
     @property
     def consistency_status(self) -> Status:
@@ -162,6 +179,16 @@ class StandardResult:
 
 
 @dataclass(frozen=True)
+class Regression:
+    """A rate that fell by more than ``--fail-on-regression`` since the baseline."""
+
+    standard: str
+    branch: str | None  # None: the chain rate
+    previous: float
+    current: float
+
+
+@dataclass(frozen=True)
 class Rows:
     """Row accounting: read = evaluated + rejected."""
 
@@ -182,6 +209,26 @@ class Scorecard:
     logs: tuple[str, ...]
     standards_files: tuple[str, ...]
     fail_on: FailOn = FailOn.FAIL
+    baseline: str | None = None
+    regression_limit: float | None = None  # --fail-on-regression, as a fraction
+
+    @property
+    def regressions(self) -> tuple[Regression, ...]:
+        """Rates (chain, or judged branches) that fell by more than the regression limit."""
+        limit = self.regression_limit
+        if limit is None:
+            return ()
+        out = []
+        for s in self.standards:
+            if s.change is not None and s.change < -limit - 1e-12:
+                out.append(Regression(s.id, None, s.previous_rate or 0.0, s.counts.rate or 0.0))
+            for b in s.branches:
+                judged = b.position != Position.TOO_FEW
+                if judged and b.change is not None and b.change < -limit - 1e-12:
+                    out.append(
+                        Regression(s.id, b.branch, b.previous_rate or 0.0, b.counts.rate or 0.0)
+                    )
+        return tuple(out)
 
     @property
     def breached(self) -> tuple[StandardResult, ...]:
@@ -206,14 +253,14 @@ class Scorecard:
     @property
     def verdict(self) -> str:
         """``pass`` or ``breach`` (by the severity of standards, regardless of --fail-on)."""
-        return "breach" if self.breached or self.inconsistent else "pass"
+        return "breach" if self.breached or self.inconsistent or self.regressions else "pass"
 
     @property
     def exit_code(self) -> ExitCode:
         """0 when the audit passes under ``fail_on``, 1 when it does not."""
         if self.fail_on == FailOn.NEVER:
             return ExitCode.OK
-        if self.breached or self.inconsistent:
+        if self.breached or self.inconsistent or self.regressions:
             return ExitCode.BREACH
         if self.fail_on == FailOn.WARN and (self.warnings or self.inconsistent_warnings):
             return ExitCode.BREACH
@@ -337,3 +384,20 @@ def judge_consistency(
         ),
     )
     return tuple(placed), result
+
+
+def with_baseline(card: Scorecard, baseline: Baseline, regression_limit: float | None) -> Scorecard:
+    """The scorecard with each rate's previous value from ``baseline``."""
+    standards = []
+    for s in card.standards:
+        branches = tuple(
+            replace(b, previous_rate=baseline.branch_rates.get((s.id, b.branch)))
+            for b in s.branches
+        )
+        standards.append(replace(s, branches=branches, previous_rate=baseline.rates.get(s.id)))
+    return replace(
+        card,
+        standards=tuple(standards),
+        baseline=baseline.path,
+        regression_limit=regression_limit,
+    )

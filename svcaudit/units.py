@@ -102,3 +102,14 @@ def format_percent(fraction: float | None, digits: int = 1) -> str:
     if "." in text:
         text = text.rstrip("0").rstrip(".")
     return text + "%"
+
+
+POINTS_HINT = "write percentage points like 5pp (a drop from 95% to 89.5% is 5.5pp)"
+
+
+def parse_points(text: str) -> float:
+    """Parse percentage points (``5pp``, ``2.5 pp``, ``5%``) into a fraction: 5pp -> 0.05."""
+    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(?:pp|%)?\s*", text)
+    if not m or float(m.group(1)) > 100:
+        raise ValueError(f"'{text}' is not a number of percentage points")
+    return float(m.group(1)) / 100

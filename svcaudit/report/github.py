@@ -15,7 +15,14 @@ from pathlib import Path
 from rich.console import Console
 
 from svcaudit.report.base import Formatter
-from svcaudit.report.summary import Level, problems, rows_text, standard_message, verdict_text
+from svcaudit.report.summary import (
+    Level,
+    problems,
+    regression_lines,
+    rows_text,
+    standard_message,
+    verdict_text,
+)
 from svcaudit.score import Scorecard, StandardResult, Status
 
 MAX_PER_LEVEL = 10
@@ -63,7 +70,7 @@ def workflow_commands(card: Scorecard) -> list[str]:
             by_level["error"].append((standard_message(s), s, s.id))
         elif s.status == Status.WARNING:
             by_level["warning"].append((standard_message(s), s, s.id))
-    for line in problems(card):
+    for line in [*regression_lines(card), *problems(card)]:
         if line.level in (Level.ERROR, Level.WARNING) and line.standard is not None:
             level = "error" if line.level == Level.ERROR else "warning"
             by_level[level].append((line.text, line.standard, f"{line.standard.id} consistency"))
@@ -74,8 +81,11 @@ def workflow_commands(card: Scorecard) -> list[str]:
         if len(items) > len(shown):
             rest = items[len(shown) :]
             ids = ", ".join(dict.fromkeys(title for _, _, title in rest))
-            out.append(command(level, f"... and {len(rest)} more {level}(s): {ids}",
-                               title=f"{len(rest)} more"))  # fmt: skip
+            out.append(
+                command(
+                    level, f"... and {len(rest)} more {level}(s): {ids}", title=f"{len(rest)} more"
+                )
+            )
     out.append(f"svcaudit: {verdict_text(card)} ({rows_text(card)})")
     return out
 

@@ -41,6 +41,8 @@ def _branch(b: BranchResult) -> dict[str, Any]:
         "branch": b.branch,
         **_rate(b.counts),
         "met": b.met,
+        "previous_rate": b.previous_rate,
+        "change": b.change,
         "consistency": b.position.summary,
         "position": b.position.value,
         "limits": _limits(b.limits),
@@ -89,6 +91,17 @@ def scorecard_dict(card: Scorecard) -> dict[str, Any]:
             "rejected": card.rows.rejected,
         },
         "rejects": [{"file": r.file, "line": r.line, "reason": r.reason} for r in card.rejects],
+        "baseline": card.baseline,
+        "regression_limit": card.regression_limit,
+        "regressions": [
+            {
+                "standard": r.standard,
+                "branch": r.branch,
+                "previous": r.previous,
+                "current": r.current,
+            }
+            for r in card.regressions
+        ],
         "standards": [
             {
                 "id": s.id,
@@ -100,6 +113,8 @@ def scorecard_dict(card: Scorecard) -> dict[str, Any]:
                 "line": s.line,
                 **_rate(s.counts),
                 "met": s.met,
+                "previous_rate": s.previous_rate,
+                "change": s.change,
                 "status": s.status.value,
                 "consistency_status": s.consistency_status.value,
                 "branches": [_branch(b) for b in s.branches],

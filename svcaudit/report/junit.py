@@ -18,7 +18,13 @@ from rich.console import Console
 
 from svcaudit.consistency import Position
 from svcaudit.report.base import Formatter
-from svcaudit.report.summary import branch_problem, pct, standard_message, verdict_text
+from svcaudit.report.summary import (
+    branch_problem,
+    pct,
+    regression_lines,
+    standard_message,
+    verdict_text,
+)
 from svcaudit.score import BranchResult, Scorecard, StandardResult, Status
 
 
@@ -45,8 +51,10 @@ def _standard_case(suite: ET.Element, classname: str, s: StandardResult) -> str:
 
 
 def _branch_detail(s: StandardResult) -> str:
-    rows = [f"{b.branch}: {pct(b.counts.rate)} ({b.counts.passed:,} of {b.counts.n:,})"
-            for b in sorted(s.branches, key=lambda b: b.counts.rate or 0.0)]  # fmt: skip
+    rows = [
+        f"{b.branch}: {pct(b.counts.rate)} ({b.counts.passed:,} of {b.counts.n:,})"
+        for b in sorted(s.branches, key=lambda b: b.counts.rate or 0.0)
+    ]
     return "\n".join(rows)
 
 
@@ -95,8 +103,16 @@ def junit_xml(card: Scorecard) -> str:
             for b in s.branches:
                 if b.position != Position.TOO_FEW and b.limits is not None:
                     outcomes.append(_consistency_case(suite, classname, s, b))
-        counts = {"tests": len(outcomes), "failures": outcomes.count("failure"),
-                  "skipped": outcomes.count("skipped")}  # fmt: skip
+            for line in regression_lines(card):
+                if line.standard is s:
+                    case = _case(suite, classname + ".regression", f"{s.id} regression", s)
+                    ET.SubElement(case, "failure", {"message": line.text, "type": "regression"})
+                    outcomes.append("failure")
+        counts = {
+            "tests": len(outcomes),
+            "failures": outcomes.count("failure"),
+            "skipped": outcomes.count("skipped"),
+        }
         for key, value in counts.items():
             suite.set(key, str(value))
             totals[key] += value

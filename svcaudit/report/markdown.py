@@ -12,8 +12,10 @@ from svcaudit.report.summary import (
     MARKERS,
     Level,
     branch_order,
+    change_text,
     pct,
     problems,
+    regression_lines,
     rows_text,
     verdict_parts,
 )
@@ -50,8 +52,13 @@ def markdown(card: Scorecard) -> str:
         for p in verdict_parts(card)
     )
     out += [verdict, "", md(rows_text(card)), ""]
-    out += ["| Standard | Title | Rate | Target | 95% CI | n | Status | Worst branch |",
-            "|---|---|--:|--:|--:|--:|---|---|"]  # fmt: skip
+    delta = bool(card.baseline)
+    out += [
+        "| Standard | Title | Rate | Target | 95% CI | n | Status |"
+        + (" Δ |" if delta else "")
+        + " Worst branch |",
+        "|---|---|--:|--:|--:|--:|---|" + ("--:|" if delta else "") + "---|",
+    ]
     for s in card.standards:
         c = s.counts
         ci = f"{pct(c.ci_low)}–{pct(c.ci_high)}" if c.rate is not None else "—"
@@ -61,7 +68,9 @@ def markdown(card: Scorecard) -> str:
         )
         out.append(
             f"| {code(s.id)} | {md(s.title)} ({md(s.limit)}) | {pct(c.rate)} | {pct(s.target)} "
-            f"| {ci} | {c.n:,} | {STATUS_TEXT[s.status]} | {worst_text} |"
+            f"| {ci} | {c.n:,} | {STATUS_TEXT[s.status]} |"
+            + (f" {change_text(s.change)} |" if delta else "")
+            + f" {worst_text} |"
         )
     if len(card.branches) > 1:
         out += ["", "### Rate by branch (worst first)", "", f"_{md(MARKER_LEGEND)}_", ""]
@@ -79,8 +88,14 @@ def markdown(card: Scorecard) -> str:
         if lines:
             out += ["", "### Consistency", ""]
             icons = {Level.ERROR: "❌", Level.WARNING: "⚠️", Level.NOTICE: "ℹ️", Level.GOOD: "✅"}
-            out += [f"- {icons.get(line.level, '')} {md(line.text)}".replace("-  ", "- ")
-                    for line in lines]  # fmt: skip
+            out += [
+                f"- {icons.get(line.level, '')} {md(line.text)}".replace("-  ", "- ")
+                for line in lines
+            ]
+    regressions = regression_lines(card)
+    if regressions:
+        out += ["", f"### Regressions since {code(card.baseline)}", ""]
+        out += [f"- ❌ {md(line.text)}" for line in regressions]
     if card.rows.rejected:
         out += ["", f"### Rejected rows ({card.rows.rejected:,})", ""]
         out += [

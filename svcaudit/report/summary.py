@@ -53,26 +53,49 @@ def verdict_parts(card: Scorecard) -> list[Line]:
     n = len(card.standards)
     breached, warned = card.breached, card.warnings
     parts: list[Line] = []
-    if breached or card.inconsistent:
+    if breached or card.inconsistent or card.regressions:
         ids = ", ".join(s.id for s in breached)
         parts.append(Line(Level.ERROR, "BREACH"))
-        parts.append(Line(Level.NOTE, f": {len(breached)} of {n} standards breached"
-                          + (f" ({ids})" if ids else "")))  # fmt: skip
+        parts.append(
+            Line(
+                Level.NOTE,
+                f": {len(breached)} of {n} standards breached" + (f" ({ids})" if ids else ""),
+            )
+        )
     else:
         met = sum(1 for s in card.standards if s.status == Status.MET)
         parts.append(Line(Level.GOOD, "PASS"))
-        parts.append(Line(Level.NOTE, f": all {n} standards met" if met == n
-                          else f": {met} of {n} standards met"))  # fmt: skip
+        parts.append(
+            Line(
+                Level.NOTE,
+                f": all {n} standards met" if met == n else f": {met} of {n} standards met",
+            )
+        )
     if warned:
         parts.append(Line(Level.NOTE, f"; {len(warned)} warning(s) ({_ids(warned)})"))
     if card.inconsistent:
         ids = _ids(card.inconsistent)
-        parts.append(Line(Level.ERROR, f"; {len(card.inconsistent)} inconsistent across "
-                          f"branches ({ids})"))  # fmt: skip
+        parts.append(
+            Line(Level.ERROR, f"; {len(card.inconsistent)} inconsistent across branches ({ids})")
+        )
     if card.inconsistent_warnings:
         ids = _ids(card.inconsistent_warnings)
-        parts.append(Line(Level.WARNING, f"; {len(card.inconsistent_warnings)} branch "
-                          f"consistency warning(s) ({ids})"))  # fmt: skip
+        parts.append(
+            Line(
+                Level.WARNING,
+                f"; {len(card.inconsistent_warnings)} branch consistency warning(s) ({ids})",
+            )
+        )
+    if card.regressions:
+        ids = ", ".join(dict.fromkeys(r.standard for r in card.regressions))
+        limit = (card.regression_limit or 0) * 100
+        parts.append(
+            Line(
+                Level.ERROR,
+                f"; {len(card.regressions)} rate(s) fell more than "
+                f"{limit:g} pp since the baseline ({ids})",
+            )
+        )
     no_data = [s for s in card.standards if s.status == Status.NO_DATA]
     if no_data:
         parts.append(Line(Level.NOTICE, f"; no data for {_ids(no_data)}"))
@@ -164,13 +187,15 @@ def problems(card: Scorecard) -> list[Line]:
             best = max(rated, key=lambda b: b.counts.rate or 0.0)
             worst = min(rated, key=lambda b: b.counts.rate or 0.0)
             severe = c.settings.severity.value == "fail"
-            lines.append(Line(
-                Level.ERROR if severe else Level.WARNING,
-                f"{s.id}: spread {c.spread * 100:.1f} pp between {best.branch} "
-                f"({pct(best.counts.rate)}) and {worst.branch} ({pct(worst.counts.rate)}) "
-                f"exceeds {c.settings.max_spread * 100:g} pp",
-                s,
-            ))  # fmt: skip
+            lines.append(
+                Line(
+                    Level.ERROR if severe else Level.WARNING,
+                    f"{s.id}: spread {c.spread * 100:.1f} pp between {best.branch} "
+                    f"({pct(best.counts.rate)}) and {worst.branch} ({pct(worst.counts.rate)}) "
+                    f"exceeds {c.settings.max_spread * 100:g} pp",
+                    s,
+                )
+            )
     lines.sort(key=lambda line: line.level != Level.ERROR)
     varied = [
         f"{s.id} (phi {s.consistency.dispersion.phi:.1f})"
@@ -181,11 +206,44 @@ def problems(card: Scorecard) -> list[Line]:
         and s.consistency.dispersion.p_value < 0.001
     ]
     if varied:
-        lines.append(Line(Level.NOTICE, "Branches vary more than chance alone explains on "
-                          + ", ".join(varied) + "; the limits are exact binomial "
-                          "(consistency.overdispersion can widen them)"))  # fmt: skip
-    high = [f"{s.id}: {', '.join(s.consistency.high)}" for s in card.standards
-            if s.consistency is not None and s.consistency.high]  # fmt: skip
+        lines.append(
+            Line(
+                Level.NOTICE,
+                "Branches vary more than chance alone explains on "
+                + ", ".join(varied)
+                + "; the limits are exact binomial "
+                "(consistency.overdispersion can widen them)",
+            )
+        )
+    high = [
+        f"{s.id}: {', '.join(s.consistency.high)}"
+        for s in card.standards
+        if s.consistency is not None and s.consistency.high
+    ]
     if high:
         lines.append(Line(Level.GOOD, "Better than the chain beyond chance: " + "; ".join(high)))
     return lines
+
+
+def change_text(change: float | None) -> str:
+    """A change in percentage points: '+1.2 pp', '-5.0 pp', or '' when unknown."""
+    if change is None:
+        return ""
+    return f"{change * 100:+.1f} pp"
+
+
+def regression_lines(card: Scorecard) -> list[Line]:
+    """One sentence per rate that fell more than --fail-on-regression allows."""
+    out = []
+    by_id = {s.id: s for s in card.standards}
+    for r in card.regressions:
+        where = f"{r.branch}: " if r.branch else ""
+        out.append(
+            Line(
+                Level.ERROR,
+                f"{where}{r.standard} fell from {pct(r.previous)} to {pct(r.current)} "
+                f"({change_text(r.current - r.previous)}) since the baseline",
+                by_id.get(r.standard),
+            )
+        )
+    return out

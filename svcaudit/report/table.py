@@ -14,8 +14,10 @@ from svcaudit.report.summary import (
     MARKERS,
     Level,
     branch_order,
+    change_text,
     pct,
     problems,
+    regression_lines,
     rows_text,
     verdict_parts,
 )
@@ -47,6 +49,12 @@ def _rate_style(met: bool | None, std: StandardResult) -> str:
     return "red" if std.severity.value == "fail" else "yellow"
 
 
+def _change_style(change: float | None) -> str:
+    if change is None or abs(change) < 0.0005:
+        return "dim"
+    return "green" if change > 0 else "red"
+
+
 def _marker_style(pos: Position) -> str:
     if pos.is_low:
         return "bold red" if pos == Position.ALARM_LOW else "yellow"
@@ -72,6 +80,8 @@ def standards_table(card: Scorecard, wide: bool) -> Table:
     table.add_column("95% CI", justify="right", no_wrap=True)
     table.add_column("n", justify="right", no_wrap=True)
     table.add_column("Status", no_wrap=True)
+    if card.baseline:
+        table.add_column("Δ", justify="right", no_wrap=True)
     table.add_column("Worst branch", overflow="fold", ratio=2)
     for s in card.standards:
         label, style = STATUS_STYLE[s.status]
@@ -91,6 +101,11 @@ def standards_table(card: Scorecard, wide: bool) -> Table:
             ci,
             f"{c.n:,}",
             Text(label, style=style),
+            *(
+                [Text(change_text(s.change), style=_change_style(s.change))]
+                if card.baseline
+                else []
+            ),
             worst_text,
         )
     return table
@@ -163,6 +178,17 @@ def consistency_block(card: Scorecard) -> Text | None:
     return text
 
 
+def regressions_block(card: Scorecard) -> Text | None:
+    """Rates that fell more than --fail-on-regression allows."""
+    lines = regression_lines(card)
+    if not lines:
+        return None
+    text = Text(f"Regressions since {card.baseline}:\n", style="bold")
+    for line in lines:
+        text.append(f"  {line.text}\n", style=LEVEL_STYLE[line.level])
+    return text
+
+
 def rejects_block(card: Scorecard) -> Text | None:
     """The first rejected rows with their reasons."""
     if not card.rows.rejected:
@@ -172,8 +198,9 @@ def rejects_block(card: Scorecard) -> Text | None:
         text.append(f"  {r.file}:{r.line}: {r.reason}\n")
     more = card.rows.rejected - min(SHOWN_REJECTS, len(card.rejects))
     if more > 0:
-        text.append(f"  ... and {more:,} more (write them all with --rejects PATH.csv)\n",
-                    style="dim")  # fmt: skip
+        text.append(
+            f"  ... and {more:,} more (write them all with --rejects PATH.csv)\n", style="dim"
+        )
     return text
 
 
@@ -189,7 +216,7 @@ class TableFormatter(Formatter):
         if not wide:
             parts += [legend(card), Text()]
         parts += branch_tables(card, console.width)
-        for block in (consistency_block(card), rejects_block(card)):
+        for block in (consistency_block(card), regressions_block(card), rejects_block(card)):
             if block is not None:
                 parts.append(block)
         rows = Text(rows_text(card), style="yellow" if card.rows.rejected else "")

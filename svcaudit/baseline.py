@@ -1,0 +1,69 @@
+"""A previous audit's JSON report, to show and gate the change since then (``--baseline``)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from svcaudit.errors import Location, SvcauditError
+
+
+class _Branch(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    branch: str
+    rate: float | None = None
+
+
+class _Standard(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    id: str
+    rate: float | None = None
+    branches: list[_Branch] = []
+
+
+class _Report(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    svcaudit_version: str
+    standards: list[_Standard]
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """Rates per standard and per (standard, branch) from an earlier audit."""
+
+    path: str
+    rates: dict[str, float | None]
+    branch_rates: dict[tuple[str, str], float | None]
+
+
+def load_baseline(path: str) -> Baseline:
+    """Read an earlier ``svcaudit audit --format json`` report."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        report = _Report.model_validate(data)
+    except FileNotFoundError:
+        raise SvcauditError(
+            "baseline report not found",
+            location=Location(path),
+            hint="pass the JSON report of an earlier audit",
+        ) from None
+    except json.JSONDecodeError as e:
+        raise SvcauditError(
+            f"baseline is not JSON: {e.msg}", location=Location(path, e.lineno, e.colno)
+        ) from None
+    except ValidationError:
+        raise SvcauditError(
+            "baseline is not an svcaudit JSON report",
+            location=Location(path),
+            hint="write one with svcaudit audit ... --report json:PATH",
+        ) from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise SvcauditError(f"cannot read baseline: {e}", location=Location(path)) from None
+    return Baseline(
+        path=path,
+        rates={s.id: s.rate for s in report.standards},
+        branch_rates={(s.id, b.branch): b.rate for s in report.standards for b in s.branches},
+    )

@@ -1,0 +1,150 @@
+"""Project defaults for ``svcaudit audit``: ``svcaudit.yaml`` or ``[tool.svcaudit]``.
+
+The nearest of ``svcaudit.yaml``, ``svcaudit.yml`` or a ``pyproject.toml`` with a
+``[tool.svcaudit]`` table, from the working directory upwards, supplies defaults for audit
+options; options given on the command line win. Paths in a config file are relative to the
+directory of that file. Keys are the long option names with ``_`` or ``-``::
+
+    # svcaudit.yaml
+    standards: [standards/hospitality-five-star.yaml]
+    fail_on: warn
+    report: ["json:out/audit.json", "junit:out/junit.xml"]
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from svcaudit.errors import Location, SvcauditError, did_you_mean
+from svcaudit.standards.loader import parse_yaml
+
+CONFIG_NAMES = ("svcaudit.yaml", "svcaudit.yml")
+PATH_KEYS = ("standards", "output", "rejects", "baseline")
+
+
+class Settings(BaseModel):
+    """The audit options a config file may set."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    standards: list[str] | None = Field(None, description="Standards files")
+    branch: str | None = None
+    by: str | None = None
+    format: str | None = None
+    output: str | None = None
+    report: list[str] | None = None
+    fail_on: str | None = None
+    fail_on_regression: str | None = None
+    baseline: str | None = None
+    rejects: str | None = None
+    quiet: bool | None = None
+
+
+@dataclass(frozen=True)
+class Config:
+    """Settings found in a file, and where each came from."""
+
+    path: Path | None
+    values: dict[str, Any]
+    origins: dict[str, str]
+
+
+def find_config(start: Path) -> Path | None:
+    """The nearest config file from ``start`` upwards (pyproject.toml only with the table)."""
+    for folder in (start.resolve(), *start.resolve().parents):
+        for name in CONFIG_NAMES:
+            if (folder / name).is_file():
+                return folder / name
+        pyproject = folder / "pyproject.toml"
+        if pyproject.is_file() and _tool_table(pyproject) is not None:
+            return pyproject
+    return None
+
+
+def _tool_table(path: Path) -> dict[str, Any] | None:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return None
+    tool = data.get("tool")
+    table = tool.get("svcaudit") if isinstance(tool, dict) else None
+    return table if isinstance(table, dict) else None
+
+
+def load_config(path: Path | None) -> Config:
+    """Read and validate a config file (None: no config)."""
+    if path is None:
+        return Config(None, {}, {})
+    name = str(path)
+    lines: dict[str, int | None] = {}
+    if path.name == "pyproject.toml":
+        try:
+            raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as e:
+            raise SvcauditError(f"invalid TOML: {e}", location=Location(name)) from None
+        data = raw.get("tool", {}).get("svcaudit", {})
+        where = f"{name} [tool.svcaudit]"
+    else:
+        try:
+            text = path.read_text(encoding="utf-8-sig")
+        except OSError as e:
+            raise SvcauditError(
+                f"cannot read config: {e.strerror}", location=Location(name)
+            ) from None
+        data, marks = parse_yaml(text, name) if text.strip() else ({}, {})
+        if not isinstance(data, dict):
+            raise SvcauditError(
+                "a config file must be a mapping of option: value", location=Location(name, 1, 1)
+            )
+        lines = {str(k[0]): v[0].line for k, v in marks.items() if len(k) == 1}
+        where = name
+    data = {str(k).replace("-", "_"): v for k, v in data.items()}
+    if isinstance(data.get("standards"), str):
+        data["standards"] = [data["standards"]]
+    if isinstance(data.get("report"), str):
+        data["report"] = [data["report"]]
+    try:
+        settings = Settings.model_validate(data)
+    except ValidationError as e:
+        first = e.errors()[0]
+        key = str(first["loc"][0]) if first["loc"] else "?"
+        loc = Location(name, lines.get(key))
+        if first["type"] == "extra_forbidden":
+            hint = did_you_mean(key, Settings.model_fields) or "keys: " + ", ".join(
+                Settings.model_fields
+            )
+            raise SvcauditError(f"unknown config key '{key}'", location=loc, hint=hint) from None
+        raise SvcauditError(f"config key '{key}': {first['msg']}", location=loc) from None
+    values = settings.model_dump(exclude_none=True)
+    base = path.parent
+    for key in PATH_KEYS:
+        if key in values:
+            values[key] = _rebase(values[key], base)
+    if "report" in values:
+        values["report"] = [_rebase_report(r, base) for r in values["report"]]
+    origins = {key: f"{where}:{lines[key]}" if lines.get(key) else where for key in values}
+    return Config(path, values, origins)
+
+
+def _rebase(value: Any, base: Path) -> Any:
+    if isinstance(value, list):
+        return [_rebase(v, base) for v in value]
+    p = Path(str(value))
+    return str(p if p.is_absolute() else _relative_to_cwd(base / p))
+
+
+def _rebase_report(spec: str, base: Path) -> str:
+    fmt, sep, path = spec.partition(":")
+    return f"{fmt}:{_rebase(path, base)}" if sep else spec
+
+
+def _relative_to_cwd(p: Path) -> Path:
+    try:
+        return p.resolve().relative_to(Path.cwd().resolve())
+    except ValueError:
+        return p
