@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import os
 import sys
 import tempfile
 import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
+from importlib import resources
 from pathlib import Path
 from typing import Annotated
 
@@ -31,7 +31,7 @@ from svcaudit.report.markdown import markdown
 from svcaudit.score import FailOn, Scorecard
 from svcaudit.sources import Logs
 from svcaudit.standards.loader import load_standards
-from svcaudit.standards.model import json_schema
+from svcaudit.standards.model import json_schema_text
 from svcaudit.units import POINTS_HINT, parse_points
 
 app = typer.Typer(
@@ -44,6 +44,7 @@ app = typer.Typer(
 )
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 _debug = {"on": False}
+SCHEMA_FILE = "svcaudit.schema.json"
 
 
 def _version(value: bool) -> None:
@@ -344,10 +345,33 @@ def inspect(
     raise typer.Exit(ExitCode.OK)
 
 
-@app.command(epilog="Example: svcaudit schema > standards.schema.json")
+@app.command(epilog="Example: svcaudit schema > svcaudit.schema.json")
 def schema() -> None:
     """Print the JSON Schema of standards files (for editors and CI checks)."""
-    typer.echo(json.dumps(json_schema(), indent=2))
+    typer.echo(json_schema_text(), nl=False)
+
+
+@app.command(epilog="Example: svcaudit init standards/ours.yaml")
+def init(
+    path: Annotated[
+        str, typer.Argument(help="Where to write the starter file.")
+    ] = "standards.yaml",
+    force: Annotated[bool, typer.Option(help="Overwrite an existing file.")] = False,
+) -> None:
+    """Write a commented starter standards file, and the JSON Schema editors validate it with."""
+    with _guard():
+        target = Path(path)
+        if target.exists() and not force:
+            raise SvcauditError(
+                "file exists", location=Location(path), hint="pass --force to overwrite"
+            )
+        starter = resources.files("svcaudit.data").joinpath("starter.yaml").read_text("utf-8")
+        _write_atomically(path, starter)
+        schema_path = target.parent / SCHEMA_FILE
+        if not schema_path.exists() or force:
+            _write_atomically(str(schema_path), json_schema_text())
+        typer.echo(f"wrote {path} (and {schema_path}); next: svcaudit validate {path}")
+    raise typer.Exit(ExitCode.OK)
 
 
 @app.command("config", epilog="Example: svcaudit config")

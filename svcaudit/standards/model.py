@@ -7,6 +7,7 @@ milliseconds or plain numbers, targets as fractions.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from enum import StrEnum
@@ -290,5 +291,9 @@ def json_schema() -> dict[str, Any]:
     """The JSON Schema of standards files, generated from the models."""
     schema = StandardsFile.model_json_schema()
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-    schema["$id"] = "https://svcaudit.dev/schema/standards-v1.json"
     return schema
+
+
+def json_schema_text() -> str:
+    """The JSON Schema as the text shipped in the package and the repository."""
+    return json.dumps(json_schema(), indent=2, ensure_ascii=False) + "\n"
