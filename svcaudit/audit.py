@@ -39,6 +39,13 @@ def run_audit(request: AuditRequest) -> Scorecard:
     con = engine.connect(standards.time_zone)
     try:
         schema = logs.schema(con)
+        empty = logs.all_empty(con)
+        if empty:
+            raise SvcauditError(
+                "the log has no rows" + (" (only a header)" if schema else ""),
+                location=Location(empty[0].display),
+                hint="the export produced no data; check the export's date range and filters",
+            )
         by_loc = Location("--branch/--by") if request.by else None
         shown = ", ".join(f.display for f in logs.files[:3]) + (
             ", ..." if len(logs.files) > 3 else ""

@@ -36,9 +36,7 @@ def write_chain(tmp: Path) -> Path:
 def write_standards(tmp: Path, consistency: str = "") -> Path:
     path = tmp / "std.yaml"
     path.write_text(
-        "svcaudit: 1\nname: Chain\n"
-        + consistency
-        + "standards:\n"
+        "svcaudit: 1\nname: Chain\n" + consistency + "standards:\n"
         "  - id: hold-60s\n    title: Hold at most a minute\n"
         "    measure: hold\n    at_most: 60s\n    target: 50%\n",
         encoding="utf-8",
@@ -91,7 +89,7 @@ def test_fail_on_warn_makes_consistency_warning_fail(tmp_path: Path) -> None:
 def test_max_spread_alone(tmp_path: Path) -> None:
     # Without C, A/B/D all pass: spread 0 <= 5 pp, consistent.
     log = write_chain(tmp_path)
-    text = "\n".join(l for l in log.read_text().splitlines() if ",C," not in l) + "\n"
+    text = "\n".join(r for r in log.read_text().splitlines() if ",C," not in r) + "\n"
     log.write_text(text)
     std = write_standards(tmp_path, "consistency:\n  max_spread: 5%\n  severity: fail\n")
     code, report = audit_json(str(log), "-s", str(std))
@@ -101,10 +99,10 @@ def test_max_spread_alone(tmp_path: Path) -> None:
 
 def test_by_other_dimension(tmp_path: Path) -> None:
     log, std = write_chain(tmp_path), write_standards(tmp_path)
-    code, report = audit_json(str(log), "-s", str(std), "--by", "channel")
+    _, report = audit_json(str(log), "-s", str(std), "--by", "channel")
     names = sorted(b["branch"] for b in report["standards"][0]["branches"])
     assert names == ["chat", "phone"]
-    code, report = audit_json(str(log), "-s", str(std), "--by", "branch,channel")
+    _, report = audit_json(str(log), "-s", str(std), "--by", "branch,channel")
     names = sorted(b["branch"] for b in report["standards"][0]["branches"])
     assert names[0] == "A / chat" and len(names) == 8
 

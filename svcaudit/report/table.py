@@ -125,7 +125,7 @@ def branch_tables(card: Scorecard, width: int) -> list[Table]:
     """Branches down (worst first), standards across; split into several tables to fit."""
     if len(card.branches) < 2:
         return []
-    branch_width = min(22, max(len(b) for b in card.branches))
+    branch_width = min(22, max(len("Branch"), *(len(b) for b in card.branches)))
     chunks: list[list[StandardResult]] = [[]]
     used = branch_width + 4
     for s in card.standards:
@@ -140,7 +140,7 @@ def branch_tables(card: Scorecard, width: int) -> list[Table]:
     for start, chunk in enumerate(chunks):
         title = "Rate by branch (worst first)" if start == 0 else None
         table = Table(box=box.SIMPLE_HEAD, title=title, title_justify="left")
-        table.add_column("Branch", overflow="fold", max_width=branch_width)
+        table.add_column("Branch", overflow="fold", min_width=6, max_width=branch_width)
         for s in chunk:
             width_s = max(8, min(len(s.id), ID_WIDTH))
             table.add_column(s.id, justify="right", overflow="fold", min_width=8, max_width=width_s)

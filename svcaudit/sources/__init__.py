@@ -8,7 +8,7 @@ import duckdb
 from sqlglot import exp
 
 from svcaudit.sources.files import LogFile, LogFormat, expand_inputs
-from svcaudit.sources.readers import READERS, LogReader, Reject
+from svcaudit.sources.readers import READERS, LogReader, Reject, merge_types
 
 
 class Logs:
@@ -31,9 +31,13 @@ class Logs:
         merged: dict[str, str] = {}
         for reader in self.readers:
             for name, t in reader.schema(con).items():
-                if merged.setdefault(name, t) != t:
-                    merged[name] = "VARCHAR"
+                merged[name] = merge_types(merged.get(name, t), t)
         return merged
+
+    def all_empty(self, con: duckdb.DuckDBPyConnection) -> list[LogFile]:
+        """The files without data rows, when no file has any (else an empty list)."""
+        empty = [f for reader in self.readers for f in reader.empty_files(con)]
+        return empty if len(empty) == len(self.files) else []
 
     def relation(self, needed: Mapping[str, str]) -> exp.Select:
         """All interactions, needed columns typed, plus the ``__reject`` reason column."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import glob
+import gzip
 import shutil
 import sys
 import tempfile
@@ -82,7 +83,38 @@ def _log_file(path: str) -> LogFile:
             hint="the export produced no data; check the export's date range",
         )
     fmt, compressed = detect_format(p)
+    if fmt != LogFormat.PARQUET:
+        check_text(p, compressed, fmt)
     return LogFile(str(p), path, fmt, compressed)
+
+
+def check_text(path: Path, compressed: bool, fmt: LogFormat) -> None:
+    """Refuse binary data and UTF-16 early, with a hint, instead of a confusing parse."""
+    try:
+        if compressed:
+            with gzip.open(path, "rb") as f:
+                head = f.read(8192)
+        else:
+            with path.open("rb") as f:
+                head = f.read(8192)
+    except (OSError, EOFError) as e:
+        raise SvcauditError(
+            f"cannot read: {e}",
+            location=Location(str(path)),
+            hint="the file may be truncated or not really gzip",
+        ) from None
+    if head[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        raise SvcauditError(
+            "the file is UTF-16 encoded",
+            location=Location(str(path)),
+            hint="save or export it as UTF-8 (with or without BOM)",
+        )
+    if b"\x00" in head:
+        raise SvcauditError(
+            f"binary data, not {fmt.value} text",
+            location=Location(str(path)),
+            hint="check that this is the export you meant, and its format",
+        )
 
 
 def detect_format(path: Path) -> tuple[LogFormat, bool]:

@@ -10,6 +10,7 @@ file and line. Nothing is dropped silently: the engine counts both kinds.
 from __future__ import annotations
 
 import csv
+import gzip
 import io
 import re
 from abc import ABC, abstractmethod
@@ -58,6 +59,18 @@ def _col(name: str) -> exp.Column:
     return exp.column(name, quoted=True)
 
 
+def merge_types(a: str, b: str) -> str:
+    """One type for a column two files (or formats) type differently: widen, else text."""
+    if a == b:
+        return a
+    ka, kb = kind_of_sql_type(a), kind_of_sql_type(b)
+    if ka == kb == Kind.TIMESTAMP:
+        return "TIMESTAMPTZ"
+    if ka == kb == Kind.NUMBER:
+        return "DOUBLE"
+    return "VARCHAR"
+
+
 def target_type(kind: Kind, physical: str) -> str:
     """The DuckDB type a needed column is read as, given how the standards use it."""
     if kind == Kind.TIMESTAMP:
@@ -102,6 +115,22 @@ class LogReader(ABC):
     def rejects(self, con: duckdb.DuckDBPyConnection, limit: int) -> tuple[int, list[Reject]]:
         """Rows rejected while reading (before the relation): their count and the first few."""
         return 0, []
+
+    @abstractmethod
+    def _any_row(self, f: LogFile) -> exp.Select:
+        """A query returning one row when the file has any data row (good or bad)."""
+
+    def empty_files(self, con: duckdb.DuckDBPyConnection) -> list[LogFile]:
+        """Files with a header (or nothing) but no data rows."""
+        empty = []
+        for f in self.files:
+            try:
+                rows = con.sql(self._any_row(f).limit(1).sql("duckdb")).fetchall()
+            except duckdb.Error as e:
+                raise self.read_error(e, f) from None
+            if not rows:
+                empty.append(f)
+        return empty
 
     def value_rejects(
         self, con: duckdb.DuckDBPyConnection, needed: Mapping[str, str], limit: int
@@ -176,9 +205,14 @@ class CsvReader(LogReader):
                 raise self.read_error(e, f) from None
             self._columns[f.path] = list(rel.columns)
             for name, t in zip(rel.columns, rel.types, strict=True):
-                if schema.setdefault(name, str(t)) != str(t):
-                    schema[name] = "VARCHAR"  # files disagree: infer from the values
+                schema[name] = merge_types(schema.get(name, str(t)), str(t))
         return schema
+
+    def _any_row(self, f: LogFile) -> exp.Select:
+        # any non-blank line after the header, read as plain lines (no CSV rules to trip on)
+        text = exp.column("__json")
+        nonblank = exp.NEQ(this=exp.func("trim", text), expression=_lit(""))
+        return exp.select(exp.Literal.number(1)).from_(text_lines(f)).where(nonblank).offset(1)
 
     def _sample(self) -> exp.Select:
         calls = [
@@ -205,7 +239,7 @@ class CsvReader(LogReader):
     def rejects(self, con: duckdb.DuckDBPyConnection, limit: int) -> tuple[int, list[Reject]]:
         query = f"""
             SELECT s.file_path, e.line, e.error_type::VARCHAR, e.error_message, e.csv_line,
-                   count(*) OVER () AS total
+                   count(*) OVER () AS total, e.line_byte_position
             FROM (SELECT DISTINCT ON (scan_id, file_id, line) * FROM {REJECTS_TABLE}
                   ORDER BY scan_id, file_id, line, column_idx) e
             JOIN {REJECTS_SCAN} s USING (scan_id, file_id)
@@ -216,16 +250,51 @@ class CsvReader(LogReader):
             rows = con.sql(query).fetchall()
         except duckdb.CatalogException:
             return 0, []
-        display = {f.path: f.display for f in self.files}
+        files = {f.path: f for f in self.files}
+        physical: dict[tuple[str, int], int] = {}
+        for path in {r[0] for r in rows}:
+            f = files.get(path)
+            offsets = sorted(int(r[6]) for r in rows if r[0] == path and r[6] is not None)
+            if f is not None:
+                physical.update({(path, o): n for o, n in physical_lines(f, offsets).items()})
         out = [
             Reject(
-                display.get(path, path),
-                int(line),
+                files[path].display if path in files else path,
+                physical.get((path, int(offset) if offset is not None else -1), int(line)),
                 _csv_reason(kind, message, raw, self._columns.get(path, []), self.files[0].format),
             )
-            for path, line, kind, message, raw, _total in rows
+            for path, line, kind, message, raw, _total, offset in rows
         ]
         return (int(rows[0][5]) if rows else 0), out
+
+
+def physical_lines(f: LogFile, offsets: Sequence[int]) -> dict[int, int]:
+    """1-based line numbers of byte ``offsets`` in a (possibly gzip) file, in one pass.
+
+    DuckDB numbers CSV records, so a quoted field with a line break shifts every later
+    record; people (and editors) count physical lines.
+    """
+    result: dict[int, int] = {}
+    if not offsets:
+        return result
+    opener = gzip.open if f.compressed else open
+    pending = sorted(set(offsets))
+    newlines, consumed, i = 0, 0, 0
+    try:
+        with opener(f.path, "rb") as stream:
+            while i < len(pending):
+                chunk = stream.read(1 << 20)
+                if not chunk:
+                    break
+                end = consumed + len(chunk)
+                while i < len(pending) and pending[i] <= end:
+                    result[pending[i]] = newlines + chunk.count(b"\n", 0, pending[i] - consumed) + 1
+                    i += 1
+                newlines += chunk.count(b"\n")
+                consumed = end
+    except (OSError, EOFError):
+        pass  # keep DuckDB's record numbers for what could not be counted
+    return result
 
 
 def _csv_reason(kind: str, message: str, raw: str, columns: list[str], fmt: LogFormat) -> str:
@@ -328,6 +397,21 @@ def _in_relation_rejects(
     return out
 
 
+def text_lines(f: LogFile) -> exp.Expr:
+    """The file as one text column ``__json``, one row per physical line."""
+    args = [
+        _lit(f.path),
+        _arg("columns", _struct({"__json": "VARCHAR"})),
+        _arg("header", exp.false()),
+        _arg("delim", _lit("\x01")),  # never in valid JSON text: control chars are escaped
+        _arg("quote", _lit("")),
+        _arg("escape", _lit("")),
+        _arg("auto_detect", exp.false()),
+        _arg("strict_mode", exp.false()),  # lines end in \n or \r\n; nothing else is parsed
+    ]
+    return exp.Table(this=exp.Anonymous(this="read_csv", expressions=args))
+
+
 class JsonReader(LogReader):
     """JSON Lines (one object per line), optionally gzip-compressed; JSON arrays of objects.
 
@@ -338,19 +422,6 @@ class JsonReader(LogReader):
     """
 
     formats = (LogFormat.JSONL, LogFormat.JSON)
-
-    def _lines(self, f: LogFile) -> exp.Expr:
-        """The file as one text column ``__json``, one row per line (JSON Lines only)."""
-        args = [
-            _lit(f.path),
-            _arg("columns", _struct({"__json": "VARCHAR"})),
-            _arg("header", exp.false()),
-            _arg("delim", _lit("\x01")),  # never in valid JSON text: control chars are escaped
-            _arg("quote", _lit("")),
-            _arg("escape", _lit("")),
-            _arg("auto_detect", exp.false()),
-        ]
-        return exp.Table(this=exp.Anonymous(this="read_csv", expressions=args))
 
     def _json(self, f: LogFile, **extra: exp.Expr) -> exp.Expr:
         fmt = "newline_delimited" if f.format == LogFormat.JSONL else "auto"
@@ -381,7 +452,7 @@ class JsonReader(LogReader):
         nonblank = exp.NEQ(this=exp.func("trim", doc), expression=_lit(""))
         return (
             exp.select(*cols, exp.alias_(exp.not_(valid), "__malformed"))
-            .from_(self._lines(f))
+            .from_(text_lines(f))
             .where(nonblank)
         )
 
@@ -394,9 +465,17 @@ class JsonReader(LogReader):
             except duckdb.Error as e:
                 raise self.read_error(e, f) from None
             for name, t in zip(rel.columns, rel.types, strict=True):
-                schema.setdefault(name, "VARCHAR" if str(t) == "JSON" else str(t))
+                typ = "VARCHAR" if str(t) == "JSON" else str(t)
+                schema[name] = merge_types(schema.get(name, typ), typ)
         self._schema = schema
         return schema
+
+    def _any_row(self, f: LogFile) -> exp.Select:
+        if f.format == LogFormat.JSON:
+            return exp.select(exp.Literal.number(1)).from_(self._json(f))
+        doc = exp.column("__json")
+        nonblank = exp.NEQ(this=exp.func("trim", doc), expression=_lit(""))
+        return exp.select(exp.Literal.number(1)).from_(text_lines(f)).where(nonblank)
 
     def _sample(self) -> exp.Select:
         parts = [self._fields(f) for f in self.files]
@@ -454,6 +533,9 @@ class ParquetReader(LogReader):
     def _describe(self, con: duckdb.DuckDBPyConnection) -> dict[str, str]:
         rel = con.sql(exp.select("*").from_(self._call()).limit(0).sql("duckdb"))
         return dict(zip(rel.columns, [str(t) for t in rel.types], strict=True))
+
+    def _any_row(self, f: LogFile) -> exp.Select:
+        return exp.select(exp.Literal.number(1)).from_(self._call([f]))
 
     def _sample(self) -> exp.Select:
         cols = [exp.alias_(exp.cast(_col(c), "VARCHAR"), c, quoted=True) for c in self._raw]

@@ -75,19 +75,24 @@ class ParsedExpression:
     text: str
     tree: Node
     location: Location
-    column_offset: int | None  # text offset 0 is at this 1-based column (single-line scalars)
+    columns: tuple[int, ...] | None  # 1-based column of each character (single-line scalars)
 
     def error(self, err: ExpressionError, *, what: str) -> SvcauditError:
         """A located error for a problem found in this expression."""
-        return located_error(err, self.text, self.location, self.column_offset, what=what)
+        return located_error(err, self.text, self.location, self.columns, what=what)
 
 
 def located_error(
-    err: ExpressionError, text: str, loc: Location, offset: int | None, *, what: str
+    err: ExpressionError,
+    text: str,
+    loc: Location,
+    columns: tuple[int, ...] | None,
+    *,
+    what: str,
 ) -> SvcauditError:
     """Place an expression error in the standards file, with a caret line under the culprit."""
-    if offset is not None:
-        loc = Location(loc.path, loc.line, offset + err.span[0])
+    if columns:
+        loc = Location(loc.path, loc.line, columns[min(err.span[0], len(columns) - 1)])
     return SvcauditError(
         f"{err.message} in {what}", location=loc, hint=err.hint, detail=caret_line(text, err.span)
     )
@@ -177,7 +182,8 @@ def load_file(path: str | Path) -> tuple[StandardsFile, list[Rule]]:
         raise SvcauditError(
             f"cannot read standards file: {reason}", location=Location(name)
         ) from None
-    data, marks = parse_yaml(text, name)
+    doc = read_yaml(text, name)
+    data, marks = doc.data, doc.marks
     if not isinstance(data, dict):
         raise SvcauditError(
             "a standards file must be a mapping with `svcaudit: 1`, `name:` and `standards:`",
@@ -188,13 +194,28 @@ def load_file(path: str | Path) -> tuple[StandardsFile, list[Rule]]:
         spec = StandardsFile.model_validate(data)
     except ValidationError as e:
         raise _validation_error(e, name, marks, data) from None
-    return spec, _rules(spec, name, marks)
+    return spec, _rules(spec, name, marks, doc.columns)
+
+
+@dataclass(frozen=True)
+class YamlDoc:
+    """Parsed YAML data with the positions of its values."""
+
+    data: Any
+    marks: dict[YamlPath, tuple[Location, Location | None, str | None]]
+    columns: dict[YamlPath, tuple[int, ...]]  # per character of one-line scalars
 
 
 def parse_yaml(
     text: str, path: str
 ) -> tuple[Any, dict[YamlPath, tuple[Location, Location | None, str | None]]]:
     """Parse YAML safely, keeping positions: {path: (value location, key location, style)}."""
+    doc = read_yaml(text, path)
+    return doc.data, doc.marks
+
+
+def read_yaml(text: str, path: str) -> YamlDoc:
+    """Parse YAML safely into data, value positions and per-character columns."""
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as e:
@@ -214,14 +235,41 @@ def parse_yaml(
             location=Location(path),
             hint="run `svcaudit init` for a starter file",
         )
-    builder = _Builder(path)
-    return builder.build(node, (), 0), builder.marks
+    builder = _Builder(path, text)
+    return YamlDoc(builder.build(node, (), 0), builder.marks, builder.columns)
+
+
+def scalar_columns(raw: str, style: str | None, start: int) -> tuple[int, ...] | None:
+    """Columns of each character of a scalar's value in its source line (escapes counted).
+
+    ``raw`` is the scalar's source text starting at column ``start``; the result has one entry
+    per value character plus one for the end. None for block scalars.
+    """
+    if style in (None, ""):
+        value = raw.rstrip()
+        return tuple(start + i for i in range(len(value) + 1))
+    if style not in ('"', "'"):
+        return None
+    cols: list[int] = []
+    i = 1
+    while i < len(raw) - 1:
+        cols.append(start + i)
+        if style == "'" and raw[i : i + 2] == "''":
+            i += 2
+        elif style == '"' and raw[i] == "\\":
+            i += {"x": 4, "u": 6, "U": 10}.get(raw[i + 1 : i + 2], 2)
+        else:
+            i += 1
+    cols.append(start + i)
+    return tuple(cols)
 
 
 class _Builder:
     """Turn a composed YAML node graph into Python data, recording positions."""
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, text: str = "") -> None:
+        self.text = text
+        self.columns: dict[YamlPath, tuple[int, ...]] = {}
         self.path = path
         self.marks: dict[YamlPath, tuple[Location, Location | None, str | None]] = {}
         self.count = 0
@@ -247,6 +295,11 @@ class _Builder:
             )
         style = node.style if isinstance(node, yaml.ScalarNode) else None
         self.marks[at] = (self.loc(node), key, style)
+        if isinstance(node, yaml.ScalarNode) and node.start_mark.line == node.end_mark.line:
+            raw = self.text[node.start_mark.index : node.end_mark.index]
+            cols = scalar_columns(raw, node.style, node.start_mark.column + 1)
+            if cols is not None:
+                self.columns[at] = cols
         if isinstance(node, yaml.MappingNode):
             result: dict[Any, Any] = {}
             for key_node, value_node in node.value:
@@ -283,9 +336,7 @@ def _validation_error(
     details = sorted(specific or details, key=lambda d: _line_of(d, marks))
     first = _one_error(details[0], path, marks, data)
     if len(details) > 1:
-        first.detail = (
-            f"    ({len(details) - 1} more problem(s) in this file after fixing this one)"
-        )
+        first.message += f" (and {len(details) - 1} more problem(s) in this file)"
     return first
 
 
@@ -392,19 +443,19 @@ def _rules(
     spec: StandardsFile,
     path: str,
     marks: dict[YamlPath, tuple[Location, Location | None, str | None]],
+    scalar_cols: dict[YamlPath, tuple[int, ...]],
 ) -> list[Rule]:
     def parsed(at: YamlPath, text: str | None, what: str) -> ParsedExpression | None:
         if text is None:
             return None
-        loc, _, style = marks.get(at, (Location(path), None, None))
-        offset = None
-        if "\n" not in text and style in (None, "", '"', "'"):
-            offset = (loc.column or 1) + (1 if style in ('"', "'") else 0)
+        loc, _, _style = marks.get(at, (Location(path), None, None))
+        cols = scalar_cols.get(at)
+        columns = cols if cols is not None and len(cols) == len(text) + 1 else None
         try:
             tree = parse_expression(text)
         except ExpressionError as e:
-            raise located_error(e, text, loc, offset, what=what) from None
-        return ParsedExpression(text, tree, loc, offset)
+            raise located_error(e, text, loc, columns, what=what) from None
+        return ParsedExpression(text, tree, loc, columns)
 
     fields: dict[str, ParsedExpression] = {}
     for name, text in spec.fields.items():

@@ -1,0 +1,72 @@
+"""The terminal scorecard: fits the width, says the verdict, and keeps its headers readable."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+from rich.console import Console
+
+from svcaudit.report.table import TableFormatter
+from svcaudit.score import Scorecard
+
+
+def render(card: Scorecard, width: int) -> str:
+    buffer = io.StringIO()
+    console = Console(file=buffer, width=width, color_system=None, force_terminal=False)
+    TableFormatter().render(card, console)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("width", [60, 80, 100, 120, 160])
+def test_lines_fit_the_width(features_card: Scorecard, hotel_card: Scorecard, width: int) -> None:
+    for card in (features_card, hotel_card):
+        text = render(card, width)
+        too_long = [line for line in text.splitlines() if len(line) > width]
+        assert not too_long, "\n".join(too_long)
+
+
+def test_verdict_and_row_accounting(features_card: Scorecard) -> None:
+    text = render(features_card, 200)
+    assert "Rows: 12 read = 12 evaluated + 0 rejected" in text
+    verdict = [line for line in text.splitlines() if line.startswith("BREACH")]
+    assert len(verdict) == 1
+    assert "greet-60s, rating-4, callback-offered" in verdict[0]
+    assert "email-1h" in verdict[0]  # the warning is named too
+    assert "\x1b[" not in text
+
+
+def test_hotel_demo_at_80_columns(hotel_card: Scorecard) -> None:
+    text = render(hotel_card, 80)
+    assert "5,000 read = 4,993 evaluated + 7 rejected" in text
+    assert any(line.startswith("BREACH") for line in text.splitlines())
+    for sid in ("greet-60s", "callback-offered", "luggage-10min", "email-24h"):
+        assert sid in text
+    assert "Gdańsk" in text
+    # The first rejected rows are listed with their file.
+    assert "hotel-chain.csv:" in text
+
+
+def test_branch_column_header_is_not_folded(features_card: Scorecard) -> None:
+    # Branches named "N" and "S" are short; the header "Branch" must still read as a word
+    # (not one letter per line).
+    text = render(features_card, 80)
+    assert re.search(r"\bBranch\b", text), text
+
+
+def test_pass_line_when_all_met(features_card: Scorecard) -> None:
+    # Same standards with only the met ones: build a card that passes.
+    met = tuple(s for s in features_card.standards if s.met)
+    card = Scorecard(
+        name=features_card.name,
+        standards=met,
+        rows=features_card.rows,
+        rejects=(),
+        branches=features_card.branches,
+        logs=features_card.logs,
+        standards_files=features_card.standards_files,
+    )
+    text = render(card, 100)
+    verdict = [line for line in text.splitlines() if line.startswith("PASS")]
+    assert len(verdict) == 1 and f"all {len(met)} standards met" in verdict[0]
