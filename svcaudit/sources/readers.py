@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 import duckdb
+from duckdb.sqltypes import DuckDBPyType
 from sqlglot import exp
 
 from svcaudit.errors import Location, SvcauditError
@@ -412,70 +413,129 @@ def text_lines(f: LogFile) -> exp.Expr:
     return exp.Table(this=exp.Anonymous(this="read_csv", expressions=args))
 
 
-class JsonReader(LogReader):
-    """JSON Lines (one object per line), optionally gzip-compressed; JSON arrays of objects.
+RECORD_KEYS = ("tickets", "records", "contacts", "ContactTraceRecords", "data", "items", "results")
 
-    JSON Lines are read line by line as text and each field is taken out with DuckDB's JSON
-    functions, so a malformed line (a truncated export) or a value that does not fit the type a
-    standard needs rejects that row with its line number instead of failing the whole read.
-    Keys are discovered from the whole file; nested objects are kept as JSON text.
+
+def flatten(
+    name: str, typ: DuckDBPyType, prefix: tuple[str, ...] = ()
+) -> dict[tuple[str, ...], str]:
+    """Leaf fields of a (possibly nested) JSON value: ('Agent', 'Username') -> VARCHAR."""
+    path = (*prefix, name)
+    if typ.id == "struct":
+        out: dict[tuple[str, ...], str] = {}
+        for child, child_type in typ.children:
+            if isinstance(child_type, DuckDBPyType):
+                out.update(flatten(str(child), child_type, path))
+        return out
+    text = str(typ)
+    return {path: "VARCHAR" if text == "JSON" or text.endswith("[]") else text}
+
+
+class JsonReader(LogReader):
+    """JSON Lines (one object per line) and JSON documents, optionally gzip-compressed.
+
+    A JSON document is an array of records, or an object wrapping one (``{"tickets": [...]}``
+    as helpdesk exports write it). Nested objects are flattened into dotted column names
+    (``Agent.CustomerHoldDuration``, quoted in expressions with backticks). Every record is read
+    as text and each field taken out with DuckDB's JSON functions, so a malformed line (a
+    truncated export) or a value that does not fit the type a standard needs rejects that row
+    with its record number instead of failing the whole read.
     """
 
     formats = (LogFormat.JSONL, LogFormat.JSON)
+
+    def __init__(self, files: Sequence[LogFile]) -> None:
+        super().__init__(files)
+        self._paths: dict[str, tuple[str, ...]] = {}
+        self._records: dict[str, str | None] = {}  # JSON documents: the key holding the records
 
     def _json(self, f: LogFile, **extra: exp.Expr) -> exp.Expr:
         fmt = "newline_delimited" if f.format == LogFormat.JSONL else "auto"
         args = [_lit(f.path), _arg("format", _lit(fmt)), *(_arg(k, v) for k, v in extra.items())]
         return exp.Table(this=exp.Anonymous(this="read_json", expressions=args))
 
-    def _fields(self, f: LogFile) -> exp.Select:
-        """Every key of the file as a text column, plus ``__malformed``."""
-        schema = self._schema or {}
+    def _records_query(self, f: LogFile) -> exp.Select:
+        """One row per record of a JSON document, as a struct column ``r``."""
+        key = self._records.get(f.path)
+        if key is None:  # an array of records (or one record)
+            table = self._json(f)
+            table.set("alias", exp.TableAlias(this=exp.to_identifier("t")))
+            return exp.select(exp.alias_(exp.column("t"), "r")).from_(table)
+        unnest = exp.Unnest(expressions=[_col(key)])
+        return exp.select(exp.alias_(unnest, "r")).from_(self._json(f))
+
+    def _docs(self, f: LogFile) -> exp.Select:
+        """Records as JSON text ``__json`` with ``__malformed``; blank lines dropped."""
         if f.format == LogFormat.JSON:
-            plain = [_col(c) for c in schema]
-            text = dict.fromkeys(schema, "VARCHAR")
-            return exp.select(*plain, exp.alias_(exp.false(), "__malformed")).from_(
-                self._json(f, columns=_struct(text))
-            )
-        doc = exp.column("__json")
-        valid = exp.func("json_valid", doc)
-        cols: list[exp.Expr] = [
-            exp.alias_(
-                exp.Case().when(
-                    valid, exp.JSONExtractScalar(this=doc, expression=_lit(f"$.{_json_key(c)}"))
-                ),
-                c,
-                quoted=True,
-            )
-            for c in schema
-        ]
-        nonblank = exp.NEQ(this=exp.func("trim", doc), expression=_lit(""))
+            doc = exp.func("to_json", exp.column("r"))
+            return exp.select(
+                exp.alias_(doc, "__json"), exp.alias_(exp.false(), "__malformed")
+            ).from_(self._records_query(f).subquery("rec"))
+        line = exp.column("__json")
+        nonblank = exp.NEQ(this=exp.func("trim", line), expression=_lit(""))
+        malformed = exp.not_(exp.func("json_valid", line))
         return (
-            exp.select(*cols, exp.alias_(exp.not_(valid), "__malformed"))
+            exp.select(line, exp.alias_(malformed, "__malformed"))
             .from_(text_lines(f))
             .where(nonblank)
         )
 
+    def _fields(self, f: LogFile) -> exp.Select:
+        """Every (flattened) key of the records as a text column, plus ``__malformed``."""
+        doc = exp.column("__json")
+        ok = exp.not_(exp.column("__malformed"))
+        cols: list[exp.Expr] = []
+        for c in self._schema or {}:
+            path = "$." + ".".join(_json_key(part) for part in self._paths.get(c, (c,)))
+            value = exp.JSONExtractScalar(this=doc, expression=_lit(path))
+            cols.append(exp.alias_(exp.Case().when(ok, value), c, quoted=True))
+        return exp.select(*cols, exp.column("__malformed")).from_(self._docs(f).subquery("d"))
+
     def _describe(self, con: duckdb.DuckDBPyConnection) -> dict[str, str]:
         schema: dict[str, str] = {}
         for f in self.files:
-            call = self._json(f, ignore_errors=exp.true())
             try:
-                rel = con.sql(exp.select("*").from_(call).limit(0).sql("duckdb"))
+                leaves = self._leaves(con, f)
             except duckdb.Error as e:
                 raise self.read_error(e, f) from None
-            for name, t in zip(rel.columns, rel.types, strict=True):
-                typ = "VARCHAR" if str(t) == "JSON" else str(t)
+            for path, typ in leaves.items():
+                name = ".".join(path)
+                self._paths[name] = path
                 schema[name] = merge_types(schema.get(name, typ), typ)
         self._schema = schema
         return schema
 
+    def _leaves(self, con: duckdb.DuckDBPyConnection, f: LogFile) -> dict[tuple[str, ...], str]:
+        if f.format == LogFormat.JSONL:
+            rel = con.sql(
+                exp.select("*")
+                .from_(self._json(f, ignore_errors=exp.true()))
+                .limit(0)
+                .sql("duckdb")
+            )
+            leaves: dict[tuple[str, ...], str] = {}
+            for name, t in zip(rel.columns, rel.types, strict=True):
+                leaves.update(flatten(name, t))
+            return leaves
+        top = con.sql(exp.select("*").from_(self._json(f)).limit(0).sql("duckdb"))
+        lists = [
+            n
+            for n, t in zip(top.columns, top.types, strict=True)
+            if t.id == "list" and t.child.id == "struct"
+        ]
+        key: str | None = None
+        if lists:
+            count = exp.select(exp.Count(this=exp.Star())).from_(self._json(f))
+            single = con.sql(count.sql("duckdb")).fetchall()[0][0] == 1
+            preferred = [n for n in RECORD_KEYS if n in lists]
+            if single and (preferred or len(lists) == 1):
+                key = (preferred or lists)[0]  # {"tickets": [...], "next_page": ...}
+        self._records[f.path] = key
+        rel = con.sql(self._records_query(f).limit(0).sql("duckdb"))
+        return {path[1:]: t for path, t in flatten("r", rel.types[0]).items()}
+
     def _any_row(self, f: LogFile) -> exp.Select:
-        if f.format == LogFormat.JSON:
-            return exp.select(exp.Literal.number(1)).from_(self._json(f))
-        doc = exp.column("__json")
-        nonblank = exp.NEQ(this=exp.func("trim", doc), expression=_lit(""))
-        return exp.select(exp.Literal.number(1)).from_(text_lines(f)).where(nonblank)
+        return exp.select(exp.Literal.number(1)).from_(self._docs(f).subquery("d"))
 
     def _sample(self) -> exp.Select:
         parts = [self._fields(f) for f in self.files]
@@ -484,7 +544,7 @@ class JsonReader(LogReader):
     def _typed(self, f: LogFile, needed: Mapping[str, str]) -> exp.Select:
         text = dict.fromkeys(self._schema or {}, "VARCHAR")
         cols, reject = typed_projection(text, needed)
-        malformed = _lit("malformed JSON (a truncated or broken line)")
+        malformed = _lit("malformed JSON (a truncated or broken record)")
         reject = exp.Case().when(exp.column("__malformed"), malformed).else_(reject)
         return exp.select(*cols, exp.alias_(reject, REJECT)).from_(self._fields(f).subquery("f"))
 
