@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 
 from svcaudit import engine
 from svcaudit.baseline import load_baseline
 from svcaudit.compile import compile_audit
-from svcaudit.errors import Location, SvcauditError
+from svcaudit.errors import Location, SvcauditError, did_you_mean
+from svcaudit.expressions.parser import parse_expression
 from svcaudit.score import FailOn, Scorecard, score, with_baseline
 from svcaudit.sources import Logs
-from svcaudit.standards.loader import load_standards
+from svcaudit.sources.profiles import PROFILES, Profile, detect_profile
+from svcaudit.standards.loader import ParsedExpression, load_standards
 
 
 @dataclass(frozen=True)
@@ -24,6 +26,49 @@ class AuditRequest:
     fail_on: FailOn = FailOn.FAIL
     baseline: str | None = None  # an earlier JSON report
     regression_limit: float | None = None  # fail when a rate drops by more (a fraction)
+    profile: str | None = None  # the export format (default: the standards file's, or detected)
+    maps: tuple[str, ...] = ()  # --map logical=source
+
+
+def choose_profile(
+    requested: str | None, from_file: str | None, columns: set[str]
+) -> tuple[Profile, bool]:
+    """The profile to use and whether it was detected rather than asked for."""
+    name = requested or from_file
+    if name is None:
+        found = detect_profile(columns)
+        return (found, True) if found is not None else (PROFILES["generic"], False)
+    if name not in PROFILES:
+        where = "--profile" if requested else "profile:"
+        raise SvcauditError(
+            f"unknown profile '{name}'",
+            location=Location(where),
+            hint=did_you_mean(name, PROFILES) or "profiles: " + ", ".join(PROFILES),
+        )
+    return PROFILES[name], False
+
+
+def column_mapping(
+    profile: Profile, file_columns: Mapping[str, ParsedExpression], maps: Sequence[str]
+) -> dict[str, ParsedExpression]:
+    """Logical columns: the profile's, then the standards files' `columns:`, then --map."""
+    mapping: dict[str, ParsedExpression] = {}
+    where = Location(f"profile {profile.name}")
+    for name, text in profile.columns.items():
+        mapping[name] = ParsedExpression(text, parse_expression(text), where, None)
+    mapping.update(file_columns)
+    for spec in maps:
+        logical, sep, source = spec.partition("=")
+        logical, source = logical.strip(), source.strip()
+        if not sep or not logical or not source:
+            raise SvcauditError(
+                f"--map '{spec}' needs LOGICAL=SOURCE",
+                location=Location("--map"),
+                hint="e.g. --map arrived_at=created_on",
+            )
+        text = "`" + source.replace("`", "``") + "`"
+        mapping[logical] = ParsedExpression(text, parse_expression(text), Location("--map"), None)
+    return mapping
 
 
 def run_audit(request: AuditRequest) -> Scorecard:
@@ -46,6 +91,8 @@ def run_audit(request: AuditRequest) -> Scorecard:
                 location=Location(empty[0].display),
                 hint="the export produced no data; check the export's date range and filters",
             )
+        profile, detected = choose_profile(request.profile, standards.profile, set(schema))
+        mapping = column_mapping(profile, standards.columns, request.maps)
         by_loc = Location("--branch/--by") if request.by else None
         shown = ", ".join(f.display for f in logs.files[:3]) + (
             ", ..." if len(logs.files) > 3 else ""
@@ -57,6 +104,8 @@ def run_audit(request: AuditRequest) -> Scorecard:
             group_by=request.by or None,
             group_location=by_loc,
             origin=f"the log {shown}",
+            mapping=mapping,
+            dedupe=profile.dedupe,
         )
         raw = engine.run(con, query, logs.readers)
     finally:
@@ -77,6 +126,7 @@ def run_audit(request: AuditRequest) -> Scorecard:
         standards_files=standards.paths,
         fail_on=request.fail_on,
     )
+    card = replace(card, profile=profile.name + (" (detected)" if detected else ""))
     if baseline is not None:
         card = with_baseline(card, baseline, request.regression_limit)
     if all(s.counts.in_scope == 0 for s in card.standards):

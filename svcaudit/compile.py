@@ -21,6 +21,7 @@ from svcaudit.errors import Location, SvcauditError, did_you_mean
 from svcaudit.expressions.compile import Resolver, compile_expression
 from svcaudit.expressions.errors import ExpressionError
 from svcaudit.expressions.types import Kind, Typed, kind_of_sql_type
+from svcaudit.sources.profiles import Dedupe
 from svcaudit.sources.readers import REJECT, target_type
 from svcaudit.standards.loader import ParsedExpression, Rule, StandardsSet
 from svcaudit.units import MS_PER_UNIT
@@ -68,6 +69,7 @@ LOGICAL_COLUMNS: dict[str, Kind] = {
 BRANCH = "__branch"
 REJECTED = "__rejected"
 ROWS = "__rows"
+MERGED = "__merged"
 
 
 class LogResolver:
@@ -127,12 +129,13 @@ class FieldResolver:
 
     base: Resolver
     fields: Mapping[str, ParsedExpression]
+    shadow_ok: bool = False  # a mapping: `priority: lower(priority)` means the source column
     done: dict[str, Typed] = field(default_factory=dict)
     active: list[str] = field(default_factory=list)
 
     def resolve(self, name: str) -> Typed | None:
         """A compiled field (compiled once, cycles rejected), else the base resolver's answer."""
-        if name not in self.fields:
+        if name not in self.fields or (self.shadow_ok and name in self.active):
             return self.base.resolve(name)
         if name in self.done:
             return self.done[name]
@@ -278,29 +281,43 @@ def compile_audit(
     group_by: Sequence[str] | None = None,
     group_location: Location | None = None,
     origin: str = "the log",
+    mapping: Mapping[str, ParsedExpression] | None = None,
+    dedupe: Dedupe | None = None,
 ) -> AuditQuery:
     """Compile all standards into one aggregate query over ``relation(needed columns)``.
 
+    ``mapping`` (a profile, ``--map``, ``columns:``) defines logical columns over the source's.
     Results are grouped by ``group_by`` (default: the standards' branch column); several
     columns (``--by branch,channel``) make one group per combination, named "A / B".
+    ``dedupe`` keeps one record per key (the latest) and counts the others as merged.
     """
-    resolver = LogResolver(schema, origin)
+    source_columns = LogResolver(schema, origin)
+    resolver: Resolver = source_columns
+    if mapping:
+        resolver = FieldResolver(source_columns, mapping, shadow_ok=True)
     compiled = compile_rules(standards, resolver)
-    columns = list(group_by or [standards.branch])
-    for col in columns:
-        if col not in schema:
-            hint = did_you_mean(col, schema) or f"columns: {', '.join(list(schema)[:12])}"
-            raise SvcauditError(
-                f"the branch column '{col}' is not in the log",
-                location=group_location or Location(standards.paths[0]),
-                hint=hint + "; set `branch:` in the standards file, or pass --branch/--by",
-            )
-        resolver.needed.setdefault(col, "VARCHAR")
-    keys = [exp.cast(exp.column(c, quoted=True), "VARCHAR") for c in columns]
+    keys: list[exp.Expr] = []
+    for col in group_by or [standards.branch]:
+        if col in schema and not (mapping and col in mapping):
+            # a plain column names groups as written ("N", "S" must not become true/false)
+            source_columns.needed[col] = "VARCHAR"
+            keys.append(exp.column(col, quoted=True))
+        else:
+            keys.append(_group_key(resolver, col, standards, group_location))
     group: exp.Expr = keys[0]
     if len(keys) > 1:
         parts = [exp.func("coalesce", k, exp.Literal.string("(none)")) for k in keys]
         group = exp.func("concat_ws", exp.Literal.string(" / "), *parts)
+    if dedupe is not None:
+        for col, typ in ((dedupe.key, "VARCHAR"), (dedupe.order, "TIMESTAMPTZ")):
+            if col not in schema:
+                raise SvcauditError(
+                    f"the log has no column '{col}', which the profile needs to merge "
+                    "several records of one interaction",
+                    location=group_location or Location(standards.paths[0]),
+                    hint="check the export, or pass --profile generic",
+                )
+            source_columns.needed.setdefault(col, typ)
 
     inner: dict[str, str] = {}  # SQL text -> alias: each distinct expression computed once
     projections: list[exp.Expr] = [
@@ -320,6 +337,7 @@ def compile_audit(
         return exp.alias_(exp.Sum(this=case), alias)
 
     aggregates: list[exp.Expr] = [exp.alias_(exp.Count(this=exp.Star()), ROWS)]
+    aggregates.append(exp.alias_(exp.Sum(this=exp.column(MERGED)), MERGED))
     for i, cs in enumerate(compiled):
         scope = ref(cs.scope)
         value = ref(cs.value)
@@ -329,10 +347,62 @@ def compile_audit(
             count_if(exp.and_(scope, value.is_(exp.null())), f"s{i}_unmeasured"),
             count_if(exp.and_(scope, passes), f"s{i}_passed"),
         ]
-    source = relation(resolver.needed).subquery("log")
+    source: exp.Select = relation(source_columns.needed)
+    if dedupe is not None:
+        source = _deduplicated(source, dedupe)
+        projections.append(exp.column(MERGED))
+    else:
+        projections.append(exp.alias_(exp.Literal.number(0), MERGED))
     query = (
         exp.select(exp.column(BRANCH), exp.column(REJECTED), *aggregates)
-        .from_(exp.select(*projections).from_(source).subquery("m"))
+        .from_(exp.select(*projections).from_(source.subquery("log")).subquery("m"))
         .group_by(exp.column(BRANCH), exp.column(REJECTED))
     )
-    return AuditQuery(query.sql("duckdb"), tuple(compiled), dict(resolver.needed))
+    return AuditQuery(query.sql("duckdb"), tuple(compiled), dict(source_columns.needed))
+
+
+def _group_key(
+    resolver: Resolver, name: str, standards: StandardsSet, location: Location | None
+) -> exp.Expr:
+    typed = resolver.resolve(name)
+    if typed is None:
+        names = list(resolver.known_names())
+        hint = did_you_mean(name, names) or f"columns: {', '.join(names[:12])}"
+        raise SvcauditError(
+            f"the branch column '{name}' is not in the log",
+            location=location or Location(standards.paths[0]),
+            hint=hint + "; set `branch:` in the standards file, or pass --branch/--by",
+        )
+    return exp.cast(typed.sql, "VARCHAR")
+
+
+def _deduplicated(source: exp.Select, dedupe: Dedupe) -> exp.Select:
+    """Keep the latest record per key among good rows; count the others on the kept row."""
+    key = exp.column(dedupe.key, quoted=True)
+    good = exp.column(REJECT).is_(exp.null())
+    partition = [key, exp.paren(good.copy())]
+    order = exp.Order(
+        expressions=[
+            exp.Ordered(this=exp.column(dedupe.order, quoted=True), desc=True, nulls_first=False)
+        ]
+    )
+    rank = exp.Window(this=exp.RowNumber(), partition_by=partition, order=order)
+    size = exp.Window(this=exp.Count(this=exp.Star()), partition_by=[p.copy() for p in partition])
+    merged = (
+        exp.Case()
+        .when(
+            exp.and_(good.copy(), exp.not_(key.copy().is_(exp.null()))),
+            exp.Sub(this=size, expression=exp.Literal.number(1)),
+        )
+        .else_(exp.Literal.number(0))
+    )
+    keep = exp.or_(
+        exp.not_(good.copy()),
+        key.copy().is_(exp.null()),
+        exp.EQ(this=rank, expression=exp.Literal.number(1)),
+    )
+    return (
+        exp.select("*", exp.alias_(merged, MERGED))
+        .from_(source.subquery("undeduplicated"))
+        .qualify(keep)
+    )

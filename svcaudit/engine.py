@@ -32,6 +32,7 @@ class RawResult:
     rejects: tuple[Reject, ...]
     branches: dict[str | None, tuple[Counts, ...]]
     branch_rows: dict[str | None, int]
+    rows_merged: int = 0  # duplicates of an interaction merged into its latest record
 
 
 def connect(time_zone: str) -> duckdb.DuckDBPyConnection:
@@ -59,15 +60,16 @@ def run(
     n = len(query.standards)
     branches: dict[str | None, list[Counts]] = {}
     branch_rows: dict[str | None, int] = {}
-    evaluated = rejected_in_relation = 0
+    evaluated = rejected_in_relation = merged = 0
     for row in rows:
         branch, is_rejected, count = row[0], row[1], int(row[2])
         if is_rejected:
             rejected_in_relation += count
             continue
         evaluated += count
+        merged += int(row[3] or 0)
         branch_rows[branch] = branch_rows.get(branch, 0) + count
-        values = [int(v or 0) for v in row[3:]]
+        values = [int(v or 0) for v in row[4:]]
         counts = [Counts(values[3 * i], values[3 * i + 2], values[3 * i + 1]) for i in range(n)]
         branches[branch] = counts
     rejected_on_read = 0
@@ -82,6 +84,7 @@ def run(
     return RawResult(
         rows_evaluated=evaluated,
         rows_rejected=rejected_on_read + rejected_in_relation,
+        rows_merged=merged,
         rejects=tuple(listed[:MAX_LISTED_REJECTS]),
         branches={b: tuple(c) for b, c in branches.items()},
         branch_rows=branch_rows,

@@ -190,11 +190,12 @@ class Regression:
 
 @dataclass(frozen=True)
 class Rows:
-    """Row accounting: read = evaluated + rejected."""
+    """Row accounting: read = evaluated + rejected + merged."""
 
     read: int
     evaluated: int
     rejected: int
+    merged: int = 0  # earlier records of an interaction, merged into its latest one
 
 
 @dataclass(frozen=True)
@@ -209,6 +210,7 @@ class Scorecard:
     logs: tuple[str, ...]
     standards_files: tuple[str, ...]
     fail_on: FailOn = FailOn.FAIL
+    profile: str = "generic"
     baseline: str | None = None
     regression_limit: float | None = None  # --fail-on-regression, as a fraction
 
@@ -324,7 +326,12 @@ def score(
     return Scorecard(
         name=name,
         standards=tuple(results),
-        rows=Rows(raw.rows_evaluated + raw.rows_rejected, raw.rows_evaluated, raw.rows_rejected),
+        rows=Rows(
+            raw.rows_evaluated + raw.rows_rejected + raw.rows_merged,
+            raw.rows_evaluated,
+            raw.rows_rejected,
+            raw.rows_merged,
+        ),
         rejects=raw.rejects,
         branches=tuple(names[b] for b in order),
         logs=tuple(logs),

@@ -227,13 +227,19 @@ class _Compiler:
             )
         for arg, param, arg_node in zip(args, fn.params, node.args, strict=True):
             self.need(arg, (param,), arg_node.span, f"{fn.name}()")
+        if fn.result_from is not None:
+            picked = args[fn.result_from]
+            others = [a for i, a in enumerate(args) if i > fn.result_from]
+            for other in others:  # the alternatives must agree (if_else(c, "a", 1) is an error)
+                self.unify(picked, other, node.args[fn.result_from], node.args[args.index(other)])
+            return Typed(fn.build([a.sql for a in args]), picked.kind)
         return Typed(fn.build([a.sql for a in args]), fn.returns)
 
     @staticmethod
     def need(
         typed: Typed, kinds: tuple[Kind, ...], span: Span, where: str, hint: str | None = None
     ) -> None:
-        if typed.kind in kinds or typed.kind in (Kind.ANY, Kind.NULL):
+        if typed.kind in kinds or typed.kind in (Kind.ANY, Kind.NULL) or Kind.ANY in kinds:
             return
         wanted = ", ".join(k.article for k in kinds[:-1]) + (" or " if len(kinds) > 1 else "")
         wanted += kinds[-1].article

@@ -28,6 +28,7 @@ class Function:
     example: str
     avoid: str
     variadic: bool = False  # all arguments share one kind; the result has that kind
+    result_from: int | None = None  # the result has the kind of this argument
 
     def arity_text(self) -> str:
         """How the call is written, for hints: ``hour(timestamp)``."""
@@ -48,6 +49,10 @@ def _times(ms: int) -> Builder:
     return lambda args: exp.Mul(
         this=exp.paren(args[0], copy=False), expression=exp.Literal.number(ms)
     )
+
+
+def _if_else(args: Sequence[exp.Expr]) -> exp.Expr:
+    return exp.Case().when(args[0], args[1]).else_(args[2])
 
 
 def _date(args: Sequence[exp.Expr]) -> exp.Expr:
@@ -93,6 +98,17 @@ FUNCTIONS: dict[str, Function] = {
             example="coalesce(greeted_at, completed_at) - arrived_at",
             avoid="greeted_at - arrived_at  # when greeted_at is often left empty at the desk",
             variadic=True,
+        ),
+        Function(
+            "if_else",
+            (Kind.BOOLEAN, Kind.ANY, Kind.ANY),
+            Kind.ANY,
+            _if_else,
+            "The second argument where the condition holds, else the third.",
+            example='first_reply <= if_else(priority == "urgent", 1h, 4h)',
+            avoid='(priority == "urgent" and first_reply <= 1h) or '
+            '(priority != "urgent" and first_reply <= 4h)',
+            result_from=1,
         ),
         Function(
             "hour",

@@ -85,10 +85,12 @@ def scorecard_dict(card: Scorecard) -> dict[str, Any]:
         "fail_on": card.fail_on.value,
         "standards_files": list(card.standards_files),
         "logs": list(card.logs),
+        "profile": card.profile,
         "rows": {
             "read": card.rows.read,
             "evaluated": card.rows.evaluated,
             "rejected": card.rows.rejected,
+            "merged": card.rows.merged,
         },
         "rejects": [{"file": r.file, "line": r.line, "reason": r.reason} for r in card.rejects],
         "baseline": card.baseline,

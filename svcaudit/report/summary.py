@@ -110,7 +110,10 @@ def verdict_text(card: Scorecard) -> str:
 def rows_text(card: Scorecard) -> str:
     """Row accounting: read = evaluated + rejected."""
     r = card.rows
-    return f"Rows: {r.read:,} read = {r.evaluated:,} evaluated + {r.rejected:,} rejected"
+    text = f"Rows: {r.read:,} read = {r.evaluated:,} evaluated + {r.rejected:,} rejected"
+    if r.merged:
+        text += f" + {r.merged:,} merged (earlier records of the same interaction)"
+    return text
 
 
 def _ids(standards: tuple[StandardResult, ...] | list[StandardResult]) -> str:

@@ -211,6 +211,8 @@ class TableFormatter(Formatter):
         """Print header, standards, branch grid, consistency, rejects, rows and verdict."""
         header = Text(f"svcaudit · {card.name}", style="bold")
         header.append(f"\nlogs: {', '.join(card.logs)}", style="dim")
+        if card.profile != "generic":
+            header.append(f" · profile: {card.profile}", style="dim")
         wide = console.width >= 120
         parts: list[RenderableType] = [header, Text(), standards_table(card, wide)]
         if not wide:

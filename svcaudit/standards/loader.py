@@ -126,6 +126,8 @@ class StandardsSet:
     branch: str
     time_zone: str
     consistency: Consistency | None = field(default=None)
+    profile: str | None = None
+    columns: Mapping[str, ParsedExpression] = field(default_factory=dict)
 
 
 def load_standards(paths: Sequence[str | Path]) -> StandardsSet:
@@ -135,9 +137,18 @@ def load_standards(paths: Sequence[str | Path]) -> StandardsSet:
     files: list[StandardsFile] = []
     rules: list[Rule] = []
     seen: dict[str, Rule] = {}
+    columns: dict[str, ParsedExpression] = {}
     for p in paths:
-        spec, rule_list = load_file(p)
+        spec, rule_list, file_columns = load_file(p)
         files.append(spec)
+        for name, expr in file_columns.items():
+            if name in columns and columns[name].text != expr.text:
+                raise SvcauditError(
+                    f"column '{name}' is mapped differently in two standards files",
+                    location=expr.location,
+                    hint=f"it is `{columns[name].text}` at {columns[name].location}",
+                )
+            columns[name] = expr
         for rule in rule_list:
             first = seen.get(rule.standard.id)
             if first is not None:
@@ -150,7 +161,7 @@ def load_standards(paths: Sequence[str | Path]) -> StandardsSet:
             rules.append(rule)
     first_file = files[0]
     for spec, p in zip(files[1:], paths[1:], strict=True):
-        for key in ("branch", "time_zone"):
+        for key in ("branch", "time_zone", "profile"):
             if getattr(spec, key) != getattr(first_file, key):
                 raise SvcauditError(
                     f"`{key}: {getattr(spec, key)}` differs from `{getattr(first_file, key)}` "
@@ -165,10 +176,14 @@ def load_standards(paths: Sequence[str | Path]) -> StandardsSet:
         branch=first_file.branch,
         time_zone=first_file.time_zone,
         consistency=first_file.consistency,
+        profile=first_file.profile,
+        columns=columns,
     )
 
 
-def load_file(path: str | Path) -> tuple[StandardsFile, list[Rule]]:
+def load_file(
+    path: str | Path,
+) -> tuple[StandardsFile, list[Rule], dict[str, ParsedExpression]]:
     """Load one standards file into its model and rules."""
     name = str(path)
     try:
@@ -194,7 +209,7 @@ def load_file(path: str | Path) -> tuple[StandardsFile, list[Rule]]:
         spec = StandardsFile.model_validate(data)
     except ValidationError as e:
         raise _validation_error(e, name, marks, data) from None
-    return spec, _rules(spec, name, marks, doc.columns)
+    return spec, *_rules(spec, name, marks, doc.columns)
 
 
 @dataclass(frozen=True)
@@ -278,6 +293,18 @@ class _Builder:
     def loc(self, node: yaml.Node) -> Location:
         return Location(self.path, node.start_mark.line + 1, node.start_mark.column + 1)
 
+    def dash_before(self, node: yaml.Node) -> Location | None:
+        """The "-" introducing a block sequence item, skipping blanks and comments."""
+        lines = self.text[: node.start_mark.index].split("\n")
+        for back, line in enumerate(reversed(lines)):
+            code = line.split("#", 1)[0].rstrip() if back else line.rstrip()
+            if not code.strip():
+                continue
+            if code.strip() == "-" or (back == 0 and code.strip().endswith("-")):
+                return Location(self.path, len(lines) - back, code.rindex("-") + 1)
+            return None
+        return None
+
     def build(self, node: yaml.Node, at: YamlPath, depth: int, key: Location | None = None) -> Any:
         self.count += 1
         if self.count > MAX_NODES or depth > MAX_DEPTH:
@@ -319,7 +346,12 @@ class _Builder:
                 result[k] = self.build(value_node, (*at, k), depth + 1, self.loc(key_node))
             return result
         if isinstance(node, yaml.SequenceNode):
-            return [self.build(item, (*at, i), depth + 1) for i, item in enumerate(node.value)]
+            items = [self.build(item, (*at, i), depth + 1) for i, item in enumerate(node.value)]
+            for i, item in enumerate(node.value):
+                dash = self.dash_before(item)
+                if dash is not None:  # a block item starts at its "-", not at its first key
+                    self.marks[(*at, i)] = (dash, *self.marks[(*at, i)][1:])
+            return items
         value = self.scalars.construct_object(node)
         return value if isinstance(value, str | int | float | bool) or value is None else str(value)
 
@@ -444,7 +476,7 @@ def _rules(
     path: str,
     marks: dict[YamlPath, tuple[Location, Location | None, str | None]],
     scalar_cols: dict[YamlPath, tuple[int, ...]],
-) -> list[Rule]:
+) -> tuple[list[Rule], dict[str, ParsedExpression]]:
     def parsed(at: YamlPath, text: str | None, what: str) -> ParsedExpression | None:
         if text is None:
             return None
@@ -462,6 +494,11 @@ def _rules(
         expr = parsed(("fields", name), text, f"field '{name}'")
         assert expr is not None
         fields[name] = expr
+    columns: dict[str, ParsedExpression] = {}
+    for name, text in spec.columns.items():
+        expr = parsed(("columns", name), text, f"column '{name}'")
+        assert expr is not None
+        columns[name] = expr
     rules: list[Rule] = []
     for i, std in enumerate(spec.standards):
         base = ("standards", i)
@@ -481,4 +518,4 @@ def _rules(
                 consistency=(spec.consistency or Consistency()).merged(std.consistency),
             )
         )
-    return rules
+    return rules, columns

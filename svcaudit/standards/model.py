@@ -255,6 +255,13 @@ class StandardsFile(_Model):
     description: str | None = None
     branch: str = Field("branch", min_length=1, description="Column naming the branch")
     time_zone: str = Field("UTC", description="IANA time zone of timestamps without an offset")
+    profile: str | None = Field(
+        None, description="The export format of the logs (e.g. amazon-connect); default: detected"
+    )
+    columns: dict[str, Expression] = Field(
+        default_factory=dict,
+        description="Logical columns defined over the log's own (e.g. arrived_at: `Created On`)",
+    )
     fields: dict[str, Expression] = Field(
         default_factory=dict, description="Named derived measures usable in expressions"
     )
@@ -274,7 +281,7 @@ class StandardsFile(_Model):
             ) from None
         return value
 
-    @field_validator("fields")
+    @field_validator("fields", "columns")
     @classmethod
     def _field_names(cls, value: dict[str, Any]) -> dict[str, Any]:
         for name in value:

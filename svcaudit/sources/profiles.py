@@ -1,0 +1,92 @@
+"""Log profiles: how a vendor's export maps onto the logical columns standards use.
+
+A profile is data: for each logical column (``queued_at``, ``wait``, ``abandoned``...) an
+expression in the standards language over the export's own columns (nested JSON fields are
+dotted names in backticks). Standards packs written against logical columns then run unchanged
+on every export that has a profile. ``--map logical=source`` and a standards file's ``columns:``
+add or override entries the same way. Adding a profile is adding one entry to ``PROFILES``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Dedupe:
+    """Several records per interaction: keep the latest one per ``key`` by ``order``."""
+
+    key: str
+    order: str
+
+
+@dataclass(frozen=True)
+class Profile:
+    """One export format: its column mapping, and how to recognise it."""
+
+    name: str
+    summary: str
+    columns: Mapping[str, str] = field(default_factory=dict)
+    signature: tuple[str, ...] = ()  # source columns that identify the export
+    dedupe: Dedupe | None = None
+    example: str = ""
+    avoid: str = ""
+
+    def matches(self, columns: set[str]) -> bool:
+        """Whether an export with ``columns`` looks like this profile's format."""
+        return bool(self.signature) and all(c in columns for c in self.signature)
+
+
+def _levels() -> dict[str, str]:
+    return {f"site_level{n}": f"`Agent.HierarchyGroups.Level{n}.GroupName`" for n in range(1, 6)}
+
+
+AMAZON_CONNECT = Profile(
+    name="amazon-connect",
+    summary="Amazon Connect contact trace records (JSON or JSON Lines, nested as exported); "
+    "the queue is the branch, since abandoned contacts have no agent; several records of one "
+    "contact are merged, keeping the latest by LastUpdateTimestamp.",
+    columns={
+        "id": "`ContactId`",
+        "branch": "`Queue.Name`",
+        "channel": 'if_else(upper(`Channel`) == "VOICE", "phone", lower(`Channel`))',
+        "initiation_method": "lower(`InitiationMethod`)",
+        "agent": "`Agent.Username`",
+        "arrived_at": "`InitiationTimestamp`",
+        "queued_at": "`Queue.EnqueueTimestamp`",
+        "answered_at": "`Agent.ConnectedToAgentTimestamp`",
+        "ended_at": "`DisconnectTimestamp`",
+        "abandoned": "`Queue.EnqueueTimestamp` is not null and "
+        "`Agent.ConnectedToAgentTimestamp` is null",
+        "wait": "coalesce(`Agent.ConnectedToAgentTimestamp` - `Queue.EnqueueTimestamp`, "
+        "`Queue.DequeueTimestamp` - `Queue.EnqueueTimestamp`)",
+        "hold": "seconds(`Agent.CustomerHoldDuration`)",
+        "longest_hold": "seconds(`Agent.LongestHoldDuration`)",
+        "holds": "`Agent.NumberOfHolds`",
+        "talk": "seconds(`Agent.AgentInteractionDuration`)",
+        "after_work": "seconds(`Agent.AfterContactWorkDuration`)",
+        **_levels(),
+    },
+    signature=("ContactId", "InitiationTimestamp", "Channel"),
+    dedupe=Dedupe(key="ContactId", order="LastUpdateTimestamp"),
+    example="svcaudit audit ctr/*.jsonl --profile amazon-connect -s standards/contact-centre.yaml",
+    avoid="flattening CTRs into a spreadsheet by hand and guessing which record is current",
+)
+
+GENERIC = Profile(
+    name="generic",
+    summary="Columns used as they are; map others with --map logical=source or `columns:`.",
+    example="svcaudit audit visits.csv --map arrived_at=ticket_created -s standards/x.yaml",
+    avoid="renaming columns in the export by hand before every audit",
+)
+
+PROFILES: dict[str, Profile] = {p.name: p for p in (GENERIC, AMAZON_CONNECT)}
+
+
+def detect_profile(columns: set[str]) -> Profile | None:
+    """The profile whose signature the export's columns carry, if any."""
+    for profile in PROFILES.values():
+        if profile.matches(columns):
+            return profile
+    return None
