@@ -71,6 +71,6 @@ def kind_of_sql_type(sql_type: str) -> Kind:
         return Kind.BOOLEAN
     if t.startswith(_NUMERIC_PREFIXES):
         return Kind.NUMBER
-    if t.startswith("VARCHAR"):
+    if t.startswith(("VARCHAR", "UUID")):
         return Kind.STRING
     return Kind.ANY

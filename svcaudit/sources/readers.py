@@ -139,6 +139,10 @@ class LogReader(ABC):
         """The first rows of the relation with a ``__reject`` reason, with file and line."""
         return []
 
+    #: Types a text column may turn out to hold. JSON keeps its own numbers and booleans, so
+    #: there only timestamps (always strings in JSON) are looked for.
+    text_types: ClassVar[tuple[str, ...]] = ("TIMESTAMPTZ", "DOUBLE", "BOOLEAN")
+
     def _refine(self, con: duckdb.DuckDBPyConnection, raw: dict[str, str]) -> dict[str, str]:
         text_cols = [c for c, t in raw.items() if kind_of_sql_type(t) in (Kind.STRING, Kind.ANY)]
         if not text_cols:
@@ -156,7 +160,7 @@ class LogReader(ABC):
             if not total:
                 continue
             for t, n in (("TIMESTAMPTZ", ts), ("DOUBLE", dbl), ("BOOLEAN", boolean)):
-                if n >= INFER_SHARE * total:
+                if t in self.text_types and n >= INFER_SHARE * total:
                     refined[c] = t
                     break
         return refined
@@ -443,6 +447,7 @@ class JsonReader(LogReader):
     """
 
     formats = (LogFormat.JSONL, LogFormat.JSON)
+    text_types = ("TIMESTAMPTZ",)
 
     def __init__(self, files: Sequence[LogFile]) -> None:
         super().__init__(files)
