@@ -106,6 +106,7 @@ def run_audit(request: AuditRequest) -> Scorecard:
             origin=f"the log {shown}",
             mapping=mapping,
             dedupe=profile.dedupe,
+            required=profile.required,
         )
         raw = engine.run(con, query, logs.readers)
     finally:

@@ -20,10 +20,12 @@ from sqlglot import exp
 from svcaudit.errors import Location, SvcauditError, did_you_mean
 from svcaudit.expressions.compile import Resolver, compile_expression
 from svcaudit.expressions.errors import ExpressionError
+from svcaudit.expressions.nodes import Name
 from svcaudit.expressions.types import Kind, Typed, kind_of_sql_type
 from svcaudit.sources.profiles import Dedupe
 from svcaudit.sources.readers import REJECT, target_type
 from svcaudit.standards.loader import ParsedExpression, Rule, StandardsSet
+from svcaudit.standards.model import Threshold
 from svcaudit.units import MS_PER_UNIT
 
 # A number column whose name ends so is read as a duration in that unit: `hold_seconds` is `hold`.
@@ -221,10 +223,8 @@ def _compile_rule(rule: Rule, resolver: Resolver) -> CompiledStandard:
         check = _compile(rule.check, resolver, f"`check` of '{std.id}'")
         _need_kind(check, Kind.BOOLEAN, rule, "check", "`check` must be a condition (true/false)")
         return CompiledStandard(rule, scope, check.sql, check.sql, None, None)
-    assert rule.measure is not None and std.limit is not None
+    assert rule.measure is not None
     measure = _compile(rule.measure, resolver, f"`measure` of '{std.id}'")
-    limit_key = "at_most" if std.at_most is not None else "at_least"
-    limit = std.limit
     kind = measure.kind
     if kind not in (Kind.DURATION, Kind.NUMBER, Kind.ANY):
         raise SvcauditError(
@@ -232,7 +232,6 @@ def _compile_rule(rule: Rule, resolver: Resolver) -> CompiledStandard:
             location=rule.location("measure"),
             hint="subtract timestamps (answered_at - queued_at) or use a number column",
         )
-    value = limit.value
     if kind == Kind.DURATION and std.unit is not None:
         raise SvcauditError(
             f"`unit:` of '{std.id}' is for plain-number measures, and "
@@ -240,6 +239,37 @@ def _compile_rule(rule: Rule, resolver: Resolver) -> CompiledStandard:
             location=rule.location("unit"),
             hint="remove `unit:`",
         )
+    cmp = exp.LTE if std.at_most is not None else exp.GTE
+    if std.limit is not None:
+        value = _limit_value(rule, kind, std.limit)
+        passes: exp.Expr = cmp(this=measure.sql, expression=_number(value))
+        return CompiledStandard(rule, scope, measure.sql, passes, kind, value)
+    limits = std.limits_by
+    assert limits is not None and rule.by is not None
+    category = _compile(rule.by, resolver, f"`by` of '{std.id}'")
+    key = exp.cast(category.sql, "VARCHAR")
+    case = exp.Case()
+    for name, threshold in limits.items():
+        if name != "*":
+            test = cmp(this=measure.sql, expression=_number(_limit_value(rule, kind, threshold)))
+            case = case.when(exp.EQ(this=key.copy(), expression=exp.Literal.string(name)), test)
+    if "*" in limits:
+        other = cmp(this=measure.sql, expression=_number(_limit_value(rule, kind, limits["*"])))
+        case = case.else_(other)
+    else:  # interactions of a category without a limit are out of scope
+        listed = [exp.Literal.string(n) for n in limits]
+        scope = exp.and_(exp.paren(scope), exp.In(this=key.copy(), expressions=listed))
+    return CompiledStandard(rule, scope, measure.sql, case, kind, None)
+
+
+def _number(value: float) -> exp.Expr:
+    return exp.Literal.number(repr(value) if value != int(value) else int(value))
+
+
+def _limit_value(rule: Rule, kind: Kind, limit: Threshold) -> float:
+    """A limit in the measure's own units (ms for durations), after checking they fit."""
+    std = rule.standard
+    limit_key = "at_most" if std.at_most is not None else "at_least"
     if kind == Kind.DURATION and not limit.is_duration:
         raise SvcauditError(
             f"`{limit_key}: {limit.text}` has no unit, but the measure is a duration",
@@ -256,13 +286,8 @@ def _compile_rule(rule: Rule, resolver: Resolver) -> CompiledStandard:
                 "column's unit like hold_seconds",
             )
         if std.unit is not None:
-            value = limit.value / MS_PER_UNIT[std.unit.value]
-    if kind == Kind.NUMBER and not limit.is_duration and std.unit is not None:
-        value = limit.value  # both plain numbers in the same unit
-    number = exp.Literal.number(repr(value) if value != int(value) else int(value))
-    cmp = exp.LTE if std.at_most is not None else exp.GTE
-    passes = cmp(this=measure.sql, expression=number)
-    return CompiledStandard(rule, scope, measure.sql, passes, kind, value)
+            return limit.value / MS_PER_UNIT[std.unit.value]
+    return limit.value
 
 
 def _need_kind(typed: Typed, kind: Kind, rule: Rule, key: str, message: str) -> None:
@@ -283,6 +308,7 @@ def compile_audit(
     origin: str = "the log",
     mapping: Mapping[str, ParsedExpression] | None = None,
     dedupe: Dedupe | None = None,
+    required: Sequence[str] = (),
 ) -> AuditQuery:
     """Compile all standards into one aggregate query over ``relation(needed columns)``.
 
@@ -296,14 +322,18 @@ def compile_audit(
     if mapping:
         resolver = FieldResolver(source_columns, mapping, shadow_ok=True)
     compiled = compile_rules(standards, resolver)
+    for name in required:  # read (and so check) them even when no standard uses them
+        resolver.resolve(name)
     keys: list[exp.Expr] = []
-    for col in group_by or [standards.branch]:
-        if col in schema and not (mapping and col in mapping):
+    for name in group_by or [standards.branch]:
+        tree = mapping[name].tree if mapping and name in mapping else None
+        col = tree.name if isinstance(tree, Name) else name  # a plain rename: the source column
+        if col in schema and (col != name or not (mapping and col in mapping)):
             # a plain column names groups as written ("N", "S" must not become true/false)
             source_columns.needed[col] = "VARCHAR"
             keys.append(exp.column(col, quoted=True))
         else:
-            keys.append(_group_key(resolver, col, standards, group_location))
+            keys.append(_group_key(resolver, name, standards, group_location))
     group: exp.Expr = keys[0]
     if len(keys) > 1:
         parts = [exp.func("coalesce", k, exp.Literal.string("(none)")) for k in keys]

@@ -272,6 +272,14 @@ class Scorecard:
 def limit_text(cs: CompiledStandard) -> str:
     """The limit as people write it: '≤ 60s', '≥ 3', 'check'."""
     std = cs.rule.standard
+    if std.limits_by is not None:
+        sign = "≤" if std.at_most is not None else "≥"
+        by = cs.rule.by.text if cs.rule.by else "category"
+        parts = ", ".join(
+            f"{k} {format_duration(t.value) if t.is_duration else f'{t.value:g}'}"
+            for k, t in std.limits_by.items()
+        )
+        return f"{sign} by {by}: {parts}"
     if std.limit is None:
         return "check"
     sign = "≤" if std.at_most is not None else "≥"

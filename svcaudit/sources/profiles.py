@@ -30,6 +30,7 @@ class Profile:
     columns: Mapping[str, str] = field(default_factory=dict)
     signature: tuple[str, ...] = ()  # source columns that identify the export
     dedupe: Dedupe | None = None
+    required: tuple[str, ...] = ()  # logical columns whose values must parse in every record
     example: str = ""
     avoid: str = ""
 
@@ -70,8 +71,50 @@ AMAZON_CONNECT = Profile(
     },
     signature=("ContactId", "InitiationTimestamp", "Channel"),
     dedupe=Dedupe(key="ContactId", order="LastUpdateTimestamp"),
+    required=("id", "arrived_at"),
     example="svcaudit audit ctr/*.jsonl --profile amazon-connect -s standards/contact-centre.yaml",
     avoid="flattening CTRs into a spreadsheet by hand and guessing which record is current",
+)
+
+
+def _zendesk_metrics() -> dict[str, str]:
+    metrics = {
+        "first_reply": "reply_time_in_minutes",
+        "first_resolution": "first_resolution_time_in_minutes",
+        "resolution": "full_resolution_time_in_minutes",
+        "requester_wait": "requester_wait_time_in_minutes",
+        "agent_wait": "agent_wait_time_in_minutes",
+        "on_hold": "on_hold_time_in_minutes",
+    }
+    out = {}
+    for logical, metric in metrics.items():
+        out[logical] = f"minutes(`metric_set.{metric}.calendar`)"
+        out[f"{logical}_business"] = f"minutes(`metric_set.{metric}.business`)"
+    return out
+
+
+ZENDESK = Profile(
+    name="zendesk",
+    summary="Zendesk incremental ticket exports with metric sets (include=metric_sets, side-"
+    "loaded or per ticket): one row per ticket, the group as the branch; each SLA metric in "
+    "calendar time (first_reply, resolution, ...) and business time (first_reply_business, ...).",
+    columns={
+        "id": "`id`",
+        "branch": "`group_id`",
+        "channel": "`via.channel`",
+        "priority": "`priority`",
+        "status": "`status`",
+        "agent": "`assignee_id`",
+        "arrived_at": "`created_at`",
+        "resolved_at": "`metric_set.solved_at`",
+        "replies": "`metric_set.replies`",
+        "reopens": "`metric_set.reopens`",
+        **_zendesk_metrics(),
+    },
+    signature=("id", "via.channel", "priority", "metric_set.reply_time_in_minutes.calendar"),
+    required=("id", "arrived_at"),
+    example="svcaudit audit tickets.json.gz --profile zendesk -s standards/helpdesk-zendesk.yaml",
+    avoid="re-keying Zendesk's SLA report into a spreadsheet",
 )
 
 GENERIC = Profile(
@@ -81,7 +124,7 @@ GENERIC = Profile(
     avoid="renaming columns in the export by hand before every audit",
 )
 
-PROFILES: dict[str, Profile] = {p.name: p for p in (GENERIC, AMAZON_CONNECT)}
+PROFILES: dict[str, Profile] = {p.name: p for p in (GENERIC, AMAZON_CONNECT, ZENDESK)}
 
 
 def detect_profile(columns: set[str]) -> Profile | None:

@@ -154,13 +154,15 @@ class LogReader(ABC):
                 probes.append(exp.Count(this=exp.TryCast(this=_col(c), to=exp.DataType.build(t))))
         sample = exp.select(*probes).from_(self._sample().subquery("sample"))
         row = con.sql(sample.sql("duckdb")).fetchall()[0]
-        refined = dict(raw)
+        refined = {c: "VARCHAR" if t == "JSON" else t for c, t in raw.items()}
         for i, c in enumerate(text_cols):
             total, ts, dbl, boolean = row[i * 4 : i * 4 + 4]
             if not total:
                 continue
+            # a mixed JSON value (numbers with a stray string) may be any type; text only some
+            allowed = self.text_types if raw[c] != "JSON" else ("TIMESTAMPTZ", "DOUBLE", "BOOLEAN")
             for t, n in (("TIMESTAMPTZ", ts), ("DOUBLE", dbl), ("BOOLEAN", boolean)):
-                if t in self.text_types and n >= INFER_SHARE * total:
+                if t in allowed and n >= INFER_SHARE * total:
                     refined[c] = t
                     break
         return refined
@@ -432,7 +434,7 @@ def flatten(
                 out.update(flatten(str(child), child_type, path))
         return out
     text = str(typ)
-    return {path: "VARCHAR" if text == "JSON" or text.endswith("[]") else text}
+    return {path: "VARCHAR" if text.endswith("[]") else text}
 
 
 class JsonReader(LogReader):
@@ -453,6 +455,7 @@ class JsonReader(LogReader):
         super().__init__(files)
         self._paths: dict[str, tuple[str, ...]] = {}
         self._records: dict[str, str | None] = {}  # JSON documents: the key holding the records
+        self._sideloads: dict[str, list[tuple[str, str]]] = {}  # (array, attach as) per file
 
     def _json(self, f: LogFile, **extra: exp.Expr) -> exp.Expr:
         fmt = "newline_delimited" if f.format == LogFormat.JSONL else "auto"
@@ -467,7 +470,30 @@ class JsonReader(LogReader):
             table.set("alias", exp.TableAlias(this=exp.to_identifier("t")))
             return exp.select(exp.alias_(exp.column("t"), "r")).from_(table)
         unnest = exp.Unnest(expressions=[_col(key)])
-        return exp.select(exp.alias_(unnest, "r")).from_(self._json(f))
+        records = exp.select(exp.alias_(unnest, "r")).from_(self._json(f))
+        for i, (array, attach) in enumerate(self._sideloads.get(f.path, [])):
+            side = exp.select(exp.alias_(exp.Unnest(expressions=[_col(array)]), "s")).from_(
+                self._json(f)
+            )
+            link = f"{_singular(key)}_id"
+            on = exp.EQ(
+                this=exp.func("struct_extract", exp.column("s", table=f"m{i}"), _lit(link)),
+                expression=exp.func("struct_extract", exp.column("r", table="t"), _lit("id")),
+            )
+            merged = exp.func(
+                "struct_insert",
+                exp.column("r", table="t"),
+                exp.PropertyEQ(
+                    this=exp.to_identifier(attach, quoted=True),
+                    expression=exp.column("s", table=f"m{i}"),
+                ),
+            )
+            records = (
+                exp.select(exp.alias_(merged, "r"))
+                .from_(records.subquery("t"))
+                .join(side.subquery(f"m{i}"), on=on, join_type="left")
+            )
+        return records
 
     def _docs(self, f: LogFile) -> exp.Select:
         """Records as JSON text ``__json`` with ``__malformed``; blank lines dropped."""
@@ -536,8 +562,39 @@ class JsonReader(LogReader):
             if single and (preferred or len(lists) == 1):
                 key = (preferred or lists)[0]  # {"tickets": [...], "next_page": ...}
         self._records[f.path] = key
+        if key is not None:
+            self._sideloads[f.path] = self._find_sideloads(con, f, key, top)
         rel = con.sql(self._records_query(f).limit(0).sql("duckdb"))
         return {path[1:]: t for path, t in flatten("r", rel.types[0]).items()}
+
+    def _find_sideloads(
+        self, con: duckdb.DuckDBPyConnection, f: LogFile, key: str, top: duckdb.DuckDBPyRelation
+    ) -> list[tuple[str, str]]:
+        """Side-loaded arrays (Zendesk's ``metric_sets``) with one item per record.
+
+        An array whose items carry ``<record>_id`` (``ticket_id`` for ``tickets``) and at most
+        one item per record is attached to each record as ``<array singular>``
+        (``metric_set``); arrays with several items per record are left alone.
+        """
+        link = f"{_singular(key)}_id"
+        found = []
+        for name, t in zip(top.columns, top.types, strict=True):
+            if name == key or t.id != "list" or t.child.id != "struct":
+                continue
+            if link not in [str(c) for c, _ in t.child.children]:
+                continue
+            ids = exp.func("struct_extract", exp.column("s"), _lit(link))
+            check = exp.select(
+                exp.Count(this=ids.copy()), exp.Count(this=exp.Distinct(expressions=[ids]))
+            ).from_(
+                exp.select(exp.alias_(exp.Unnest(expressions=[_col(name)]), "s"))
+                .from_(self._json(f))
+                .subquery("side")
+            )
+            total, distinct = con.sql(check.sql("duckdb")).fetchall()[0]
+            if total == distinct:
+                found.append((name, _singular(name)))
+        return found
 
     def _any_row(self, f: LogFile) -> exp.Select:
         return exp.select(exp.Literal.number(1)).from_(self._docs(f).subquery("d"))
@@ -578,6 +635,11 @@ class JsonReader(LogReader):
             if len(out) >= limit:
                 break
         return out
+
+
+def _singular(name: str) -> str:
+    """tickets -> ticket, metric_sets -> metric_set (side-loading naming)."""
+    return name[:-1] if name.endswith("s") else name
 
 
 def _json_key(name: str) -> str:

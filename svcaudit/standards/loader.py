@@ -110,6 +110,7 @@ class Rule:
     fields: Mapping[str, ParsedExpression]
     positions: Mapping[str, Location]
     consistency: Consistency = field(default_factory=Consistency)
+    by: ParsedExpression | None = None  # the category column of limits per category
 
     def location(self, key: str = "") -> Location:
         """Where ``key`` of this standard is (the standard itself for ``""``)."""
@@ -516,6 +517,7 @@ def _rules(
                 fields=fields,
                 positions=positions,
                 consistency=(spec.consistency or Consistency()).merged(std.consistency),
+                by=parsed((*base, "by"), std.by, f"`by` of '{std.id}'"),
             )
         )
     return rules, columns

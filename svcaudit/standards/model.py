@@ -78,18 +78,47 @@ def _percent(value: object) -> float:
         raise PydanticCustomError("percent", str(e), {"hint": PERCENT_HINT}) from None
 
 
+LIMIT_SCHEMA: dict[str, Any] = {
+    "anyOf": [
+        {"type": "string", "pattern": DURATION_PATTERN, "examples": ["60s", "1h30m"]},
+        {"type": "number"},
+    ],
+    "description": "A duration (500ms 30s 2m 1h30m 2d, or ISO 8601 PT30S), or a plain "
+    "number when the measure is a plain number",
+}
 Limit = Annotated[
     Threshold,
     PlainValidator(_threshold),
     PlainSerializer(lambda t: t.text, return_type=str),
+    WithJsonSchema(LIMIT_SCHEMA),
+]
+
+
+def _limit_spec(value: object) -> Threshold | dict[str, Threshold]:
+    if isinstance(value, dict):
+        if not value:
+            raise PydanticCustomError("threshold", "empty mapping of limits", {})
+        return {str(k): _threshold(v) for k, v in value.items()}
+    return _threshold(value)
+
+
+LimitSpec = Annotated[
+    Threshold | dict[str, Threshold],
+    PlainValidator(_limit_spec),
+    PlainSerializer(
+        lambda t: t.text if isinstance(t, Threshold) else {k: v.text for k, v in t.items()}
+    ),
     WithJsonSchema(
         {
             "anyOf": [
-                {"type": "string", "pattern": DURATION_PATTERN, "examples": ["60s", "1h30m"]},
-                {"type": "number"},
-            ],
-            "description": "A duration (500ms 30s 2m 1h30m 2d, or ISO 8601 PT30S), or a plain "
-            "number when the measure is a plain number",
+                LIMIT_SCHEMA,
+                {
+                    "type": "object",
+                    "additionalProperties": LIMIT_SCHEMA,
+                    "description": "A limit per category of the `by:` column "
+                    '(e.g. {urgent: 1h, high: 4h}); "*" is the limit for other categories',
+                },
+            ]
         }
     ),
 ]
@@ -188,8 +217,11 @@ class Standard(_Model):
     when: Expression | None = Field(None, description="Which interactions it applies to")
     measure: Expression | None = Field(None, description="A duration or plain-number expression")
     check: Expression | None = Field(None, description="A true/false expression to hold")
-    at_most: Limit | None = None
-    at_least: Limit | None = None
+    at_most: LimitSpec | None = None
+    at_least: LimitSpec | None = None
+    by: Expression | None = Field(
+        None, description="The category column whose value picks the limit (e.g. priority)"
+    )
     unit: Unit | None = Field(None, description="Unit of a plain-number measure")
     target: Percent = Field(1.0, description="Share of in-scope interactions that must comply")
     severity: Severity = Severity.FAIL
@@ -222,8 +254,29 @@ class Standard(_Model):
                     "key": "measure",
                 },
             )
+        spec = self.at_most if self.at_most is not None else self.at_least
+        if isinstance(spec, dict) and self.by is None:
+            raise PydanticCustomError(
+                "rule",
+                "limits per category of '{id}' need `by:` naming the category column",
+                {
+                    "id": self.id,
+                    "hint": "e.g. by: priority",
+                    "key": "at_most" if self.at_most is not None else "at_least",
+                },
+            )
+        if self.by is not None and not isinstance(spec, dict):
+            raise PydanticCustomError(
+                "rule",
+                "`by:` of '{id}' needs a limit per category",
+                {
+                    "id": self.id,
+                    "hint": "write at_most: {urgent: 1h, high: 4h, normal: 24h}",
+                    "key": "by",
+                },
+            )
         if self.check is not None:
-            for key in (*limits, "unit"):
+            for key in (*limits, "unit", "by"):
                 if getattr(self, key) is not None:
                     raise PydanticCustomError(
                         "rule",
@@ -237,8 +290,15 @@ class Standard(_Model):
 
     @property
     def limit(self) -> Threshold | None:
-        """The limit of a measure standard."""
-        return self.at_most if self.at_most is not None else self.at_least
+        """The single limit of a measure standard (None for checks and limits by category)."""
+        spec = self.at_most if self.at_most is not None else self.at_least
+        return spec if isinstance(spec, Threshold) else None
+
+    @property
+    def limits_by(self) -> dict[str, Threshold] | None:
+        """The limits per category (with ``by:``), else None."""
+        spec = self.at_most if self.at_most is not None else self.at_least
+        return spec if isinstance(spec, dict) else None
 
 
 class StandardsFile(_Model):
