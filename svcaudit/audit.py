@@ -107,6 +107,7 @@ def run_audit(request: AuditRequest) -> Scorecard:
             mapping=mapping,
             dedupe=profile.dedupe,
             required=profile.required,
+            unavailable=profile.unavailable,
         )
         raw = engine.run(con, query, logs.readers)
     finally:

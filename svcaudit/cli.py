@@ -202,6 +202,19 @@ def audit(
             "or several as branch,channel."
         ),
     ] = None,
+    profile: Annotated[
+        str | None,
+        typer.Option(
+            help="The logs' export format: amazon-connect, asterisk-queue-log, zendesk, "
+            "generic (default: the standards file's `profile:`, else detected)."
+        ),
+    ] = None,
+    maps: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--map", help="Use a source column as a logical one: LOGICAL=SOURCE (repeatable)."
+        ),
+    ] = None,
     output_format: Annotated[
         OutputFormat | None,
         typer.Option(
@@ -268,6 +281,8 @@ def audit(
             fail_on=fail_on,
             baseline=baseline,
             regression_limit=regression,
+            profile=profile,
+            maps=tuple(maps or ()),
         )
         card = run_audit(request)
         outputs = [(f, path) for f, path in extra]

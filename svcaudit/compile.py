@@ -12,6 +12,7 @@ Each distinct expression is computed once in the inner projection (two standards
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -111,6 +112,37 @@ class LogResolver:
                     yield col.removesuffix(suffix)
 
 
+class UnavailableColumnError(Exception):
+    """A standard needs a column the export's format never provides (hold in a queue_log)."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(name)
+        self.name = name
+
+
+@dataclass
+class UnavailableResolver:
+    """Names the profile says this export cannot have: using one makes a standard no-data."""
+
+    base: Resolver
+    names: frozenset[str]
+
+    def resolve(self, name: str) -> Typed | None:
+        """Raise UnavailableColumnError for the profile's missing columns, else resolve."""
+        if name in self.names:
+            raise UnavailableColumnError(name)
+        return self.base.resolve(name)
+
+    def known_names(self) -> Iterable[str]:
+        """The base resolver's names."""
+        return self.base.known_names()
+
+    @property
+    def origin(self) -> str:
+        """The base resolver's origin."""
+        return self.base.origin
+
+
 class LogicalResolver:
     """For validating a standards file without a log: logical columns typed, others unknown."""
 
@@ -180,6 +212,7 @@ class CompiledStandard:
     passes: exp.Expr  # `value` compared with the limit (or the check itself)
     measure_kind: Kind | None  # None for checks
     limit: float | None  # in the measure's own units (ms for durations)
+    unavailable: str | None = None  # a column the export lacks: nothing is in scope
 
 
 @dataclass(frozen=True)
@@ -200,8 +233,17 @@ def compile_rules(standards: StandardsSet, base: Resolver) -> list[CompiledStand
         if fr is None:
             fr = resolvers[rule.path] = FieldResolver(base, rule.fields)
             for name in rule.fields:  # report field errors even when no standard uses them
-                fr.resolve(name)
-        out.append(_compile_rule(rule, fr))
+                with contextlib.suppress(UnavailableColumnError):  # reported where it is used
+                    fr.resolve(name)
+        try:
+            out.append(_compile_rule(rule, fr))
+        except UnavailableColumnError as missing:
+            nothing = exp.false()
+            out.append(
+                CompiledStandard(
+                    rule, nothing, exp.null(), nothing.copy(), None, None, unavailable=missing.name
+                )
+            )
     return out
 
 
@@ -309,6 +351,7 @@ def compile_audit(
     mapping: Mapping[str, ParsedExpression] | None = None,
     dedupe: Dedupe | None = None,
     required: Sequence[str] = (),
+    unavailable: Sequence[str] = (),
 ) -> AuditQuery:
     """Compile all standards into one aggregate query over ``relation(needed columns)``.
 
@@ -319,8 +362,10 @@ def compile_audit(
     """
     source_columns = LogResolver(schema, origin)
     resolver: Resolver = source_columns
+    if unavailable:
+        resolver = UnavailableResolver(resolver, frozenset(unavailable))
     if mapping:
-        resolver = FieldResolver(source_columns, mapping, shadow_ok=True)
+        resolver = FieldResolver(resolver, mapping, shadow_ok=True)
     compiled = compile_rules(standards, resolver)
     for name in required:  # read (and so check) them even when no standard uses them
         resolver.resolve(name)

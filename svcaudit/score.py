@@ -142,6 +142,7 @@ class StandardResult:
     branches: tuple[BranchResult, ...]
     consistency: ConsistencyResult | None = None
     previous_rate: float | None = None  # from --baseline
+    note: str | None = None  # why a standard has no data, when the export cannot have it
 
     @property
     def change(self) -> float | None:
@@ -329,6 +330,7 @@ def score(
                 met=_met(chain, std.target),
                 branches=branches,
                 consistency=consistency,
+                note=f"the export has no '{cs.unavailable}'" if cs.unavailable else None,
             )
         )
     return Scorecard(

@@ -118,6 +118,7 @@ def scorecard_dict(card: Scorecard) -> dict[str, Any]:
                 "previous_rate": s.previous_rate,
                 "change": s.change,
                 "status": s.status.value,
+                "note": s.note,
                 "consistency_status": s.consistency_status.value,
                 "branches": [_branch(b) for b in s.branches],
                 "consistency": _consistency(s.consistency),

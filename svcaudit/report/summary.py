@@ -98,7 +98,8 @@ def verdict_parts(card: Scorecard) -> list[Line]:
         )
     no_data = [s for s in card.standards if s.status == Status.NO_DATA]
     if no_data:
-        parts.append(Line(Level.NOTICE, f"; no data for {_ids(no_data)}"))
+        shown = ", ".join(f"{s.id} ({s.note})" if s.note else s.id for s in no_data)
+        parts.append(Line(Level.NOTICE, f"; no data for {shown}"))
     return parts
 
 

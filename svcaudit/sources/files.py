@@ -22,6 +22,7 @@ class LogFormat(StrEnum):
     JSONL = "jsonl"
     JSON = "json"
     PARQUET = "parquet"
+    QUEUE_LOG = "queue_log"
 
 
 _SUFFIXES = {
@@ -123,6 +124,8 @@ def detect_format(path: Path) -> tuple[LogFormat, bool]:
     compressed = bool(suffixes) and suffixes[-1] in (".gz", ".gzip")
     if compressed:
         suffixes = suffixes[:-1]
+    if "queue_log" in path.name.lower():
+        return LogFormat.QUEUE_LOG, compressed
     if suffixes and suffixes[-1] in _SUFFIXES:
         return _SUFFIXES[suffixes[-1]], compressed
     with path.open("rb") as f:

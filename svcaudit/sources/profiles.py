@@ -31,6 +31,7 @@ class Profile:
     signature: tuple[str, ...] = ()  # source columns that identify the export
     dedupe: Dedupe | None = None
     required: tuple[str, ...] = ()  # logical columns whose values must parse in every record
+    unavailable: tuple[str, ...] = ()  # logical columns this export never has
     example: str = ""
     avoid: str = ""
 
@@ -117,6 +118,18 @@ ZENDESK = Profile(
     avoid="re-keying Zendesk's SLA report into a spreadsheet",
 )
 
+ASTERISK = Profile(
+    name="asterisk-queue-log",
+    summary="Asterisk queue_log event files (epoch|callid|queue|agent|event|data...), folded "
+    "into one row per call by the queue_log reader: queued_at, answered_at, ended_at, wait, "
+    "talk, abandoned, exit_event, transferred; the queue is the branch.",
+    signature=("exit_event", "transferred", "queued_at", "wait_seconds"),
+    unavailable=("hold", "longest_hold", "holds", "after_work"),
+    example="svcaudit audit /var/log/asterisk/queue_log -s standards/contact-centre.yaml",
+    avoid="counting ABANDON lines with grep: calls that timed out or found the queue empty "
+    "are abandoned too",
+)
+
 GENERIC = Profile(
     name="generic",
     summary="Columns used as they are; map others with --map logical=source or `columns:`.",
@@ -124,7 +137,7 @@ GENERIC = Profile(
     avoid="renaming columns in the export by hand before every audit",
 )
 
-PROFILES: dict[str, Profile] = {p.name: p for p in (GENERIC, AMAZON_CONNECT, ZENDESK)}
+PROFILES: dict[str, Profile] = {p.name: p for p in (GENERIC, AMAZON_CONNECT, ZENDESK, ASTERISK)}
 
 
 def detect_profile(columns: set[str]) -> Profile | None:
