@@ -30,6 +30,7 @@ from svcaudit.report import OutputFormat
 from svcaudit.report.markdown import markdown
 from svcaudit.score import FailOn, Scorecard
 from svcaudit.sources import Logs
+from svcaudit.sources.profiles import detect_profile, suggest_mapping
 from svcaudit.standards.loader import load_standards
 from svcaudit.standards.model import json_schema_text
 from svcaudit.units import POINTS_HINT, parse_points
@@ -347,6 +348,16 @@ def inspect(
         for name, t in schema.items():
             table.add_row(escape(name), kind_of_sql_type(t).value, t)
         out.print(table)
+        profile = detect_profile(set(schema))
+        if profile is not None:
+            out.print(f"profile: [bold]{profile.name}[/] (detected; {escape(profile.summary)})")
+        elif f.format.value != "queue_log":
+            mapping = suggest_mapping(list(schema))
+            if mapping:
+                maps = " ".join(
+                    f"--map {k}={v!r}" if " " in v else f"--map {k}={v}" for k, v in mapping.items()
+                )
+                out.print(f"suggested mapping: {escape(maps)}")
         if rows:
             query = logs.relation({}).limit(rows).sql("duckdb")
             rel = con.sql(query)

@@ -146,3 +146,42 @@ def detect_profile(columns: set[str]) -> Profile | None:
         if profile.matches(columns):
             return profile
     return None
+
+
+# Words exports use for the logical columns, for `svcaudit inspect` to suggest a mapping.
+_SYNONYMS: dict[str, tuple[str, ...]] = {
+    "id": ("id", "ticket", "ticket_id", "call_id", "contact_id", "interaction_id", "visit_id"),
+    "branch": ("branch", "site", "location", "store", "shop", "hotel", "office", "queue", "team",
+               "group", "department"),
+    "channel": ("channel", "medium", "via", "source"),
+    "agent": ("agent", "agent_name", "staff", "employee", "served_by", "assignee"),
+    "priority": ("priority", "severity", "urgency"),
+    "arrived_at": ("arrived_at", "arrived", "arrival", "created", "created_at", "created_on",
+                   "ticket_created", "start", "started_at", "initiated", "received", "opened"),
+    "queued_at": ("queued_at", "queued", "enqueued", "entered_queue"),
+    "answered_at": ("answered_at", "answered", "connected", "called", "called_at", "greeted",
+                    "greeted_at", "served_at", "picked_up"),
+    "ended_at": ("ended_at", "ended", "end", "finished", "completed", "completed_at", "closed"),
+    "first_reply_at": ("first_reply_at", "first_reply", "first_response", "first_response_at",
+                       "responded_at"),
+    "resolved_at": ("resolved_at", "resolved", "solved_at", "solved", "closed_at"),
+    "abandoned": ("abandoned", "is_abandoned", "hung_up", "abandon"),
+}  # fmt: skip
+
+
+def _norm(name: str) -> str:
+    return "".join(c for c in name.lower() if c.isalnum())
+
+
+def suggest_mapping(columns: list[str]) -> dict[str, str]:
+    """Logical column -> the export's column that most likely holds it (exact words only)."""
+    by_norm = {_norm(c): c for c in columns}
+    out: dict[str, str] = {}
+    for logical, words in _SYNONYMS.items():
+        for word in words:
+            found = by_norm.get(_norm(word))
+            if found is not None and found not in out.values():
+                if found != logical:
+                    out[logical] = found
+                break
+    return out
