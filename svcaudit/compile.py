@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from sqlglot import exp
 
 from svcaudit.errors import Location, SvcauditError, did_you_mean
-from svcaudit.expressions.compile import Resolver, compile_expression
+from svcaudit.expressions.compile import Context, Resolver, compile_expression
 from svcaudit.expressions.errors import ExpressionError
 from svcaudit.expressions.nodes import Name
 from svcaudit.expressions.types import Kind, Typed, kind_of_sql_type
@@ -164,6 +164,7 @@ class FieldResolver:
     base: Resolver
     fields: Mapping[str, ParsedExpression]
     shadow_ok: bool = False  # a mapping: `priority: lower(priority)` means the source column
+    context: Context | None = None  # calendars and the branch column, for business_time()
     done: dict[str, Typed] = field(default_factory=dict)
     active: list[str] = field(default_factory=list)
 
@@ -183,7 +184,7 @@ class FieldResolver:
             )
         self.active.append(name)
         try:
-            typed = compile_expression(parsed.tree, self)
+            typed = compile_expression(parsed.tree, self, self.context)
         except ExpressionError as e:
             raise parsed.error(e, what=f"field '{name}'") from None
         finally:
@@ -231,7 +232,8 @@ def compile_rules(standards: StandardsSet, base: Resolver) -> list[CompiledStand
     for rule in standards.rules:
         fr = resolvers.get(rule.path)
         if fr is None:
-            fr = resolvers[rule.path] = FieldResolver(base, rule.fields)
+            context = Context(rule.calendars, rule.branch)
+            fr = resolvers[rule.path] = FieldResolver(base, rule.fields, context=context)
             for name in rule.fields:  # report field errors even when no standard uses them
                 with contextlib.suppress(UnavailableColumnError):  # reported where it is used
                     fr.resolve(name)
@@ -248,8 +250,9 @@ def compile_rules(standards: StandardsSet, base: Resolver) -> list[CompiledStand
 
 
 def _compile(parsed: ParsedExpression, resolver: Resolver, what: str) -> Typed:
+    context = resolver.context if isinstance(resolver, FieldResolver) else None
     try:
-        return compile_expression(parsed.tree, resolver)
+        return compile_expression(parsed.tree, resolver, context)
     except ExpressionError as e:
         raise parsed.error(e, what=what) from None
 

@@ -7,13 +7,15 @@ standards file is validated). Durations compile to whole milliseconds: ``b - a``
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
 from sqlglot import exp
 
 from svcaudit.errors import did_you_mean
+from svcaudit.expressions.calendars import CalendarSpec, business_time_sql, choose_calendar_sql
 from svcaudit.expressions.errors import ExpressionError
 from svcaudit.expressions.functions import FUNCTIONS
 from svcaudit.expressions.nodes import (
@@ -59,9 +61,17 @@ class Resolver(Protocol):
         """Where the names come from, for messages: 'the log examples/x.csv'."""
 
 
-def compile_expression(node: Node, resolver: Resolver) -> Typed:
+@dataclass(frozen=True)
+class Context:
+    """What functions may need beyond columns: business calendars and the branch column."""
+
+    calendars: Mapping[str, CalendarSpec] = field(default_factory=dict)
+    branch: str = "branch"
+
+
+def compile_expression(node: Node, resolver: Resolver, context: Context | None = None) -> Typed:
     """Compile a parsed expression; raise ExpressionError with a span on any type problem."""
-    return _Compiler(resolver).compile(node)
+    return _Compiler(resolver, context or Context()).compile(node)
 
 
 def epoch_ms(value: exp.Expr) -> exp.Expr:
@@ -70,8 +80,9 @@ def epoch_ms(value: exp.Expr) -> exp.Expr:
 
 
 class _Compiler:
-    def __init__(self, resolver: Resolver) -> None:
+    def __init__(self, resolver: Resolver, context: Context) -> None:
         self.resolver = resolver
+        self.context = context
 
     def compile(self, node: Node) -> Typed:
         match node:
@@ -203,6 +214,8 @@ class _Compiler:
         return Typed(exp.Not(this=exp.paren(test)) if node.negated else test, Kind.BOOLEAN)
 
     def call(self, node: Call) -> Typed:
+        if node.name.lower() == "business_time":
+            return self.business_time(node)
         fn = FUNCTIONS.get(node.name.lower())
         if fn is None:
             hint = (
@@ -234,6 +247,55 @@ class _Compiler:
                 self.unify(picked, other, node.args[fn.result_from], node.args[args.index(other)])
             return Typed(fn.build([a.sql for a in args]), picked.kind)
         return Typed(fn.build([a.sql for a in args]), fn.returns)
+
+    def business_time(self, node: Call) -> Typed:
+        """business_time(start, end[, calendar]): opening hours between two timestamps."""
+        calendars = self.context.calendars
+        if not calendars:
+            raise ExpressionError(
+                "business_time() needs a `calendars:` section in the standards file",
+                node.name_span,
+                'e.g. calendars: {default: {hours: {mon-fri: "08:00-17:00"}}}',
+            )
+        if len(node.args) not in (2, 3):
+            raise ExpressionError(
+                f"business_time() takes 2 or 3 arguments, got {len(node.args)}",
+                node.span,
+                'write business_time(start, end) or business_time(start, end, "calendar")',
+            )
+        args = [self.compile(a) for a in node.args]
+        for arg, arg_node in zip(args[:2], node.args[:2], strict=True):
+            self.need(arg, (Kind.TIMESTAMP,), arg_node.span, "business_time()")
+        start, end = args[0].sql, args[1].sql
+        if len(args) == 3:
+            chosen = node.args[2]
+            if isinstance(chosen, Literal) and isinstance(chosen.value, str):
+                cal = calendars.get(chosen.value)
+                if cal is None:
+                    hint = did_you_mean(chosen.value, calendars) or "calendars: " + ", ".join(
+                        calendars
+                    )
+                    raise ExpressionError(f"unknown calendar '{chosen.value}'", chosen.span, hint)
+                return Typed(business_time_sql(start, end, cal), Kind.DURATION)
+            self.need(args[2], (Kind.STRING,), chosen.span, "business_time()")
+            case = exp.Case()
+            key = exp.cast(args[2].sql, "VARCHAR")
+            for name, cal in calendars.items():
+                test = exp.EQ(this=key.copy(), expression=exp.Literal.string(name))
+                case = case.when(test, business_time_sql(start, end, cal))
+            return Typed(case, Kind.DURATION)
+        branch = self.resolver.resolve(self.context.branch)
+        branch_sql = exp.cast(branch.sql, "VARCHAR") if branch is not None else None
+        try:
+            sql = choose_calendar_sql(start, end, calendars, branch_sql)
+        except LookupError:
+            raise ExpressionError(
+                "business_time() cannot tell which calendar to use",
+                node.span,
+                'name one: business_time(start, end, "office"), call a calendar `default`, '
+                "or list `branches:` in each calendar",
+            ) from None
+        return Typed(sql, Kind.DURATION)
 
     @staticmethod
     def need(

@@ -18,6 +18,7 @@ from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
 from svcaudit.errors import Location, SvcauditError, did_you_mean
+from svcaudit.expressions.calendars import CalendarSpec
 from svcaudit.expressions.errors import ExpressionError, caret_line
 from svcaudit.expressions.nodes import Node
 from svcaudit.expressions.parser import parse_expression
@@ -111,6 +112,8 @@ class Rule:
     positions: Mapping[str, Location]
     consistency: Consistency = field(default_factory=Consistency)
     by: ParsedExpression | None = None  # the category column of limits per category
+    calendars: Mapping[str, CalendarSpec] = field(default_factory=dict)
+    branch: str = "branch"
 
     def location(self, key: str = "") -> Location:
         """Where ``key`` of this standard is (the standard itself for ``""``)."""
@@ -439,6 +442,7 @@ def _one_error(
         "time_zone",
         "field_name",
         "limits",
+        "calendar",
     }:
         message = f"`{at[-1]}`{where}: {message}"
     return SvcauditError(message, location=loc, hint=str(hint) if hint else None)
@@ -495,6 +499,7 @@ def _rules(
         expr = parsed(("fields", name), text, f"field '{name}'")
         assert expr is not None
         fields[name] = expr
+    calendars = {name: cal.spec(name, spec.time_zone) for name, cal in spec.calendars.items()}
     columns: dict[str, ParsedExpression] = {}
     for name, text in spec.columns.items():
         expr = parsed(("columns", name), text, f"column '{name}'")
@@ -518,6 +523,8 @@ def _rules(
                 positions=positions,
                 consistency=(spec.consistency or Consistency()).merged(std.consistency),
                 by=parsed((*base, "by"), std.by, f"`by` of '{std.id}'"),
+                calendars=calendars,
+                branch=spec.branch,
             )
         )
     return rules, columns

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from datetime import date
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -26,6 +27,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from svcaudit.expressions.calendars import CalendarSpec
 from svcaudit.units import (
     DURATION_HINT,
     PERCENT_HINT,
@@ -155,6 +157,18 @@ class Missing(StrEnum):
     SKIP = "skip"
 
 
+def _valid_zone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise PydanticCustomError(
+            "time_zone",
+            "'{value}' is not a time zone",
+            {"value": value, "hint": "use an IANA name such as Europe/Warsaw or UTC"},
+        ) from None
+    return value
+
+
 class Overdispersion(StrEnum):
     """How funnel limits allow for between-branch variation beyond binomial noise."""
 
@@ -206,6 +220,100 @@ class Consistency(_Model):
         if override is None:
             return self
         return self.model_copy(update={k: getattr(override, k) for k in override.model_fields_set})
+
+
+_DAYS = {"mon": 1, "tue": 2, "wed": 3, "thu": 4, "fri": 5, "sat": 6, "sun": 7}
+HOURS_HINT = 'write opening hours like {mon-fri: "08:00-17:00", sat: "09:00-13:00"}'
+
+
+def _minute(text: str) -> int:
+    m = re.fullmatch(r"\s*(\d{1,2}):(\d{2})\s*", text)
+    if (
+        not m
+        or int(m.group(1)) > 24
+        or int(m.group(2)) > 59
+        or (int(m.group(1)) == 24 and int(m.group(2)) != 0)
+    ):
+        raise ValueError(f"'{text}' is not a time of day")
+    return int(m.group(1)) * 60 + int(m.group(2))
+
+
+def _days(text: str) -> list[int]:
+    out: list[int] = []
+    for part in text.lower().replace(" ", "").split(","):
+        first, _, last = part.partition("-")
+        if first not in _DAYS or (last and last not in _DAYS):
+            raise ValueError(f"'{text}' is not a day or range of days (mon..sun)")
+        a, b = _DAYS[first], _DAYS[last or first]
+        out += list(range(a, b + 1)) if a <= b else [*range(a, 8), *range(1, b + 1)]
+    return out
+
+
+def parse_hours(hours: dict[str, str]) -> tuple[tuple[int, int, int], ...]:
+    """{"mon-fri": "08:00-17:00, 18:00-20:00"} -> ((1, 480, 1020), (1, 1080, 1200), ...)."""
+    out: list[tuple[int, int, int]] = []
+    for days, spans in hours.items():
+        for span in str(spans).split(","):
+            start, sep, end = span.partition("-")
+            if not sep:
+                raise ValueError(f"'{span.strip()}' is not a range of hours like 08:00-17:00")
+            o, c = _minute(start), _minute(end)
+            if c <= o:
+                raise ValueError(
+                    f"'{span.strip()}' ends before it starts; split hours past midnight "
+                    "into two days (e.g. fri: 22:00-24:00 and sat: 00:00-06:00)"
+                )
+            out += [(d, o, c) for d in _days(str(days))]
+    return tuple(sorted(out))
+
+
+class Calendar(_Model):
+    """Business hours: a time zone, weekly opening hours, holidays, and its branches."""
+
+    time_zone: str | None = Field(None, description="IANA zone; default: the file's time_zone")
+    hours: dict[str, str] = Field(
+        min_length=1, description='Weekly opening hours, e.g. {mon-fri: "08:00-17:00"}'
+    )
+    holidays: tuple[str, ...] = Field((), description="Closed dates, YYYY-MM-DD")
+    branches: tuple[str, ...] = Field(
+        (), description="Branches that keep these hours (business_time picks by branch)"
+    )
+
+    @field_validator("time_zone")
+    @classmethod
+    def _zone(cls, value: str | None) -> str | None:
+        return None if value is None else _valid_zone(value)
+
+    @field_validator("hours")
+    @classmethod
+    def _hours(cls, value: dict[str, str]) -> dict[str, str]:
+        try:
+            parse_hours(value)
+        except ValueError as e:
+            raise PydanticCustomError("calendar", str(e), {"hint": HOURS_HINT}) from None
+        return value
+
+    @field_validator("holidays")
+    @classmethod
+    def _holidays(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for day in value:
+            try:
+                date.fromisoformat(str(day))
+            except ValueError:
+                raise PydanticCustomError(
+                    "calendar", "'{day}' is not a date", {"day": day, "hint": "write 2025-12-25"}
+                ) from None
+        return value
+
+    def spec(self, name: str, default_zone: str) -> CalendarSpec:
+        """The calendar in the form the SQL builder uses."""
+        return CalendarSpec(
+            name=name,
+            time_zone=self.time_zone or default_zone,
+            hours=parse_hours(self.hours),
+            holidays=tuple(date.fromisoformat(str(d)) for d in self.holidays),
+            branches=tuple(self.branches),
+        )
 
 
 class Standard(_Model):
@@ -325,21 +433,16 @@ class StandardsFile(_Model):
     fields: dict[str, Expression] = Field(
         default_factory=dict, description="Named derived measures usable in expressions"
     )
+    calendars: dict[str, Calendar] = Field(
+        default_factory=dict, description="Business calendars for business_time(start, end)"
+    )
     standards: tuple[Standard, ...] = Field(min_length=1)
     consistency: Consistency | None = None
 
     @field_validator("time_zone")
     @classmethod
     def _zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise PydanticCustomError(
-                "time_zone",
-                "'{value}' is not a time zone",
-                {"value": value, "hint": "use an IANA name such as Europe/Warsaw or UTC"},
-            ) from None
-        return value
+        return _valid_zone(value)
 
     @field_validator("fields", "columns")
     @classmethod

@@ -1,0 +1,135 @@
+"""Business time: the working time between two instants under a calendar, computed in SQL.
+
+A calendar has a time zone, weekly opening hours and holidays. ``business_time(a, b)`` is the
+sum, over the calendar's local days from ``a`` to ``b``, of the overlap of ``[a, b]`` with that
+day's opening hours, holidays skipped. Opening hours are local wall-clock times turned into
+instants with the calendar's time zone on each day, so a day that changes to or from summer
+time is as long as its opening hours really were. It is one correlated subquery per use::
+
+    (SELECT coalesce(sum(greatest(0, epoch_ms(least(hi, open_close)) - ...)), 0)
+     FROM (SELECT unnest(generate_series(local_date(lo), local_date(hi), INTERVAL 1 DAY)) AS d)
+     JOIN (VALUES (isodow, open, close), ...) ON isodow(d) = dow
+     WHERE d NOT IN (holidays))
+
+``business_time`` is signed: an end before its start gives a negative duration.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+
+from sqlglot import exp
+
+
+@dataclass(frozen=True)
+class CalendarSpec:
+    """A validated calendar: opening hours as (ISO weekday, open minute, close minute)."""
+
+    name: str
+    time_zone: str
+    hours: tuple[tuple[int, int, int], ...]
+    holidays: tuple[date, ...]
+    branches: tuple[str, ...]
+
+
+def _interval(minutes: int) -> exp.Expr:
+    return exp.cast(exp.Literal.string(f"{minutes // 60:02d}:{minutes % 60:02d}:00"), "INTERVAL")
+
+
+def _local(tz: str, instant: exp.Expr) -> exp.Expr:
+    """The local wall-clock timestamp of an instant in ``tz``."""
+    return exp.func("timezone", exp.Literal.string(tz), instant)
+
+
+def business_time_sql(start: exp.Expr, end: exp.Expr, cal: CalendarSpec) -> exp.Expr:
+    """Milliseconds of opening time between ``start`` and ``end`` under ``cal`` (signed)."""
+    lo = exp.func("least", start.copy(), end.copy())
+    hi = exp.func("greatest", start.copy(), end.copy())
+    tz = cal.time_zone
+    day = exp.column("d", table="days")
+    days = exp.select(
+        exp.alias_(
+            exp.func(
+                "unnest",
+                exp.func(
+                    "generate_series",
+                    exp.cast(_local(tz, lo.copy()), "DATE"),
+                    exp.cast(_local(tz, hi.copy()), "DATE"),
+                    exp.cast(exp.Literal.string("1 day"), "INTERVAL"),
+                ),
+            ),
+            "d",
+        )
+    ).subquery("days")
+    hours = exp.values(
+        [
+            exp.tuple_(exp.Literal.number(dow), _interval(o), _interval(c))
+            for dow, o, c in cal.hours
+        ],
+        alias="h",
+        columns=["dow", "o", "c"],
+    )
+    opens = exp.func(
+        "timezone",
+        exp.Literal.string(tz),
+        exp.Add(this=day.copy(), expression=exp.column("o", table="h")),
+    )
+    closes = exp.func(
+        "timezone",
+        exp.Literal.string(tz),
+        exp.Add(this=day.copy(), expression=exp.column("c", table="h")),
+    )
+    overlap = exp.func(
+        "greatest",
+        exp.Literal.number(0),
+        exp.Sub(
+            this=exp.func("epoch_ms", exp.func("least", hi.copy(), closes)),
+            expression=exp.func("epoch_ms", exp.func("greatest", lo.copy(), opens)),
+        ),
+    )
+    query = (
+        exp.select(exp.func("coalesce", exp.Sum(this=overlap), exp.Literal.number(0)))
+        .from_(days)
+        .join(
+            hours,
+            on=exp.EQ(this=exp.func("isodow", day.copy()), expression=exp.column("dow", table="h")),
+        )
+    )
+    if cal.holidays:
+        holidays = [exp.cast(exp.Literal.string(d.isoformat()), "DATE") for d in cal.holidays]
+        query = query.where(
+            exp.not_(exp.In(this=exp.cast(day.copy(), "DATE"), expressions=holidays))
+        )
+    sign = exp.Case().when(exp.LT(this=end.copy(), expression=start.copy()), exp.Literal.number(-1))
+    sign = sign.else_(exp.Literal.number(1))
+    total = exp.Mul(this=exp.paren(query.subquery()), expression=sign)
+    nulls = exp.or_(start.copy().is_(exp.null()), end.copy().is_(exp.null()))
+    return exp.Case().when(nulls, exp.null()).else_(total)
+
+
+def choose_calendar_sql(
+    start: exp.Expr,
+    end: exp.Expr,
+    calendars: Mapping[str, CalendarSpec],
+    branch: exp.Expr | None,
+) -> exp.Expr:
+    """business_time without a calendar name: by branch membership, else the default one."""
+    listed = [c for c in calendars.values() if c.branches]
+    default = calendars.get("default") or (
+        next(iter(calendars.values())) if len(calendars) == 1 else None
+    )
+    if not listed or branch is None:
+        if default is None:
+            raise LookupError("several calendars and no `default`")
+        return business_time_sql(start, end, default)
+    case = exp.Case()
+    for cal in listed:
+        members = [exp.Literal.string(b) for b in cal.branches]
+        case = case.when(
+            exp.In(this=branch.copy(), expressions=members), business_time_sql(start, end, cal)
+        )
+    if default is not None and not default.branches:
+        case = case.else_(business_time_sql(start, end, default))
+    return case
