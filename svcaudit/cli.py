@@ -55,7 +55,7 @@ def _version(value: bool) -> None:
 
 
 # Config keys that are named differently as audit() parameters.
-_PARAM_NAMES = {"format": "output_format", "report": "reports"}
+_PARAM_NAMES = {"format": "output_format", "report": "reports", "map": "maps"}
 
 
 @app.callback()

@@ -13,10 +13,11 @@ directory of that file. Keys are the long option names with ``_`` or ``-``::
 
 from __future__ import annotations
 
+import os
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -35,10 +36,12 @@ class Settings(BaseModel):
     standards: list[str] | None = Field(None, description="Standards files")
     branch: str | None = None
     by: str | None = None
-    format: str | None = None
+    profile: str | None = None
+    map: list[str] | None = None
+    format: Literal["table", "json", "junit", "markdown", "github"] | None = None
     output: str | None = None
     report: list[str] | None = None
-    fail_on: str | None = None
+    fail_on: Literal["fail", "warn", "never"] | None = None
     fail_on_regression: str | None = None
     baseline: str | None = None
     rejects: str | None = None
@@ -88,7 +91,8 @@ def load_config(path: Path | None) -> Config:
         except tomllib.TOMLDecodeError as e:
             raise SvcauditError(f"invalid TOML: {e}", location=Location(name)) from None
         data = raw.get("tool", {}).get("svcaudit", {})
-        where = f"{name} [tool.svcaudit]"
+        lines = _toml_lines(path.read_text(encoding="utf-8"))
+        where = name
     else:
         try:
             text = path.read_text(encoding="utf-8-sig")
@@ -101,13 +105,16 @@ def load_config(path: Path | None) -> Config:
             raise SvcauditError(
                 "a config file must be a mapping of option: value", location=Location(name, 1, 1)
             )
-        lines = {str(k[0]): v[0].line for k, v in marks.items() if len(k) == 1}
+        lines = {
+            str(k[0]).replace("-", "_"): (v[1] or v[0]).line
+            for k, v in marks.items()
+            if len(k) == 1
+        }
         where = name
     data = {str(k).replace("-", "_"): v for k, v in data.items()}
-    if isinstance(data.get("standards"), str):
-        data["standards"] = [data["standards"]]
-    if isinstance(data.get("report"), str):
-        data["report"] = [data["report"]]
+    for key in ("standards", "report", "map"):
+        if isinstance(data.get(key), str):
+            data[key] = [data[key]]
     try:
         settings = Settings.model_validate(data)
     except ValidationError as e:
@@ -119,7 +126,11 @@ def load_config(path: Path | None) -> Config:
                 Settings.model_fields
             )
             raise SvcauditError(f"unknown config key '{key}'", location=loc, hint=hint) from None
-        raise SvcauditError(f"config key '{key}': {first['msg']}", location=loc) from None
+        raise SvcauditError(
+            f"config key '{key}': {first['input']!r} is not allowed: {first['msg']}",
+            location=loc,
+            hint="the same values as the command-line option; see svcaudit audit --help",
+        ) from None
     values = settings.model_dump(exclude_none=True)
     base = path.parent
     for key in PATH_KEYS:
@@ -131,11 +142,26 @@ def load_config(path: Path | None) -> Config:
     return Config(path, values, origins)
 
 
+def _toml_lines(text: str) -> dict[str, int | None]:
+    """Line numbers of the keys of the [tool.svcaudit] table (tomllib keeps no positions)."""
+    out: dict[str, int | None] = {}
+    inside = False
+    for number, line in enumerate(text.splitlines(), 1):
+        stripped = line.strip()
+        if stripped.startswith("["):
+            inside = stripped.replace(" ", "") == "[tool.svcaudit]"
+            continue
+        if inside and "=" in stripped and not stripped.startswith("#"):
+            key = stripped.split("=", 1)[0].strip().strip('"').strip("'")
+            out.setdefault(key.replace("-", "_"), number)
+    return out
+
+
 def _rebase(value: Any, base: Path) -> Any:
     if isinstance(value, list):
         return [_rebase(v, base) for v in value]
     p = Path(str(value))
-    return str(p if p.is_absolute() else _relative_to_cwd(base / p))
+    return str(p if p.is_absolute() else _relative_to_cwd(Path(os.path.normpath(base / p))))
 
 
 def _rebase_report(spec: str, base: Path) -> str:

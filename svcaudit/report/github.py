@@ -70,10 +70,12 @@ def workflow_commands(card: Scorecard) -> list[str]:
             by_level["error"].append((standard_message(s), s, s.id))
         elif s.status == Status.WARNING:
             by_level["warning"].append((standard_message(s), s, s.id))
-    for line in [*regression_lines(card), *problems(card)]:
+    kinds = [(line, "regression") for line in regression_lines(card)]
+    kinds += [(line, "consistency") for line in problems(card)]
+    for line, kind in kinds:
         if line.level in (Level.ERROR, Level.WARNING) and line.standard is not None:
             level = "error" if line.level == Level.ERROR else "warning"
-            by_level[level].append((line.text, line.standard, f"{line.standard.id} consistency"))
+            by_level[level].append((line.text, line.standard, f"{line.standard.id} {kind}"))
     out: list[str] = []
     for level, items in by_level.items():
         shown = items if len(items) <= MAX_PER_LEVEL else items[: MAX_PER_LEVEL - 1]

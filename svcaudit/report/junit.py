@@ -103,9 +103,10 @@ def junit_xml(card: Scorecard) -> str:
             for b in s.branches:
                 if b.position != Position.TOO_FEW and b.limits is not None:
                     outcomes.append(_consistency_case(suite, classname, s, b))
-            for line in regression_lines(card):
+            for line, reg in zip(regression_lines(card), card.regressions, strict=True):
                 if line.standard is s:
-                    case = _case(suite, classname + ".regression", f"{s.id} regression", s)
+                    where = reg.branch if reg.branch is not None else "chain"
+                    case = _case(suite, classname + ".regression", f"{s.id} regression: {where}", s)
                     ET.SubElement(case, "failure", {"message": line.text, "type": "regression"})
                     outcomes.append("failure")
         counts = {
