@@ -105,6 +105,7 @@ def run_audit(request: AuditRequest) -> Scorecard:
             group_location=by_loc,
             origin=f"the log {shown}",
             mapping=mapping,
+            notes=logs.notes(),
             dedupe=profile.dedupe,
             required=profile.required,
             unavailable=profile.unavailable,

@@ -78,10 +78,16 @@ MERGED = "__merged"
 class LogResolver:
     """Names of a log's columns, noting which ones (and as what type) the standards use."""
 
-    def __init__(self, schema: Mapping[str, str], origin: str = "the log") -> None:
+    def __init__(
+        self,
+        schema: Mapping[str, str],
+        origin: str = "the log",
+        notes: Mapping[str, str] | None = None,
+    ) -> None:
         self.schema = dict(schema)
         self.needed: dict[str, str] = {}
         self.origin = origin
+        self.notes = dict(notes or {})
 
     def resolve(self, name: str) -> Typed | None:
         """A column as it is, or ``name_seconds`` (and other unit suffixes) as a duration."""
@@ -142,6 +148,12 @@ class UnavailableResolver:
         """The base resolver's origin."""
         return self.base.origin
 
+    @property
+    def notes(self) -> Mapping[str, str]:
+        """The base resolver's notes on columns (why one stays text)."""
+        notes: Mapping[str, str] = getattr(self.base, "notes", {})
+        return notes
+
 
 class LogicalResolver:
     """For validating a standards file without a log: logical columns typed, others unknown."""
@@ -201,6 +213,12 @@ class FieldResolver:
     def origin(self) -> str:
         """The base resolver's origin."""
         return self.base.origin
+
+    @property
+    def notes(self) -> Mapping[str, str]:
+        """The base resolver's notes on columns (why one stays text)."""
+        notes: Mapping[str, str] = getattr(self.base, "notes", {})
+        return notes
 
 
 @dataclass(frozen=True)
@@ -352,6 +370,7 @@ def compile_audit(
     group_location: Location | None = None,
     origin: str = "the log",
     mapping: Mapping[str, ParsedExpression] | None = None,
+    notes: Mapping[str, str] | None = None,
     dedupe: Dedupe | None = None,
     required: Sequence[str] = (),
     unavailable: Sequence[str] = (),
@@ -363,7 +382,7 @@ def compile_audit(
     columns (``--by branch,channel``) make one group per combination, named "A / B".
     ``dedupe`` keeps one record per key (the latest) and counts the others as merged.
     """
-    source_columns = LogResolver(schema, origin)
+    source_columns = LogResolver(schema, origin, notes)
     resolver: Resolver = source_columns
     if unavailable:
         resolver = UnavailableResolver(resolver, frozenset(unavailable))

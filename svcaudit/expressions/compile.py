@@ -165,7 +165,14 @@ class _Compiler:
         op, lk, rk = node.op, left.kind, right.kind
         for side, typed in ((node.left, left), (node.right, right)):
             hint = None
-            if isinstance(side, Name) and typed.kind == Kind.STRING:
+            note = (
+                getattr(self.resolver, "notes", {}).get(side.name)
+                if isinstance(side, Name)
+                else None
+            )
+            if isinstance(side, Name) and note:
+                hint = f"column '{side.name}' was read as text: {note}"
+            elif isinstance(side, Name) and typed.kind == Kind.STRING:
                 hint = (
                     f"column '{side.name}' was read as text: most of its values are not "
                     "numbers or timestamps; check them with `svcaudit inspect`"

@@ -55,6 +55,10 @@ def _if_else(args: Sequence[exp.Expr]) -> exp.Expr:
     return exp.Case().when(args[0], args[1]).else_(args[2])
 
 
+def _parse_time(args: Sequence[exp.Expr]) -> exp.Expr:
+    return exp.cast(exp.func("try_strptime", args[0], args[1]), "TIMESTAMPTZ")
+
+
 def _date(args: Sequence[exp.Expr]) -> exp.Expr:
     return exp.Anonymous(this="strftime", expressions=[args[0], exp.Literal.string("%Y-%m-%d")])
 
@@ -109,6 +113,16 @@ FUNCTIONS: dict[str, Function] = {
             avoid='(priority == "urgent" and first_reply <= 1h) or '
             '(priority != "urgent" and first_reply <= 4h)',
             result_from=1,
+        ),
+        Function(
+            "parse_time",
+            (Kind.STRING, Kind.STRING),
+            Kind.TIMESTAMP,
+            _parse_time,
+            "Text written in a known format (strftime codes) as a timestamp in the file's time "
+            "zone; a value that does not match is null.",
+            example='parse_time(called, "%d/%m/%Y %H:%M") <= arrived_at + 5m',
+            avoid="exporting the spreadsheet again with ISO dates",
         ),
         Function(
             "hour",

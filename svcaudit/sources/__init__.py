@@ -34,6 +34,10 @@ class Logs:
                 merged[name] = merge_types(merged.get(name, t), t)
         return merged
 
+    def notes(self) -> dict[str, str]:
+        """Why some columns stay text (after schema()): column -> explanation."""
+        return {c: n for reader in self.readers for c, n in reader.notes.items()}
+
     def all_empty(self, con: duckdb.DuckDBPyConnection) -> list[LogFile]:
         """The files without data rows, when no file has any (else an empty list)."""
         empty = [f for reader in self.readers for f in reader.empty_files(con)]

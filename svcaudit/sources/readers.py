@@ -60,6 +60,30 @@ def _col(name: str) -> exp.Column:
     return exp.column(name, quoted=True)
 
 
+TIMESTAMP_FORMATS = (
+    "%d/%m/%Y %H:%M:%S",
+    "%d/%m/%Y %H:%M",
+    "%m/%d/%Y %H:%M:%S",
+    "%m/%d/%Y %H:%M",
+    "%m/%d/%Y %I:%M:%S %p",
+    "%m/%d/%Y %I:%M %p",
+    "%d.%m.%Y %H:%M:%S",
+    "%d.%m.%Y %H:%M",
+    "%d-%m-%Y %H:%M:%S",
+    "%d-%m-%Y %H:%M",
+    "%Y/%m/%d %H:%M:%S",
+    "%Y/%m/%d %H:%M",
+    "%d/%m/%Y",
+    "%m/%d/%Y",
+    "%d.%m.%Y",
+)
+
+
+def _field_order(fmt: str) -> str:
+    """'dm' when the day comes before the month in a format, else 'md'."""
+    return "dm" if fmt.find("%d") < fmt.find("%m") else "md"
+
+
 def merge_types(a: str, b: str) -> str:
     """One type for a column two files (or formats) type differently: widen, else text."""
     if a == b:
@@ -88,6 +112,8 @@ class LogReader(ABC):
 
     def __init__(self, files: Sequence[LogFile]) -> None:
         self.files = list(files)
+        self.time_formats = {}  # column -> strptime format of its timestamps (31/03/2025 10:00)
+        self.notes = {}  # column -> why it stays text (ambiguous dates)
         self._schema: dict[str, str] | None = None
         self._raw: dict[str, str] = {}
 
@@ -139,6 +165,9 @@ class LogReader(ABC):
         """The first rows of the relation with a ``__reject`` reason, with file and line."""
         return []
 
+    time_formats: dict[str, str]
+    notes: dict[str, str]
+
     #: Types a text column may turn out to hold. JSON keeps its own numbers and booleans, so
     #: there only timestamps (always strings in JSON) are looked for.
     text_types: ClassVar[tuple[str, ...]] = ("TIMESTAMPTZ", "DOUBLE", "BOOLEAN")
@@ -155,6 +184,7 @@ class LogReader(ABC):
         sample = exp.select(*probes).from_(self._sample().subquery("sample"))
         row = con.sql(sample.sql("duckdb")).fetchall()[0]
         refined = {c: "VARCHAR" if t == "JSON" else t for c, t in raw.items()}
+        undecided: dict[str, int] = {}
         for i, c in enumerate(text_cols):
             total, ts, dbl, boolean = row[i * 4 : i * 4 + 4]
             if not total:
@@ -165,7 +195,45 @@ class LogReader(ABC):
                 if t in allowed and n >= INFER_SHARE * total:
                     refined[c] = t
                     break
+            else:
+                undecided[c] = total
+        if undecided:
+            self._detect_formats(con, undecided, refined)
         return refined
+
+    def _detect_formats(
+        self, con: duckdb.DuckDBPyConnection, columns: dict[str, int], refined: dict[str, str]
+    ) -> None:
+        """Timestamps written like 31/03/2025 10:00: find the one format that reads them.
+
+        A column whose values read equally well day-first and month-first (every day <= 12)
+        is left as text with a note, never guessed: 03/04 must not silently become April.
+        """
+        probes: list[exp.Expr] = []
+        for c in columns:
+            probes.append(exp.func("min", _col(c)))
+            for fmt in TIMESTAMP_FORMATS:
+                probes.append(exp.Count(this=exp.func("try_strptime", _col(c), _lit(fmt))))
+        query = exp.select(*probes).from_(self._sample().subquery("sample"))
+        row = con.sql(query.sql("duckdb")).fetchall()[0]
+        width = len(TIMESTAMP_FORMATS) + 1
+        for i, (c, total) in enumerate(columns.items()):
+            sample, counts = row[i * width], row[i * width + 1 : (i + 1) * width]
+            best = max(counts)
+            if not best or best < INFER_SHARE * total:
+                continue
+            winners = [f for f, n in zip(TIMESTAMP_FORMATS, counts, strict=True) if n == best]
+            orders = {_field_order(f) for f in winners}
+            if len(orders) > 1:
+                self.notes[c] = (
+                    f"its values (e.g. {sample!r}) read both day-first and month-first; "
+                    f'map it explicitly, e.g. columns: {{x: parse_time({c}, "{winners[0]}")}}'
+                )
+                continue
+            self.time_formats[c] = winners[0]
+            refined[c] = (
+                "DATE" if "%H" not in winners[0] and "%I" not in winners[0] else "TIMESTAMP"
+            )
 
     def read_error(self, error: duckdb.Error, file: LogFile | None = None) -> SvcauditError:
         """A user-facing error for a file DuckDB could not read."""
@@ -230,18 +298,48 @@ class CsvReader(LogReader):
 
     def relation(self, needed: Mapping[str, str]) -> exp.Select:
         parts = []
+        formatted = {c: self.time_formats[c] for c in needed if c in self.time_formats}
+        options: dict[str, exp.Expr] = {}
+        for kind in ("timestampformat", "dateformat"):
+            fmts = {
+                f
+                for c, f in formatted.items()
+                if (kind == "dateformat") == ("%H" not in f and "%I" not in f)
+            }
+            if len(fmts) > 1:
+                raise SvcauditError(
+                    f"the columns {', '.join(sorted(formatted))} write timestamps in different "
+                    f"formats ({', '.join(sorted(fmts))})",
+                    location=Location(self.files[0].display),
+                    hint='convert one with parse_time(column, "format") in `columns:`',
+                )
+            if fmts:
+                options[kind] = _lit(fmts.pop())
         for f in self.files:
             types = {c: needed.get(c, "VARCHAR") for c in self._columns[f.path]}
+            for c in formatted:
+                if c in types:  # read with the detected format, then place in the time zone
+                    types[c] = self._schema[c] if self._schema else "TIMESTAMP"
             call = self._call(
                 f,
                 types=_struct(types),
                 store_rejects=exp.true(),
                 rejects_table=_lit(REJECTS_TABLE),
                 rejects_scan=_lit(REJECTS_SCAN),
+                **options,
             )
             parts.append(exp.select("*").from_(call))
         reject = exp.alias_(exp.cast(exp.null(), "VARCHAR"), REJECT)
-        return exp.select("*", reject).from_(_union_all(parts).subquery("c"))
+        union = _union_all(parts).subquery("c")
+        if not formatted:
+            return exp.select("*", reject).from_(union)
+        cols = [
+            exp.alias_(exp.cast(_col(c), "TIMESTAMPTZ"), c, quoted=True)
+            if c in formatted
+            else _col(c)
+            for c in self._schema or {}
+        ]
+        return exp.select(*cols, reject).from_(union)
 
     def rejects(self, con: duckdb.DuckDBPyConnection, limit: int) -> tuple[int, list[Reject]]:
         query = f"""
@@ -311,6 +409,8 @@ def _csv_reason(kind: str, message: str, raw: str, columns: list[str], fmt: LogF
         m = re.search(r'Could not convert string "(.*)" to \'(.+)\'', message, re.S)
         value, target = (m.group(1), m.group(2)) if m else ("?", "the needed type")
         what = {
+            "TIMESTAMP": "a timestamp",
+            "DATE": "a date",
             "TIMESTAMP WITH TIME ZONE": "a timestamp",
             "DOUBLE": "a number",
             "BIGINT": "a whole number",
@@ -336,7 +436,9 @@ def _csv_reason(kind: str, message: str, raw: str, columns: list[str], fmt: LogF
 
 
 def typed_projection(
-    schema: Mapping[str, str], needed: Mapping[str, str]
+    schema: Mapping[str, str],
+    needed: Mapping[str, str],
+    formats: Mapping[str, str] | None = None,
 ) -> tuple[list[exp.Expr], exp.Expr]:
     """Columns with the needed ones cast (TRY_CAST), and the reject reason of a row.
 
@@ -351,7 +453,10 @@ def typed_projection(
         if not want or want == physical:
             cols.append(_col(c))
             continue
-        cast = exp.TryCast(this=_col(c), to=exp.DataType.build(want))
+        cast: exp.Expr = exp.TryCast(this=_col(c), to=exp.DataType.build(want))
+        if formats and c in formats:
+            parsed = exp.func("try_strptime", exp.cast(_col(c), "VARCHAR"), _lit(formats[c]))
+            cast = exp.cast(parsed, want)
         cols.append(exp.alias_(cast, c, quoted=True))
         bad = exp.and_(exp.not_(_col(c).is_(exp.null())), cast.copy().is_(exp.null()))
         what = _TYPE_WORDS.get(kind_of_sql_type(want), want)
@@ -605,7 +710,7 @@ class JsonReader(LogReader):
 
     def _typed(self, f: LogFile, needed: Mapping[str, str]) -> exp.Select:
         text = dict.fromkeys(self._schema or {}, "VARCHAR")
-        cols, reject = typed_projection(text, needed)
+        cols, reject = typed_projection(text, needed, self.time_formats)
         malformed = _lit("malformed JSON (a truncated or broken record)")
         reject = exp.Case().when(exp.column("__malformed"), malformed).else_(reject)
         return exp.select(*cols, exp.alias_(reject, REJECT)).from_(self._fields(f).subquery("f"))
@@ -678,7 +783,7 @@ class ParquetReader(LogReader):
         return self._schema
 
     def relation(self, needed: Mapping[str, str]) -> exp.Select:
-        cols, reject = typed_projection(self._raw, needed)
+        cols, reject = typed_projection(self._raw, needed, self.time_formats)
         return exp.select(*cols, exp.alias_(reject, REJECT)).from_(self._call())
 
     def value_rejects(
