@@ -7,7 +7,7 @@ standards file is validated). Durations compile to whole milliseconds: ``b - a``
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
@@ -41,6 +41,7 @@ _CMP = {
     ">=": exp.GTE,
 }
 _ARITH = {"+": exp.Add, "-": exp.Sub, "*": exp.Mul, "/": exp.Div}
+LOCAL_TIME = {"hour", "weekday", "date"}  # read in the branch calendar's time zone
 _UNIT_HINT = (
     "compare durations with durations: write 30s instead of 30, convert a plain number with "
     "seconds(x), or give the measure a `unit:`"
@@ -247,6 +248,8 @@ class _Compiler:
             )
         for arg, param, arg_node in zip(args, fn.params, node.args, strict=True):
             self.need(arg, (param,), arg_node.span, f"{fn.name}()")
+        if fn.name in LOCAL_TIME and self.context.calendars:
+            return Typed(self.local_time(fn.build, args[0].sql), fn.returns)
         if fn.result_from is not None:
             picked = args[fn.result_from]
             others = [a for i, a in enumerate(args) if i > fn.result_from]
@@ -254,6 +257,26 @@ class _Compiler:
                 self.unify(picked, other, node.args[fn.result_from], node.args[args.index(other)])
             return Typed(fn.build([a.sql for a in args]), picked.kind)
         return Typed(fn.build([a.sql for a in args]), fn.returns)
+
+    def local_time(self, build: Callable[[list[exp.Expr]], exp.Expr], ts: exp.Expr) -> exp.Expr:
+        """hour()/weekday()/date() in the time zone of the branch's calendar."""
+        listed = [c for c in self.context.calendars.values() if c.branches]
+        branch = self.resolver.resolve(self.context.branch) if listed else None
+        default = self.context.calendars.get("default")
+        fallback = (
+            build([exp.func("timezone", exp.Literal.string(default.time_zone), ts)])
+            if (default is not None and not default.branches)
+            else build([ts])
+        )
+        if branch is None:
+            return fallback
+        key = exp.cast(branch.sql, "VARCHAR")
+        case = exp.Case()
+        for cal in listed:
+            members = [exp.Literal.string(b) for b in cal.branches]
+            local = exp.func("timezone", exp.Literal.string(cal.time_zone), ts.copy())
+            case = case.when(exp.In(this=key.copy(), expressions=members), build([local]))
+        return case.else_(fallback)
 
     def business_time(self, node: Call) -> Typed:
         """business_time(start, end[, calendar]): opening hours between two timestamps."""

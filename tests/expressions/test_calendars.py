@@ -145,3 +145,31 @@ def test_business_time_needs_a_known_calendar(tmp_path: Path) -> None:
         result = runner.invoke(app, ["audit", str(log), "-s", str(std)])
         assert result.exit_code == 2
         assert message in result.stderr or "unknown calendar 'nowhere'" in result.stderr
+
+
+def test_local_time_functions_use_the_branch_calendar_zone(tmp_path: Path) -> None:
+    # 2025-03-31T08:30Z is 10:30 in Krakow (CEST, +2) and 09:30 in Lisbon (WEST, +1);
+    # 2025-03-29T23:30Z is Sunday 00:30 in Krakow but still Saturday 23:30 in Lisbon.
+    log = tmp_path / "log.csv"
+    log.write_text(
+        "id,branch,created\n"
+        "k1,Krakow,2025-03-31T08:30:00Z\nl1,Lisbon,2025-03-31T08:30:00Z\n"
+        "k2,Krakow,2025-03-29T23:30:00Z\nl2,Lisbon,2025-03-29T23:30:00Z\n",
+        encoding="utf-8",
+    )
+    std = tmp_path / "std.yaml"
+    std.write_text(
+        "svcaudit: 1\nname: Zones\n" + CALENDARS + "standards:\n"
+        '  - id: from-ten\n    title: t\n    when: id in ["k1", "l1"]\n'
+        "    check: hour(created) >= 10\n"
+        '  - id: weekend\n    title: t\n    when: id in ["k2", "l2"]\n'
+        '    check: weekday(created) == 7 and date(created) == "2025-03-30"\n',
+        encoding="utf-8",
+    )
+    result = runner.invoke(
+        app, ["audit", str(log), "-s", str(std), "-f", "json", "--fail-on", "never"]
+    )
+    report = json.loads(result.stdout)
+    by = {s["id"]: {b["branch"]: b["passed"] for b in s["branches"]} for s in report["standards"]}
+    assert by["from-ten"] == {"Krakow": 1, "Lisbon": 0}
+    assert by["weekend"] == {"Krakow": 1, "Lisbon": 0}
