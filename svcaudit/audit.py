@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
 
 from svcaudit import engine
 from svcaudit.baseline import load_baseline
@@ -28,6 +29,25 @@ class AuditRequest:
     regression_limit: float | None = None  # fail when a rate drops by more (a fraction)
     profile: str | None = None  # the export format (default: the standards file's, or detected)
     maps: tuple[str, ...] = ()  # --map logical=source
+    since: str | None = None  # audit interactions that arrived at or after this
+    until: str | None = None  # ... and before this (a date: up to the end of that day)
+
+
+def _bound(value: str | None, option: str, end_of_day: bool) -> str | None:
+    """An ISO date or timestamp for --since/--until; a date --until includes that whole day."""
+    if value is None:
+        return None
+    try:
+        if len(value.strip()) == 10:
+            day = date.fromisoformat(value.strip())
+            return (day + timedelta(days=1) if end_of_day else day).isoformat()
+        return datetime.fromisoformat(value.strip()).isoformat()
+    except ValueError:
+        raise SvcauditError(
+            f"'{value}' is not a date or timestamp",
+            location=Location(option),
+            hint="write 2025-03-01 or 2025-03-01T08:00:00+01:00",
+        ) from None
 
 
 def choose_profile(
@@ -78,6 +98,7 @@ def run_audit(request: AuditRequest) -> Scorecard:
             "--fail-on-regression needs --baseline PREVIOUS.json",
             location=Location("--fail-on-regression"),
         )
+    period = (_bound(request.since, "--since", False), _bound(request.until, "--until", True))
     standards = load_standards(request.standards)
     baseline = load_baseline(request.baseline) if request.baseline else None
     logs = Logs.open(request.logs)
@@ -109,6 +130,7 @@ def run_audit(request: AuditRequest) -> Scorecard:
             dedupe=profile.dedupe,
             required=profile.required,
             unavailable=profile.unavailable,
+            period=period,
         )
         raw = engine.run(con, query, logs.readers)
     finally:

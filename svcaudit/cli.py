@@ -216,6 +216,14 @@ def audit(
             "--map", help="Use a source column as a logical one: LOGICAL=SOURCE (repeatable)."
         ),
     ] = None,
+    since: Annotated[
+        str | None,
+        typer.Option(help="Audit interactions that arrived on or after this date/time."),
+    ] = None,
+    until: Annotated[
+        str | None,
+        typer.Option(help="... and before this time (a date includes that whole day)."),
+    ] = None,
     output_format: Annotated[
         OutputFormat | None,
         typer.Option(
@@ -284,6 +292,8 @@ def audit(
             regression_limit=regression,
             profile=profile,
             maps=tuple(maps or ()),
+            since=since,
+            until=until,
         )
         card = run_audit(request)
         outputs = [(f, path) for f, path in extra]

@@ -374,6 +374,7 @@ def compile_audit(
     dedupe: Dedupe | None = None,
     required: Sequence[str] = (),
     unavailable: Sequence[str] = (),
+    period: tuple[str | None, str | None] = (None, None),
 ) -> AuditQuery:
     """Compile all standards into one aggregate query over ``relation(needed columns)``.
 
@@ -417,9 +418,15 @@ def compile_audit(
             source_columns.needed.setdefault(col, typ)
 
     inner: dict[str, str] = {}  # SQL text -> alias: each distinct expression computed once
+    status = exp.Case().when(exp.not_(exp.column(REJECT).is_(exp.null())), exp.Literal.number(1))
+    if period != (None, None):
+        status = status.when(
+            exp.not_(exp.func("coalesce", _period_test(resolver, period), exp.false())),
+            exp.Literal.number(2),
+        )
     projections: list[exp.Expr] = [
         exp.alias_(group, BRANCH),
-        exp.alias_(exp.not_(exp.column(REJECT).is_(exp.null())), REJECTED),
+        exp.alias_(status.else_(exp.Literal.number(0)), REJECTED),  # 0 ok, 1 rejected, 2 outside
     ]
 
     def ref(expression: exp.Expr) -> exp.Expr:
@@ -456,6 +463,26 @@ def compile_audit(
         .group_by(exp.column(BRANCH), exp.column(REJECTED))
     )
     return AuditQuery(query.sql("duckdb"), tuple(compiled), dict(source_columns.needed))
+
+
+def _period_test(resolver: Resolver, period: tuple[str | None, str | None]) -> exp.Expr:
+    """arrived_at within [since, until): the interactions of the audited period."""
+    arrived = resolver.resolve("arrived_at")
+    if arrived is None or arrived.kind not in (Kind.TIMESTAMP, Kind.ANY):
+        raise SvcauditError(
+            "--since/--until need the interactions' `arrived_at` timestamp, which the log lacks",
+            location=Location("--since/--until"),
+            hint="map it: --map arrived_at=COLUMN (or columns: in the standards file)",
+        )
+    tests: list[exp.Expr] = []
+    since, until = period
+    if since is not None:
+        bound = exp.cast(exp.Literal.string(since), "TIMESTAMPTZ")
+        tests.append(exp.GTE(this=arrived.sql.copy(), expression=bound))
+    if until is not None:
+        bound = exp.cast(exp.Literal.string(until), "TIMESTAMPTZ")
+        tests.append(exp.LT(this=arrived.sql.copy(), expression=bound))
+    return exp.and_(*tests)
 
 
 def _group_key(

@@ -44,6 +44,8 @@ class Settings(BaseModel):
     fail_on: Literal["fail", "warn", "never"] | None = None
     fail_on_regression: str | None = None
     baseline: str | None = None
+    since: str | None = None
+    until: str | None = None
     rejects: str | None = None
     quiet: bool | None = None
 

@@ -33,6 +33,7 @@ class RawResult:
     branches: dict[str | None, tuple[Counts, ...]]
     branch_rows: dict[str | None, int]
     rows_merged: int = 0  # duplicates of an interaction merged into its latest record
+    rows_outside: int = 0  # interactions outside --since/--until
 
 
 def connect(time_zone: str) -> duckdb.DuckDBPyConnection:
@@ -60,11 +61,14 @@ def run(
     n = len(query.standards)
     branches: dict[str | None, list[Counts]] = {}
     branch_rows: dict[str | None, int] = {}
-    evaluated = rejected_in_relation = merged = 0
+    evaluated = rejected_in_relation = merged = outside = 0
     for row in rows:
-        branch, is_rejected, count = row[0], row[1], int(row[2])
-        if is_rejected:
+        branch, status, count = row[0], int(row[1]), int(row[2])
+        if status == 1:
             rejected_in_relation += count
+            continue
+        if status == 2:
+            outside += count
             continue
         evaluated += count
         merged += int(row[3] or 0)
@@ -85,6 +89,7 @@ def run(
         rows_evaluated=evaluated,
         rows_rejected=rejected_on_read + rejected_in_relation,
         rows_merged=merged,
+        rows_outside=outside,
         rejects=tuple(listed[:MAX_LISTED_REJECTS]),
         branches={b: tuple(c) for b, c in branches.items()},
         branch_rows=branch_rows,

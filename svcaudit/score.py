@@ -197,6 +197,7 @@ class Rows:
     evaluated: int
     rejected: int
     merged: int = 0  # earlier records of an interaction, merged into its latest one
+    outside: int = 0  # interactions outside the audited period (--since/--until)
 
 
 @dataclass(frozen=True)
@@ -337,10 +338,11 @@ def score(
         name=name,
         standards=tuple(results),
         rows=Rows(
-            raw.rows_evaluated + raw.rows_rejected + raw.rows_merged,
+            raw.rows_evaluated + raw.rows_rejected + raw.rows_merged + raw.rows_outside,
             raw.rows_evaluated,
             raw.rows_rejected,
             raw.rows_merged,
+            raw.rows_outside,
         ),
         rejects=raw.rejects,
         branches=tuple(names[b] for b in order),

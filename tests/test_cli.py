@@ -334,7 +334,7 @@ def test_json_output_is_only_json(cli: Callable[[str], Run]) -> None:
     assert run.code == 1
     data = json.loads(run.stdout)
     assert data["verdict"] == "breach" and data["exit_code"] == 1
-    assert data["rows"] == {"read": 4, "evaluated": 4, "rejected": 0, "merged": 0}
+    assert data["rows"] == {"read": 4, "evaluated": 4, "rejected": 0, "merged": 0, "outside": 0}
     (s,) = data["standards"]
     # hold <= 30 s: 10, 20, 25 pass; 40 fails. North 2/2, South 1/2.
     assert (s["id"], s["in_scope"], s["passed"], s["failed"], s["unmeasured"]) == (

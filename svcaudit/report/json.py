@@ -91,6 +91,7 @@ def scorecard_dict(card: Scorecard) -> dict[str, Any]:
             "evaluated": card.rows.evaluated,
             "rejected": card.rows.rejected,
             "merged": card.rows.merged,
+            "outside": card.rows.outside,
         },
         "rejects": [{"file": r.file, "line": r.line, "reason": r.reason} for r in card.rejects],
         "baseline": card.baseline,

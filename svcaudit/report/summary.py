@@ -114,6 +114,8 @@ def rows_text(card: Scorecard) -> str:
     text = f"Rows: {r.read:,} read = {r.evaluated:,} evaluated + {r.rejected:,} rejected"
     if r.merged:
         text += f" + {r.merged:,} merged (earlier records of the same interaction)"
+    if r.outside:
+        text += f" + {r.outside:,} outside the audited period"
     return text
 
 

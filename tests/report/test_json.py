@@ -66,7 +66,7 @@ def test_values(features_card: Scorecard) -> None:
     data = strict_loads(render(features_card))
     assert data["verdict"] == "breach"
     assert data["exit_code"] == 1
-    assert data["rows"] == {"read": 12, "evaluated": 12, "rejected": 0, "merged": 0}
+    assert data["rows"] == {"read": 12, "evaluated": 12, "rejected": 0, "merged": 0, "outside": 0}
     by_id = {s["id"]: s for s in data["standards"]}
     assert list(by_id) == [
         "greet-60s",
@@ -115,7 +115,13 @@ def test_non_ascii_branch_names_survive(hotel_card: Scorecard) -> None:
     data = strict_loads(text)
     branches = {b["branch"] for s in data["standards"] for b in s["branches"]}
     assert "Gdańsk Motława" in branches and "Łódź Manufaktura" in branches
-    assert data["rows"] == {"read": 5000, "evaluated": 4993, "rejected": 7, "merged": 0}
+    assert data["rows"] == {
+        "read": 5000,
+        "evaluated": 4993,
+        "rejected": 7,
+        "merged": 0,
+        "outside": 0,
+    }
     for s in data["standards"]:
         for key in ("rate", "ci_low", "ci_high"):
             assert s[key] is None or (isinstance(s[key], float) and math.isfinite(s[key]))

@@ -68,6 +68,7 @@ def test_amazon_connect_matches_reference(reference: ModuleType) -> None:
         "evaluated": stats["rows"],
         "rejected": len(stats["malformed"]),
         "merged": stats["merged"],
+        "outside": 0,
     }
     offered = lambda r: r["channel"] == "phone" and r["queued_at"] is not None  # noqa: E731
     answered = lambda r: offered(r) and not r["abandoned"]  # noqa: E731

@@ -51,7 +51,7 @@ def test_day_first_timestamps_are_detected_and_bad_values_rejected(tmp_path: Pat
     report = json.loads(out)
     std = report["standards"][0]
     assert (std["passed"], std["in_scope"]) == (1, 2)
-    assert report["rows"] == {"read": 3, "evaluated": 2, "rejected": 1, "merged": 0}
+    assert report["rows"] == {"read": 3, "evaluated": 2, "rejected": 1, "merged": 0, "outside": 0}
     assert report["rejects"] == [
         {
             "file": str(tmp_path / "visits.csv"),
