@@ -126,8 +126,25 @@ class UnavailableColumnError(Exception):
         self.name = name
 
 
+class Layer:
+    """A resolver on top of another: origin and notes come from below."""
+
+    base: Resolver
+
+    @property
+    def origin(self) -> str:
+        """The base resolver's origin."""
+        return self.base.origin
+
+    @property
+    def notes(self) -> Mapping[str, str]:
+        """The base resolver's notes on columns (why one stays text)."""
+        notes: Mapping[str, str] = getattr(self.base, "notes", {})
+        return notes
+
+
 @dataclass
-class UnavailableResolver:
+class UnavailableResolver(Layer):
     """Names the profile says this export cannot have: using one makes a standard no-data."""
 
     base: Resolver
@@ -142,17 +159,6 @@ class UnavailableResolver:
     def known_names(self) -> Iterable[str]:
         """The base resolver's names."""
         return self.base.known_names()
-
-    @property
-    def origin(self) -> str:
-        """The base resolver's origin."""
-        return self.base.origin
-
-    @property
-    def notes(self) -> Mapping[str, str]:
-        """The base resolver's notes on columns (why one stays text)."""
-        notes: Mapping[str, str] = getattr(self.base, "notes", {})
-        return notes
 
 
 class LogicalResolver:
@@ -170,7 +176,7 @@ class LogicalResolver:
 
 
 @dataclass
-class FieldResolver:
+class FieldResolver(Layer):
     """A file's ``fields:`` on top of the columns; fields win over columns of the same name."""
 
     base: Resolver
@@ -208,17 +214,6 @@ class FieldResolver:
         """Fields (except those being compiled: a field cannot use itself) and columns."""
         yield from (f for f in self.fields if f not in self.active)
         yield from self.base.known_names()
-
-    @property
-    def origin(self) -> str:
-        """The base resolver's origin."""
-        return self.base.origin
-
-    @property
-    def notes(self) -> Mapping[str, str]:
-        """The base resolver's notes on columns (why one stays text)."""
-        notes: Mapping[str, str] = getattr(self.base, "notes", {})
-        return notes
 
 
 @dataclass(frozen=True)

@@ -480,35 +480,6 @@ def _union_all(parts: Sequence[exp.Select]) -> exp.Query:
     return union
 
 
-def _in_relation_rejects(
-    con: duckdb.DuckDBPyConnection,
-    sources: Sequence[tuple[LogFile, exp.Expr]],
-    schema: Mapping[str, str],
-    needed: Mapping[str, str],
-    limit: int,
-) -> list[Reject]:
-    """The first rows per file whose values do not convert, with their row numbers."""
-    out: list[Reject] = []
-    _, reason = typed_projection(schema, needed)
-    if isinstance(reason, exp.Cast):
-        return out
-    for f, table in sources:
-        numbered = exp.select(
-            exp.alias_(exp.Window(this=exp.RowNumber()), "__line"), exp.alias_(reason, REJECT)
-        ).from_(table)
-        query = (
-            exp.select("__line", REJECT)
-            .from_(numbered.subquery("n"))
-            .where(exp.not_(exp.column(REJECT).is_(exp.null())))
-            .limit(limit - len(out))
-        )
-        for line, why in con.sql(query.sql("duckdb")).fetchall():
-            out.append(Reject(f.display, int(line), str(why)))
-        if len(out) >= limit:
-            break
-    return out
-
-
 def text_lines(f: LogFile) -> exp.Expr:
     """The file as one text column ``__json``, one row per physical line."""
     args = [
@@ -722,24 +693,29 @@ class JsonReader(LogReader):
     def value_rejects(
         self, con: duckdb.DuckDBPyConnection, needed: Mapping[str, str], limit: int
     ) -> list[Reject]:
-        out: list[Reject] = []
-        for f in self.files:
-            numbered = exp.select(
-                exp.alias_(exp.Window(this=exp.RowNumber()), "__line"), exp.column(REJECT)
-            ).from_(self._typed(f, needed).subquery("t"))
-            query = (
-                exp.select("__line", REJECT)
-                .from_(numbered.subquery("n"))
-                .where(exp.not_(exp.column(REJECT).is_(exp.null())))
-                .limit(limit - len(out))
-            )
-            out += [
-                Reject(f.display, int(n), str(r))
-                for n, r in con.sql(query.sql("duckdb")).fetchall()
-            ]
-            if len(out) >= limit:
-                break
-        return out
+        return numbered_rejects(con, [(f, self._typed(f, needed)) for f in self.files], limit)
+
+
+def numbered_rejects(
+    con: duckdb.DuckDBPyConnection, sources: Sequence[tuple[LogFile, exp.Select]], limit: int
+) -> list[Reject]:
+    """The first rows with a ``__reject`` reason in each file's select, numbered in file order."""
+    out: list[Reject] = []
+    for f, select in sources:
+        numbered = exp.select(
+            exp.alias_(exp.Window(this=exp.RowNumber()), "__line"), exp.column(REJECT)
+        ).from_(select.subquery("t"))
+        query = (
+            exp.select("__line", REJECT)
+            .from_(numbered.subquery("n"))
+            .where(exp.not_(exp.column(REJECT).is_(exp.null())))
+            .limit(limit - len(out))
+        )
+        rows = con.sql(query.sql("duckdb")).fetchall()
+        out += [Reject(f.display, int(n), str(r)) for n, r in rows]
+        if len(out) >= limit:
+            break
+    return out
 
 
 def _singular(name: str) -> str:
@@ -782,15 +758,17 @@ class ParquetReader(LogReader):
                 raise self.read_error(e) from None
         return self._schema
 
-    def relation(self, needed: Mapping[str, str]) -> exp.Select:
+    def relation(
+        self, needed: Mapping[str, str], files: Sequence[LogFile] | None = None
+    ) -> exp.Select:
         cols, reject = typed_projection(self._raw, needed, self.time_formats)
-        return exp.select(*cols, exp.alias_(reject, REJECT)).from_(self._call())
+        return exp.select(*cols, exp.alias_(reject, REJECT)).from_(self._call(files))
 
     def value_rejects(
         self, con: duckdb.DuckDBPyConnection, needed: Mapping[str, str], limit: int
     ) -> list[Reject]:
-        sources = [(f, self._call([f])) for f in self.files]
-        return _in_relation_rejects(con, sources, self._raw, needed, limit)
+        sources = [(f, self.relation(needed, [f])) for f in self.files]
+        return numbered_rejects(con, sources, limit)
 
 
 _EXITS = ("ABANDON", "EXITWITHTIMEOUT", "EXITEMPTY", "EXITWITHKEY")
@@ -965,22 +943,7 @@ class QueueLogReader(LogReader):
     def value_rejects(
         self, con: duckdb.DuckDBPyConnection, needed: Mapping[str, str], limit: int
     ) -> list[Reject]:
-        out: list[Reject] = []
-        for f in self.files:
-            numbered = exp.select(
-                exp.alias_(exp.Window(this=exp.RowNumber()), "__line"), exp.column(REJECT)
-            ).from_(self._lines(f).subquery("l"))
-            query = (
-                exp.select("__line", REJECT)
-                .from_(numbered.subquery("n"))
-                .where(exp.not_(exp.column(REJECT).is_(exp.null())))
-                .limit(limit - len(out))
-            )
-            out += [
-                Reject(f.display, int(n), str(r))
-                for n, r in con.sql(query.sql("duckdb")).fetchall()
-            ]
-        return out
+        return numbered_rejects(con, [(f, self._lines(f)) for f in self.files], limit)
 
 
 READERS: dict[LogFormat, type[LogReader]] = {
