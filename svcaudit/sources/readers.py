@@ -221,6 +221,10 @@ class LogReader(ABC):
             sample, counts = row[i * width], row[i * width + 1 : (i + 1) * width]
             best = max(counts)
             if not best or best < INFER_SHARE * total:
+                self.notes[c] = (
+                    f"its values (e.g. {sample!r}) are not numbers or timestamps in a format "
+                    f'svcaudit knows; convert them with parse_time({c}, "...") in `columns:`'
+                )
                 continue
             winners = [f for f, n in zip(TIMESTAMP_FORMATS, counts, strict=True) if n == best]
             orders = {_field_order(f) for f in winners}
