@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
+from typing import Any
+
+import duckdb
 
 from svcaudit import engine
 from svcaudit.baseline import load_baseline
-from svcaudit.compile import compile_audit
+from svcaudit.compile import Plan, aggregate_query, breach_query, plan_audit
 from svcaudit.errors import Location, SvcauditError, did_you_mean
 from svcaudit.expressions.parser import parse_expression
-from svcaudit.score import FailOn, Scorecard, score, with_baseline
+from svcaudit.expressions.types import Kind
+from svcaudit.score import FailOn, Scorecard, limit_text, score, with_baseline
 from svcaudit.sources import Logs
 from svcaudit.sources.profiles import PROFILES, Profile, detect_profile
-from svcaudit.standards.loader import ParsedExpression, load_standards
+from svcaudit.standards.loader import ParsedExpression, StandardsSet, load_standards
 
 
 @dataclass(frozen=True)
@@ -91,16 +96,23 @@ def column_mapping(
     return mapping
 
 
-def run_audit(request: AuditRequest) -> Scorecard:
-    """Run an audit; raise SvcauditError when it cannot be done."""
-    if request.regression_limit is not None and request.baseline is None:
-        raise SvcauditError(
-            "--fail-on-regression needs --baseline PREVIOUS.json",
-            location=Location("--fail-on-regression"),
-        )
+@dataclass
+class _Session:
+    """An open audit: standards, logs, a DuckDB connection and the compiled plan."""
+
+    standards: StandardsSet
+    logs: Logs
+    con: duckdb.DuckDBPyConnection
+    plan: Plan
+    profile: Profile
+    detected: bool
+
+
+@contextmanager
+def _session(request: AuditRequest) -> Iterator[_Session]:
+    """Load standards, open the logs and compile; close the connection afterwards."""
     period = (_bound(request.since, "--since", False), _bound(request.until, "--until", True))
     standards = load_standards(request.standards)
-    baseline = load_baseline(request.baseline) if request.baseline else None
     logs = Logs.open(request.logs)
     con = engine.connect(standards.time_zone)
     try:
@@ -113,29 +125,39 @@ def run_audit(request: AuditRequest) -> Scorecard:
                 hint="the export produced no data; check the export's date range and filters",
             )
         profile, detected = choose_profile(request.profile, standards.profile, set(schema))
-        mapping = column_mapping(profile, standards.columns, request.maps)
-        by_loc = Location("--branch/--by") if request.by else None
-        shown = ", ".join(f.display for f in logs.files[:3]) + (
-            ", ..." if len(logs.files) > 3 else ""
-        )
-        query = compile_audit(
+        shown = ", ".join(f.display for f in logs.files[:3])
+        plan = plan_audit(
             standards,
             schema,
             logs.relation,
             group_by=request.by or None,
-            group_location=by_loc,
-            origin=f"the log {shown}",
-            mapping=mapping,
+            group_location=Location("--branch/--by") if request.by else None,
+            origin=f"the log {shown}" + (", ..." if len(logs.files) > 3 else ""),
+            mapping=column_mapping(profile, standards.columns, request.maps),
             notes=logs.notes(),
             dedupe=profile.dedupe,
             required=profile.required,
             unavailable=profile.unavailable,
             period=period,
         )
-        raw = engine.run(con, query, logs.readers)
+        yield _Session(standards, logs, con, plan, profile, detected)
     finally:
         con.close()
-    names = [f.display for f in logs.files]
+
+
+def run_audit(request: AuditRequest) -> Scorecard:
+    """Run an audit; raise SvcauditError when it cannot be done."""
+    if request.regression_limit is not None and request.baseline is None:
+        raise SvcauditError(
+            "--fail-on-regression needs --baseline PREVIOUS.json",
+            location=Location("--fail-on-regression"),
+        )
+    baseline = load_baseline(request.baseline) if request.baseline else None
+    with _session(request) as session:
+        query = aggregate_query(session.plan)
+        raw = engine.run(session.con, query, session.logs.readers)
+    standards, profile = session.standards, session.profile
+    names = [f.display for f in session.logs.files]
     if raw.rows_evaluated == 0:
         raise SvcauditError(
             "no interaction could be evaluated"
@@ -151,7 +173,7 @@ def run_audit(request: AuditRequest) -> Scorecard:
         standards_files=standards.paths,
         fail_on=request.fail_on,
     )
-    card = replace(card, profile=profile.name + (" (detected)" if detected else ""))
+    card = replace(card, profile=profile.name + (" (detected)" if session.detected else ""))
     if baseline is not None:
         card = with_baseline(card, baseline, request.regression_limit)
     if all(s.counts.in_scope == 0 for s in card.standards):
@@ -161,3 +183,41 @@ def run_audit(request: AuditRequest) -> Scorecard:
             hint="check the `when:` conditions against the log's values (svcaudit inspect LOG)",
         )
     return card
+
+
+@dataclass(frozen=True)
+class Breaches:
+    """The interactions behind a standard's failures, worst first."""
+
+    standard_id: str
+    title: str
+    limit: str
+    measure_is_duration: bool
+    columns: tuple[str, ...]  # the columns the standard reads, shown beside each interaction
+    rows: tuple[tuple[Any, ...], ...]  # branch, id, value, then one value per column
+
+
+def explain(
+    request: AuditRequest, standard_ids: Sequence[str] | None, branch: str | None, limit: int | None
+) -> list[Breaches]:
+    """The breaching interactions of some standards (all when None), optionally in one branch."""
+    out = []
+    with _session(request) as session:
+        ids = standard_ids or [cs.rule.standard.id for cs in session.plan.compiled]
+        for standard_id in ids:
+            query = breach_query(session.plan, standard_id, branch, limit)
+            if query.standard.unavailable:
+                continue
+            rows = engine.fetch(session.con, query.sql, session.logs.readers)
+            cs = query.standard
+            out.append(
+                Breaches(
+                    standard_id=standard_id,
+                    title=cs.rule.standard.title,
+                    limit=limit_text(cs),
+                    measure_is_duration=cs.measure_kind == Kind.DURATION,
+                    columns=query.columns,
+                    rows=tuple(tuple(r) for r in rows),
+                )
+            )
+    return out

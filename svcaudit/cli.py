@@ -21,7 +21,8 @@ from rich.markup import escape
 from rich.table import Table
 
 from svcaudit import __version__
-from svcaudit.audit import AuditRequest, run_audit
+from svcaudit.audit import AuditRequest, Breaches, run_audit
+from svcaudit.audit import explain as run_explain
 from svcaudit.compile import LogicalResolver, compile_rules
 from svcaudit.config import Config, Settings, find_config, load_config
 from svcaudit.errors import ExitCode, Location, SvcauditError
@@ -33,7 +34,7 @@ from svcaudit.sources import Logs
 from svcaudit.sources.profiles import detect_profile, suggest_mapping
 from svcaudit.standards.loader import load_standards
 from svcaudit.standards.model import json_schema_text
-from svcaudit.units import POINTS_HINT, parse_points
+from svcaudit.units import POINTS_HINT, format_duration, parse_points
 
 app = typer.Typer(
     name="svcaudit",
@@ -247,6 +248,10 @@ def audit(
     rejects: Annotated[
         str | None, typer.Option(help="Write rejected rows (file, line, reason) to this CSV.")
     ] = None,
+    violations: Annotated[
+        str | None,
+        typer.Option(help="Write every breaching interaction of every standard to this CSV."),
+    ] = None,
     baseline: Annotated[
         str | None,
         typer.Option(help="An earlier JSON report: show each rate's change since then."),
@@ -306,12 +311,97 @@ def audit(
             fmt.formatter().render(card, console)
         if rejects:
             _write_atomically(rejects, _rejects_csv(card))
+        if violations:
+            _write_atomically(violations, _violations_csv(run_explain(request, None, None, None)))
         summary = os.environ.get("GITHUB_STEP_SUMMARY")
         if summary and OutputFormat.GITHUB in (fmt, *(f for f, _ in extra)):
             _append(summary, markdown(card))
         if card.rows.rejected and (quiet or output or fmt != OutputFormat.TABLE):
             err.print(f"{card.rows.rejected:,} row(s) rejected; see the report for reasons")
     raise typer.Exit(card.exit_code)
+
+
+def _value_text(value: object, duration: bool) -> str:
+    if value is None:
+        return "no value"
+    if duration and isinstance(value, int | float):
+        return format_duration(float(value))
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def _spreadsheet_safe(cell: object) -> str:
+    """A CSV cell that spreadsheets will not run as a formula."""
+    text = "" if cell is None else str(cell)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def _violations_csv(found: list[Breaches]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["standard", "branch", "interaction", "value", "value_ms", "limit", "details"])
+    for b in found:
+        for branch, ident, value, *cols in b.rows:
+            details = "; ".join(f"{c}={v}" for c, v in zip(b.columns, cols, strict=True))
+            raw = value if b.measure_is_duration else ""
+            row = [
+                b.standard_id,
+                branch,
+                ident,
+                _value_text(value, b.measure_is_duration),
+                raw,
+                b.limit,
+                details,
+            ]
+            writer.writerow([_spreadsheet_safe(c) for c in row])
+    return buffer.getvalue()
+
+
+@app.command(
+    epilog="Example: svcaudit explain greet-60s examples/hotel-chain.csv "
+    "-s standards/hospitality-five-star.yaml --branch 'Gdańsk Motława'"
+)
+def explain(
+    standard_id: Annotated[str, typer.Argument(help="The standard's id.")],
+    logs: Annotated[list[str], typer.Argument(help="Log files or globs.")],
+    standards: Annotated[
+        list[str], typer.Option("--standards", "-s", help="Standards file (repeatable).")
+    ],
+    branch: Annotated[str | None, typer.Option(help="Only this branch.")] = None,
+    limit: Annotated[int, typer.Option(help="Show at most this many, worst first.", min=1)] = 20,
+    profile: Annotated[str | None, typer.Option(help="The logs' export format.")] = None,
+    maps: Annotated[
+        list[str] | None, typer.Option("--map", help="LOGICAL=SOURCE (repeatable).")
+    ] = None,
+    since: Annotated[str | None, typer.Option(help="Arrived on or after.")] = None,
+    until: Annotated[str | None, typer.Option(help="Arrived before (a date: through it).")] = None,
+) -> None:
+    """Show the interactions that breach a standard, worst first, with the values behind it."""
+    with _guard():
+        request = AuditRequest(
+            logs=logs,
+            standards=standards,
+            profile=profile,
+            maps=tuple(maps or ()),
+            since=since,
+            until=until,
+        )
+        found = run_explain(request, [standard_id], branch, limit)[0]
+        out = Console(highlight=False)
+        where = f" in {branch}" if branch else ""
+        out.print(
+            f"[bold]{escape(found.standard_id)}[/] {escape(found.title)} "
+            f"({escape(found.limit)}): breaches{escape(where)}, worst first"
+        )
+        table = Table(box=None, padding=(0, 1))
+        for head in ("branch", "interaction", "value", *found.columns):
+            table.add_column(escape(head), overflow="fold")
+        for branch_name, ident, value, *cols in found.rows:
+            cells = [branch_name, ident, _value_text(value, found.measure_is_duration), *cols]
+            table.add_row(*("" if c is None else escape(str(c)) for c in cells))
+        out.print(table if found.rows else "no breaching interactions")
+        if len(found.rows) == limit:
+            out.print(f"(the first {limit}; --limit shows more)", style="dim")
+    raise typer.Exit(ExitCode.OK)
 
 
 @app.command(epilog="Example: svcaudit validate standards/*.yaml")

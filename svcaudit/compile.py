@@ -13,15 +13,16 @@ Each distinct expression is computed once in the inner projection (two standards
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlglot import exp
 
 from svcaudit.errors import Location, SvcauditError, did_you_mean
 from svcaudit.expressions.compile import Context, Resolver, compile_expression
 from svcaudit.expressions.errors import ExpressionError
-from svcaudit.expressions.nodes import Name
+from svcaudit.expressions.nodes import Name, Node, names_in
 from svcaudit.expressions.types import Kind, Typed, kind_of_sql_type
 from svcaudit.sources.profiles import Dedupe
 from svcaudit.sources.readers import REJECT, target_type
@@ -356,7 +357,41 @@ def _need_kind(typed: Typed, kind: Kind, rule: Rule, key: str, message: str) -> 
         )
 
 
-def compile_audit(
+@dataclass
+class Plan:
+    """Everything compiled for an audit before choosing the query: rules, group key, filters."""
+
+    compiled: list[CompiledStandard]
+    source_columns: LogResolver
+    resolver: Resolver
+    group: exp.Expr
+    status: exp.Expr  # 0 evaluated, 1 rejected, 2 outside the period
+    relation: Callable[[Mapping[str, str]], exp.Select]
+    dedupe: Dedupe | None
+    mapping: Mapping[str, ParsedExpression]
+
+    def as_text(self, name: str) -> exp.Expr | None:
+        """A logical column for display: a plain source column is read as written (ids)."""
+        tree = self.mapping[name].tree if name in self.mapping else None
+        col = tree.name if isinstance(tree, Name) else name
+        if col in self.source_columns.schema and (col != name or name not in self.mapping):
+            self.source_columns.needed[col] = "VARCHAR"
+            return exp.column(col, quoted=True)
+        typed = self.resolver.resolve(name)
+        return exp.cast(typed.sql, "VARCHAR") if typed is not None else None
+
+    def source(self) -> exp.Select:
+        """The log relation with the needed columns typed (deduplicated when asked)."""
+        source = self.relation(self.source_columns.needed)
+        return _deduplicated(source, self.dedupe) if self.dedupe is not None else source
+
+
+def compile_audit(*args: Any, **kwargs: Any) -> AuditQuery:
+    """Compile all standards into one aggregate query (see ``plan_audit`` for arguments)."""
+    return aggregate_query(plan_audit(*args, **kwargs))
+
+
+def plan_audit(
     standards: StandardsSet,
     schema: Mapping[str, str],
     relation: Callable[[Mapping[str, str]], exp.Select],
@@ -370,8 +405,8 @@ def compile_audit(
     required: Sequence[str] = (),
     unavailable: Sequence[str] = (),
     period: tuple[str | None, str | None] = (None, None),
-) -> AuditQuery:
-    """Compile all standards into one aggregate query over ``relation(needed columns)``.
+) -> Plan:
+    """Compile all standards over ``relation(needed columns)``: one plan for any query.
 
     ``mapping`` (a profile, ``--map``, ``columns:``) defines logical columns over the source's.
     Results are grouped by ``group_by`` (default: the standards' branch column); several
@@ -412,16 +447,25 @@ def compile_audit(
                 )
             source_columns.needed.setdefault(col, typ)
 
-    inner: dict[str, str] = {}  # SQL text -> alias: each distinct expression computed once
     status = exp.Case().when(exp.not_(exp.column(REJECT).is_(exp.null())), exp.Literal.number(1))
     if period != (None, None):
         status = status.when(
             exp.not_(exp.func("coalesce", _period_test(resolver, period), exp.false())),
             exp.Literal.number(2),
         )
+    status = status.else_(exp.Literal.number(0))
+    return Plan(
+        compiled, source_columns, resolver, group, status, relation, dedupe, dict(mapping or {})
+    )
+
+
+def aggregate_query(plan: Plan) -> AuditQuery:
+    """The single grouped aggregate over the log: counts per branch and standard."""
+    compiled = plan.compiled
+    inner: dict[str, str] = {}  # SQL text -> alias: each distinct expression computed once
     projections: list[exp.Expr] = [
-        exp.alias_(group, BRANCH),
-        exp.alias_(status.else_(exp.Literal.number(0)), REJECTED),  # 0 ok, 1 rejected, 2 outside
+        exp.alias_(plan.group, BRANCH),
+        exp.alias_(plan.status, REJECTED),  # 0 ok, 1 rejected, 2 outside the period
     ]
 
     def ref(expression: exp.Expr) -> exp.Expr:
@@ -446,9 +490,8 @@ def compile_audit(
             count_if(exp.and_(scope, value.is_(exp.null())), f"s{i}_unmeasured"),
             count_if(exp.and_(scope, passes), f"s{i}_passed"),
         ]
-    source: exp.Select = relation(source_columns.needed)
-    if dedupe is not None:
-        source = _deduplicated(source, dedupe)
+    source = plan.source()
+    if plan.dedupe is not None:
         projections.append(exp.column(MERGED))
     else:
         projections.append(exp.alias_(exp.Literal.number(0), MERGED))
@@ -457,7 +500,74 @@ def compile_audit(
         .from_(exp.select(*projections).from_(source.subquery("log")).subquery("m"))
         .group_by(exp.column(BRANCH), exp.column(REJECTED))
     )
-    return AuditQuery(query.sql("duckdb"), tuple(compiled), dict(source_columns.needed))
+    return AuditQuery(query.sql("duckdb"), tuple(compiled), dict(plan.source_columns.needed))
+
+
+@dataclass(frozen=True)
+class BreachQuery:
+    """The interactions that breach one standard, worst first."""
+
+    sql: str
+    standard: CompiledStandard
+    columns: tuple[str, ...]  # after branch, id, value: the columns the standard reads
+
+
+def breach_query(
+    plan: Plan, standard_id: str, branch: str | None, limit: int | None
+) -> BreachQuery:
+    """SELECT the in-scope interactions of one standard that failed or had no value."""
+    matches = [cs for cs in plan.compiled if cs.rule.standard.id == standard_id]
+    if not matches:
+        ids = [cs.rule.standard.id for cs in plan.compiled]
+        raise SvcauditError(
+            f"no standard '{standard_id}'",
+            location=Location(standard_id),
+            hint=did_you_mean(standard_id, ids) or "standards: " + ", ".join(ids),
+        )
+    cs = matches[0]
+    shown: dict[str, exp.Expr] = {}
+
+    def columns_of(tree: Node, seen: frozenset[str] = frozenset()) -> Iterator[str]:
+        for name in names_in(tree):  # through fields down to the log's own columns
+            field_def = cs.rule.fields.get(name.name)
+            if field_def is not None and name.name not in seen:
+                yield from columns_of(field_def.tree, seen | {name.name})
+            else:
+                yield name.name
+
+    for parsed in (cs.rule.when, cs.rule.measure, cs.rule.check):
+        for name in columns_of(parsed.tree) if parsed is not None else []:
+            typed = plan.resolver.resolve(name)
+            if typed is not None and name not in shown:
+                shown[name] = typed.sql
+    ident = plan.as_text("id")
+    failed: exp.Expr = exp.not_(exp.func("coalesce", cs.passes.copy(), exp.false()))
+    if cs.rule.standard.missing.value == "skip":
+        failed = exp.and_(failed, exp.not_(cs.value.copy().is_(exp.null())))
+    condition = exp.and_(
+        exp.EQ(this=plan.status.copy(), expression=exp.Literal.number(0)), cs.scope.copy(), failed
+    )
+    if branch is not None:
+        condition = exp.and_(
+            condition, exp.EQ(this=plan.group.copy(), expression=exp.Literal.string(branch))
+        )
+    select = [
+        exp.alias_(plan.group.copy(), "branch"),
+        exp.alias_(ident if ident is not None else exp.null(), "id"),
+        exp.alias_(cs.value.copy(), "value"),
+        *(
+            exp.alias_(exp.cast(sql.copy(), "VARCHAR"), f"c{i}")
+            for i, sql in enumerate(shown.values())
+        ),
+    ]
+    descending = cs.rule.standard.at_least is None
+    order = exp.Ordered(this=exp.column("value"), desc=descending, nulls_first=True)
+    query = (
+        exp.select(*select).from_(plan.source().subquery("log")).where(condition).order_by(order)
+    )
+    if limit is not None:
+        query = query.limit(limit)
+    return BreachQuery(query.sql("duckdb"), cs, tuple(shown))
 
 
 def _period_test(resolver: Resolver, period: tuple[str | None, str | None]) -> exp.Expr:

@@ -96,6 +96,16 @@ def run(
     )
 
 
+def fetch(
+    con: duckdb.DuckDBPyConnection, sql: str, readers: Sequence[LogReader]
+) -> list[tuple[object, ...]]:
+    """Run a query over the logs and return its rows (read errors become SvcauditError)."""
+    try:
+        return [tuple(r) for r in con.sql(sql).fetchall()]
+    except (duckdb.IOException, duckdb.InvalidInputException, duckdb.ConversionException) as e:
+        raise _read_error(e, readers) from None
+
+
 def _read_error(error: duckdb.Error, readers: Sequence[LogReader]) -> SvcauditError:
     """A file that failed mid-read (other engine errors are bugs and propagate)."""
     text = str(error)

@@ -76,7 +76,7 @@ def test_run_audit_executes_exactly_that_one_query(
     captured: list[AuditQuery] = []
     executed: list[str] = []
 
-    real_compile = svcaudit.audit.compile_audit
+    real_compile = svcaudit.audit.aggregate_query
 
     def spy_compile(*args: Any, **kwargs: Any) -> AuditQuery:
         result = real_compile(*args, **kwargs)
@@ -100,7 +100,7 @@ def test_run_audit_executes_exactly_that_one_query(
         def __getattr__(self, name: str) -> Any:
             return getattr(self._con, name)
 
-    monkeypatch.setattr(svcaudit.audit, "compile_audit", spy_compile)
+    monkeypatch.setattr(svcaudit.audit, "aggregate_query", spy_compile)
     monkeypatch.setattr(svcaudit.engine, "connect", lambda tz: Spy(real_connect(tz)))
 
     rules = write(tmp_path / "many.yaml", many_standards(30))
