@@ -1,0 +1,239 @@
+"""JSON Lines and JSON documents (arrays, or objects wrapping records and side-loads)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import duckdb
+from duckdb.sqltypes import DuckDBPyType
+from sqlglot import exp
+
+from svcaudit.sources.base import (
+    REJECT,
+    SAMPLE_ROWS,
+    LogReader,
+    Reject,
+    lit,
+    merge_types,
+    named_arg,
+    numbered_rejects,
+    quoted_column,
+    text_lines,
+    typed_projection,
+    union_all,
+)
+from svcaudit.sources.files import LogFile, LogFormat
+
+RECORD_KEYS = ("tickets", "records", "contacts", "ContactTraceRecords", "data", "items", "results")
+
+
+def flatten(
+    name: str, typ: DuckDBPyType, prefix: tuple[str, ...] = ()
+) -> dict[tuple[str, ...], str]:
+    """Leaf fields of a (possibly nested) JSON value: ('Agent', 'Username') -> VARCHAR."""
+    path = (*prefix, name)
+    if typ.id == "struct":
+        out: dict[tuple[str, ...], str] = {}
+        for child, child_type in typ.children:
+            if isinstance(child_type, DuckDBPyType):
+                out.update(flatten(str(child), child_type, path))
+        return out
+    text = str(typ)
+    return {path: "VARCHAR" if text.endswith("[]") else text}
+
+
+class JsonReader(LogReader):
+    """JSON Lines (one object per line) and JSON documents, optionally gzip-compressed.
+
+    A JSON document is an array of records, or an object wrapping one (``{"tickets": [...]}``
+    as helpdesk exports write it). Nested objects are flattened into dotted column names
+    (``Agent.CustomerHoldDuration``, quoted in expressions with backticks). Every record is read
+    as text and each field taken out with DuckDB's JSON functions, so a malformed line (a
+    truncated export) or a value that does not fit the type a standard needs rejects that row
+    with its record number instead of failing the whole read.
+    """
+
+    formats = (LogFormat.JSONL, LogFormat.JSON)
+    text_types = ("TIMESTAMPTZ",)
+
+    def __init__(self, files: Sequence[LogFile]) -> None:
+        super().__init__(files)
+        self._paths: dict[str, tuple[str, ...]] = {}
+        self._records: dict[str, str | None] = {}  # JSON documents: the key holding the records
+        self._sideloads: dict[str, list[tuple[str, str]]] = {}  # (array, attach as) per file
+
+    def _json(self, f: LogFile, **extra: exp.Expr) -> exp.Expr:
+        fmt = "newline_delimited" if f.format == LogFormat.JSONL else "auto"
+        args = [
+            lit(f.path),
+            named_arg("format", lit(fmt)),
+            *(named_arg(k, v) for k, v in extra.items()),
+        ]
+        return exp.Table(this=exp.Anonymous(this="read_json", expressions=args))
+
+    def _records_query(self, f: LogFile) -> exp.Select:
+        """One row per record of a JSON document, as a struct column ``r``."""
+        key = self._records.get(f.path)
+        if key is None:  # an array of records (or one record)
+            table = self._json(f)
+            table.set("alias", exp.TableAlias(this=exp.to_identifier("t")))
+            return exp.select(exp.alias_(exp.column("t"), "r")).from_(table)
+        unnest = exp.Unnest(expressions=[quoted_column(key)])
+        records = exp.select(exp.alias_(unnest, "r")).from_(self._json(f))
+        for i, (array, attach) in enumerate(self._sideloads.get(f.path, [])):
+            side = exp.select(
+                exp.alias_(exp.Unnest(expressions=[quoted_column(array)]), "s")
+            ).from_(self._json(f))
+            link = f"{_singular(key)}_id"
+            on = exp.EQ(
+                this=exp.func("struct_extract", exp.column("s", table=f"m{i}"), lit(link)),
+                expression=exp.func("struct_extract", exp.column("r", table="t"), lit("id")),
+            )
+            merged = exp.func(
+                "struct_insert",
+                exp.column("r", table="t"),
+                exp.PropertyEQ(
+                    this=exp.to_identifier(attach, quoted=True),
+                    expression=exp.column("s", table=f"m{i}"),
+                ),
+            )
+            records = (
+                exp.select(exp.alias_(merged, "r"))
+                .from_(records.subquery("t"))
+                .join(side.subquery(f"m{i}"), on=on, join_type="left")
+            )
+        return records
+
+    def _docs(self, f: LogFile) -> exp.Select:
+        """Records as JSON text ``__json`` with ``__malformed``; blank lines dropped."""
+        if f.format == LogFormat.JSON:
+            doc = exp.func("to_json", exp.column("r"))
+            return exp.select(
+                exp.alias_(doc, "__json"), exp.alias_(exp.false(), "__malformed")
+            ).from_(self._records_query(f).subquery("rec"))
+        line = exp.column("__json")
+        nonblank = exp.NEQ(this=exp.func("trim", line), expression=lit(""))
+        malformed = exp.not_(exp.func("json_valid", line))
+        return (
+            exp.select(line, exp.alias_(malformed, "__malformed"))
+            .from_(text_lines(f))
+            .where(nonblank)
+        )
+
+    def _fields(self, f: LogFile) -> exp.Select:
+        """Every (flattened) key of the records as a text column, plus ``__malformed``."""
+        doc = exp.column("__json")
+        ok = exp.not_(exp.column("__malformed"))
+        cols: list[exp.Expr] = []
+        for c in self._schema or {}:
+            path = "$." + ".".join(_json_key(part) for part in self._paths.get(c, (c,)))
+            value = exp.JSONExtractScalar(this=doc, expression=lit(path))
+            cols.append(exp.alias_(exp.Case().when(ok, value), c, quoted=True))
+        return exp.select(*cols, exp.column("__malformed")).from_(self._docs(f).subquery("d"))
+
+    def _describe(self, con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+        schema: dict[str, str] = {}
+        for f in self.files:
+            try:
+                leaves = self._leaves(con, f)
+            except duckdb.Error as e:
+                raise self.read_error(e, f) from None
+            for path, typ in leaves.items():
+                name = ".".join(path)
+                self._paths[name] = path
+                schema[name] = merge_types(schema.get(name, typ), typ)
+        self._schema = schema
+        return schema
+
+    def _leaves(self, con: duckdb.DuckDBPyConnection, f: LogFile) -> dict[tuple[str, ...], str]:
+        if f.format == LogFormat.JSONL:
+            rel = con.sql(
+                exp.select("*")
+                .from_(self._json(f, ignore_errors=exp.true()))
+                .limit(0)
+                .sql("duckdb")
+            )
+            leaves: dict[tuple[str, ...], str] = {}
+            for name, t in zip(rel.columns, rel.types, strict=True):
+                leaves.update(flatten(name, t))
+            return leaves
+        top = con.sql(exp.select("*").from_(self._json(f)).limit(0).sql("duckdb"))
+        lists = [
+            n
+            for n, t in zip(top.columns, top.types, strict=True)
+            if t.id == "list" and t.child.id == "struct"
+        ]
+        key: str | None = None
+        if lists:
+            count = exp.select(exp.Count(this=exp.Star())).from_(self._json(f))
+            single = con.sql(count.sql("duckdb")).fetchall()[0][0] == 1
+            preferred = [n for n in RECORD_KEYS if n in lists]
+            if single and (preferred or len(lists) == 1):
+                key = (preferred or lists)[0]  # {"tickets": [...], "next_page": ...}
+        self._records[f.path] = key
+        if key is not None:
+            self._sideloads[f.path] = self._find_sideloads(con, f, key, top)
+        rel = con.sql(self._records_query(f).limit(0).sql("duckdb"))
+        return {path[1:]: t for path, t in flatten("r", rel.types[0]).items()}
+
+    def _find_sideloads(
+        self, con: duckdb.DuckDBPyConnection, f: LogFile, key: str, top: duckdb.DuckDBPyRelation
+    ) -> list[tuple[str, str]]:
+        """Side-loaded arrays (Zendesk's ``metric_sets``) with one item per record.
+
+        An array whose items carry ``<record>_id`` (``ticket_id`` for ``tickets``) and at most
+        one item per record is attached to each record as ``<array singular>``
+        (``metric_set``); arrays with several items per record are left alone.
+        """
+        link = f"{_singular(key)}_id"
+        found = []
+        for name, t in zip(top.columns, top.types, strict=True):
+            if name == key or t.id != "list" or t.child.id != "struct":
+                continue
+            if link not in [str(c) for c, _ in t.child.children]:
+                continue
+            ids = exp.func("struct_extract", exp.column("s"), lit(link))
+            check = exp.select(
+                exp.Count(this=ids.copy()), exp.Count(this=exp.Distinct(expressions=[ids]))
+            ).from_(
+                exp.select(exp.alias_(exp.Unnest(expressions=[quoted_column(name)]), "s"))
+                .from_(self._json(f))
+                .subquery("side")
+            )
+            total, distinct = con.sql(check.sql("duckdb")).fetchall()[0]
+            if total == distinct:
+                found.append((name, _singular(name)))
+        return found
+
+    def _any_row(self, f: LogFile) -> exp.Select:
+        return exp.select(exp.Literal.number(1)).from_(self._docs(f).subquery("d"))
+
+    def _sample(self) -> exp.Select:
+        parts = [self._fields(f) for f in self.files]
+        return exp.select("*").from_(union_all(parts).subquery("s")).limit(SAMPLE_ROWS)
+
+    def _typed(self, f: LogFile, needed: Mapping[str, str]) -> exp.Select:
+        text = dict.fromkeys(self._schema or {}, "VARCHAR")
+        cols, reject = typed_projection(text, needed, self.time_formats)
+        malformed = lit("malformed JSON (a truncated or broken record)")
+        reject = exp.Case().when(exp.column("__malformed"), malformed).else_(reject)
+        return exp.select(*cols, exp.alias_(reject, REJECT)).from_(self._fields(f).subquery("f"))
+
+    def relation(self, needed: Mapping[str, str]) -> exp.Select:
+        parts = [self._typed(f, needed) for f in self.files]
+        return exp.select("*").from_(union_all(parts).subquery("j"))
+
+    def value_rejects(
+        self, con: duckdb.DuckDBPyConnection, needed: Mapping[str, str], limit: int
+    ) -> list[Reject]:
+        return numbered_rejects(con, [(f, self._typed(f, needed)) for f in self.files], limit)
+
+
+def _singular(name: str) -> str:
+    """tickets -> ticket, metric_sets -> metric_set (side-loading naming)."""
+    return name[:-1] if name.endswith("s") else name
+
+
+def _json_key(name: str) -> str:
+    """A JSON path step for a key, quoted so any characters are safe."""
+    return '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
