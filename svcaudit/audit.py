@@ -6,7 +6,6 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
-from typing import Any
 
 import duckdb
 
@@ -16,7 +15,7 @@ from svcaudit.compile import Plan, aggregate_query, breach_query, plan_audit
 from svcaudit.errors import Location, SvcauditError, did_you_mean
 from svcaudit.expressions.parser import parse_expression
 from svcaudit.expressions.types import Kind
-from svcaudit.score import FailOn, Scorecard, limit_text, score, with_baseline
+from svcaudit.score import Breaches, FailOn, Scorecard, limit_text, score, with_baseline
 from svcaudit.sources import Logs
 from svcaudit.sources.profiles import PROFILES, Profile, detect_profile
 from svcaudit.standards.loader import ParsedExpression, StandardsSet, load_standards
@@ -183,18 +182,6 @@ def run_audit(request: AuditRequest) -> Scorecard:
             hint="check the `when:` conditions against the log's values (svcaudit inspect LOG)",
         )
     return card
-
-
-@dataclass(frozen=True)
-class Breaches:
-    """The interactions behind a standard's failures, worst first."""
-
-    standard_id: str
-    title: str
-    limit: str
-    measure_is_duration: bool
-    columns: tuple[str, ...]  # the columns the standard reads, shown beside each interaction
-    rows: tuple[tuple[Any, ...], ...]  # branch, id, value, then one value per column
 
 
 def explain(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import os
 import sys
@@ -21,20 +20,21 @@ from rich.markup import escape
 from rich.table import Table
 
 from svcaudit import __version__
-from svcaudit.audit import AuditRequest, Breaches, run_audit
+from svcaudit.audit import AuditRequest, run_audit
 from svcaudit.audit import explain as run_explain
 from svcaudit.compile import LogicalResolver, compile_rules
 from svcaudit.config import Config, Settings, find_config, load_config
 from svcaudit.errors import ExitCode, Location, SvcauditError
 from svcaudit.expressions.types import kind_of_sql_type
 from svcaudit.report import OutputFormat
+from svcaudit.report.csv_files import rejects_csv, value_text, violations_csv
 from svcaudit.report.markdown import markdown
 from svcaudit.score import FailOn, Scorecard
 from svcaudit.sources import Logs
 from svcaudit.sources.profiles import detect_profile, suggest_mapping
 from svcaudit.standards.loader import load_standards
 from svcaudit.standards.model import json_schema_text
-from svcaudit.units import POINTS_HINT, format_duration, parse_points
+from svcaudit.units import POINTS_HINT, parse_points
 
 app = typer.Typer(
     name="svcaudit",
@@ -176,15 +176,6 @@ def _render_to_text(card: Scorecard, fmt: OutputFormat) -> str:
     return buffer.getvalue()
 
 
-def _rejects_csv(card: Scorecard) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(["file", "line", "reason"])
-    for r in card.rejects:
-        writer.writerow([r.file, r.line, r.reason])
-    return buffer.getvalue()
-
-
 @app.command(
     epilog="Example: svcaudit audit examples/hotel-chain.csv "
     "-s standards/hospitality-five-star.yaml"
@@ -310,50 +301,15 @@ def audit(
             console = Console(highlight=False, soft_wrap=fmt.formatter().machine_readable)
             fmt.formatter().render(card, console)
         if rejects:
-            _write_atomically(rejects, _rejects_csv(card))
+            _write_atomically(rejects, rejects_csv(card))
         if violations:
-            _write_atomically(violations, _violations_csv(run_explain(request, None, None, None)))
+            _write_atomically(violations, violations_csv(run_explain(request, None, None, None)))
         summary = os.environ.get("GITHUB_STEP_SUMMARY")
         if summary and OutputFormat.GITHUB in (fmt, *(f for f, _ in extra)):
             _append(summary, markdown(card))
         if card.rows.rejected and (quiet or output or fmt != OutputFormat.TABLE):
             err.print(f"{card.rows.rejected:,} row(s) rejected; see the report for reasons")
     raise typer.Exit(card.exit_code)
-
-
-def _value_text(value: object, duration: bool) -> str:
-    if value is None:
-        return "no value"
-    if duration and isinstance(value, int | float):
-        return format_duration(float(value))
-    return f"{value:g}" if isinstance(value, float) else str(value)
-
-
-def _spreadsheet_safe(cell: object) -> str:
-    """A CSV cell that spreadsheets will not run as a formula."""
-    text = "" if cell is None else str(cell)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
-def _violations_csv(found: list[Breaches]) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(["standard", "branch", "interaction", "value", "value_ms", "limit", "details"])
-    for b in found:
-        for branch, ident, value, *cols in b.rows:
-            details = "; ".join(f"{c}={v}" for c, v in zip(b.columns, cols, strict=True))
-            raw = value if b.measure_is_duration else ""
-            row = [
-                b.standard_id,
-                branch,
-                ident,
-                _value_text(value, b.measure_is_duration),
-                raw,
-                b.limit,
-                details,
-            ]
-            writer.writerow([_spreadsheet_safe(c) for c in row])
-    return buffer.getvalue()
 
 
 @app.command(
@@ -396,7 +352,7 @@ def explain(
         for head in ("branch", "interaction", "value", *found.columns):
             table.add_column(escape(head), overflow="fold")
         for branch_name, ident, value, *cols in found.rows:
-            cells = [branch_name, ident, _value_text(value, found.measure_is_duration), *cols]
+            cells = [branch_name, ident, value_text(value, found.measure_is_duration), *cols]
             table.add_row(*("" if c is None else escape(str(c)) for c in cells))
         out.print(table if found.rows else "no breaching interactions")
         if len(found.rows) == limit:

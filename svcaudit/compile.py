@@ -13,208 +13,37 @@ Each distinct expression is computed once in the inner projection (two standards
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlglot import exp
 
+from svcaudit.columns import (
+    LOGICAL_COLUMNS,
+    UNIT_SUFFIXES,
+    FieldResolver,
+    Layer,
+    LogicalResolver,
+    LogResolver,
+    UnavailableColumnError,
+    UnavailableResolver,
+)
 from svcaudit.errors import Location, SvcauditError, did_you_mean
 from svcaudit.expressions.compile import Context, Resolver, compile_expression
 from svcaudit.expressions.errors import ExpressionError
 from svcaudit.expressions.nodes import Name, Node, names_in
-from svcaudit.expressions.types import Kind, Typed, kind_of_sql_type
+from svcaudit.expressions.types import Kind, Typed
 from svcaudit.sources.profiles import Dedupe
-from svcaudit.sources.readers import REJECT, target_type
+from svcaudit.sources.readers import REJECT
 from svcaudit.standards.loader import ParsedExpression, Rule, StandardsSet
 from svcaudit.standards.model import Threshold
 from svcaudit.units import MS_PER_UNIT
-
-# A number column whose name ends so is read as a duration in that unit: `hold_seconds` is `hold`.
-UNIT_SUFFIXES: dict[str, int] = {
-    "_ms": 1,
-    "_millis": 1,
-    "_milliseconds": 1,
-    "_s": 1000,
-    "_sec": 1000,
-    "_secs": 1000,
-    "_seconds": 1000,
-    "_min": 60_000,
-    "_mins": 60_000,
-    "_minutes": 60_000,
-    "_h": 3_600_000,
-    "_hours": 3_600_000,
-}
-
-# The logical columns of the design, with their kinds (used when no log is at hand).
-LOGICAL_COLUMNS: dict[str, Kind] = {
-    "id": Kind.STRING,
-    "branch": Kind.STRING,
-    "channel": Kind.STRING,
-    "agent": Kind.STRING,
-    "priority": Kind.STRING,
-    "arrived_at": Kind.TIMESTAMP,
-    "queued_at": Kind.TIMESTAMP,
-    "answered_at": Kind.TIMESTAMP,
-    "ended_at": Kind.TIMESTAMP,
-    "wait": Kind.DURATION,
-    "hold": Kind.DURATION,
-    "longest_hold": Kind.DURATION,
-    "holds": Kind.NUMBER,
-    "talk": Kind.DURATION,
-    "after_work": Kind.DURATION,
-    "abandoned": Kind.BOOLEAN,
-    "first_reply_at": Kind.TIMESTAMP,
-    "resolved_at": Kind.TIMESTAMP,
-    "first_reply": Kind.DURATION,
-    "resolution": Kind.DURATION,
-}
 
 BRANCH = "__branch"
 REJECTED = "__rejected"
 ROWS = "__rows"
 MERGED = "__merged"
-
-
-class LogResolver:
-    """Names of a log's columns, noting which ones (and as what type) the standards use."""
-
-    def __init__(
-        self,
-        schema: Mapping[str, str],
-        origin: str = "the log",
-        notes: Mapping[str, str] | None = None,
-    ) -> None:
-        self.schema = dict(schema)
-        self.needed: dict[str, str] = {}
-        self.origin = origin
-        self.notes = dict(notes or {})
-
-    def resolve(self, name: str) -> Typed | None:
-        """A column as it is, or ``name_seconds`` (and other unit suffixes) as a duration."""
-        if name in self.schema:
-            kind = kind_of_sql_type(self.schema[name])
-            self.needed[name] = target_type(kind, self.schema[name])
-            ref: exp.Expr = exp.column(name, quoted=True)
-            if kind == Kind.DURATION:  # an INTERVAL column
-                ref = exp.cast(
-                    exp.Mul(this=exp.func("epoch", ref), expression=exp.Literal.number(1000)),
-                    "BIGINT",
-                )
-            return Typed(ref, kind)
-        for suffix, ms in UNIT_SUFFIXES.items():
-            source = name + suffix
-            if source in self.schema and kind_of_sql_type(self.schema[source]) == Kind.NUMBER:
-                self.needed[source] = self.schema[source]
-                col = exp.column(source, quoted=True)
-                return Typed(exp.Mul(this=col, expression=exp.Literal.number(ms)), Kind.DURATION)
-        return None
-
-    def known_names(self) -> Iterable[str]:
-        """Every column, plus the duration names unit suffixes provide."""
-        yield from self.schema
-        for col, t in self.schema.items():
-            for suffix in UNIT_SUFFIXES:
-                if col.endswith(suffix) and kind_of_sql_type(t) == Kind.NUMBER:
-                    yield col.removesuffix(suffix)
-
-
-class UnavailableColumnError(Exception):
-    """A standard needs a column the export's format never provides (hold in a queue_log)."""
-
-    def __init__(self, name: str) -> None:
-        super().__init__(name)
-        self.name = name
-
-
-class Layer:
-    """A resolver on top of another: origin and notes come from below."""
-
-    base: Resolver
-
-    @property
-    def origin(self) -> str:
-        """The base resolver's origin."""
-        return self.base.origin
-
-    @property
-    def notes(self) -> Mapping[str, str]:
-        """The base resolver's notes on columns (why one stays text)."""
-        notes: Mapping[str, str] = getattr(self.base, "notes", {})
-        return notes
-
-
-@dataclass
-class UnavailableResolver(Layer):
-    """Names the profile says this export cannot have: using one makes a standard no-data."""
-
-    base: Resolver
-    names: frozenset[str]
-
-    def resolve(self, name: str) -> Typed | None:
-        """Raise UnavailableColumnError for the profile's missing columns, else resolve."""
-        if name in self.names:
-            raise UnavailableColumnError(name)
-        return self.base.resolve(name)
-
-    def known_names(self) -> Iterable[str]:
-        """The base resolver's names."""
-        return self.base.known_names()
-
-
-class LogicalResolver:
-    """For validating a standards file without a log: logical columns typed, others unknown."""
-
-    origin = "the logical columns"
-
-    def resolve(self, name: str) -> Typed | None:
-        """Any name resolves; only logical columns have a known kind."""
-        return Typed(exp.column(name, quoted=True), LOGICAL_COLUMNS.get(name, Kind.ANY))
-
-    def known_names(self) -> Iterable[str]:
-        """The logical columns."""
-        return LOGICAL_COLUMNS
-
-
-@dataclass
-class FieldResolver(Layer):
-    """A file's ``fields:`` on top of the columns; fields win over columns of the same name."""
-
-    base: Resolver
-    fields: Mapping[str, ParsedExpression]
-    shadow_ok: bool = False  # a mapping: `priority: lower(priority)` means the source column
-    context: Context | None = None  # calendars and the branch column, for business_time()
-    done: dict[str, Typed] = field(default_factory=dict)
-    active: list[str] = field(default_factory=list)
-
-    def resolve(self, name: str) -> Typed | None:
-        """A compiled field (compiled once, cycles rejected), else the base resolver's answer."""
-        if name not in self.fields or (self.shadow_ok and name in self.active):
-            return self.base.resolve(name)
-        if name in self.done:
-            return self.done[name]
-        parsed = self.fields[name]
-        if name in self.active:
-            cycle = " -> ".join([*self.active[self.active.index(name) :], name])
-            raise SvcauditError(
-                f"fields refer to each other in a circle: {cycle}",
-                location=parsed.location,
-                hint="break the cycle",
-            )
-        self.active.append(name)
-        try:
-            typed = compile_expression(parsed.tree, self, self.context)
-        except ExpressionError as e:
-            raise parsed.error(e, what=f"field '{name}'") from None
-        finally:
-            self.active.pop()
-        self.done[name] = typed
-        return typed
-
-    def known_names(self) -> Iterable[str]:
-        """Fields (except those being compiled: a field cannot use itself) and columns."""
-        yield from (f for f in self.fields if f not in self.active)
-        yield from self.base.known_names()
 
 
 @dataclass(frozen=True)
@@ -635,3 +464,24 @@ def _deduplicated(source: exp.Select, dedupe: Dedupe) -> exp.Select:
         .from_(source.subquery("undeduplicated"))
         .qualify(keep)
     )
+
+
+__all__ = [
+    "LOGICAL_COLUMNS",
+    "UNIT_SUFFIXES",
+    "AuditQuery",
+    "BreachQuery",
+    "CompiledStandard",
+    "FieldResolver",
+    "Layer",
+    "LogResolver",
+    "LogicalResolver",
+    "Plan",
+    "UnavailableColumnError",
+    "UnavailableResolver",
+    "aggregate_query",
+    "breach_query",
+    "compile_audit",
+    "compile_rules",
+    "plan_audit",
+]

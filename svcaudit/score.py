@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
+from typing import Any
 
 from scipy.stats import binomtest
 
@@ -420,3 +421,15 @@ def with_baseline(card: Scorecard, baseline: Baseline, regression_limit: float |
         baseline=baseline.path,
         regression_limit=regression_limit,
     )
+
+
+@dataclass(frozen=True)
+class Breaches:
+    """The interactions behind a standard's failures, worst first."""
+
+    standard_id: str
+    title: str
+    limit: str
+    measure_is_duration: bool
+    columns: tuple[str, ...]  # the columns the standard reads, shown beside each interaction
+    rows: tuple[tuple[Any, ...], ...]  # branch, id, value, then one value per column

@@ -1,0 +1,60 @@
+"""CSV files for spreadsheets: rejected rows and breaching interactions.
+
+Cells that a spreadsheet would run as a formula (starting with =, +, -, @) are neutralised
+with a leading apostrophe, so a branch name in an export cannot become a live formula.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from svcaudit.score import Breaches, Scorecard
+from svcaudit.units import format_duration
+
+
+def rejects_csv(card: Scorecard) -> str:
+    """Every listed rejected row: file, line, reason."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["file", "line", "reason"])
+    for r in card.rejects:
+        writer.writerow([spreadsheet_safe(c) for c in (r.file, r.line, r.reason)])
+    return buffer.getvalue()
+
+
+def value_text(value: object, duration: bool) -> str:
+    """A measured value as people read it: 1m30s, 3, or "no value"."""
+    if value is None:
+        return "no value"
+    if duration and isinstance(value, int | float):
+        return format_duration(float(value))
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def spreadsheet_safe(cell: object) -> str:
+    """A CSV cell that spreadsheets will not run as a formula."""
+    text = "" if cell is None else str(cell)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def violations_csv(found: list[Breaches]) -> str:
+    """Every breaching interaction of every standard, one row each."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["standard", "branch", "interaction", "value", "value_ms", "limit", "details"])
+    for b in found:
+        for branch, ident, value, *cols in b.rows:
+            details = "; ".join(f"{c}={v}" for c, v in zip(b.columns, cols, strict=True))
+            raw = value if b.measure_is_duration else ""
+            row = [
+                b.standard_id,
+                branch,
+                ident,
+                value_text(value, b.measure_is_duration),
+                raw,
+                b.limit,
+                details,
+            ]
+            writer.writerow([spreadsheet_safe(c) for c in row])
+    return buffer.getvalue()
