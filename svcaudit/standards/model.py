@@ -88,12 +88,6 @@ LIMIT_SCHEMA: dict[str, Any] = {
     "description": "A duration (500ms 30s 2m 1h30m 2d, or ISO 8601 PT30S), or a plain "
     "number when the measure is a plain number",
 }
-Limit = Annotated[
-    Threshold,
-    PlainValidator(_threshold),
-    PlainSerializer(lambda t: t.text, return_type=str),
-    WithJsonSchema(LIMIT_SCHEMA),
-]
 
 
 def _limit_spec(value: object) -> Threshold | dict[str, Threshold]:
