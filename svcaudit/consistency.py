@@ -27,6 +27,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
+import numpy as np
 from scipy.stats import binom, chi2, chi2_contingency, norm
 
 from svcaudit.standards.model import Overdispersion
@@ -63,19 +64,63 @@ class Limits:
     outer_high: float
 
 
-def binomial_limit(p: float, n: int, p0: float) -> float:
-    """Spiegelhalter's interpolated exact binomial limit: the ``p`` quantile of R/n, R~Bin(n,p0)."""
-    if n <= 0:
+def binomial_limits(p: float, ns: Sequence[int], p0: float) -> list[float]:
+    """Spiegelhalter's interpolated exact binomial limits at many sample sizes at once.
+
+    For each n: the ``p`` quantile of R/n with R ~ Bin(n, p0), interpolated between counts
+    (appendix A.1.1): ``(r_p - a) / n``, ``a = (P(R<=r_p) - p) / (P(R<=r_p) - P(R<=r_p-1))``.
+    Vectorised over ``ns`` (one scipy call per level, not per branch).
+    """
+    if any(n <= 0 for n in ns):
         raise ValueError("n must be positive")
-    if p0 <= 0.0:
-        return 0.0
-    if p0 >= 1.0:
-        return 1.0
-    r = float(binom.ppf(p, n, p0))
-    upper = float(binom.cdf(r, n, p0))
-    lower = float(binom.cdf(r - 1, n, p0)) if r >= 1 else 0.0
-    a = (upper - p) / (upper - lower) if upper > lower else 0.0
-    return min(1.0, max(0.0, (r - a) / n))
+    if p0 <= 0.0 or p0 >= 1.0:
+        return [0.0 if p0 <= 0.0 else 1.0] * len(ns)
+    n = np.asarray(ns, dtype=float)
+    r = binom.ppf(p, n, p0)
+    upper = binom.cdf(r, n, p0)
+    lower = np.where(r >= 1, binom.cdf(r - 1, n, p0), 0.0)
+    gap = upper - lower
+    a = np.where(gap > 0, (upper - p) / np.where(gap > 0, gap, 1.0), 0.0)
+    return [float(x) for x in np.clip((r - a) / n, 0.0, 1.0)]
+
+
+def binomial_limit(p: float, n: int, p0: float) -> float:
+    """One interpolated exact binomial limit (see ``binomial_limits``)."""
+    return binomial_limits(p, [n], p0)[0]
+
+
+def funnel_limits_many(
+    ns: Sequence[int],
+    p0: float,
+    levels: tuple[float, float] = (0.95, 0.998),
+    *,
+    method: Overdispersion = Overdispersion.NONE,
+    phi: float = 1.0,
+    tau2: float = 0.0,
+) -> list[Limits]:
+    """Limits at each sample size around ``p0``: exact binomial, or widened for over-dispersion.
+
+    Widened limits use the normal approximation, as in Spiegelhalter (2005) section 5.
+    """
+    inner, outer = levels
+    if method == Overdispersion.NONE or (method == Overdispersion.MULTIPLICATIVE and phi <= 1):
+        columns = [
+            binomial_limits(q, ns, p0)
+            for q in ((1 - inner) / 2, 1 - (1 - inner) / 2, (1 - outer) / 2, 1 - (1 - outer) / 2)
+        ]
+        return [Limits(*values) for values in zip(*columns, strict=True)]
+    zi, zo = float(norm.ppf(1 - (1 - inner) / 2)), float(norm.ppf(1 - (1 - outer) / 2))
+    out = []
+    for n in ns:
+        variance = p0 * (1 - p0) / n
+        variance = variance * phi if method == Overdispersion.MULTIPLICATIVE else variance + tau2
+        sd = math.sqrt(variance)
+        out.append(
+            Limits(
+                _clip(p0 - zi * sd), _clip(p0 + zi * sd), _clip(p0 - zo * sd), _clip(p0 + zo * sd)
+            )
+        )
+    return out
 
 
 def funnel_limits(
@@ -87,25 +132,8 @@ def funnel_limits(
     phi: float = 1.0,
     tau2: float = 0.0,
 ) -> Limits:
-    """Limits at sample size ``n`` around ``p0``: exact binomial, or widened for over-dispersion.
-
-    Widened limits use the normal approximation, as in Spiegelhalter (2005) section 5.
-    """
-    inner, outer = levels
-    if method == Overdispersion.NONE or (method == Overdispersion.MULTIPLICATIVE and phi <= 1):
-        return Limits(
-            binomial_limit((1 - inner) / 2, n, p0),
-            binomial_limit(1 - (1 - inner) / 2, n, p0),
-            binomial_limit((1 - outer) / 2, n, p0),
-            binomial_limit(1 - (1 - outer) / 2, n, p0),
-        )
-    variance = p0 * (1 - p0) / n
-    variance = variance * phi if method == Overdispersion.MULTIPLICATIVE else variance + tau2
-    sd = math.sqrt(variance)
-    zi, zo = float(norm.ppf(1 - (1 - inner) / 2)), float(norm.ppf(1 - (1 - outer) / 2))
-    return Limits(
-        _clip(p0 - zi * sd), _clip(p0 + zi * sd), _clip(p0 - zo * sd), _clip(p0 + zo * sd)
-    )
+    """Limits at one sample size (see ``funnel_limits_many``)."""
+    return funnel_limits_many([n], p0, levels, method=method, phi=phi, tau2=tau2)[0]
 
 
 def _clip(x: float) -> float:
