@@ -69,16 +69,28 @@ def verdict_line(card: Scorecard) -> Text:
     return text
 
 
-def standards_table(card: Scorecard, wide: bool) -> Table:
-    """One row per standard: rate against target, interval, status and worst branch."""
-    table = Table(box=box.SIMPLE_HEAD, title="Standards", title_justify="left", expand=False)
+def standards_table(card: Scorecard, wide: bool, narrow: bool = False) -> Table:
+    """One row per standard: rate against target, interval, status and worst branch.
+
+    ``wide`` (120+ columns) adds the titles; ``narrow`` (under 100) leaves out n, which the
+    JSON report keeps, and writes the interval with one % sign, so 80 columns stay readable.
+    """
+    table = Table(
+        box=box.SIMPLE_HEAD,
+        title="Standards",
+        title_justify="left",
+        expand=False,
+        padding=(0, 1) if narrow else (0, 1, 0, 1),
+        pad_edge=not narrow,
+    )
     table.add_column("Standard", no_wrap=True)
     if wide:
         table.add_column("Title", overflow="fold", ratio=3)
     table.add_column("Rate", justify="right", no_wrap=True)
     table.add_column("Target", justify="right", no_wrap=True)
     table.add_column("95% CI", justify="right", no_wrap=True)
-    table.add_column("n", justify="right", no_wrap=True)
+    if not narrow:
+        table.add_column("n", justify="right", no_wrap=True)
     table.add_column("Status", no_wrap=True)
     if card.baseline:
         table.add_column("Δ", justify="right", no_wrap=True)
@@ -87,6 +99,8 @@ def standards_table(card: Scorecard, wide: bool) -> Table:
         label, style = STATUS_STYLE[s.status]
         c = s.counts
         ci = f"{pct(c.ci_low)}–{pct(c.ci_high)}" if c.rate is not None else "—"
+        if narrow and c.rate is not None:
+            ci = f"{pct(c.ci_low).rstrip('%')}–{pct(c.ci_high)}"
         worst = s.worst_branch
         worst_text = Text()
         if worst is not None and len(s.branches) > 1:
@@ -99,7 +113,7 @@ def standards_table(card: Scorecard, wide: bool) -> Table:
             Text(pct(c.rate), style=_rate_style(s.met, s)),
             pct(s.target),
             ci,
-            f"{c.n:,}",
+            *([] if narrow else [f"{c.n:,}"]),
             Text(label, style=style),
             *(
                 [Text(change_text(s.change), style=_change_style(s.change))]
@@ -214,7 +228,8 @@ class TableFormatter(Formatter):
         if card.profile != "generic":
             header.append(f" · profile: {card.profile}", style="dim")
         wide = console.width >= 120
-        parts: list[RenderableType] = [header, Text(), standards_table(card, wide)]
+        narrow = console.width < 100
+        parts: list[RenderableType] = [header, Text(), standards_table(card, wide, narrow)]
         if not wide:
             parts += [legend(card), Text()]
         parts += branch_tables(card, console.width)
