@@ -13,13 +13,12 @@ from importlib import resources
 from pathlib import Path
 from typing import Annotated
 
-import duckdb
 import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from svcaudit import __version__
+from svcaudit import __version__, engine
 from svcaudit.audit import AuditRequest, run_audit
 from svcaudit.audit import explain as run_explain
 from svcaudit.compile import LogicalResolver, compile_rules
@@ -390,7 +389,7 @@ def inspect(
     """Show a log's format, its columns with the types svcaudit reads them as, and sample rows."""
     with _guard():
         logs = Logs.open([log])
-        con = duckdb.connect(":memory:")
+        con = engine.connect("UTC")  # timestamps shown in UTC, whatever the machine
         schema = logs.schema(con)
         f = logs.files[0]
         out = Console(highlight=False)
