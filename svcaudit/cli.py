@@ -91,15 +91,20 @@ def _main(
     ctx.default_map = {"audit": defaults}
 
 
+def _print_error(e: SvcauditError) -> None:
+    """One located error line on stderr, and the caret detail when there is one."""
+    err.print(f"[bold red]error:[/] {escape(str(e))}")
+    if e.detail:
+        err.print(escape(e.detail))
+
+
 @contextmanager
 def _guard() -> Iterator[None]:
     """Map errors to exit codes: bad input 2, Ctrl-C 130, anything else an internal error 3."""
     try:
         yield
     except SvcauditError as e:
-        err.print(f"[bold red]error:[/] {escape(str(e))}")
-        if e.detail:
-            err.print(escape(e.detail))
+        _print_error(e)
         raise typer.Exit(ExitCode.BAD_INPUT) from None
     except KeyboardInterrupt:
         err.print("interrupted")
@@ -372,9 +377,7 @@ def validate(
                 compile_rules(loaded, LogicalResolver())
             except SvcauditError as e:
                 bad += 1
-                err.print(f"[bold red]error:[/] {escape(str(e))}")
-                if e.detail:
-                    err.print(escape(e.detail))
+                _print_error(e)
                 continue
             n = len(loaded.rules)
             typer.echo(f"{f}: ok ({n} standard{'s' if n != 1 else ''})")

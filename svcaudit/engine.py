@@ -31,7 +31,6 @@ class RawResult:
     rows_rejected: int
     rejects: tuple[Reject, ...]
     branches: dict[str | None, tuple[Counts, ...]]
-    branch_rows: dict[str | None, int]
     rows_merged: int = 0  # duplicates of an interaction merged into its latest record
     rows_outside: int = 0  # interactions outside --since/--until
 
@@ -60,7 +59,6 @@ def run(
         raise _read_error(e, readers) from None
     n = len(query.standards)
     branches: dict[str | None, list[Counts]] = {}
-    branch_rows: dict[str | None, int] = {}
     evaluated = rejected_in_relation = merged = outside = 0
     for row in rows:
         branch, status, count = row[0], int(row[1]), int(row[2])
@@ -72,7 +70,6 @@ def run(
             continue
         evaluated += count
         merged += int(row[3] or 0)
-        branch_rows[branch] = branch_rows.get(branch, 0) + count
         values = [int(v or 0) for v in row[4:]]
         counts = [Counts(values[3 * i], values[3 * i + 2], values[3 * i + 1]) for i in range(n)]
         branches[branch] = counts
@@ -92,7 +89,6 @@ def run(
         rows_outside=outside,
         rejects=tuple(listed[:MAX_LISTED_REJECTS]),
         branches={b: tuple(c) for b, c in branches.items()},
-        branch_rows=branch_rows,
     )
 
 

@@ -96,8 +96,22 @@ def _z(confidence: float) -> float:
     return float(norm.ppf(1 - (1 - confidence) / 2))
 
 
+class _ComparedRate:
+    """A rate with its value in the baseline (``counts`` and ``previous_rate`` fields)."""
+
+    counts: Rate
+    previous_rate: float | None
+
+    @property
+    def change(self) -> float | None:
+        """Rate now minus rate in the baseline (a fraction: -0.05 is 5 points down)."""
+        if self.previous_rate is None or self.counts.rate is None:
+            return None
+        return self.counts.rate - self.previous_rate
+
+
 @dataclass(frozen=True)
-class BranchResult:
+class BranchResult(_ComparedRate):
     """One standard in one branch, with its place in the chain's funnel plot."""
 
     branch: str
@@ -106,13 +120,6 @@ class BranchResult:
     position: Position = Position.TOO_FEW
     limits: Limits | None = None
     previous_rate: float | None = None  # from --baseline
-
-    @property
-    def change(self) -> float | None:
-        """Rate now minus rate in the baseline (a fraction: -0.05 is 5 points down)."""
-        if self.previous_rate is None or self.counts.rate is None:
-            return None
-        return self.counts.rate - self.previous_rate
 
 
 @dataclass(frozen=True)
@@ -146,7 +153,7 @@ class ConsistencyResult:
 
 
 @dataclass(frozen=True)
-class StandardResult:
+class StandardResult(_ComparedRate):
     """One standard over the whole chain and per branch."""
 
     id: str
@@ -162,13 +169,6 @@ class StandardResult:
     consistency: ConsistencyResult | None = None
     previous_rate: float | None = None  # from --baseline
     note: str | None = None  # why a standard has no data, when the export cannot have it
-
-    @property
-    def change(self) -> float | None:
-        """Rate now minus rate in the baseline (a fraction: -0.05 is 5 points down)."""
-        if self.previous_rate is None or self.counts.rate is None:
-            return None
-        return self.counts.rate - self.previous_rate
 
     @property
     def consistency_status(self) -> Status:
@@ -393,7 +393,6 @@ def judge_consistency(
         disp.phi > 1 if method == Overdispersion.MULTIPLICATIVE else disp.tau2 > 0
     )
     placed: list[BranchResult] = []
-    judged_ids = {id(b) for b in judged}
     limits = (
         funnel_limits_many(
             [b.counts.n for b in judged],
@@ -408,7 +407,7 @@ def judge_consistency(
     )
     by_branch = dict(zip((id(b) for b in judged), limits, strict=True))
     for b in branches:
-        lim = by_branch.get(id(b)) if id(b) in judged_ids else None
+        lim = by_branch.get(id(b))
         if lim is None or b.counts.rate is None:
             placed.append(replace(b, position=Position.TOO_FEW, limits=None))
         else:

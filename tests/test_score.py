@@ -88,7 +88,6 @@ def card_for(
         rows_rejected=0,
         rejects=(),
         branches=branches,
-        branch_rows=rows,
     )
     return score(
         "Score", compiled, raw, logs=["log.csv"], standards_files=["s.yaml"], fail_on=fail_on

@@ -116,8 +116,8 @@ class LogReader(ABC):
         """Column name -> DuckDB type, with text columns inferred from a sample."""
         if self._schema is None:
             try:
-                raw = self._describe(con)
-                self._schema = self._refine(con, raw)
+                self._raw = self._describe(con)
+                self._schema = self._refine(con, self._raw)
             except duckdb.Error as e:
                 raise self.read_error(e) from None
         return self._schema

@@ -44,15 +44,6 @@ class ParquetReader(LogReader):
         ]
         return exp.select(*cols).from_(self._call()).limit(SAMPLE_ROWS)
 
-    def schema(self, con: duckdb.DuckDBPyConnection) -> dict[str, str]:
-        if self._schema is None:
-            try:
-                self._raw = self._describe(con)
-                self._schema = self._refine(con, self._raw)
-            except duckdb.Error as e:
-                raise self.read_error(e) from None
-        return self._schema
-
     def relation(
         self, needed: Mapping[str, str], files: Sequence[LogFile] | None = None
     ) -> exp.Select:
