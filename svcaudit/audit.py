@@ -113,7 +113,7 @@ def _session(request: AuditRequest) -> Iterator[_Session]:
     period = (_bound(request.since, "--since", False), _bound(request.until, "--until", True))
     standards = load_standards(request.standards)
     logs = Logs.open(request.logs)
-    con = engine.connect(standards.time_zone)
+    con = engine.connect(standards.time_zone, [f.path for f in logs.files])
     try:
         schema = logs.schema(con)
         empty = logs.all_empty(con)
@@ -144,8 +144,11 @@ def _session(request: AuditRequest) -> Iterator[_Session]:
         con.close()
 
 
-def run_audit(request: AuditRequest) -> Scorecard:
-    """Run an audit; raise SvcauditError when it cannot be done."""
+def run_audit(request: AuditRequest, progress: engine.Progress | None = None) -> Scorecard:
+    """Run an audit; raise SvcauditError when it cannot be done.
+
+    ``progress`` is called with the main query's completion (0..1) while it runs.
+    """
     if request.regression_limit is not None and request.baseline is None:
         raise SvcauditError(
             "--fail-on-regression needs --baseline PREVIOUS.json",
@@ -154,7 +157,7 @@ def run_audit(request: AuditRequest) -> Scorecard:
     baseline = load_baseline(request.baseline) if request.baseline else None
     with _session(request) as session:
         query = aggregate_query(session.plan)
-        raw = engine.run(session.con, query, session.logs.readers)
+        raw = engine.run(session.con, query, session.logs.readers, progress)
     standards, profile = session.standards, session.profile
     names = [f.display for f in session.logs.files]
     if raw.rows_evaluated == 0:

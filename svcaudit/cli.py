@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import errno
 import io
 import os
 import sys
 import tempfile
+import time
 import traceback
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
@@ -16,6 +18,14 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.markup import escape
+from rich.progress import (
+    BarColumn,
+    Progress,
+    TaskID,
+    TaskProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
 
 from svcaudit import __version__, engine
@@ -121,27 +131,92 @@ def _guard() -> Iterator[None]:
         raise typer.Exit(ExitCode.INTERNAL) from None
 
 
-def _write_atomically(path: str, text: str) -> None:
-    """Write a file so that a crash never leaves half of it behind."""
-    target = Path(path)
+def _write_all(files: Sequence[tuple[str, str]]) -> None:
+    """Write files all or nothing: each to a temporary file beside it, then renamed.
+
+    A failure (a missing or read-only directory, a full disk, Ctrl-C) removes every
+    temporary file and leaves each target as it was, so no half-written report is left
+    for a CI job to pick up.
+    """
+    pending: list[tuple[str, str]] = []  # (temporary path, target)
+    for path, _ in files:
+        if Path(path).is_dir():
+            raise _write_error(path, IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR)))
     try:
-        fd, tmp = tempfile.mkstemp(
-            dir=target.parent or ".", prefix=f".{target.name}.", suffix=".tmp"
-        )
-    except OSError as e:
-        raise SvcauditError(
-            f"cannot write {path}: {e.strerror}", hint="check the directory"
-        ) from None
+        for path, text in files:
+            target = Path(path)
+            try:
+                fd, tmp = tempfile.mkstemp(
+                    dir=target.parent or ".", prefix=f".{target.name}.", suffix=".tmp"
+                )
+            except OSError as e:
+                raise _write_error(path, e) from None
+            pending.append((tmp, path))
+            try:
+                with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+                    f.write(text)
+                mask = os.umask(0)
+                os.umask(mask)
+                os.chmod(tmp, 0o666 & ~mask)  # mkstemp makes 0600; reports are ordinary files
+            except OSError as e:
+                raise _write_error(path, e) from None
+        for tmp, path in pending:
+            try:
+                os.replace(tmp, path)
+            except OSError as e:
+                raise _write_error(path, e) from None
+    finally:
+        for tmp, _ in pending:
+            Path(tmp).unlink(missing_ok=True)
+
+
+def _write_error(path: str, e: OSError) -> SvcauditError:
+    hints = {
+        errno.ENOSPC: "the disk is full; free some space",
+        errno.EDQUOT: "the disk quota is exhausted",
+        errno.ENOENT: "the directory does not exist; create it first",
+        errno.EACCES: "you cannot write there; choose another path",
+        errno.EROFS: "the file system is read-only; choose another path",
+        errno.EISDIR: "that is a directory; give a file name",
+        errno.ENOTDIR: "part of the path is a file, not a directory",
+    }
+    return SvcauditError(
+        f"cannot write {path}: {e.strerror or e}",
+        hint=hints.get(e.errno or 0, "check the path") + "; no report file was written",
+    )
+
+
+@contextmanager
+def _progress_bar(enabled: bool, after: float = 1.0) -> Iterator[engine.Progress | None]:
+    """A progress bar on stderr, shown once an audit has run for ``after`` seconds."""
+    if not enabled:
+        yield None
+        return
+    start = time.monotonic()
+    shown: list[tuple[Progress, TaskID]] = []
+
+    def update(fraction: float) -> None:
+        if not shown:
+            if time.monotonic() - start < after:
+                return
+            bar = Progress(
+                TextColumn("auditing"),
+                BarColumn(),
+                TaskProgressColumn(),
+                TimeElapsedColumn(),
+                console=err,
+                transient=True,
+            )
+            bar.start()
+            shown.append((bar, bar.add_task("audit", total=1.0)))
+        bar, task = shown[0]
+        bar.update(task, completed=fraction)
+
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            f.write(text)
-        mask = os.umask(0)
-        os.umask(mask)
-        os.chmod(tmp, 0o666 & ~mask)  # mkstemp makes 0600; reports are ordinary files
-        os.replace(tmp, target)
-    except OSError as e:
-        Path(tmp).unlink(missing_ok=True)
-        raise SvcauditError(f"cannot write {path}: {e.strerror}") from None
+        yield update
+    finally:
+        for bar, _ in shown:
+            bar.stop()
 
 
 def _parse_report(spec: str) -> tuple[OutputFormat, str]:
@@ -295,19 +370,20 @@ def audit(
             since=since,
             until=until,
         )
-        card = run_audit(request)
+        with _progress_bar(err.is_terminal and not quiet) as progress:
+            card = run_audit(request, progress)
         outputs = [(f, path) for f, path in extra]
         if output:
             outputs.insert(0, (fmt, output))
-        for f, path in outputs:
-            _write_atomically(path, _render_to_text(card, f))
+        files = [(path, _render_to_text(card, f)) for f, path in outputs]
+        if rejects:
+            files.append((rejects, rejects_csv(card)))
+        if violations:
+            files.append((violations, violations_csv(run_explain(request, None, None, None))))
+        _write_all(files)  # every file, or none, before anything reaches stdout
         if not output and not quiet:
             console = Console(highlight=False, soft_wrap=fmt.formatter().machine_readable)
             fmt.formatter().render(card, console)
-        if rejects:
-            _write_atomically(rejects, rejects_csv(card))
-        if violations:
-            _write_atomically(violations, violations_csv(run_explain(request, None, None, None)))
         summary = os.environ.get("GITHUB_STEP_SUMMARY")
         if summary and OutputFormat.GITHUB in (fmt, *(f for f, _ in extra)):
             _append(summary, markdown(card))
@@ -392,7 +468,9 @@ def inspect(
     """Show a log's format, its columns with the types svcaudit reads them as, and sample rows."""
     with _guard():
         logs = Logs.open([log])
-        con = engine.connect("UTC")  # timestamps shown in UTC, whatever the machine
+        con = engine.connect(
+            "UTC", [f.path for f in logs.files]
+        )  # timestamps shown in UTC, whatever the machine
         schema = logs.schema(con)
         f = logs.files[0]
         out = Console(highlight=False)
@@ -450,10 +528,11 @@ def init(
                 "file exists", location=Location(path), hint="pass --force to overwrite"
             )
         starter = resources.files("svcaudit.data").joinpath("starter.yaml").read_text("utf-8")
-        _write_atomically(path, starter)
         schema_path = target.parent / SCHEMA_FILE
+        files = [(path, starter)]
         if not schema_path.exists() or force:
-            _write_atomically(str(schema_path), json_schema_text())
+            files.append((str(schema_path), json_schema_text()))
+        _write_all(files)
         typer.echo(f"wrote {path} (and {schema_path}); next: svcaudit validate {path}")
     raise typer.Exit(ExitCode.OK)
 

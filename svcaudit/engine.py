@@ -2,16 +2,27 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import os
+import threading
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import duckdb
 
 from svcaudit.compile import BRANCH, REJECTED, ROWS, AuditQuery
-from svcaudit.errors import SvcauditError
+from svcaudit.errors import Location, SvcauditError
 from svcaudit.sources.readers import LogReader, Reject
 
 MAX_LISTED_REJECTS = 10_000
+# What DuckDB raises when a log cannot be read (other engine errors are bugs and propagate);
+# PermissionException: a log that vanished makes DuckDB look for a directory of that name.
+READ_ERRORS = (
+    duckdb.IOException,
+    duckdb.InvalidInputException,
+    duckdb.ConversionException,
+    duckdb.PermissionException,
+)
 
 
 @dataclass(frozen=True)
@@ -35,10 +46,33 @@ class RawResult:
     rows_outside: int = 0  # interactions outside --since/--until
 
 
-def connect(time_zone: str) -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB connection reading naive timestamps in ``time_zone``."""
-    con = duckdb.connect(":memory:")
+Progress = Callable[[float], None]  # called with the running query's completion, 0..1
+POLL_SECONDS = 0.1
+
+
+def connect(time_zone: str, files: Sequence[str]) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB connection that can read ``files`` and nothing else.
+
+    Naive timestamps are read in ``time_zone``. External access is switched off with only
+    the given files allowed, extensions are never installed or loaded from disk, and the
+    configuration is locked, so no query (nor an expression smuggled into one) can read
+    another file, write one, attach a database or reach the network.
+    """
+    con = duckdb.connect(
+        ":memory:",
+        config={
+            "autoinstall_known_extensions": False,
+            "autoload_known_extensions": False,
+        },
+    )
+    # query_progress() feeds svcaudit's progress bar; DuckDB never prints one itself
+    con.execute("SET enable_progress_bar = true")
+    con.execute("SET enable_progress_bar_print = false")
     _set_time_zone(con, time_zone)
+    allowed = sorted({os.path.abspath(f) for f in files})
+    con.execute("SET allowed_paths = $1", [allowed])
+    con.execute("SET enable_external_access = false")
+    con.execute("SET lock_configuration = true")
     return con
 
 
@@ -49,13 +83,56 @@ def _set_time_zone(con: duckdb.DuckDBPyConnection, time_zone: str) -> None:
     con.sql(f"SET TimeZone = {quoted}")
 
 
+def execute(
+    con: duckdb.DuckDBPyConnection, sql: str, progress: Progress | None = None
+) -> list[tuple[Any, ...]]:
+    """Run a query in a worker thread, reporting its progress and stopping it on Ctrl-C.
+
+    DuckDB turns a SIGINT during a query in the main thread into a RuntimeError; running
+    the query beside the main thread keeps Ctrl-C a KeyboardInterrupt, which interrupts
+    the query at once (the engine checks between vectors) and is raised again here.
+    """
+    done = threading.Event()
+    outcome: dict[str, object] = {}
+
+    def work() -> None:
+        try:
+            outcome["rows"] = con.sql(sql).fetchall()
+        except BaseException as e:  # handed to the calling thread below
+            outcome["error"] = e
+        finally:
+            done.set()
+
+    worker = threading.Thread(target=work, name="svcaudit-query", daemon=True)
+    worker.start()
+    try:
+        while not done.wait(POLL_SECONDS):
+            if progress is not None:
+                fraction = con.query_progress()
+                if fraction >= 0:
+                    progress(min(fraction, 100.0) / 100.0)
+    except KeyboardInterrupt:
+        con.interrupt()
+        worker.join()
+        raise
+    error = outcome.get("error")
+    if isinstance(error, BaseException):
+        raise error
+    rows = outcome["rows"]
+    assert isinstance(rows, list)
+    return [tuple(r) for r in rows]
+
+
 def run(
-    con: duckdb.DuckDBPyConnection, query: AuditQuery, readers: Sequence[LogReader]
+    con: duckdb.DuckDBPyConnection,
+    query: AuditQuery,
+    readers: Sequence[LogReader],
+    progress: Progress | None = None,
 ) -> RawResult:
     """Execute the aggregate (one scan), then collect the rows rejected on the way."""
     try:
-        rows = con.sql(query.sql).fetchall()
-    except (duckdb.IOException, duckdb.InvalidInputException, duckdb.ConversionException) as e:
+        rows = execute(con, query.sql, progress)
+    except READ_ERRORS as e:
         raise _read_error(e, readers) from None
     n = len(query.standards)
     branches: dict[str | None, list[Counts]] = {}
@@ -97,13 +174,21 @@ def fetch(
 ) -> list[tuple[object, ...]]:
     """Run a query over the logs and return its rows (read errors become SvcauditError)."""
     try:
-        return [tuple(r) for r in con.sql(sql).fetchall()]
-    except (duckdb.IOException, duckdb.InvalidInputException, duckdb.ConversionException) as e:
+        return execute(con, sql)
+    except READ_ERRORS as e:
         raise _read_error(e, readers) from None
 
 
 def _read_error(error: duckdb.Error, readers: Sequence[LogReader]) -> SvcauditError:
-    """A file that failed mid-read (other engine errors are bugs and propagate)."""
+    """A file that failed mid-read."""
+    for reader in readers:
+        for f in reader.files:
+            if not os.path.exists(f.path):
+                return SvcauditError(
+                    "the log disappeared while it was being audited",
+                    location=Location(f.display),
+                    hint="was it moved or deleted by another program? run the audit again",
+                )
     text = str(error)
     for reader in readers:
         for f in reader.files:
@@ -112,4 +197,4 @@ def _read_error(error: duckdb.Error, readers: Sequence[LogReader]) -> SvcauditEr
     return readers[0].read_error(error)
 
 
-__all__ = ["BRANCH", "REJECTED", "ROWS", "Counts", "RawResult", "connect", "run"]
+__all__ = ["BRANCH", "REJECTED", "ROWS", "Counts", "Progress", "RawResult", "connect", "run"]

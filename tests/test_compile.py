@@ -101,7 +101,7 @@ def test_run_audit_executes_exactly_that_one_query(
             return getattr(self._con, name)
 
     monkeypatch.setattr(svcaudit.audit, "aggregate_query", spy_compile)
-    monkeypatch.setattr(svcaudit.engine, "connect", lambda tz: Spy(real_connect(tz)))
+    monkeypatch.setattr(svcaudit.engine, "connect", lambda tz, files: Spy(real_connect(tz, files)))
 
     rules = write(tmp_path / "many.yaml", many_standards(30))
     log = write(tmp_path / "log.csv", LOG)
