@@ -15,6 +15,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Annotated
 
+import duckdb
 import typer
 from rich.console import Console
 from rich.markup import escape
@@ -122,6 +123,9 @@ def _guard() -> Iterator[None]:
     except (typer.Exit, typer.Abort):
         raise
     except Exception as e:
+        if _interrupted(e):  # Ctrl-C inside a DuckDB call made on the main thread
+            err.print("interrupted")
+            raise typer.Exit(ExitCode.INTERRUPTED) from None
         if _debug["on"]:
             err.print(escape(traceback.format_exc()))
         err.print(
@@ -129,6 +133,13 @@ def _guard() -> Iterator[None]:
             "(this is a bug; rerun with --debug for the traceback and report it)"
         )
         raise typer.Exit(ExitCode.INTERNAL) from None
+
+
+def _interrupted(e: Exception) -> bool:
+    """DuckDB reports SIGINT during a query on the main thread as an error, not Ctrl-C."""
+    return isinstance(e, duckdb.InterruptException) or (
+        isinstance(e, RuntimeError) and str(e) == "Query interrupted"
+    )
 
 
 def _write_all(files: Sequence[tuple[str, str]]) -> None:

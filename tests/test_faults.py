@@ -77,9 +77,7 @@ def test_reports_are_all_written_when_nothing_fails(here: Path) -> None:
         ("json:out", "that is a directory"),
     ],
 )
-def test_an_unwritable_report_writes_no_report_at_all(
-    here: Path, target: str, needle: str
-) -> None:
+def test_an_unwritable_report_writes_no_report_at_all(here: Path, target: str, needle: str) -> None:
     run = invoke("audit", "log.csv", "-s", "s.yaml", *REPORTS, "--report", target)
     error = assert_one_error(run, "cannot write", target.split(":", 1)[1], needle)
     assert "no report file was written" in error
@@ -292,3 +290,31 @@ def test_quiet_and_piped_audits_show_no_progress_bar(big: Path) -> None:
     assert proc.returncode == 1  # 16 M interactions cannot all be greeted in 10 s
     assert b"auditing" not in seen
     (big / "out.json").unlink()
+
+
+def test_stdout_closed_early_ends_quietly(here: Path) -> None:
+    """`svcaudit audit ... | head -1`: the reader goes away. Rich stops writing and exits 1
+    (its convention for a broken pipe); no traceback, nothing on stderr."""
+    many = [
+        f"  - id: greet-{i}\n    title: G\n    measure: greeted_at - arrived_at\n"
+        f"    at_most: {i}s\n"
+        for i in range(300)
+    ]
+    write(
+        here / "many.yaml",
+        RULES.split("standards:", maxsplit=1)[0] + "standards:\n" + "".join(many),
+    )
+    env = {**os.environ, "PYTHONPATH": str(REPO), "COLUMNS": "80"}
+    proc = subprocess.Popen(  # a JSON report of 300 standards: more than a pipe holds
+        [sys.executable, "-m", "svcaudit", "audit", "log.csv", "-s", "many.yaml", "-f", "json"],
+        cwd=here,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()  # before the report is printed: the write meets a closed pipe
+    stderr = proc.stderr.read()
+    proc.wait(timeout=60)
+    assert proc.returncode == 1
+    assert stderr == b""
