@@ -145,9 +145,10 @@ def _interrupted(e: Exception) -> bool:
 def _write_all(files: Sequence[tuple[str, str]]) -> None:
     """Write files all or nothing: each to a temporary file beside it, then renamed.
 
-    A failure (a missing or read-only directory, a full disk, Ctrl-C) removes every
-    temporary file and leaves each target as it was, so no half-written report is left
-    for a CI job to pick up.
+    A failure while writing (a missing or read-only directory, a full disk, Ctrl-C) removes
+    every temporary file and leaves each target as it was, so no half-written report is
+    left for a CI job to pick up. Only the renames at the end, which do not fail short of
+    the file system failing, could leave some targets renewed and others not.
     """
     pending: list[tuple[str, str]] = []  # (temporary path, target)
     for path, _ in files:
