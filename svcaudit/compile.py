@@ -92,12 +92,35 @@ def compile_rules(standards: StandardsSet, base: Resolver) -> list[CompiledStand
     return out
 
 
+MAX_SQL_DEPTH = 250  # sqlglot writes SQL recursively: a deeper tree overflows Python's stack
+
+
 def _compile(parsed: ParsedExpression, resolver: Resolver, what: str) -> Typed:
     context = resolver.context if isinstance(resolver, FieldResolver) else None
     try:
-        return compile_expression(parsed.tree, resolver, context)
+        typed = compile_expression(parsed.tree, resolver, context)
     except ExpressionError as e:
         raise parsed.error(e, what=what) from None
+    except RecursionError:
+        typed = None
+    if typed is None or sql_depth(typed.sql) > MAX_SQL_DEPTH:
+        raise SvcauditError(
+            f"{what} is nested too deeply once its fields are expanded",
+            location=parsed.location,
+            hint="fields that use fields that use fields...: simplify the chain",
+        )
+    return typed
+
+
+def sql_depth(root: exp.Expr) -> int:
+    """The height of a sqlglot tree, without recursion."""
+    deepest = 0
+    stack: list[tuple[exp.Expr, int]] = [(root, 1)]
+    while stack:
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        stack += [(child, depth + 1) for child in node.iter_expressions()]
+    return deepest
 
 
 def _compile_rule(rule: Rule, resolver: Resolver) -> CompiledStandard:
