@@ -55,6 +55,12 @@ def run(
     """Execute the aggregate (one scan), then collect the rows rejected on the way."""
     try:
         rows = con.sql(query.sql).fetchall()
+    except duckdb.OutOfRangeException as e:  # arithmetic in an expression overflowed
+        raise SvcauditError(
+            "a number went out of range while evaluating the standards: "
+            + str(e).split("Error: ", 1)[-1].splitlines()[0],
+            hint="check arithmetic on very large numbers in the standards' expressions",
+        ) from None
     except (duckdb.IOException, duckdb.InvalidInputException, duckdb.ConversionException) as e:
         raise _read_error(e, readers) from None
     n = len(query.standards)

@@ -60,7 +60,7 @@ _ESCAPES = {"n": "\n", "t": "\t", "\\": "\\", '"': '"', "'": "'"}
 _COMPARISONS = {"==", "!=", "<", "<=", ">", ">="}
 MAX_DEPTH = 64  # brackets, `not` and signs nested: more is a runaway, not a standard
 MAX_TREE_DEPTH = 100  # a chain of 100 `and`/`or`; deeper, SQL generation would overflow the stack
-MAX_INT = 2**63 - 1  # integers beyond BIGINT are typos (and would not reach SQL exactly)
+MAX_INT = 2**53  # larger whole numbers are typos, and would not be exact as doubles
 
 
 @dataclass(frozen=True)
@@ -367,7 +367,7 @@ class _Parser:
 def _integer(text: str, span: tuple[int, int]) -> int:
     if len(text) > 19 or int(text) > MAX_INT:
         raise ExpressionError(
-            "the number is too large", span, "whole numbers are at most 9223372036854775807"
+            "the number is too large", span, f"whole numbers are at most {MAX_INT}"
         )
     return int(text)
 
