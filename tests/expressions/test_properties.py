@@ -123,7 +123,8 @@ def _leaf(kind: Kind) -> st.SearchStrategy[E]:
         return st.one_of(st.sampled_from(names), lits)
     if kind == Kind.STRING:
         lits = st.sampled_from(["a", "B", " a ", "é", "", "x'y", 'q"'])
-        return st.one_of(st.sampled_from(names), lits.map(lambda v: E(_string(v), kind, ("lit", v))))
+        strings = lits.map(lambda v: E(_string(v), kind, ("lit", v)))
+        return st.one_of(st.sampled_from(names), strings)
     if kind == Kind.BOOLEAN:
         lits = st.sampled_from([True, False]).map(
             lambda v: E(str(v).lower(), kind, ("lit", v))
