@@ -48,6 +48,8 @@ class Case:
     rejects: tuple[tuple[int, str], ...] = ()  # (line, part of the reason)
     branches: dict[str, dict[str, Counts]] = field(default_factory=dict)
     extra_args: tuple[str, ...] = ()
+    implausible: dict[str, int] = field(default_factory=dict)  # of the unmeasured
+    duplicate_ids: tuple[tuple[str, int], ...] = ()  # (id, rows), most repeated first
 
 
 def _bytes(data: bytes) -> Callable[[Path], None]:
@@ -180,6 +182,13 @@ CASES: list[Case] = [
     ),
     Case("commas-in-a-tsv", "commas-in-tsv.tsv", error=("commas-in-tsv.tsv:1:", "commas")),
     Case("truncated-json", "truncated.json", error=("truncated.json",)),
+    Case(
+        "header-and-blank-lines",
+        "header-and-blank-lines.csv",
+        error=("header-and-blank-lines.csv", "no rows"),
+    ),
+    # nobody was greeted: the column has no values at all, so its type cannot be told
+    Case("empty-column", "empty-column.csv", error=("greeted_at", "empty in every row")),
     # ---- a completed audit, bad rows rejected and listed -------------------------------------
     # 3 rows: greet 30 s pass, 90 s fail, 20 s pass; hold 10 pass, 40 fail, 20 pass.
     Case(
@@ -293,6 +302,26 @@ CASES: list[Case] = [
         counts={"greet-60s": (2, 1, 1, 0), "hold-30s": (2, 1, 1, 0)},
         rejects=((2, "malformed JSON"),),
     ),
+    # greet (limit 60 s: implausible when < 0 or > 1 day): -5 s, 40 days, 20 s, 0 s, exactly
+    # 1 day, 1 day + 1 s -> implausible 3 (unmeasured), passed 2 (20 s, 0 s), failed 1 (1 day).
+    # hold (30 s, same 1-day bound): -5, 3456000 (40 days), 20, 0, 86400, 86401 -> the same.
+    Case(
+        "negative-and-absurd-durations",
+        "implausible-durations.csv",
+        rows=(6, 6, 0),
+        counts={"greet-60s": (6, 2, 1, 3), "hold-30s": (6, 2, 1, 3)},
+        implausible={"greet-60s": 3, "hold-30s": 3},
+    ),
+    # ids 1 (twice, identical) and 3 (three times): every row kept and counted, 3 rows repeat
+    # an id and are listed. greet 30, 90, 30, 20, 70, 20 -> 4 of 6; hold 10, 40, 10, 20,
+    # 20, 20 -> 5 of 6.
+    Case(
+        "duplicate-interaction-ids",
+        "duplicate-ids.csv",
+        rows=(6, 6, 0),
+        counts={"greet-60s": (6, 4, 2, 0), "hold-30s": (6, 5, 1, 0)},
+        duplicate_ids=(("3", 3), ("1", 2)),
+    ),
     # branch names are data: kept exactly, whatever characters they hold.
     # greet: row 2 is 61 s (fail); hold: row 7 is 31 s (fail).
     Case(
@@ -336,7 +365,7 @@ def test_corpus_size() -> None:
     used = {c.log for c in CASES if c.make is None} | {c.standards for c in CASES}
     static = {p.name for p in CORPUS.iterdir() if p.is_file()}
     assert static - used - {"standards.yaml"} == set()
-    assert len({c.name for c in CASES}) == len(CASES) >= 28
+    assert len({c.name for c in CASES}) == len(CASES) >= 33
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
@@ -374,5 +403,9 @@ def test_corpus_case(case: Case, results: dict[str, Result]) -> None:
                 for b in std["branches"]
             }
             assert by_branch == case.branches[std["id"]]
+        assert std["implausible"] == case.implausible.get(std["id"], 0), std["id"]
+    repeated = tuple((d["id"], d["rows"]) for d in report["duplicates"]["ids"])
+    assert repeated == case.duplicate_ids
+    assert report["duplicates"]["rows"] == sum(n - 1 for _, n in case.duplicate_ids)
     breached = any(s["status"] == "breached" for s in report["standards"])
     assert run.code == (1 if breached else 0)
