@@ -312,6 +312,14 @@ CASES: list[Case] = [
         counts={"greet-60s": (6, 2, 1, 3), "hold-30s": (6, 2, 1, 3)},
         implausible={"greet-60s": 3, "hold-30s": 3},
     ),
+    # Unix time, seconds and milliseconds mixed (1740992400 is 2025-03-03 09:00:00 UTC):
+    # greet s->s 30 s, ms->ms 90 s, s->ms 0.5 s, ms->s 60 s -> 3 of 4; hold 10, 10, 40, 20.
+    Case(
+        "epoch-seconds-and-milliseconds",
+        "epoch-seconds-and-milliseconds.csv",
+        rows=(4, 4, 0),
+        counts={"greet-60s": (4, 3, 1, 0), "hold-30s": (4, 3, 1, 0)},
+    ),
     # ids 1 (twice, identical) and 3 (three times): every row kept and counted, 3 rows repeat
     # an id and are listed. greet 30, 90, 30, 20, 70, 20 -> 4 of 6; hold 10, 40, 10, 20,
     # 20, 20 -> 5 of 6.
@@ -365,7 +373,7 @@ def test_corpus_size() -> None:
     used = {c.log for c in CASES if c.make is None} | {c.standards for c in CASES}
     static = {p.name for p in CORPUS.iterdir() if p.is_file()}
     assert static - used - {"standards.yaml"} == set()
-    assert len({c.name for c in CASES}) == len(CASES) >= 33
+    assert len({c.name for c in CASES}) == len(CASES) >= 34
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])

@@ -12,6 +12,7 @@ import duckdb
 from sqlglot import exp
 
 from svcaudit.errors import Location, SvcauditError
+from svcaudit.expressions.types import Kind, kind_of_sql_type
 from svcaudit.sources.base import (
     REJECT,
     REJECTS_SCAN,
@@ -67,6 +68,31 @@ class CsvReader(LogReader):
                 schema[name] = merge_types(schema.get(name, str(t)), str(t))
         return schema
 
+    def _refine(self, con: duckdb.DuckDBPyConnection, raw: dict[str, str]) -> dict[str, str]:
+        """Types from a sample, and Unix-epoch numbers in timestamp-named columns as times."""
+        refined = super()._refine(con, raw)
+        self.epochs: set[str] = set()
+        candidates = [
+            c
+            for c, t in refined.items()
+            if kind_of_sql_type(t) == Kind.NUMBER and _TIME_NAME.search(c)
+        ]
+        if not candidates:
+            return refined
+        probes: list[exp.Expr] = []
+        for c in candidates:
+            number = exp.TryCast(this=quoted_column(c), to=exp.DataType.build("DOUBLE"))
+            probes += [exp.func("min", number), exp.func("max", number.copy())]
+        row = con.sql(
+            exp.select(*probes).from_(self._sample().subquery("sample")).sql("duckdb")
+        ).fetchall()[0]
+        for i, c in enumerate(candidates):
+            low, high = row[2 * i], row[2 * i + 1]
+            if low is not None and low >= EPOCH_MIN and high < EPOCH_MAX:
+                self.epochs.add(c)
+                refined[c] = "TIMESTAMPTZ"
+        return refined
+
     def _any_row(self, f: LogFile) -> exp.Select:
         # any non-blank line after the header, read as plain lines (no CSV rules to trip on)
         text = exp.column("__json")
@@ -99,8 +125,11 @@ class CsvReader(LogReader):
                 )
             if fmts:
                 options[kind] = lit(fmts.pop())
+        epochs = {c for c in needed if c in getattr(self, "epochs", set())}
         for f in self.files:
             types = {c: needed.get(c, "VARCHAR") for c in self._columns[f.path]}
+            for c in epochs & set(types):  # read as numbers, then seconds or milliseconds
+                types[c] = "DOUBLE"
             for c in formatted:
                 if c in types:  # read with the detected format, then place in the time zone
                     types[c] = self._schema[c] if self._schema else "TIMESTAMP"
@@ -116,11 +145,13 @@ class CsvReader(LogReader):
             reject = exp.alias_(_repeated_header(text_cols), REJECT)
             parts.append(exp.select("*", reject).from_(call))
         union = union_all(parts).subquery("c")
-        if not formatted:
+        if not formatted and not epochs:
             return exp.select("*").from_(union)
         cols = [
             exp.alias_(exp.cast(quoted_column(c), "TIMESTAMPTZ"), c, quoted=True)
             if c in formatted
+            else exp.alias_(epoch_timestamp(quoted_column(c)), c, quoted=True)
+            if c in epochs
             else quoted_column(c)
             for c in self._schema or {}
         ]
@@ -201,6 +232,20 @@ class CsvReader(LogReader):
             for path, line, kind, message, raw, _total, offset in rows
         ]
         return (int(rows[0][5]) if rows else 0), out
+
+
+# Unix time in a column named like a time (created_at, start_time, ts): seconds from 1973 to
+# 5138, or milliseconds over the same years -- the two ranges do not overlap, so each value is
+# read by its size, even when one column mixes them (exports from two systems).
+EPOCH_MIN, EPOCH_SPLIT, EPOCH_MAX = 1e8, 1e11, 1e14
+_TIME_NAME = re.compile(r"(_at|_time|time_|timestamp|_ts|epoch|^ts)$|^(ts|time|timestamp)$", re.I)
+
+
+def epoch_timestamp(value: exp.Expr) -> exp.Expr:
+    """Seconds or milliseconds since 1970 (told apart by size) as a timestamp."""
+    millis = exp.GTE(this=exp.Abs(this=value.copy()), expression=exp.Literal.number(EPOCH_SPLIT))
+    scaled = exp.Div(this=value.copy(), expression=exp.Literal.number(1000))
+    return exp.func("to_timestamp", exp.Case().when(millis, scaled).else_(value.copy()))
 
 
 MAX_LINE_BYTES = 32 << 20  # DuckDB's default (2 MB) stops on long free-text fields
