@@ -104,6 +104,8 @@ ICONV_HINT = "convert it to UTF-8 first, e.g. iconv -f {enc} -t UTF-8 {name} > {
 
 
 def _iconv_hint(path: Path, encoding: str) -> str:
+    if str(path) == "<stdin>":
+        return f"pipe it through iconv -f {encoding} -t UTF-8 first"
     suffix = "".join(path.suffixes) or ".csv"
     stem = path.name[: len(path.name) - len(suffix)] if path.suffixes else path.name
     return ICONV_HINT.format(enc=encoding, name=path.name, stem=stem, suffix=suffix)
@@ -133,12 +135,13 @@ def _not_utf8_at(head: bytes, complete: bool) -> int | None:
     return None
 
 
-def check_text(path: Path, compressed: bool, fmt: LogFormat) -> None:
+def check_text(path: Path, compressed: bool, fmt: LogFormat, display: str | None = None) -> None:
     """Refuse binary data, UTF-16 and other non-UTF-8 text early, with a hint.
 
     Only the first 64 KiB are checked here; a row further on that is not UTF-8 is rejected
-    with its line number when the file is read.
+    with its line number when the file is read. ``display`` names the file in messages.
     """
+    name = display or str(path)
     try:
         if compressed:
             with gzip.open(path, "rb") as f:
@@ -151,20 +154,20 @@ def check_text(path: Path, compressed: bool, fmt: LogFormat) -> None:
     except (OSError, EOFError, zlib.error) as e:
         raise SvcauditError(
             f"cannot read: {e}",
-            location=Location(str(path)),
+            location=Location(name),
             hint="the file may be truncated or not really gzip",
         ) from None
     if head[:2] in (b"\xff\xfe", b"\xfe\xff") or _utf16_without_bom(head):
         encoding = _utf16_without_bom(head) or "UTF-16"
         raise SvcauditError(
             f"the file is {encoding} encoded; svcaudit reads UTF-8",
-            location=Location(str(path)),
-            hint=_iconv_hint(path, "UTF-16") + " (or export it again as UTF-8)",
+            location=Location(name),
+            hint=_iconv_hint(Path(name), "UTF-16") + " (or export it again as UTF-8)",
         )
     if b"\x00" in head:
         raise SvcauditError(
             f"binary data, not {fmt.value} text",
-            location=Location(str(path)),
+            location=Location(name),
             hint="check that this is the export you meant, and its format",
         )
     bad = _not_utf8_at(head, complete)
@@ -173,8 +176,8 @@ def check_text(path: Path, compressed: bool, fmt: LogFormat) -> None:
         raise SvcauditError(
             f"the file is not UTF-8: byte 0x{head[bad]:02X} cannot be read as UTF-8 "
             "(probably Latin-1 or Windows-1252)",
-            location=Location(str(path), line),
-            hint=_iconv_hint(path, "WINDOWS-1252"),
+            location=Location(name, line),
+            hint=_iconv_hint(Path(name), "WINDOWS-1252"),
         )
 
 
@@ -266,6 +269,13 @@ def _stdin(fmt: LogFormat) -> LogFile:
         prefix="svcaudit-stdin-", suffix=f".{fmt.value}", delete=False
     ) as tmp:
         shutil.copyfileobj(sys.stdin.buffer, tmp)
+    atexit.register(_remove, tmp.name)
     if Path(tmp.name).stat().st_size == 0:
         raise SvcauditError("standard input is empty", location=Location("<stdin>"))
+    if fmt != LogFormat.PARQUET:
+        check_text(Path(tmp.name), False, fmt, "<stdin>")
+    if fmt in (LogFormat.CSV, LogFormat.TSV, LogFormat.QUEUE_LOG):
+        crlf, lf, cr = line_ends(Path(tmp.name), False)
+        if sum(1 for n in (crlf, lf, cr) if n) > 1:
+            return LogFile(normalised_copy(Path(tmp.name), False), "<stdin>", fmt, False)
     return LogFile(tmp.name, "<stdin>", fmt, False)
