@@ -44,6 +44,8 @@ BRANCH = "__branch"
 REJECTED = "__rejected"
 ROWS = "__rows"
 MERGED = "__merged"
+DUPLICATE = "__duplicate"
+MAX_LISTED_DUPLICATES = 20
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,18 @@ class CompiledStandard:
     measure_kind: Kind | None  # None for checks
     limit: float | None  # in the measure's own units (ms for durations)
     unavailable: str | None = None  # a column the export lacks: nothing is in scope
+    plausible_max: float | None = None  # durations: longer (or negative) is implausible
+
+    def implausible(self, value: exp.Expr) -> exp.Expr | None:
+        """The test that ``value`` (this standard's measure) is an impossible duration."""
+        if self.plausible_max is None:
+            return None
+        return exp.paren(
+            exp.or_(
+                exp.LT(this=value.copy(), expression=exp.Literal.number(0)),
+                exp.GT(this=value.copy(), expression=_number(self.plausible_max)),
+            )
+        )
 
 
 @dataclass(frozen=True)
@@ -66,6 +80,7 @@ class AuditQuery:
     sql: str
     standards: tuple[CompiledStandard, ...]
     needed: Mapping[str, str]
+    duplicates_sql: str | None = None  # the ids that several evaluated rows share
 
 
 def compile_rules(standards: StandardsSet, base: Resolver) -> list[CompiledStandard]:
@@ -92,12 +107,35 @@ def compile_rules(standards: StandardsSet, base: Resolver) -> list[CompiledStand
     return out
 
 
+MAX_SQL_DEPTH = 250  # sqlglot writes SQL recursively: a deeper tree overflows Python's stack
+
+
 def _compile(parsed: ParsedExpression, resolver: Resolver, what: str) -> Typed:
     context = resolver.context if isinstance(resolver, FieldResolver) else None
     try:
-        return compile_expression(parsed.tree, resolver, context)
+        typed = compile_expression(parsed.tree, resolver, context)
     except ExpressionError as e:
         raise parsed.error(e, what=what) from None
+    except RecursionError:
+        typed = None
+    if typed is None or sql_depth(typed.sql) > MAX_SQL_DEPTH:
+        raise SvcauditError(
+            f"{what} is nested too deeply once its fields are expanded",
+            location=parsed.location,
+            hint="fields that use fields that use fields...: simplify the chain",
+        )
+    return typed
+
+
+def sql_depth(root: exp.Expr) -> int:
+    """The height of a sqlglot tree, without recursion."""
+    deepest = 0
+    stack: list[tuple[exp.Expr, int]] = [(root, 1)]
+    while stack:
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        stack += [(child, depth + 1) for child in node.iter_expressions()]
+    return deepest
 
 
 def _compile_rule(rule: Rule, resolver: Resolver) -> CompiledStandard:
@@ -128,10 +166,11 @@ def _compile_rule(rule: Rule, resolver: Resolver) -> CompiledStandard:
             hint="remove `unit:`",
         )
     cmp = exp.LTE if std.at_most is not None else exp.GTE
+    bound = _plausible_max(rule, kind)
     if std.limit is not None:
         value = _limit_value(rule, kind, std.limit)
         passes: exp.Expr = cmp(this=measure.sql, expression=_number(value))
-        return CompiledStandard(rule, scope, measure.sql, passes, kind, value)
+        return CompiledStandard(rule, scope, measure.sql, passes, kind, value, None, bound)
     limits = std.limits_by
     assert limits is not None and rule.by is not None
     category = _compile(rule.by, resolver, f"`by` of '{std.id}'")
@@ -147,7 +186,32 @@ def _compile_rule(rule: Rule, resolver: Resolver) -> CompiledStandard:
     else:  # interactions of a category without a limit are out of scope
         listed = [exp.Literal.string(n) for n in limits]
         scope = exp.and_(exp.paren(scope), exp.In(this=key.copy(), expressions=listed))
-    return CompiledStandard(rule, scope, measure.sql, case, kind, None)
+    return CompiledStandard(rule, scope, measure.sql, case, kind, None, None, bound)
+
+
+#: A duration measure is implausible -- a data error, not a service level -- when it is
+#: negative, or longer than this many times the standard's (largest) limit, and at least a day.
+IMPLAUSIBLE_FACTOR = 1000
+IMPLAUSIBLE_FLOOR_MS = MS_PER_UNIT["d"]
+
+
+def _plausible_max(rule: Rule, kind: Kind) -> float | None:
+    """The longest plausible value of a duration measure, in the measure's units.
+
+    A greet time of -5 s (clocks out of step, columns swapped) or of 40 days (two visits'
+    timestamps) says nothing about the service: it must not pass `at_most: 60s`, nor fail it.
+    Such a value is counted as unmeasured (so `missing: fail` still counts it against the
+    rate) and reported per standard as ``implausible``. Only durations: a plain number (a
+    rating change) may be negative.
+    """
+    std = rule.standard
+    unit_ms = MS_PER_UNIT[std.unit.value] if std.unit is not None else None
+    if kind != Kind.DURATION and unit_ms is None:
+        return None
+    limits = [std.limit] if std.limit is not None else list((std.limits_by or {}).values())
+    largest = max((t.value for t in limits if t.is_duration), default=0.0)
+    bound_ms = max(IMPLAUSIBLE_FACTOR * largest, float(IMPLAUSIBLE_FLOOR_MS))
+    return bound_ms / unit_ms if unit_ms else bound_ms
 
 
 def _number(value: float) -> exp.Expr:
@@ -310,15 +374,35 @@ def aggregate_query(plan: Plan) -> AuditQuery:
 
     aggregates: list[exp.Expr] = [exp.alias_(exp.Count(this=exp.Star()), ROWS)]
     aggregates.append(exp.alias_(exp.Sum(this=exp.column(MERGED)), MERGED))
+    implausible: list[exp.Expr] = []
     for i, cs in enumerate(compiled):
         scope = ref(cs.scope)
         value = ref(cs.value)
         passes = ref(cs.passes)
+        bad = cs.implausible(value)  # on the projected value: the measure is computed once
+        missing: exp.Expr = value.is_(exp.null())
+        if bad is not None:
+            missing = exp.or_(missing, bad)
+            passes = exp.and_(passes, exp.not_(bad.copy()))
         aggregates += [
             count_if(scope, f"s{i}_scope"),
-            count_if(exp.and_(scope, value.is_(exp.null())), f"s{i}_unmeasured"),
-            count_if(exp.and_(scope, passes), f"s{i}_passed"),
+            count_if(exp.and_(scope.copy(), missing), f"s{i}_unmeasured"),
+            count_if(exp.and_(scope.copy(), passes), f"s{i}_passed"),
         ]
+        odd = exp.and_(scope.copy(), bad.copy()) if bad is not None else exp.false()
+        implausible.append(count_if(odd, f"s{i}_implausible"))
+    aggregates += implausible  # after every standard's three counts
+    # Rows repeating an interaction id are kept and reported, never merged by guess (a
+    # profile that knows its export, like amazon-connect, merges them instead).
+    ident = plan.as_text("id") if plan.dedupe is None else None
+    if ident is not None:
+        rank = exp.Window(
+            this=exp.RowNumber(), partition_by=[ident.copy(), exp.paren(plan.status.copy())]
+        )
+        repeat = exp.Case().when(exp.not_(ident.copy().is_(exp.null())), rank)
+        projections.append(exp.alias_(repeat.else_(exp.Literal.number(0)), DUPLICATE))
+        later = exp.GT(this=exp.column(DUPLICATE), expression=exp.Literal.number(1))
+        aggregates.append(count_if(later, DUPLICATE))
     source = plan.source()
     if plan.dedupe is not None:
         projections.append(exp.column(MERGED))
@@ -329,7 +413,22 @@ def aggregate_query(plan: Plan) -> AuditQuery:
         .from_(exp.select(*projections).from_(source.subquery("log")).subquery("m"))
         .group_by(exp.column(BRANCH), exp.column(REJECTED))
     )
-    return AuditQuery(query.sql("duckdb"), tuple(compiled), dict(plan.source_columns.needed))
+    duplicates = None
+    if ident is not None:
+        evaluated = exp.EQ(this=plan.status.copy(), expression=exp.Literal.number(0))
+        listing = (
+            exp.select(exp.alias_(ident.copy(), "id"), exp.alias_(exp.Count(this=exp.Star()), "n"))
+            .from_(plan.source().subquery("log"))
+            .where(exp.and_(evaluated, exp.not_(ident.copy().is_(exp.null()))))
+            .group_by(exp.column("id"))
+            .having(exp.GT(this=exp.Count(this=exp.Star()), expression=exp.Literal.number(1)))
+            .order_by(exp.Ordered(this=exp.column("n"), desc=True), exp.column("id"))
+            .limit(MAX_LISTED_DUPLICATES)
+        )
+        duplicates = listing.sql("duckdb")
+    return AuditQuery(
+        query.sql("duckdb"), tuple(compiled), dict(plan.source_columns.needed), duplicates
+    )
 
 
 @dataclass(frozen=True)
@@ -370,9 +469,15 @@ def breach_query(
             if typed is not None and name not in shown:
                 shown[name] = typed.sql
     ident = plan.as_text("id")
-    failed: exp.Expr = exp.not_(exp.func("coalesce", cs.passes.copy(), exp.false()))
-    if cs.rule.standard.missing.value == "skip":
+    passes = cs.passes.copy()
+    bad = cs.implausible(cs.value)
+    if bad is not None:
+        passes = exp.and_(passes, exp.not_(bad))
+    failed: exp.Expr = exp.not_(exp.func("coalesce", passes, exp.false()))
+    if cs.rule.standard.missing.value == "skip":  # no value, or an implausible one: skipped
         failed = exp.and_(failed, exp.not_(cs.value.copy().is_(exp.null())))
+        if bad is not None:
+            failed = exp.and_(failed, exp.not_(exp.func("coalesce", bad.copy(), exp.false())))
     condition = exp.and_(
         exp.EQ(this=plan.status.copy(), expression=exp.Literal.number(0)), cs.scope.copy(), failed
     )

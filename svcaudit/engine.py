@@ -32,6 +32,7 @@ class Counts:
     in_scope: int
     passed: int
     unmeasured: int
+    implausible: int = 0  # of the unmeasured: a duration that cannot be (negative, absurd)
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,8 @@ class RawResult:
     branches: dict[str | None, tuple[Counts, ...]]
     rows_merged: int = 0  # duplicates of an interaction merged into its latest record
     rows_outside: int = 0  # interactions outside --since/--until
+    rows_duplicate: int = 0  # evaluated rows repeating an earlier row's interaction id
+    duplicate_ids: tuple[tuple[str, int], ...] = ()  # the most repeated ids, with their rows
 
 
 Progress = Callable[[float], None]  # called with the running query's completion, 0..1
@@ -132,11 +135,22 @@ def run(
     """Execute the aggregate (one scan), then collect the rows rejected on the way."""
     try:
         rows = execute(con, query.sql, progress)
+    except duckdb.OutOfRangeException as e:  # arithmetic in an expression overflowed
+        raise SvcauditError(
+            "a number went out of range while evaluating the standards: "
+            + str(e).split("Error: ", 1)[-1].splitlines()[0],
+            hint="check arithmetic on very large numbers in the standards' expressions",
+        ) from None
     except READ_ERRORS as e:
         raise _read_error(e, readers) from None
+    except duckdb.BinderException:  # a column gone: the file changed under us, or a bug
+        changed = _changed(readers)
+        if changed is None:
+            raise
+        raise changed from None
     n = len(query.standards)
     branches: dict[str | None, list[Counts]] = {}
-    evaluated = rejected_in_relation = merged = outside = 0
+    evaluated = rejected_in_relation = merged = outside = duplicate = 0
     for row in rows:
         branch, status, count = row[0], int(row[1]), int(row[2])
         if status == 1:
@@ -148,7 +162,11 @@ def run(
         evaluated += count
         merged += int(row[3] or 0)
         values = [int(v or 0) for v in row[4:]]
-        counts = [Counts(values[3 * i], values[3 * i + 2], values[3 * i + 1]) for i in range(n)]
+        extra = values[3 * n :] or [0] * n  # implausible measures, after the triples
+        duplicate += extra[n] if len(extra) > n else 0  # repeated ids, last
+        counts = [
+            Counts(values[3 * i], values[3 * i + 2], values[3 * i + 1], extra[i]) for i in range(n)
+        ]
         branches[branch] = counts
     rejected_on_read = 0
     listed: list[Reject] = []
@@ -159,7 +177,12 @@ def run(
     if rejected_in_relation:
         for reader in readers:
             listed += reader.value_rejects(con, query.needed, MAX_LISTED_REJECTS)
+    repeated: list[tuple[str, int]] = []
+    if duplicate and query.duplicates_sql:
+        repeated = [(str(i), int(c)) for i, c in con.sql(query.duplicates_sql).fetchall()]
     return RawResult(
+        rows_duplicate=duplicate,
+        duplicate_ids=tuple(repeated),
         rows_evaluated=evaluated,
         rows_rejected=rejected_on_read + rejected_in_relation,
         rows_merged=merged,
@@ -179,6 +202,11 @@ def fetch(
         raise _read_error(e, readers) from None
 
 
+def _changed(readers: Sequence[LogReader]) -> SvcauditError | None:
+    """The error for a log file that changed since its layout was detected, if any."""
+    return next((e for r in readers if (e := r.changed_error()) is not None), None)
+
+
 def _read_error(error: duckdb.Error, readers: Sequence[LogReader]) -> SvcauditError:
     """A file that failed mid-read."""
     for reader in readers:
@@ -189,6 +217,9 @@ def _read_error(error: duckdb.Error, readers: Sequence[LogReader]) -> SvcauditEr
                     location=Location(f.display),
                     hint="was it moved or deleted by another program? run the audit again",
                 )
+    changed = _changed(readers)
+    if changed is not None:
+        return changed
     text = str(error)
     for reader in readers:
         for f in reader.files:

@@ -61,17 +61,21 @@ class Rate:
     rate: float | None
     ci_low: float | None
     ci_high: float | None
+    implausible: int = 0  # of the unmeasured: negative or absurdly long durations
 
 
 def rate_of(counts: Counts, missing: Missing) -> Rate:
     """Rate = passed / in scope (or / measured when ``missing: skip``), with a Wilson interval."""
     failed = counts.in_scope - counts.passed - counts.unmeasured
     n = counts.in_scope - counts.unmeasured if missing == Missing.SKIP else counts.in_scope
+    odd = counts.implausible
     if n <= 0:
-        return Rate(counts.in_scope, counts.passed, failed, counts.unmeasured, 0, None, None, None)
+        return Rate(
+            counts.in_scope, counts.passed, failed, counts.unmeasured, 0, None, None, None, odd
+        )
     low, high = wilson(counts.passed, n)
     rate = counts.passed / n
-    return Rate(counts.in_scope, counts.passed, failed, counts.unmeasured, n, rate, low, high)
+    return Rate(counts.in_scope, counts.passed, failed, counts.unmeasured, n, rate, low, high, odd)
 
 
 def wilson(successes: int, n: int, confidence: float = CONFIDENCE) -> tuple[float, float]:
@@ -217,6 +221,8 @@ class Rows:
     rejected: int
     merged: int = 0  # earlier records of an interaction, merged into its latest one
     outside: int = 0  # interactions outside the audited period (--since/--until)
+    duplicate: int = 0  # evaluated rows repeating an interaction id (kept; not in the sum)
+    duplicate_ids: tuple[tuple[str, int], ...] = ()  # the most repeated ids and their rows
 
 
 @dataclass(frozen=True)
@@ -331,6 +337,7 @@ def score(
                 total.in_scope + c.in_scope,
                 total.passed + c.passed,
                 total.unmeasured + c.unmeasured,
+                total.implausible + c.implausible,
             )
             r = rate_of(c, std.missing)
             if r.in_scope:
@@ -362,6 +369,8 @@ def score(
             raw.rows_rejected,
             raw.rows_merged,
             raw.rows_outside,
+            raw.rows_duplicate,
+            raw.duplicate_ids,
         ),
         rejects=raw.rejects,
         branches=tuple(names[b] for b in order),

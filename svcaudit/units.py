@@ -42,17 +42,32 @@ class Unit(StrEnum):
         return MS_PER_UNIT[self.value]
 
 
+MAX_DURATION_MS = 100 * 366 * MS_PER_UNIT["d"]  # a century: anything longer is a typo
+
+
 def parse_duration(text: str) -> int:
-    """Parse a duration into whole milliseconds; raise ValueError with a hint when invalid."""
+    """Parse a duration into whole milliseconds; raise ValueError with a hint when invalid.
+
+    Durations are at most a century (``MAX_DURATION_MS``), so they stay exact integers in SQL.
+    """
     s = text.strip()
+    total: float | None = None
     if _COMPACT.fullmatch(s):
         total = sum(float(n) * MS_PER_UNIT[u] for n, u in _PART.findall(s))
-        return round(total)
-    iso = _ISO.fullmatch(s.upper())
-    if iso and s.upper() not in ("P", "PT") and not s.upper().endswith("T"):
-        total = sum(float(v) * MS_PER_UNIT[k.lower()] for k, v in iso.groupdict().items() if v)
-        return round(total)
-    raise ValueError(f"'{text}' is not a duration")
+    else:
+        iso = _ISO.fullmatch(s.upper())
+        if iso and s.upper() not in ("P", "PT") and not s.upper().endswith("T"):
+            total = sum(float(v) * MS_PER_UNIT[k.lower()] for k, v in iso.groupdict().items() if v)
+    if total is None:
+        raise ValueError(f"'{_short(text)}' is not a duration")
+    if not total <= MAX_DURATION_MS:  # also catches inf and nan
+        raise ValueError(f"'{_short(text)}' is longer than 100 years")
+    return round(total)
+
+
+def _short(text: str, width: int = 40) -> str:
+    """Text cut for messages: a 5,000-digit number must not fill the terminal."""
+    return text if len(text) <= width else text[: width - 3] + "..."
 
 
 def format_duration(ms: float) -> str:
@@ -83,15 +98,15 @@ def parse_percent(value: object) -> float:
     if isinstance(value, int | float):
         if 0 <= value <= 1:
             return float(value)
-        raise ValueError(f"{value} is not a fraction between 0 and 1")
+        raise ValueError(f"{_short(str(value))} is not a fraction between 0 and 1")
     if isinstance(value, str):
         m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*%\s*", value)
         if m:
             pct = float(m.group(1))
             if pct > 100:
-                raise ValueError(f"'{value}' is over 100%")
+                raise ValueError(f"'{_short(value)}' is over 100%")
             return pct / 100
-    raise ValueError(f"{value!r} is not a percentage")
+    raise ValueError(f"{_short(repr(value))} is not a percentage")
 
 
 def format_percent(fraction: float | None, digits: int = 1) -> str:

@@ -105,7 +105,9 @@ class _Compiler:
                 return self.in_list(node)
             case IsNull():
                 operand = self.compile(node.operand)
-                test: exp.Expr = exp.Is(this=operand.sql, expression=exp.Null())
+                # parenthesised: SQL binds IS tighter than NOT and comparisons, so
+                # `(not x) is null` must not become `NOT x IS NULL`
+                test: exp.Expr = exp.Is(this=_p(operand.sql), expression=exp.Null())
                 return Typed(exp.Not(this=exp.paren(test)) if node.negated else test, Kind.BOOLEAN)
             case Call():
                 return self.call(node)
@@ -352,6 +354,13 @@ def _literal(value: str | int | float | bool | None) -> Typed:
         return Typed(exp.Boolean(this=value), Kind.BOOLEAN)
     if isinstance(value, str):
         return Typed(exp.Literal.string(value), Kind.STRING)
+    if isinstance(value, float):
+        # DuckDB reads 2147483647.5 as a DECIMAL(18), whose products overflow with an error;
+        # with an exponent it is a DOUBLE, like every number column.
+        text = repr(value)
+        return Typed(exp.Literal.number(text if "e" in text else text + "e0"), Kind.NUMBER)
+    if abs(value) > 2**31 - 1:  # beyond INTEGER: a DOUBLE, so arithmetic cannot overflow
+        return Typed(exp.Literal.number(f"{value}e0"), Kind.NUMBER)
     return Typed(exp.Literal.number(value), Kind.NUMBER)
 
 

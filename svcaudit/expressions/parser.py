@@ -12,6 +12,7 @@ outside the grammar (attribute access, lambdas, subscripts, assignments) with a 
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 
@@ -57,6 +58,9 @@ _FORBIDDEN_WORDS = {
 }
 _ESCAPES = {"n": "\n", "t": "\t", "\\": "\\", '"': '"', "'": "'"}
 _COMPARISONS = {"==", "!=", "<", "<=", ">", ">="}
+MAX_DEPTH = 64  # brackets, `not` and signs nested: more is a runaway, not a standard
+MAX_TREE_DEPTH = 100  # a chain of 100 `and`/`or`; deeper, SQL generation would overflow the stack
+MAX_INT = 2**53  # larger whole numbers are typos, and would not be exact as doubles
 
 
 @dataclass(frozen=True)
@@ -132,6 +136,18 @@ class _Parser:
         self.text = text
         self.tokens = tokenize(text)
         self.i = 0
+        self.depth = 0
+
+    def nested(self) -> None:
+        """Count one level of nesting (brackets, `not`, unary minus); refuse runaway depth."""
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            tok = self.tok
+            raise ExpressionError(
+                f"the expression is nested more than {MAX_DEPTH} levels deep",
+                (tok.start, tok.end),
+                "split it into `fields:` with names",
+            )
 
     @property
     def tok(self) -> Token:
@@ -165,6 +181,12 @@ class _Parser:
         node = self.parse_or()
         if not self.at("eof"):
             raise self.unexpected("an operator or the end of the expression")
+        if _depth(node) > MAX_TREE_DEPTH:
+            raise ExpressionError(
+                f"the expression is nested more than {MAX_TREE_DEPTH} levels deep",
+                node.span,
+                "write many alternatives as `x in [...]`",
+            )
         return node
 
     def parse_or(self) -> Node:
@@ -186,7 +208,9 @@ class _Parser:
     def parse_not(self) -> Node:
         if self.at("keyword", "not"):
             tok = self.advance()
+            self.nested()
             operand = self.parse_not()
+            self.depth -= 1
             return Unary("not", operand, (tok.start, _end(operand)))
         return self.parse_comparison()
 
@@ -252,13 +276,14 @@ class _Parser:
         return node
 
     def parse_unary(self) -> Node:
-        if self.at("op", "-"):
+        if self.at("op", "-") or self.at("op", "+"):
             tok = self.advance()
+            self.nested()
             operand = self.parse_unary()
+            self.depth -= 1
+            if tok.text == "+":
+                return operand
             return Unary("-", operand, (tok.start, _end(operand)))
-        if self.at("op", "+"):
-            self.advance()
-            return self.parse_unary()
         return self.parse_atom()
 
     def parse_atom(self) -> Node:
@@ -267,10 +292,16 @@ class _Parser:
         if tok.kind == "number":
             self.advance()
             is_float = any(c in tok.text for c in ".eE")
-            return Literal(float(tok.text) if is_float else int(tok.text), span)
+            number = float(tok.text) if is_float else _integer(tok.text, span)
+            if isinstance(number, float) and math.isinf(number):
+                raise ExpressionError("the number is too large", span, "numbers are at most 1e308")
+            return Literal(number, span)
         if tok.kind == "duration":
             self.advance()
-            return DurationLiteral(parse_duration(tok.text), tok.text, span)
+            try:
+                return DurationLiteral(parse_duration(tok.text), tok.text, span)
+            except ValueError as e:
+                raise ExpressionError(str(e), span, DURATION_HINT) from None
         if tok.kind == "string":
             self.advance()
             return Literal(_unquote_string(tok.text), span)
@@ -295,7 +326,9 @@ class _Parser:
             return self.after_name(Name(tok.text, span))
         if self.at("op", "("):
             self.advance()
+            self.nested()
             node = self.parse_or()
+            self.depth -= 1
             self.expect("op", ")", "')'")
             return node
         if self.at("op", "["):
@@ -317,6 +350,7 @@ class _Parser:
 
     def parse_call(self, name_tok: Token) -> Node:
         self.advance()  # (
+        self.nested()
         args: list[Node] = []
         while not self.at("op", ")"):
             args.append(self.parse_or())
@@ -324,9 +358,37 @@ class _Parser:
                 break
             self.advance()
         end = self.expect("op", ")", "',' or ')' in the call").end
+        self.depth -= 1
         return Call(
             name_tok.text, tuple(args), (name_tok.start, end), (name_tok.start, name_tok.end)
         )
+
+
+def _integer(text: str, span: tuple[int, int]) -> int:
+    if len(text) > 19 or int(text) > MAX_INT:
+        raise ExpressionError(
+            "the number is too large", span, f"whole numbers are at most {MAX_INT}"
+        )
+    return int(text)
+
+
+def _depth(root: Node) -> int:
+    """The depth of a tree, without recursion (a chain of 3,000 `and` is 3,000 deep)."""
+    deepest = 0
+    stack: list[tuple[Node, int]] = [(root, 1)]
+    while stack:
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        match node:
+            case Unary() | IsNull():
+                stack.append((node.operand, depth + 1))
+            case Binary():
+                stack += [(node.left, depth + 1), (node.right, depth + 1)]
+            case InList():
+                stack += [(node.operand, depth + 1), *((i, depth + 1) for i in node.items)]
+            case Call():
+                stack += [(a, depth + 1) for a in node.args]
+    return deepest
 
 
 def _start(node: Node) -> int:

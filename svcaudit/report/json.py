@@ -19,6 +19,7 @@ def _rate(r: Rate) -> dict[str, Any]:
         "passed": r.passed,
         "failed": r.failed,
         "unmeasured": r.unmeasured,
+        "implausible": r.implausible,
         "rate": r.rate,
         "ci_low": r.ci_low,
         "ci_high": r.ci_high,
@@ -94,6 +95,10 @@ def scorecard_dict(card: Scorecard) -> dict[str, Any]:
             "outside": card.rows.outside,
         },
         "rejects": [{"file": r.file, "line": r.line, "reason": r.reason} for r in card.rejects],
+        "duplicates": {
+            "rows": card.rows.duplicate,
+            "ids": [{"id": i, "rows": n} for i, n in card.rows.duplicate_ids],
+        },
         "baseline": card.baseline,
         "regression_limit": card.regression_limit,
         "regressions": [

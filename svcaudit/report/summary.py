@@ -116,6 +116,12 @@ def rows_text(card: Scorecard) -> str:
         text += f" + {r.merged:,} merged (earlier records of the same interaction)"
     if r.outside:
         text += f" + {r.outside:,} outside the audited period"
+    if r.duplicate:
+        shown = ", ".join(f"{i} ({n} rows)" for i, n in r.duplicate_ids[:3])
+        text += (
+            f"; {r.duplicate:,} evaluated rows repeat an interaction id (kept and counted; "
+            f"e.g. {shown})"
+        )
     return text
 
 

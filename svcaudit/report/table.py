@@ -218,6 +218,21 @@ def rejects_block(card: Scorecard) -> Text | None:
     return text
 
 
+def implausible_block(card: Scorecard) -> Text | None:
+    """Standards with impossible durations among their measures (counted as unmeasured)."""
+    odd = [(s.id, s.counts.implausible) for s in card.standards if s.counts.implausible]
+    if not odd:
+        return None
+    text = Text(
+        "Implausible measures, counted as unmeasured (negative, or over 1000x the limit "
+        "and a day):\n",
+        style="yellow",
+    )
+    for sid, count in odd:
+        text.append(f"  {sid}: {count:,}\n")
+    return text
+
+
 class TableFormatter(Formatter):
     """``--format table`` (default): the Rich scorecard for people."""
 
@@ -233,7 +248,13 @@ class TableFormatter(Formatter):
         if not wide:
             parts += [legend(card), Text()]
         parts += branch_tables(card, console.width)
-        for block in (consistency_block(card), regressions_block(card), rejects_block(card)):
+        blocks = (
+            consistency_block(card),
+            regressions_block(card),
+            rejects_block(card),
+            implausible_block(card),
+        )
+        for block in blocks:
             if block is not None:
                 parts.append(block)
         rows = Text(rows_text(card), style="yellow" if card.rows.rejected else "")

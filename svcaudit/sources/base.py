@@ -9,6 +9,7 @@ file and line. Nothing is dropped silently: the engine counts both kinds.
 
 from __future__ import annotations
 
+import os
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -115,12 +116,30 @@ class LogReader(ABC):
     def schema(self, con: duckdb.DuckDBPyConnection) -> dict[str, str]:
         """Column name -> DuckDB type, with text columns inferred from a sample."""
         if self._schema is None:
+            self._stats = {f.path: _stat(f.path) for f in self.files}
             try:
                 self._raw = self._describe(con)
                 self._schema = self._refine(con, self._raw)
             except duckdb.Error as e:
                 raise self.read_error(e) from None
         return self._schema
+
+    def changed_files(self) -> list[LogFile]:
+        """Files whose size or modification time changed since their layout was read."""
+        stats = getattr(self, "_stats", {})
+        return [f for f in self.files if f.path in stats and _stat(f.path) != stats[f.path]]
+
+    def changed_error(self) -> SvcauditError | None:
+        """The error for a file that changed under the audit, if one did."""
+        changed = self.changed_files()
+        if not changed:
+            return None
+        return SvcauditError(
+            "the file changed while it was being read (its columns are no longer the ones "
+            "detected a moment before)",
+            location=Location(changed[0].display),
+            hint="audit a finished export; copy a file that is still being written first",
+        )
 
     @abstractmethod
     def _describe(self, con: duckdb.DuckDBPyConnection) -> dict[str, str]:
@@ -185,6 +204,7 @@ class LogReader(ABC):
         for i, c in enumerate(text_cols):
             total, ts, dbl, boolean = row[i * 4 : i * 4 + 4]
             if not total:
+                self.notes[c] = f"it is empty in every row sampled (the first {SAMPLE_ROWS:,})"
                 continue
             # a mixed JSON value (numbers with a stray string) may be any type; text only some
             allowed = self.text_types if raw[c] != "JSON" else ("TIMESTAMPTZ", "DOUBLE", "BOOLEAN")
@@ -250,6 +270,14 @@ class LogReader(ABC):
         )
 
 
+def _stat(path: str) -> tuple[int, int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_size, st.st_mtime_ns)
+
+
 def typed_projection(
     schema: Mapping[str, str],
     needed: Mapping[str, str],
@@ -308,6 +336,7 @@ def text_lines(f: LogFile) -> exp.Expr:
         named_arg("escape", lit("")),
         named_arg("auto_detect", exp.false()),
         named_arg("strict_mode", exp.false()),  # lines end in \n or \r\n; nothing else is parsed
+        named_arg("max_line_size", exp.Literal.number(32 << 20)),
     ]
     return exp.Table(this=exp.Anonymous(this="read_csv", expressions=args))
 

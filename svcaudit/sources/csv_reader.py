@@ -12,6 +12,7 @@ import duckdb
 from sqlglot import exp
 
 from svcaudit.errors import Location, SvcauditError
+from svcaudit.expressions.types import Kind, kind_of_sql_type
 from svcaudit.sources.base import (
     REJECT,
     REJECTS_SCAN,
@@ -45,6 +46,7 @@ class CsvReader(LogReader):
             "delim": lit("\t" if f.format == LogFormat.TSV else ","),
             "header": exp.true(),
             "encoding": lit("utf-8"),
+            "max_line_size": exp.Literal.number(MAX_LINE_BYTES),
             **extra,
         }
         args = [lit(f.path), *(named_arg(k, v) for k, v in opts.items())]
@@ -60,9 +62,36 @@ class CsvReader(LogReader):
             except duckdb.Error as e:
                 raise self.read_error(e, f) from None
             self._columns[f.path] = list(rel.columns)
+            if len(rel.columns) == 1:
+                _check_delimiter(f, rel.columns[0])
             for name, t in zip(rel.columns, rel.types, strict=True):
                 schema[name] = merge_types(schema.get(name, str(t)), str(t))
         return schema
+
+    def _refine(self, con: duckdb.DuckDBPyConnection, raw: dict[str, str]) -> dict[str, str]:
+        """Types from a sample, and Unix-epoch numbers in timestamp-named columns as times."""
+        refined = super()._refine(con, raw)
+        self.epochs: set[str] = set()
+        candidates = [
+            c
+            for c, t in refined.items()
+            if kind_of_sql_type(t) == Kind.NUMBER and _TIME_NAME.search(c)
+        ]
+        if not candidates:
+            return refined
+        probes: list[exp.Expr] = []
+        for c in candidates:
+            number = exp.TryCast(this=quoted_column(c), to=exp.DataType.build("DOUBLE"))
+            probes += [exp.func("min", number), exp.func("max", number.copy())]
+        row = con.sql(
+            exp.select(*probes).from_(self._sample().subquery("sample")).sql("duckdb")
+        ).fetchall()[0]
+        for i, c in enumerate(candidates):
+            low, high = row[2 * i], row[2 * i + 1]
+            if low is not None and low >= EPOCH_MIN and high < EPOCH_MAX:
+                self.epochs.add(c)
+                refined[c] = "TIMESTAMPTZ"
+        return refined
 
     def _any_row(self, f: LogFile) -> exp.Select:
         # any non-blank line after the header, read as plain lines (no CSV rules to trip on)
@@ -96,8 +125,11 @@ class CsvReader(LogReader):
                 )
             if fmts:
                 options[kind] = lit(fmts.pop())
+        epochs = {c for c in needed if c in getattr(self, "epochs", set())}
         for f in self.files:
             types = {c: needed.get(c, "VARCHAR") for c in self._columns[f.path]}
+            for c in epochs & set(types):  # read as numbers, then seconds or milliseconds
+                types[c] = "DOUBLE"
             for c in formatted:
                 if c in types:  # read with the detected format, then place in the time zone
                     types[c] = self._schema[c] if self._schema else "TIMESTAMP"
@@ -109,18 +141,66 @@ class CsvReader(LogReader):
                 rejects_scan=lit(REJECTS_SCAN),
                 **options,
             )
-            parts.append(exp.select("*").from_(call))
-        reject = exp.alias_(exp.cast(exp.null(), "VARCHAR"), REJECT)
+            text_cols = [c for c, t in types.items() if t == "VARCHAR"]
+            reject = exp.alias_(_repeated_header(text_cols), REJECT)
+            parts.append(exp.select("*", reject).from_(call))
         union = union_all(parts).subquery("c")
-        if not formatted:
-            return exp.select("*", reject).from_(union)
+        if not formatted and not epochs:
+            return exp.select("*").from_(union)
         cols = [
             exp.alias_(exp.cast(quoted_column(c), "TIMESTAMPTZ"), c, quoted=True)
             if c in formatted
+            else exp.alias_(epoch_timestamp(quoted_column(c)), c, quoted=True)
+            if c in epochs
             else quoted_column(c)
             for c in self._schema or {}
         ]
-        return exp.select(*cols, reject).from_(union)
+        return exp.select(*cols, exp.column(REJECT)).from_(union)
+
+    def value_rejects(
+        self, con: duckdb.DuckDBPyConnection, needed: Mapping[str, str], limit: int
+    ) -> list[Reject]:
+        """Repeated header rows (the only rejects made after DuckDB has split the fields)."""
+        out: list[Reject] = []
+        for f in self.files:
+            out += [
+                Reject(f.display, line, REPEATED_HEADER)
+                for line in repeated_header_lines(f, limit - len(out))
+            ]
+            if len(out) >= limit:
+                break
+        return out
+
+    def read_error(self, error: duckdb.Error, file: LogFile | None = None) -> SvcauditError:
+        """DuckDB's CSV errors in words, with the line where DuckDB gives one."""
+        text = str(error)
+        f = file or (self.files[0] if self.files else None)
+        name = f.display if f else "?"
+        line_m = re.search(r"CSV Error on Line: (\d+)", text)
+        line = int(line_m.group(1)) if line_m else None
+        size = re.search(r"Maximum line size of (\d+) bytes exceeded", text)
+        if size:
+            return SvcauditError(
+                f"a line is longer than {MAX_LINE_BYTES >> 20} MB",
+                location=Location(name, line),
+                hint="the file is probably not a CSV export (or its quotes never close); "
+                "check it with `head -c 1000`",
+            )
+        if "Invalid unicode" in text or "not utf-8 encoded" in text:
+            return SvcauditError(
+                "the file is not UTF-8 (probably Latin-1 or Windows-1252)",
+                location=Location(name, line),
+                hint="convert it first, e.g. iconv -f WINDOWS-1252 -t UTF-8 FILE > FILE-utf8.csv",
+            )
+        if "sniffing file" in text:
+            return SvcauditError(
+                "cannot work out the layout of this CSV file (quotes, fields per line)",
+                location=Location(name),
+                hint="check that it has a header row and one record per line with "
+                f"{'tab' if f and f.format == LogFormat.TSV else 'comma'}-separated fields; "
+                "run `svcaudit inspect` on it",
+            )
+        return super().read_error(error, file)
 
     def rejects(self, con: duckdb.DuckDBPyConnection, limit: int) -> tuple[int, list[Reject]]:
         query = f"""
@@ -154,6 +234,78 @@ class CsvReader(LogReader):
         return (int(rows[0][5]) if rows else 0), out
 
 
+# Unix time in a column named like a time (created_at, start_time, ts): seconds from 1973 to
+# 5138, or milliseconds over the same years -- the two ranges do not overlap, so each value is
+# read by its size, even when one column mixes them (exports from two systems).
+EPOCH_MIN, EPOCH_SPLIT, EPOCH_MAX = 1e8, 1e11, 1e14
+_TIME_NAME = re.compile(r"(_at|_time|time_|timestamp|_ts|epoch|^ts)$|^(ts|time|timestamp)$", re.I)
+
+
+def epoch_timestamp(value: exp.Expr) -> exp.Expr:
+    """Seconds or milliseconds since 1970 (told apart by size) as a timestamp."""
+    millis = exp.GTE(this=exp.Abs(this=value.copy()), expression=exp.Literal.number(EPOCH_SPLIT))
+    scaled = exp.Div(this=value.copy(), expression=exp.Literal.number(1000))
+    return exp.func("to_timestamp", exp.Case().when(millis, scaled).else_(value.copy()))
+
+
+MAX_LINE_BYTES = 32 << 20  # DuckDB's default (2 MB) stops on long free-text fields
+REPEATED_HEADER = "repeated header row (exports concatenated with their headers?)"
+_OTHER_DELIMITERS = {";": "semicolons", "|": "pipes", "\t": "tabs", ",": "commas"}
+
+
+def _check_delimiter(f: LogFile, header: str) -> None:
+    """A header read as one column that holds another delimiter: say so, not 'no column X'."""
+    own = "\t" if f.format == LogFormat.TSV else ","
+    for delim, word in _OTHER_DELIMITERS.items():
+        if delim != own and header.count(delim) >= 1:
+            expected = "tabs (.tsv)" if own == "\t" else "commas (.csv)"
+            raise SvcauditError(
+                f"the header is one column: its fields seem separated by {word}, "
+                f"and svcaudit reads {f.format.value} files separated by {expected}",
+                location=Location(f.display, 1),
+                hint=(
+                    "name a tab-separated file .tsv"
+                    if delim == "\t"
+                    else f"export it again with commas, or convert it, e.g. with Python's csv "
+                    f"module (delimiter='{delim}')"
+                ),
+            )
+
+
+def _repeated_header(text_columns: Sequence[str]) -> exp.Expr:
+    """The reject reason of a row whose text fields are the column names themselves."""
+    if not text_columns:
+        return exp.cast(exp.null(), "VARCHAR")
+    tests = [
+        exp.EQ(
+            this=exp.func("ltrim", quoted_column(c), lit("\ufeff")),
+            expression=lit(c),
+        )
+        for c in text_columns
+    ]
+    return exp.Case().when(exp.and_(*tests), lit(REPEATED_HEADER)).else_(exp.null())
+
+
+def repeated_header_lines(f: LogFile, limit: int) -> list[int]:
+    """Physical line numbers (after line 1) that repeat the file's header line."""
+    opener = gzip.open if f.compressed else open
+    found: list[int] = []
+    try:
+        with opener(f.path, "rb") as stream:
+            header: bytes | None = None
+            for number, raw in enumerate(stream, start=1):
+                line = raw.rstrip(b"\r\n").removeprefix(b"\xef\xbb\xbf")
+                if header is None:
+                    header = line
+                elif line == header and line:
+                    found.append(number)
+                    if len(found) >= limit:
+                        break
+    except (OSError, EOFError):
+        pass
+    return found
+
+
 def physical_lines(f: LogFile, offsets: Sequence[int]) -> dict[int, int]:
     """1-based line numbers of byte ``offsets`` in a (possibly gzip) file, in one pass.
 
@@ -184,7 +336,11 @@ def physical_lines(f: LogFile, offsets: Sequence[int]) -> dict[int, int]:
 
 
 def _csv_reason(kind: str, message: str, raw: str, columns: list[str], fmt: LogFormat) -> str:
+    delim = "\t" if fmt == LogFormat.TSV else ","
     if kind == "CAST":
+        fields = next(csv.reader(io.StringIO(raw.strip("\r\n")), delimiter=delim), [])
+        if [v.lstrip("\ufeff") for v in fields] == columns:
+            return REPEATED_HEADER
         # DuckDB may name the wrong column when only some columns are read; the value is
         # right, so find the column holding it in the raw line.
         m = re.search(r'Could not convert string "(.*)" to \'(.+)\'', message, re.S)
@@ -197,8 +353,6 @@ def _csv_reason(kind: str, message: str, raw: str, columns: list[str], fmt: LogF
             "BIGINT": "a whole number",
             "BOOLEAN": "true/false",
         }.get(target, target)
-        delim = "\t" if fmt == LogFormat.TSV else ","
-        fields = next(csv.reader(io.StringIO(raw.strip("\r\n")), delimiter=delim), [])
         where = next(
             (
                 f'column "{columns[i]}": '
@@ -208,6 +362,13 @@ def _csv_reason(kind: str, message: str, raw: str, columns: list[str], fmt: LogF
             "",
         )
         return f'{where}cannot read "{value}" as {what}'
+    if kind == "INVALID ENCODING" or "Invalid unicode" in message:
+        return (
+            "not UTF-8 text (Latin-1 or Windows-1252?): convert the file, e.g. "
+            "iconv -f WINDOWS-1252 -t UTF-8"
+        )
+    if kind == "LINE SIZE OVER MAXIMUM":
+        return f"line longer than {MAX_LINE_BYTES >> 20} MB"
     if kind in ("MISSING COLUMNS", "TOO MANY COLUMNS"):
         counts = re.findall(r"\d+", message)
         if len(counts) == 2:

@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import atexit
+import codecs
+import contextlib
 import glob
 import gzip
+import os
 import shutil
 import sys
 import tempfile
+import zlib
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
 from svcaudit.errors import Location, SvcauditError
+
+HEAD_BYTES = 1 << 16
 
 
 class LogFormat(StrEnum):
@@ -86,36 +93,149 @@ def _log_file(path: str) -> LogFile:
     fmt, compressed = detect_format(p)
     if fmt != LogFormat.PARQUET:
         check_text(p, compressed, fmt)
+    if fmt in (LogFormat.CSV, LogFormat.TSV, LogFormat.QUEUE_LOG):
+        crlf, lf, cr = line_ends(p, compressed)
+        if sum(1 for n in (crlf, lf, cr) if n) > 1:  # mixed line ends: read a normalised copy
+            return LogFile(normalised_copy(p, compressed), path, fmt, False)
     return LogFile(str(p), path, fmt, compressed)
 
 
-def check_text(path: Path, compressed: bool, fmt: LogFormat) -> None:
-    """Refuse binary data and UTF-16 early, with a hint, instead of a confusing parse."""
+ICONV_HINT = "convert it to UTF-8 first, e.g. iconv -f {enc} -t UTF-8 {name} > {stem}-utf8{suffix}"
+
+
+def _iconv_hint(path: Path, encoding: str) -> str:
+    if str(path) == "<stdin>":
+        return f"pipe it through iconv -f {encoding} -t UTF-8 first"
+    suffix = "".join(path.suffixes) or ".csv"
+    stem = path.name[: len(path.name) - len(suffix)] if path.suffixes else path.name
+    return ICONV_HINT.format(enc=encoding, name=path.name, stem=stem, suffix=suffix)
+
+
+def _utf16_without_bom(head: bytes) -> str | None:
+    """'UTF-16LE'/'UTF-16BE' when text looks like UTF-16 without a byte-order mark."""
+    pairs = len(head) // 2
+    if pairs < 4:
+        return None
+    even = sum(1 for b in head[0 : 2 * pairs : 2] if b == 0)
+    odd = sum(1 for b in head[1 : 2 * pairs : 2] if b == 0)
+    if odd >= 0.6 * pairs and even <= 0.05 * pairs:
+        return "UTF-16LE"
+    if even >= 0.6 * pairs and odd <= 0.05 * pairs:
+        return "UTF-16BE"
+    return None
+
+
+def _not_utf8_at(head: bytes, complete: bool) -> int | None:
+    """The offset of the first byte that is not UTF-8 (None when the head decodes)."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        decoder.decode(head, final=complete)
+    except UnicodeDecodeError as e:
+        return e.start
+    return None
+
+
+def check_text(path: Path, compressed: bool, fmt: LogFormat, display: str | None = None) -> None:
+    """Refuse binary data, UTF-16 and other non-UTF-8 text early, with a hint.
+
+    Only the first 64 KiB are checked here; a row further on that is not UTF-8 is rejected
+    with its line number when the file is read. ``display`` names the file in messages.
+    """
+    name = display or str(path)
     try:
         if compressed:
             with gzip.open(path, "rb") as f:
-                head = f.read(8192)
+                head = f.read(HEAD_BYTES)
+                complete = len(head) < HEAD_BYTES
         else:
             with path.open("rb") as f:
-                head = f.read(8192)
-    except (OSError, EOFError) as e:
+                head = f.read(HEAD_BYTES)
+                complete = len(head) < HEAD_BYTES
+    except (OSError, EOFError, zlib.error) as e:
+        raise SvcauditError(
+            f"cannot read: {e}",
+            location=Location(name),
+            hint="the file may be truncated or not really gzip",
+        ) from None
+    if head[:2] in (b"\xff\xfe", b"\xfe\xff") or _utf16_without_bom(head):
+        encoding = _utf16_without_bom(head) or "UTF-16"
+        raise SvcauditError(
+            f"the file is {encoding} encoded; svcaudit reads UTF-8",
+            location=Location(name),
+            hint=_iconv_hint(Path(name), "UTF-16") + " (or export it again as UTF-8)",
+        )
+    if b"\x00" in head:
+        raise SvcauditError(
+            f"binary data, not {fmt.value} text",
+            location=Location(name),
+            hint="check that this is the export you meant, and its format",
+        )
+    bad = _not_utf8_at(head, complete)
+    if bad is not None:
+        line = head.count(b"\n", 0, bad) + 1
+        raise SvcauditError(
+            f"the file is not UTF-8: byte 0x{head[bad]:02X} cannot be read as UTF-8 "
+            "(probably Latin-1 or Windows-1252)",
+            location=Location(name, line),
+            hint=_iconv_hint(Path(name), "WINDOWS-1252"),
+        )
+
+
+def line_ends(path: Path, compressed: bool) -> tuple[int, int, int]:
+    """How many lines end in CRLF, in LF alone and in CR alone, in one streaming pass."""
+    crlf = lf = cr = 0
+    carry = b""
+    opener = gzip.open if compressed else open
+    try:
+        with opener(path, "rb") as stream:
+            while True:
+                chunk = stream.read(1 << 22)
+                if not chunk:
+                    break
+                chunk = carry + chunk
+                carry = b""
+                if chunk.endswith(b"\r"):  # its LF may start the next chunk
+                    carry, chunk = b"\r", chunk[:-1]
+                n_crlf = chunk.count(b"\r\n")
+                crlf += n_crlf
+                lf += chunk.count(b"\n") - n_crlf
+                cr += chunk.count(b"\r") - n_crlf
+    except (OSError, EOFError, zlib.error) as e:
         raise SvcauditError(
             f"cannot read: {e}",
             location=Location(str(path)),
             hint="the file may be truncated or not really gzip",
         ) from None
-    if head[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        raise SvcauditError(
-            "the file is UTF-16 encoded",
-            location=Location(str(path)),
-            hint="save or export it as UTF-8 (with or without BOM)",
-        )
-    if b"\x00" in head:
-        raise SvcauditError(
-            f"binary data, not {fmt.value} text",
-            location=Location(str(path)),
-            hint="check that this is the export you meant, and its format",
-        )
+    return crlf, lf, cr + len(carry)
+
+
+def normalised_copy(path: Path, compressed: bool) -> str:
+    """A temporary copy with every line ending in LF (removed when the process exits).
+
+    DuckDB's CSV reader stops on a file that mixes CRLF, LF and CR line ends (common in
+    concatenated exports). Line numbers are unchanged, so rejects still point at the original.
+    """
+    opener = gzip.open if compressed else open
+    fd, tmp = tempfile.mkstemp(prefix="svcaudit-lines-", suffix=".csv")
+    atexit.register(_remove, tmp)
+    with opener(path, "rb") as src, os.fdopen(fd, "wb") as dst:
+        carry = b""
+        while True:
+            chunk = src.read(1 << 22)
+            if not chunk:
+                dst.write(carry.replace(b"\r", b"\n"))
+                break
+            chunk = carry + chunk
+            carry = b""
+            if chunk.endswith(b"\r"):
+                carry, chunk = b"\r", chunk[:-1]
+            dst.write(chunk.replace(b"\r\n", b"\n").replace(b"\r", b"\n"))
+    return tmp
+
+
+def _remove(path: str) -> None:
+    with contextlib.suppress(OSError):
+        os.remove(path)
 
 
 def detect_format(path: Path) -> tuple[LogFormat, bool]:
@@ -149,6 +269,13 @@ def _stdin(fmt: LogFormat) -> LogFile:
         prefix="svcaudit-stdin-", suffix=f".{fmt.value}", delete=False
     ) as tmp:
         shutil.copyfileobj(sys.stdin.buffer, tmp)
+    atexit.register(_remove, tmp.name)
     if Path(tmp.name).stat().st_size == 0:
         raise SvcauditError("standard input is empty", location=Location("<stdin>"))
+    if fmt != LogFormat.PARQUET:
+        check_text(Path(tmp.name), False, fmt, "<stdin>")
+    if fmt in (LogFormat.CSV, LogFormat.TSV, LogFormat.QUEUE_LOG):
+        crlf, lf, cr = line_ends(Path(tmp.name), False)
+        if sum(1 for n in (crlf, lf, cr) if n) > 1:
+            return LogFile(normalised_copy(Path(tmp.name), False), "<stdin>", fmt, False)
     return LogFile(tmp.name, "<stdin>", fmt, False)

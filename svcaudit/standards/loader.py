@@ -248,6 +248,12 @@ def read_yaml(text: str, path: str) -> YamlDoc:
         ) from None
     except yaml.YAMLError as e:
         raise SvcauditError(f"YAML error: {e}", location=Location(path)) from None
+    except RecursionError:  # PyYAML composes nested collections recursively
+        raise SvcauditError(
+            "the standards file is nested too deeply",
+            location=Location(path),
+            hint="standards files are a few levels deep; look for runaway brackets",
+        ) from None
     if node is None:
         raise SvcauditError(
             "the standards file is empty",
@@ -309,6 +315,17 @@ class _Builder:
             return None
         return None
 
+    def scalar(self, node: yaml.Node) -> Any:
+        """A plain scalar's value; a number too long to be one is an error, not a crash."""
+        try:
+            return self.scalars.construct_object(node)
+        except ValueError:  # int() refuses more than 4,300 digits
+            raise SvcauditError(
+                f"the number starting {str(node.value)[:20]}... is too large",
+                location=self.loc(node),
+                hint="limits and targets are ordinary numbers",
+            ) from None
+
     def build(self, node: yaml.Node, at: YamlPath, depth: int, key: Location | None = None) -> Any:
         self.count += 1
         if self.count > MAX_NODES or depth > MAX_DEPTH:
@@ -336,7 +353,7 @@ class _Builder:
             for key_node, value_node in node.value:
                 if not isinstance(key_node, yaml.ScalarNode):
                     raise SvcauditError("keys must be plain names", location=self.loc(key_node))
-                k = self.scalars.construct_object(key_node)
+                k = self.scalar(key_node)
                 if not isinstance(k, str | int):
                     k = str(k)
                 if k in result:
@@ -356,7 +373,7 @@ class _Builder:
                 if dash is not None:  # a block item starts at its "-", not at its first key
                     self.marks[(*at, i)] = (dash, *self.marks[(*at, i)][1:])
             return items
-        value = self.scalars.construct_object(node)
+        value = self.scalar(node)
         return value if isinstance(value, str | int | float | bool) or value is None else str(value)
 
 

@@ -8,6 +8,7 @@ milliseconds or plain numbers, targets as fractions.
 from __future__ import annotations
 
 import json
+import math
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -54,22 +55,35 @@ class Threshold:
         return format_duration(self.value) if self.is_duration else f"{self.value:g}"
 
 
+MAX_LIMIT = 10**15  # a plain-number limit; beyond this a typo, and beyond exact doubles
+
+
 def _threshold(value: object) -> Threshold:
     if isinstance(value, Threshold):
         return value
     if isinstance(value, bool):
         raise PydanticCustomError("threshold", "{value!r} is not a limit", {"value": value})
     if isinstance(value, int | float):
-        return Threshold(float(value), False, str(value))
+        number = float(value) if abs(value) < MAX_LIMIT else math.inf
+        if not math.isfinite(number):
+            raise PydanticCustomError(
+                "threshold",
+                "the limit {value} is too large",
+                {"value": f"{value:.3g}", "hint": "limits are at most 1e15"},
+            )
+        return Threshold(number, False, str(value))
     if isinstance(value, str):
         try:
             return Threshold(float(parse_duration(value)), True, value)
-        except ValueError:
-            pass
+        except ValueError as e:
+            too_long = "longer than" in str(e)
+    else:
+        too_long = False
+    shown = str(value) if len(str(value)) <= 40 else str(value)[:37] + "..."
     raise PydanticCustomError(
         "duration",
-        "'{value}' is not a duration",
-        {"value": value, "hint": DURATION_HINT + ", or a plain number for plain-number measures"},
+        "'{value}' is longer than 100 years" if too_long else "'{value}' is not a duration",
+        {"value": shown, "hint": DURATION_HINT + ", or a plain number for plain-number measures"},
     )
 
 
