@@ -11,11 +11,28 @@ import duckdb
 
 from svcaudit import engine
 from svcaudit.baseline import load_baseline
-from svcaudit.compile import Plan, aggregate_query, breach_query, plan_audit
+from svcaudit.compile import (
+    Plan,
+    aggregate_query,
+    breach_query,
+    distribution_query,
+    plan_audit,
+)
 from svcaudit.errors import Location, SvcauditError, did_you_mean
 from svcaudit.expressions.parser import parse_expression
 from svcaudit.expressions.types import Kind
-from svcaudit.score import Breaches, FailOn, Scorecard, limit_text, score, with_baseline
+from svcaudit.redact import Redactor, redact_breaches, redact_scorecard
+from svcaudit.score import (
+    BUCKETS,
+    BUCKETS_PER_LIMIT,
+    Breaches,
+    Distribution,
+    FailOn,
+    Scorecard,
+    limit_text,
+    score,
+    with_baseline,
+)
 from svcaudit.sources import Logs
 from svcaudit.sources.profiles import PROFILES, Profile, detect_profile
 from svcaudit.standards.loader import ParsedExpression, StandardsSet, load_standards
@@ -35,6 +52,9 @@ class AuditRequest:
     maps: tuple[str, ...] = ()  # --map logical=source
     since: str | None = None  # audit interactions that arrived at or after this
     until: str | None = None  # ... and before this (a date: up to the end of that day)
+    redact: tuple[str, ...] = ()  # --redact: columns shown as tokens (with the file's redact:)
+    redact_key: bytes | None = None  # salts the tokens; random per run when None
+    details: int = 0  # > 0: also the measure distributions and this many worst breaches each
 
 
 def _bound(value: str | None, option: str, end_of_day: bool) -> str | None:
@@ -155,7 +175,14 @@ def run_audit(request: AuditRequest) -> Scorecard:
     with _session(request) as session:
         query = aggregate_query(session.plan)
         raw = engine.run(session.con, query, session.logs.readers)
+        distributions: tuple[Distribution, ...] = ()
+        worst: list[Breaches] = []
+        if request.details and raw.rows_evaluated:
+            distributions = _distributions(session)
+            worst = _breaches(session, None, None, request.details)
     standards, profile = session.standards, session.profile
+    redactor = _redactor(request, standards)
+    group = request.by or (standards.branch,)
     names = [f.display for f in session.logs.files]
     if raw.rows_evaluated == 0:
         raise SvcauditError(
@@ -172,7 +199,14 @@ def run_audit(request: AuditRequest) -> Scorecard:
         standards_files=standards.paths,
         fail_on=request.fail_on,
     )
-    card = replace(card, profile=profile.name + (" (detected)" if session.detected else ""))
+    card = replace(
+        card,
+        profile=profile.name + (" (detected)" if session.detected else ""),
+        distributions=distributions,
+        worst=tuple(redact_breaches(w, redactor, group) for w in worst),
+        redacted=tuple(sorted(redactor.columns)),
+    )
+    card = redact_scorecard(card, redactor, group)
     if baseline is not None:
         card = with_baseline(card, baseline, request.regression_limit)
     if all(s.counts.in_scope == 0 for s in card.standards):
@@ -188,23 +222,61 @@ def explain(
     request: AuditRequest, standard_ids: Sequence[str] | None, branch: str | None, limit: int | None
 ) -> list[Breaches]:
     """The breaching interactions of some standards (all when None), optionally in one branch."""
-    out = []
     with _session(request) as session:
-        ids = standard_ids or [cs.rule.standard.id for cs in session.plan.compiled]
-        for standard_id in ids:
-            query = breach_query(session.plan, standard_id, branch, limit)
-            if query.standard.unavailable:
-                continue
-            rows = engine.fetch(session.con, query.sql, session.logs.readers)
-            cs = query.standard
-            out.append(
-                Breaches(
-                    standard_id=standard_id,
-                    title=cs.rule.standard.title,
-                    limit=limit_text(cs),
-                    measure_is_duration=cs.measure_kind == Kind.DURATION,
-                    columns=query.columns,
-                    rows=tuple(tuple(r) for r in rows),
-                )
+        found = _breaches(session, standard_ids, branch, limit)
+        standards = session.standards
+    redactor = _redactor(request, standards)
+    group = request.by or (standards.branch,)
+    return [redact_breaches(b, redactor, group) for b in found]
+
+
+def _redactor(request: AuditRequest, standards: StandardsSet) -> Redactor:
+    return Redactor.of((*standards.redact, *request.redact), request.redact_key)
+
+
+def _breaches(
+    session: _Session, standard_ids: Sequence[str] | None, branch: str | None, limit: int | None
+) -> list[Breaches]:
+    out = []
+    ids = standard_ids or [cs.rule.standard.id for cs in session.plan.compiled]
+    for standard_id in ids:
+        query = breach_query(session.plan, standard_id, branch, limit)
+        if query.standard.unavailable:
+            continue
+        rows = engine.fetch(session.con, query.sql, session.logs.readers)
+        cs = query.standard
+        out.append(
+            Breaches(
+                standard_id=standard_id,
+                title=cs.rule.standard.title,
+                limit=limit_text(cs),
+                measure_is_duration=cs.measure_kind == Kind.DURATION,
+                columns=query.columns,
+                rows=tuple((*r[:3], *r[4:]) for r in rows),
+                files=tuple(None if r[3] is None else str(r[3]) for r in rows),
             )
+        )
     return out
+
+
+def _distributions(session: _Session) -> tuple[Distribution, ...]:
+    """Each measured standard's values counted in buckets around its limit (one scan)."""
+    query = distribution_query(session.plan, BUCKETS, BUCKETS_PER_LIMIT)
+    if query is None:
+        return ()
+    row = engine.fetch(session.con, query.sql, session.logs.readers)[0]
+    out = []
+    for cs, histogram in zip(query.standards, row, strict=True):
+        pairs = histogram.items() if isinstance(histogram, dict) else ()
+        found = {int(k): int(v) for k, v in pairs}
+        assert cs.limit is not None
+        out.append(
+            Distribution(
+                standard_id=cs.rule.standard.id,
+                limit=cs.limit,
+                at_most=cs.rule.standard.at_most is not None,
+                measure_is_duration=cs.measure_kind == Kind.DURATION,
+                counts=tuple(found.get(i, 0) for i in range(-1, BUCKETS + 1)),
+            )
+        )
+    return tuple(out)

@@ -39,12 +39,20 @@ def spreadsheet_safe(cell: object) -> str:
 
 
 def violations_csv(found: list[Breaches]) -> str:
-    """Every breaching interaction of every standard, one row each."""
+    """Every breaching interaction of every standard, one row each, with its source file.
+
+    No line numbers: DuckDB reads CSV in parallel and does not number the records it reads
+    well (only the rejected ones); numbering rows in the query would be wrong after a quoted
+    line break or a skipped bad line, and a wrong line is worse than none. The interaction
+    id finds the row.
+    """
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(["standard", "branch", "interaction", "value", "value_ms", "limit", "details"])
+    header = ["standard", "branch", "interaction", "value", "value_ms", "limit", "file", "details"]
+    writer.writerow(header)
     for b in found:
-        for branch, ident, value, *cols in b.rows:
+        files = b.files or (None,) * len(b.rows)
+        for (branch, ident, value, *cols), source in zip(b.rows, files, strict=True):
             details = "; ".join(f"{c}={v}" for c, v in zip(b.columns, cols, strict=True))
             raw = value if b.measure_is_duration else ""
             row = [
@@ -54,6 +62,7 @@ def violations_csv(found: list[Breaches]) -> str:
                 value_text(value, b.measure_is_duration),
                 raw,
                 b.limit,
+                source,
                 details,
             ]
             writer.writerow([spreadsheet_safe(c) for c in row])

@@ -13,12 +13,14 @@ from sqlglot import exp
 
 from svcaudit.errors import Location, SvcauditError
 from svcaudit.sources.base import (
+    FILE,
     REJECT,
     REJECTS_SCAN,
     REJECTS_TABLE,
     SAMPLE_ROWS,
     LogReader,
     Reject,
+    file_column,
     lit,
     merge_types,
     named_arg,
@@ -109,7 +111,7 @@ class CsvReader(LogReader):
                 rejects_scan=lit(REJECTS_SCAN),
                 **options,
             )
-            parts.append(exp.select("*").from_(call))
+            parts.append(exp.select("*", file_column(f)).from_(call))
         reject = exp.alias_(exp.cast(exp.null(), "VARCHAR"), REJECT)
         union = union_all(parts).subquery("c")
         if not formatted:
@@ -120,7 +122,7 @@ class CsvReader(LogReader):
             else quoted_column(c)
             for c in self._schema or {}
         ]
-        return exp.select(*cols, reject).from_(union)
+        return exp.select(*cols, quoted_column(FILE), reject).from_(union)
 
     def rejects(self, con: duckdb.DuckDBPyConnection, limit: int) -> tuple[int, list[Reject]]:
         query = f"""
