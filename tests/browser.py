@@ -98,8 +98,11 @@ class Page:
             self.errors.append(f"exception: {params['exceptionDetails'].get('text')}")
         elif method == "Page.javascriptDialogOpening":
             self.errors.append(f"dialog: {params.get('type')} {params.get('message')}")
-            self.ws.send(json.dumps({"id": 0, "method": "Page.handleJavaScriptDialog",
-                                     "params": {"accept": True}}))
+            self.ws.send(
+                json.dumps(
+                    {"id": 0, "method": "Page.handleJavaScriptDialog", "params": {"accept": True}}
+                )
+            )
 
     def open(self, path: Path) -> None:
         """Load a local file and wait for it (and its images) to load."""
@@ -141,8 +144,13 @@ def browser(width: int = 1280, height: int = 1000) -> Iterator[Page]:
     profile = tempfile.mkdtemp(prefix="svcaudit-chromium-")
     binary = CHROMIUM if Path(CHROMIUM).exists() else shutil.which("chromium") or CHROMIUM
     process = subprocess.Popen(
-        [binary, *FLAGS, f"--user-data-dir={profile}", f"--window-size={width},{height}",
-         "about:blank"],
+        [
+            binary,
+            *FLAGS,
+            f"--user-data-dir={profile}",
+            f"--window-size={width},{height}",
+            "about:blank",
+        ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         env={**os.environ, "LANG": "C.UTF-8"},

@@ -149,8 +149,8 @@ def _rows(card: Scorecard) -> str:
     head = "".join(f'<th scope="col" class="num">{name}</th>' for name, _ in cells)
     body = "".join(f'<td class="num" data-{name}="{n}">{n:,}</td>' for name, n in cells)
     return (
-        '<div class="scroll"><table id="rows"><caption>Row accounting: '
-        f"{_e(rows_text(card).removeprefix('Rows: '))}</caption>"
+        f'<p id="rows-text">{_e(rows_text(card))}</p>'
+        '<div class="scroll"><table id="rows"><caption>Rows</caption>'
         f"<thead><tr>{head}</tr></thead><tbody><tr>{body}</tr></tbody></table></div>"
     )
 
@@ -390,4 +390,4 @@ class HtmlFormatter(Formatter):
 
     def render(self, card: Scorecard, console: Console) -> None:
         """Write the HTML document."""
-        console.out(html_report(card), highlight=False)
+        console.out(html_report(card).rstrip("\n"), highlight=False)
