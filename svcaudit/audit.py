@@ -239,10 +239,18 @@ def _breaches(
 ) -> list[Breaches]:
     out = []
     ids = standard_ids or [cs.rule.standard.id for cs in session.plan.compiled]
+    unavailable = {cs.rule.standard.id: cs.unavailable for cs in session.plan.compiled}
     for standard_id in ids:
-        query = breach_query(session.plan, standard_id, branch, limit)
-        if query.standard.unavailable:
+        missing = unavailable.get(standard_id)
+        if missing and standard_ids:  # asked for by name: say why there is nothing to show
+            raise SvcauditError(
+                f"'{standard_id}' has no data to explain: the export has no '{missing}'",
+                location=Location(standard_id),
+                hint="this export format does not record it (see svcaudit inspect LOG)",
+            )
+        if missing:
             continue
+        query = breach_query(session.plan, standard_id, branch, limit)
         rows = engine.fetch(session.con, query.sql, session.logs.readers)
         cs = query.standard
         out.append(

@@ -298,8 +298,13 @@ def _standard_section(
         f'<h2 id="h-{_e(s.id)}">{_e(s.id)}: {_e(s.title)}</h2>'
         f'<p><span class="status {status}">{_e(s.status.value)}</span> · limit {_e(s.limit)} · '
         f"{summary} · {_e(s.path)}{':' + str(s.line) if s.line else ''}</p>"
-        f'<div class="charts">{figures}</div>{problems_html}{_branches_table(s)}'
-        f"<h3>Worst breaching interactions</h3>{_worst_table(worst, s)}</section>"
+        f'<div class="charts">{figures}</div>{problems_html}'
+        + (
+            f"{_branches_table(s)}<h3>Worst breaching interactions</h3>{_worst_table(worst, s)}"
+            if c.rate is not None
+            else ""
+        )
+        + "</section>"
     )
 
 
