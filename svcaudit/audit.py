@@ -262,6 +262,7 @@ def _breaches(
                 columns=query.columns,
                 rows=tuple((*r[:3], *r[4:]) for r in rows),
                 files=tuple(None if r[3] is None else str(r[3]) for r in rows),
+                durations=query.durations,
             )
         )
     return out

@@ -384,8 +384,10 @@ def explain(
         table = Table(box=None, padding=(0, 1))
         for head in ("branch", "interaction", "value", *found.columns):
             table.add_column(escape(head), overflow="fold")
-        for branch_name, ident, value, *cols in found.rows:
-            cells = [branch_name, ident, value_text(value, found.measure_is_duration), *cols]
+        for row in found.rows:
+            branch_name, ident, value = row[:3]
+            cells = [branch_name, ident, value_text(value, found.measure_is_duration)]
+            cells += found.cells(row)
             table.add_row(*("" if c is None else escape(str(c)) for c in cells))
         out.print(table if found.rows else "no breaching interactions")
         if len(found.rows) == limit:

@@ -339,6 +339,7 @@ class BreachQuery:
     sql: str
     standard: CompiledStandard
     columns: tuple[str, ...]  # after branch, id, value, file: the columns the standard reads
+    durations: tuple[str, ...] = ()  # those of them that are durations (in ms)
 
 
 def breach_query(
@@ -354,7 +355,7 @@ def breach_query(
             hint=did_you_mean(standard_id, ids) or "standards: " + ", ".join(ids),
         )
     cs = matches[0]
-    shown: dict[str, exp.Expr] = {}
+    shown: dict[str, Typed] = {}
 
     def columns_of(tree: Node, seen: frozenset[str] = frozenset()) -> Iterator[str]:
         for name in names_in(tree):  # through fields down to the log's own columns
@@ -368,7 +369,7 @@ def breach_query(
         for name in columns_of(parsed.tree) if parsed is not None else []:
             typed = plan.resolver.resolve(name)
             if typed is not None and name not in shown:
-                shown[name] = typed.sql
+                shown[name] = typed
     ident = plan.as_text("id")
     failed: exp.Expr = exp.not_(exp.func("coalesce", cs.passes.copy(), exp.false()))
     if cs.rule.standard.missing.value == "skip":
@@ -385,9 +386,12 @@ def breach_query(
         exp.alias_(ident if ident is not None else exp.null(), "id"),
         exp.alias_(cs.value.copy(), "value"),
         exp.alias_(exp.column(FILE, quoted=True), "file"),
-        *(
-            exp.alias_(exp.cast(sql.copy(), "VARCHAR"), f"c{i}")
-            for i, sql in enumerate(shown.values())
+        *(  # durations stay numbers (ms), for people to read as 3m20s; the rest as written
+            exp.alias_(
+                t.sql.copy() if t.kind == Kind.DURATION else exp.cast(t.sql.copy(), "VARCHAR"),
+                f"c{i}",
+            )
+            for i, t in enumerate(shown.values())
         ),
     ]
     descending = cs.rule.standard.at_least is None
@@ -397,7 +401,8 @@ def breach_query(
     )
     if limit is not None:
         query = query.limit(limit)
-    return BreachQuery(query.sql("duckdb"), cs, tuple(shown))
+    durations = tuple(n for n, t in shown.items() if t.kind == Kind.DURATION)
+    return BreachQuery(query.sql("duckdb"), cs, tuple(shown), durations)
 
 
 @dataclass(frozen=True)

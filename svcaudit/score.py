@@ -463,6 +463,20 @@ class Breaches:
     columns: tuple[str, ...]  # the columns the standard reads, shown beside each interaction
     rows: tuple[tuple[Any, ...], ...]  # branch, id, value, then one value per column
     files: tuple[str | None, ...] = ()  # the log file of each row (same order as rows)
+    durations: tuple[str, ...] = ()  # columns holding durations (ms), shown as 3m20s
+
+    def cells(self, row: tuple[Any, ...]) -> list[str]:
+        """A row's column values as people read them (durations as 3m20s), after branch, id
+        and value."""
+        out = []
+        for column, value in zip(self.columns, row[3:], strict=True):
+            if value is None:
+                out.append("")
+            elif column in self.durations and isinstance(value, int | float):
+                out.append(format_duration(float(value)))
+            else:
+                out.append(str(value))
+        return out
 
 
 #: A measure's distribution is counted in buckets of a fifth of its limit, from 0 to three

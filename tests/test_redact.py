@@ -68,6 +68,7 @@ def test_redact_option_covers_violations_json_and_html(tmp_path: Path) -> None:
     assert by_id["1"]["branch"] == token("Kraków") and by_id["3"]["branch"] == token("Gdańsk")
     assert f"agent={token('Anna Nowak')}" in by_id["1"]["details"]
     assert f"agent={token('Jan Kowalski')}" in by_id["3"]["details"]
+    assert "hold=1m15s" in by_id["3"]["details"]  # a duration column as people read it
     report = json.loads(texts["json"])
     branches = {b["branch"] for b in report["standards"][0]["branches"]}
     assert branches == {token("Kraków"), token("Gdańsk")}  # the same tokens in every file
@@ -82,6 +83,7 @@ def test_redact_in_the_standards_file_and_explain(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.stderr
     assert "Anna Nowak" not in result.stdout and "Jan Kowalski" not in result.stdout
     assert "Kraków" in result.stdout  # only the listed column is redacted
+    assert "1m30s" in result.stdout and "90000" not in result.stdout  # hold read as a duration
     tokens = [w for w in result.stdout.split() if w.startswith("anon-")]
     assert len(tokens) == 2 and len(set(tokens)) == 2  # two people, two tokens
 

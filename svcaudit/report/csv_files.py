@@ -52,10 +52,11 @@ def violations_csv(found: list[Breaches]) -> str:
     writer.writerow(header)
     for b in found:
         files = b.files or (None,) * len(b.rows)
-        for (branch, ident, value, *cols), source in zip(b.rows, files, strict=True):
-            details = "; ".join(f"{c}={v}" for c, v in zip(b.columns, cols, strict=True))
+        for row, source in zip(b.rows, files, strict=True):
+            branch, ident, value = row[:3]
+            details = "; ".join(f"{c}={v}" for c, v in zip(b.columns, b.cells(row), strict=True))
             raw = value if b.measure_is_duration else ""
-            row = [
+            cells = [
                 b.standard_id,
                 branch,
                 ident,
@@ -65,5 +66,5 @@ def violations_csv(found: list[Breaches]) -> str:
                 source,
                 details,
             ]
-            writer.writerow([spreadsheet_safe(c) for c in row])
+            writer.writerow([spreadsheet_safe(c) for c in cells])
     return buffer.getvalue()

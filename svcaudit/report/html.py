@@ -254,8 +254,9 @@ def _worst_table(found: Breaches | None, s: StandardResult) -> str:
     head = "".join(f'<th scope="col">{_e(h)}</th>' for h in heads)
     files = found.files or (None,) * len(found.rows)
     rows = []
-    for (branch, ident, value, *cols), source in zip(found.rows, files, strict=True):
-        cells = [value_text(value, found.measure_is_duration), source, *cols]
+    for row, source in zip(found.rows, files, strict=True):
+        branch, ident, value = row[:3]
+        cells = [value_text(value, found.measure_is_duration), source, *found.cells(row)]
         rows.append(
             f'<tr><th scope="row">{_e(branch)}</th><td>{_e(ident)}</td>'
             + "".join(f"<td>{_e(v)}</td>" for v in cells)
