@@ -381,12 +381,13 @@ def heatmap_spec(
                     "branch": b.branch,
                     "gap": gap,
                     "text": format_percent(b.counts.rate) + markers.get(b.position, ""),
-                    "strong": abs(gap) > 0.1,
                 }
             )
     if not cells:
         return None
     most = max(0.05, min(0.3, max(abs(c["gap"]) for c in cells)))
+    for c in cells:  # white text on the darkest colours, for contrast
+        c["strong"] = abs(c["gap"]) > 0.45 * most
     more = f" (the {len(shown)} worst of {len(order)})" if len(order) > len(shown) else ""
     description = (
         f"Heatmap of branch rates{more} by standard; colour shows each branch's rate minus "
