@@ -74,6 +74,11 @@ def _bound(value: str | None, option: str, end_of_day: bool) -> str | None:
         ) from None
 
 
+#: Standards that get measure distributions and worst breaching interactions (HTML report):
+#: each costs a scan of the log and two charts, so a guide of 800 standards stays practical.
+MAX_DETAILED = 100
+
+
 def choose_profile(
     requested: str | None, from_file: str | None, columns: set[str]
 ) -> tuple[Profile, bool]:
@@ -175,30 +180,32 @@ def run_audit(request: AuditRequest) -> Scorecard:
     with _session(request) as session:
         query = aggregate_query(session.plan)
         raw = engine.run(session.con, query, session.logs.readers)
+        standards = session.standards
+        names = [f.display for f in session.logs.files]
+        if raw.rows_evaluated == 0:
+            raise SvcauditError(
+                "no interaction could be evaluated"
+                + (f": all {raw.rows_rejected} rows were rejected" if raw.rows_rejected else ""),
+                location=Location(names[0]),
+                hint=(raw.rejects[0].reason if raw.rejects else "the log has a header but no rows"),
+            )
+        card = score(
+            " + ".join(f.name for f in standards.files),
+            query.standards,
+            raw,
+            logs=names,
+            standards_files=standards.paths,
+            fail_on=request.fail_on,
+        )
         distributions: tuple[Distribution, ...] = ()
         worst: list[Breaches] = []
-        if request.details and raw.rows_evaluated:
-            distributions = _distributions(session)
-            worst = _breaches(session, None, None, request.details)
-    standards, profile = session.standards, session.profile
+        if request.details:  # for the standards most in need of attention, a bounded number
+            chosen = card.attention_order()[:MAX_DETAILED]
+            distributions = _distributions(session, chosen)
+            worst = _breaches(session, chosen, None, request.details, by_name=False)
+    profile = session.profile
     redactor = _redactor(request, standards)
     group = request.by or (standards.branch,)
-    names = [f.display for f in session.logs.files]
-    if raw.rows_evaluated == 0:
-        raise SvcauditError(
-            "no interaction could be evaluated"
-            + (f": all {raw.rows_rejected} rows were rejected" if raw.rows_rejected else ""),
-            location=Location(names[0]),
-            hint=(raw.rejects[0].reason if raw.rejects else "the log has a header but no rows"),
-        )
-    card = score(
-        " + ".join(f.name for f in standards.files),
-        query.standards,
-        raw,
-        logs=names,
-        standards_files=standards.paths,
-        fail_on=request.fail_on,
-    )
     card = replace(
         card,
         profile=profile.name + (" (detected)" if session.detected else ""),
@@ -235,14 +242,21 @@ def _redactor(request: AuditRequest, standards: StandardsSet) -> Redactor:
 
 
 def _breaches(
-    session: _Session, standard_ids: Sequence[str] | None, branch: str | None, limit: int | None
+    session: _Session,
+    standard_ids: Sequence[str] | None,
+    branch: str | None,
+    limit: int | None,
+    *,
+    by_name: bool = True,
 ) -> list[Breaches]:
     out = []
     ids = standard_ids or [cs.rule.standard.id for cs in session.plan.compiled]
     unavailable = {cs.rule.standard.id: cs.unavailable for cs in session.plan.compiled}
     for standard_id in ids:
         missing = unavailable.get(standard_id)
-        if missing and standard_ids:  # asked for by name: say why there is nothing to show
+        if (
+            missing and standard_ids and by_name
+        ):  # asked for by name: say why there is nothing to show
             raise SvcauditError(
                 f"'{standard_id}' has no data to explain: the export has no '{missing}'",
                 location=Location(standard_id),
@@ -268,9 +282,9 @@ def _breaches(
     return out
 
 
-def _distributions(session: _Session) -> tuple[Distribution, ...]:
-    """Each measured standard's values counted in buckets around its limit (one scan)."""
-    query = distribution_query(session.plan, BUCKETS, BUCKETS_PER_LIMIT)
+def _distributions(session: _Session, ids: Sequence[str]) -> tuple[Distribution, ...]:
+    """Measured standards' values counted in buckets around their limits (one scan)."""
+    query = distribution_query(session.plan, BUCKETS, BUCKETS_PER_LIMIT, ids)
     if query is None:
         return ()
     row = engine.fetch(session.con, query.sql, session.logs.readers)[0]

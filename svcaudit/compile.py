@@ -413,7 +413,9 @@ class DistributionQuery:
     standards: tuple[CompiledStandard, ...]  # one histogram column per standard, in order
 
 
-def distribution_query(plan: Plan, buckets: int, per_limit: int) -> DistributionQuery | None:
+def distribution_query(
+    plan: Plan, buckets: int, per_limit: int, ids: Sequence[str] | None = None
+) -> DistributionQuery | None:
     """``histogram(bucket)`` per standard with one plain limit: buckets of limit/per_limit.
 
     With ``at_most`` bucket k holds values in (k, k+1] widths (a value equal to the limit is
@@ -425,7 +427,10 @@ def distribution_query(plan: Plan, buckets: int, per_limit: int) -> Distribution
     chosen = [
         cs
         for cs in plan.compiled
-        if cs.limit is not None and cs.limit > 0 and cs.unavailable is None
+        if cs.limit is not None
+        and cs.limit > 0
+        and cs.unavailable is None
+        and (ids is None or cs.rule.standard.id in ids)
     ]
     if not chosen:
         return None

@@ -258,6 +258,18 @@ class Scorecard:
                     )
         return tuple(out)
 
+    def attention_order(self) -> list[str]:
+        """Standard ids, those needing attention first (breached, warned, inconsistent),
+        then the others, each group in file order."""
+        calm = (Status.MET, Status.NO_DATA)
+
+        def needs(s: StandardResult) -> bool:
+            return s.status not in calm or s.consistency_status not in calm
+
+        return [s.id for s in self.standards if needs(s)] + [
+            s.id for s in self.standards if not needs(s)
+        ]
+
     @property
     def breached(self) -> tuple[StandardResult, ...]:
         """Standards with severity fail that missed their target."""

@@ -33,6 +33,7 @@ from svcaudit.report.summary import (
 from svcaudit.score import Breaches, Distribution, Scorecard, StandardResult, Status
 
 SHOWN_REJECTS = 20
+MAX_CHARTED = 100  # standards with a funnel plot (each chart takes ~0.1 s to render)
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'"
 STATUS_CLASS = {
     Status.MET: "met",
@@ -247,7 +248,10 @@ def _branches_table(s: StandardResult) -> str:
 
 def _worst_table(found: Breaches | None, s: StandardResult) -> str:
     if found is None:
-        return ""
+        return (
+            '<p class="note">Not listed in this report: '
+            f"<code>svcaudit explain {_e(s.id)} LOG -s STANDARDS</code> lists them.</p>"
+        )
     if not found.rows:
         return '<p class="note">No breaching interactions.</p>'
     heads = ["Branch", "Interaction", "Value", "File", *found.columns]
@@ -274,11 +278,15 @@ def _worst_table(found: Breaches | None, s: StandardResult) -> str:
 
 
 def _standard_section(
-    s: StandardResult, dist: Distribution | None, worst: Breaches | None, lines: list[str]
+    s: StandardResult,
+    dist: Distribution | None,
+    worst: Breaches | None,
+    lines: list[str],
+    charted: bool = True,
 ) -> str:
     c = s.counts
     status = STATUS_CLASS[s.status]
-    funnel = charts.funnel_spec(s) if len(s.branches) > 1 else None
+    funnel = charts.funnel_spec(s) if len(s.branches) > 1 and charted else None
     histogram = charts.distribution_spec(dist, s) if dist is not None else None
     figures = _figure(funnel, f"funnel-{s.id}") + _figure(histogram, f"distribution-{s.id}")
     summary = (
@@ -336,12 +344,21 @@ def html_report(card: Scorecard) -> str:
                 f'<li class="level-{line.level.value}">{_e(line.text)}</li>'
             )
     general = [line for line in problems(card) if line.standard is None]
+    charted = set(card.attention_order()[:MAX_CHARTED])
     dists = {d.standard_id: d for d in card.distributions}
     worst = {w.standard_id: w for w in card.worst}
     sections = "".join(
-        _standard_section(s, dists.get(s.id), worst.get(s.id), by_standard.get(s.id, []))
+        _standard_section(
+            s, dists.get(s.id), worst.get(s.id), by_standard.get(s.id, []), s.id in charted
+        )
         for s in card.standards
     )
+    if len(card.standards) > MAX_CHARTED:
+        sections = (
+            f'<p class="note">Charts for {MAX_CHARTED} of {len(card.standards):,} standards: '
+            "those breached, warned or inconsistent first; every standard has its tables.</p>"
+            + sections
+        )
     nav = "".join(
         f'<li><a href="#std-{_e(s.id)}">{_e(s.id)}</a> '
         f'<span class="status {STATUS_CLASS[s.status]}">{_e(s.status.value)}</span></li>'

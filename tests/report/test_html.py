@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 from svcaudit.audit import AuditRequest, run_audit
 from svcaudit.cli import app
 from svcaudit.report import OutputFormat
+from svcaudit.report import html as html_module
 from svcaudit.report.html import json_island
 from svcaudit.score import BUCKETS, Scorecard
 from tests.helpers import REPO
@@ -232,3 +233,18 @@ def test_demo_report_has_every_chart(tmp_path: Path) -> None:
     assert {f"funnel-{s}" for s in standards} <= ids
     assert {f"distribution-{s}" for s in standards if s != "callback-offered"} <= ids
     assert "heatmap" in ids
+
+
+def test_charts_are_bounded_with_many_standards(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past MAX_CHARTED standards, the ones needing attention get charts (and a note says so)."""
+    log, rules = write_chain(tmp_path)
+    card = run_audit(AuditRequest(logs=[str(log)], standards=[str(rules)], details=5))
+    # hold-60s is breached; callback is met, too few per branch to judge: nothing to look at
+    assert card.attention_order() == ["hold-60s", "callback"]
+    monkeypatch.setattr(html_module, "MAX_CHARTED", 1)
+    text = html_module.html_report(card)
+    ids = {a["id"] for _, a in parse(text).find("figure")}
+    assert ids == {"heatmap", "funnel-hold-60s", "distribution-hold-60s"}
+    assert "Charts for 1 of 2 standards" in text
