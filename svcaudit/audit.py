@@ -213,9 +213,9 @@ def run_audit(request: AuditRequest) -> Scorecard:
         worst=tuple(redact_breaches(w, redactor, group) for w in worst),
         redacted=tuple(sorted(redactor.columns)),
     )
-    card = redact_scorecard(card, redactor, group)
-    if baseline is not None:
+    if baseline is not None:  # matched on the real branch names, before any are hashed
         card = with_baseline(card, baseline, request.regression_limit)
+    card = redact_scorecard(card, redactor, group)
     if all(s.counts.in_scope == 0 for s in card.standards):
         raise SvcauditError(
             f"no interactions in scope for any standard ({raw.rows_evaluated} rows evaluated)",
