@@ -151,6 +151,7 @@ def funnel_spec(s: StandardResult) -> Spec | None:
         "type": "quantitative",
         "title": "Interactions (n)",
         "scale": {"domain": [0, round(right)], "nice": False},
+        "axis": {"tickMinStep": 1, "format": "d"},  # whole interactions
     }
     flagged = [b for b in rated if b.position.is_low]
     description = (
@@ -290,6 +291,11 @@ def distribution_spec(d: Distribution, s: StandardResult) -> Spec | None:
                 "label": label,
             }
         )
+    top = max(d.counts)
+    # whole interactions: with few, tick every count (Vega would place ticks at halves)
+    count_axis: dict[str, Any] = (
+        {"values": list(range(top + 1)), "format": "d"} if top <= 10 else {}
+    )
     limit_at = d.limit / size
     sign = "≤" if d.at_most else "≥"
     axis_title = f"Measured value ({unit})" if unit else "Measured value"
@@ -321,7 +327,12 @@ def distribution_spec(d: Distribution, s: StandardResult) -> Spec | None:
                 "encoding": {
                     "x": {"field": "start", "type": "quantitative", "title": axis_title},
                     "x2": {"field": "end"},
-                    "y": {"field": "count", "type": "quantitative", "title": "Interactions"},
+                    "y": {
+                        "field": "count",
+                        "type": "quantitative",
+                        "title": "Interactions",
+                        "axis": count_axis,
+                    },
                     "y2": {"datum": 0},
                     "color": {
                         "field": "outcome",
