@@ -27,6 +27,8 @@ def value_text(value: object, duration: bool) -> str:
     """A measured value as people read it: 1m30s, 3, or "no value"."""
     if value is None:
         return "no value"
+    if isinstance(value, bool):  # a check's result, written as the standards file writes it
+        return "true" if value else "false"
     if duration and isinstance(value, int | float):
         return format_duration(float(value))
     return f"{value:g}" if isinstance(value, float) else str(value)
