@@ -11,11 +11,28 @@ import duckdb
 
 from svcaudit import engine
 from svcaudit.baseline import load_baseline
-from svcaudit.compile import Plan, aggregate_query, breach_query, plan_audit
+from svcaudit.compile import (
+    Plan,
+    aggregate_query,
+    breach_query,
+    distribution_query,
+    plan_audit,
+)
 from svcaudit.errors import Location, SvcauditError, did_you_mean
 from svcaudit.expressions.parser import parse_expression
 from svcaudit.expressions.types import Kind
-from svcaudit.score import Breaches, FailOn, Scorecard, limit_text, score, with_baseline
+from svcaudit.redact import Redactor, redact_breaches, redact_scorecard
+from svcaudit.score import (
+    BUCKETS,
+    BUCKETS_PER_LIMIT,
+    Breaches,
+    Distribution,
+    FailOn,
+    Scorecard,
+    limit_text,
+    score,
+    with_baseline,
+)
 from svcaudit.sources import Logs
 from svcaudit.sources.profiles import PROFILES, Profile, detect_profile
 from svcaudit.standards.loader import ParsedExpression, StandardsSet, load_standards
@@ -35,6 +52,9 @@ class AuditRequest:
     maps: tuple[str, ...] = ()  # --map logical=source
     since: str | None = None  # audit interactions that arrived at or after this
     until: str | None = None  # ... and before this (a date: up to the end of that day)
+    redact: tuple[str, ...] = ()  # --redact: columns shown as tokens (with the file's redact:)
+    redact_key: bytes | None = None  # salts the tokens; random per run when None
+    details: int = 0  # > 0: also the measure distributions and this many worst breaches each
 
 
 def _bound(value: str | None, option: str, end_of_day: bool) -> str | None:
@@ -52,6 +72,11 @@ def _bound(value: str | None, option: str, end_of_day: bool) -> str | None:
             location=Location(option),
             hint="write 2025-03-01 or 2025-03-01T08:00:00+01:00",
         ) from None
+
+
+#: Standards that get measure distributions and worst breaching interactions (HTML report):
+#: each costs a scan of the log and two charts, so a guide of 800 standards stays practical.
+MAX_DETAILED = 100
 
 
 def choose_profile(
@@ -158,26 +183,42 @@ def run_audit(request: AuditRequest, progress: engine.Progress | None = None) ->
     with _session(request) as session:
         query = aggregate_query(session.plan)
         raw = engine.run(session.con, query, session.logs.readers, progress)
-    standards, profile = session.standards, session.profile
-    names = [f.display for f in session.logs.files]
-    if raw.rows_evaluated == 0:
-        raise SvcauditError(
-            "no interaction could be evaluated"
-            + (f": all {raw.rows_rejected} rows were rejected" if raw.rows_rejected else ""),
-            location=Location(names[0]),
-            hint=(raw.rejects[0].reason if raw.rejects else "the log has a header but no rows"),
+        standards = session.standards
+        names = [f.display for f in session.logs.files]
+        if raw.rows_evaluated == 0:
+            raise SvcauditError(
+                "no interaction could be evaluated"
+                + (f": all {raw.rows_rejected} rows were rejected" if raw.rows_rejected else ""),
+                location=Location(names[0]),
+                hint=(raw.rejects[0].reason if raw.rejects else "the log has a header but no rows"),
+            )
+        card = score(
+            " + ".join(f.name for f in standards.files),
+            query.standards,
+            raw,
+            logs=names,
+            standards_files=standards.paths,
+            fail_on=request.fail_on,
         )
-    card = score(
-        " + ".join(f.name for f in standards.files),
-        query.standards,
-        raw,
-        logs=names,
-        standards_files=standards.paths,
-        fail_on=request.fail_on,
+        distributions: tuple[Distribution, ...] = ()
+        worst: list[Breaches] = []
+        if request.details:  # for the standards most in need of attention, a bounded number
+            chosen = card.attention_order()[:MAX_DETAILED]
+            distributions = _distributions(session, chosen)
+            worst = _breaches(session, chosen, None, request.details, by_name=False)
+    profile = session.profile
+    redactor = _redactor(request, standards)
+    group = request.by or (standards.branch,)
+    card = replace(
+        card,
+        profile=profile.name + (" (detected)" if session.detected else ""),
+        distributions=distributions,
+        worst=tuple(redact_breaches(w, redactor, group) for w in worst),
+        redacted=tuple(sorted(redactor.columns)),
     )
-    card = replace(card, profile=profile.name + (" (detected)" if session.detected else ""))
-    if baseline is not None:
+    if baseline is not None:  # matched on the real branch names, before any are hashed
         card = with_baseline(card, baseline, request.regression_limit)
+    card = redact_scorecard(card, redactor, group)
     if all(s.counts.in_scope == 0 for s in card.standards):
         raise SvcauditError(
             f"no interactions in scope for any standard ({raw.rows_evaluated} rows evaluated)",
@@ -191,23 +232,77 @@ def explain(
     request: AuditRequest, standard_ids: Sequence[str] | None, branch: str | None, limit: int | None
 ) -> list[Breaches]:
     """The breaching interactions of some standards (all when None), optionally in one branch."""
-    out = []
     with _session(request) as session:
-        ids = standard_ids or [cs.rule.standard.id for cs in session.plan.compiled]
-        for standard_id in ids:
-            query = breach_query(session.plan, standard_id, branch, limit)
-            if query.standard.unavailable:
-                continue
-            rows = engine.fetch(session.con, query.sql, session.logs.readers)
-            cs = query.standard
-            out.append(
-                Breaches(
-                    standard_id=standard_id,
-                    title=cs.rule.standard.title,
-                    limit=limit_text(cs),
-                    measure_is_duration=cs.measure_kind == Kind.DURATION,
-                    columns=query.columns,
-                    rows=tuple(tuple(r) for r in rows),
-                )
+        found = _breaches(session, standard_ids, branch, limit)
+        standards = session.standards
+    redactor = _redactor(request, standards)
+    group = request.by or (standards.branch,)
+    return [redact_breaches(b, redactor, group) for b in found]
+
+
+def _redactor(request: AuditRequest, standards: StandardsSet) -> Redactor:
+    return Redactor.of((*standards.redact, *request.redact), request.redact_key)
+
+
+def _breaches(
+    session: _Session,
+    standard_ids: Sequence[str] | None,
+    branch: str | None,
+    limit: int | None,
+    *,
+    by_name: bool = True,
+) -> list[Breaches]:
+    out = []
+    ids = standard_ids or [cs.rule.standard.id for cs in session.plan.compiled]
+    unavailable = {cs.rule.standard.id: cs.unavailable for cs in session.plan.compiled}
+    for standard_id in ids:
+        missing = unavailable.get(standard_id)
+        if (
+            missing and standard_ids and by_name
+        ):  # asked for by name: say why there is nothing to show
+            raise SvcauditError(
+                f"'{standard_id}' has no data to explain: the export has no '{missing}'",
+                location=Location(standard_id),
+                hint="this export format does not record it (see svcaudit inspect LOG)",
             )
+        if missing:
+            continue
+        query = breach_query(session.plan, standard_id, branch, limit)
+        rows = engine.fetch(session.con, query.sql, session.logs.readers)
+        cs = query.standard
+        out.append(
+            Breaches(
+                standard_id=standard_id,
+                title=cs.rule.standard.title,
+                limit=limit_text(cs),
+                measure_is_duration=cs.measure_kind == Kind.DURATION,
+                columns=query.columns,
+                rows=tuple((*r[:3], *r[4:]) for r in rows),
+                files=tuple(None if r[3] is None else str(r[3]) for r in rows),
+                durations=query.durations,
+            )
+        )
     return out
+
+
+def _distributions(session: _Session, ids: Sequence[str]) -> tuple[Distribution, ...]:
+    """Measured standards' values counted in buckets around their limits (one scan)."""
+    query = distribution_query(session.plan, BUCKETS, BUCKETS_PER_LIMIT, ids)
+    if query is None:
+        return ()
+    row = engine.fetch(session.con, query.sql, session.logs.readers)[0]
+    out = []
+    for cs, histogram in zip(query.standards, row, strict=True):
+        pairs = histogram.items() if isinstance(histogram, dict) else ()
+        found = {int(k): int(v) for k, v in pairs}
+        assert cs.limit is not None
+        out.append(
+            Distribution(
+                standard_id=cs.rule.standard.id,
+                limit=cs.limit,
+                at_most=cs.rule.standard.at_most is not None,
+                measure_is_duration=cs.measure_kind == Kind.DURATION,
+                counts=tuple(found.get(i, 0) for i in range(-1, BUCKETS + 1)),
+            )
+        )
+    return tuple(out)

@@ -41,6 +41,7 @@ from svcaudit.report.csv_files import rejects_csv, value_text, violations_csv
 from svcaudit.report.markdown import markdown
 from svcaudit.score import FailOn, Scorecard
 from svcaudit.sources import Logs
+from svcaudit.sources.base import FILE, REJECT
 from svcaudit.sources.profiles import detect_profile, suggest_mapping
 from svcaudit.standards.loader import load_standards
 from svcaudit.standards.model import json_schema_text
@@ -260,6 +261,16 @@ def _append(path: str, text: str) -> None:
         raise SvcauditError(f"cannot append to {path}: {e.strerror}") from None
 
 
+WORST_SHOWN = 10  # breaching interactions per standard in the HTML report
+REDACT_KEY_ENV = "SVCAUDIT_REDACT_KEY"
+
+
+def _redact_key() -> bytes | None:
+    """A fixed key for redaction tokens (same tokens across runs), else random per run."""
+    key = os.environ.get(REDACT_KEY_ENV)
+    return key.encode("utf-8") if key else None
+
+
 def _render_to_text(card: Scorecard, fmt: OutputFormat) -> str:
     buffer = io.StringIO()
     console = Console(file=buffer, width=100, color_system=None, force_terminal=False)
@@ -348,6 +359,13 @@ def audit(
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="Print nothing on stdout; only the exit code.")
     ] = False,
+    redact: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Show this column's values (e.g. agent, or the branch column) as keyed-hash "
+            "tokens in every report and the violations file (repeatable; adds to `redact:`).",
+        ),
+    ] = None,
 ) -> None:
     """Audit logs against standards; print a scorecard; exit 0 met, 1 breached, 2 not done."""
     with _guard():
@@ -381,6 +399,11 @@ def audit(
             maps=tuple(maps or ()),
             since=since,
             until=until,
+            redact=tuple(redact or ()),
+            redact_key=_redact_key(),
+            details=WORST_SHOWN
+            if any(f.needs_details for f in (fmt, *(f for f, _ in extra)))
+            else 0,
         )
         with _progress_bar(err.is_terminal and not quiet) as progress:
             card = run_audit(request, progress)
@@ -422,6 +445,10 @@ def explain(
     ] = None,
     since: Annotated[str | None, typer.Option(help="Arrived on or after.")] = None,
     until: Annotated[str | None, typer.Option(help="Arrived before (a date: through it).")] = None,
+    redact: Annotated[
+        list[str] | None,
+        typer.Option(help="Show this column's values as keyed-hash tokens (repeatable)."),
+    ] = None,
 ) -> None:
     """Show the interactions that breach a standard, worst first, with the values behind it."""
     with _guard():
@@ -432,6 +459,8 @@ def explain(
             maps=tuple(maps or ()),
             since=since,
             until=until,
+            redact=tuple(redact or ()),
+            redact_key=_redact_key(),
         )
         found = run_explain(request, [standard_id], branch, limit)[0]
         out = Console(highlight=False)
@@ -443,8 +472,10 @@ def explain(
         table = Table(box=None, padding=(0, 1))
         for head in ("branch", "interaction", "value", *found.columns):
             table.add_column(escape(head), overflow="fold")
-        for branch_name, ident, value, *cols in found.rows:
-            cells = [branch_name, ident, value_text(value, found.measure_is_duration), *cols]
+        for row in found.rows:
+            branch_name, ident, value = row[:3]
+            cells = [branch_name, ident, value_text(value, found.measure_is_duration)]
+            cells += found.cells(row)
             table.add_row(*("" if c is None else escape(str(c)) for c in cells))
         out.print(table if found.rows else "no breaching interactions")
         if len(found.rows) == limit:
@@ -510,10 +541,11 @@ def inspect(
             query = logs.relation({}).limit(rows).sql("duckdb")
             rel = con.sql(query)
             sample = Table(title=f"First {rows} rows", title_justify="left")
-            for c in rel.columns[:-1]:
-                sample.add_column(escape(c), overflow="fold")
+            shown = [i for i, c in enumerate(rel.columns) if c not in (FILE, REJECT)]
+            for i in shown:
+                sample.add_column(escape(rel.columns[i]), overflow="fold")
             for r in rel.fetchall():
-                sample.add_row(*("" if v is None else escape(str(v)) for v in r[:-1]))
+                sample.add_row(*("" if r[i] is None else escape(str(r[i])) for i in shown))
             out.print(sample)
         con.close()
     raise typer.Exit(ExitCode.OK)

@@ -35,7 +35,7 @@ from svcaudit.expressions.errors import ExpressionError
 from svcaudit.expressions.nodes import Name, Node, names_in
 from svcaudit.expressions.types import Kind, Typed
 from svcaudit.sources.profiles import Dedupe
-from svcaudit.sources.readers import REJECT
+from svcaudit.sources.readers import FILE, REJECT
 from svcaudit.standards.loader import ParsedExpression, Rule, StandardsSet
 from svcaudit.standards.model import Threshold
 from svcaudit.units import MS_PER_UNIT
@@ -437,7 +437,8 @@ class BreachQuery:
 
     sql: str
     standard: CompiledStandard
-    columns: tuple[str, ...]  # after branch, id, value: the columns the standard reads
+    columns: tuple[str, ...]  # after branch, id, value, file: the columns the standard reads
+    durations: tuple[str, ...] = ()  # those of them that are durations (in ms)
 
 
 def breach_query(
@@ -453,7 +454,7 @@ def breach_query(
             hint=did_you_mean(standard_id, ids) or "standards: " + ", ".join(ids),
         )
     cs = matches[0]
-    shown: dict[str, exp.Expr] = {}
+    shown: dict[str, Typed] = {}
 
     def columns_of(tree: Node, seen: frozenset[str] = frozenset()) -> Iterator[str]:
         for name in names_in(tree):  # through fields down to the log's own columns
@@ -467,7 +468,7 @@ def breach_query(
         for name in columns_of(parsed.tree) if parsed is not None else []:
             typed = plan.resolver.resolve(name)
             if typed is not None and name not in shown:
-                shown[name] = typed.sql
+                shown[name] = typed
     ident = plan.as_text("id")
     passes = cs.passes.copy()
     bad = cs.implausible(cs.value)
@@ -489,9 +490,13 @@ def breach_query(
         exp.alias_(plan.group.copy(), "branch"),
         exp.alias_(ident if ident is not None else exp.null(), "id"),
         exp.alias_(cs.value.copy(), "value"),
-        *(
-            exp.alias_(exp.cast(sql.copy(), "VARCHAR"), f"c{i}")
-            for i, sql in enumerate(shown.values())
+        exp.alias_(exp.column(FILE, quoted=True), "file"),
+        *(  # durations stay numbers (ms), for people to read as 3m20s; the rest as written
+            exp.alias_(
+                t.sql.copy() if t.kind == Kind.DURATION else exp.cast(t.sql.copy(), "VARCHAR"),
+                f"c{i}",
+            )
+            for i, t in enumerate(shown.values())
         ),
     ]
     descending = cs.rule.standard.at_least is None
@@ -501,7 +506,61 @@ def breach_query(
     )
     if limit is not None:
         query = query.limit(limit)
-    return BreachQuery(query.sql("duckdb"), cs, tuple(shown))
+    durations = tuple(n for n, t in shown.items() if t.kind == Kind.DURATION)
+    return BreachQuery(query.sql("duckdb"), cs, tuple(shown), durations)
+
+
+@dataclass(frozen=True)
+class DistributionQuery:
+    """Bucketed counts of each standard's measured values, all standards in one scan."""
+
+    sql: str
+    standards: tuple[CompiledStandard, ...]  # one histogram column per standard, in order
+
+
+def distribution_query(
+    plan: Plan, buckets: int, per_limit: int, ids: Sequence[str] | None = None
+) -> DistributionQuery | None:
+    """``histogram(bucket)`` per standard with one plain limit: buckets of limit/per_limit.
+
+    With ``at_most`` bucket k holds values in (k, k+1] widths (a value equal to the limit is
+    in the last bucket that passes), with ``at_least`` in [k, k+1). Bucket -1 holds values
+    below 0 (and 0 itself for at_most) and bucket ``buckets`` everything beyond
+    ``buckets / per_limit`` times the limit, so the map has at most ``buckets + 2`` keys
+    however many rows there are. Checks, per-category limits and limits <= 0 are left out.
+    """
+    chosen = [
+        cs
+        for cs in plan.compiled
+        if cs.limit is not None
+        and cs.limit > 0
+        and cs.unavailable is None
+        and (ids is None or cs.rule.standard.id in ids)
+    ]
+    if not chosen:
+        return None
+    ok = exp.EQ(this=plan.status.copy(), expression=exp.Literal.number(0))
+    columns = []
+    for i, cs in enumerate(chosen):
+        assert cs.limit is not None
+        # value * per_limit / limit rather than value / (limit / per_limit): the limit itself
+        # lands exactly on a bucket edge, with no rounding to push it across
+        scaled = exp.Div(
+            this=exp.Mul(this=exp.paren(cs.value.copy()), expression=exp.Literal.number(per_limit)),
+            expression=_number(cs.limit),
+        )
+        bucket: exp.Expr
+        if cs.rule.standard.at_most is not None:
+            bucket = exp.Sub(this=exp.func("ceil", scaled), expression=exp.Literal.number(1))
+        else:
+            bucket = exp.func("floor", scaled)
+        bucket = exp.func("greatest", bucket, exp.Literal.number(-1))
+        bucket = exp.cast(exp.func("least", bucket, exp.Literal.number(buckets)), "INTEGER")
+        take = exp.and_(ok.copy(), cs.scope.copy(), exp.not_(cs.value.copy().is_(exp.null())))
+        case = exp.Case().when(take, bucket)
+        columns.append(exp.alias_(exp.Anonymous(this="histogram", expressions=[case]), f"h{i}"))
+    query = exp.select(*columns).from_(plan.source().subquery("log"))
+    return DistributionQuery(query.sql("duckdb"), tuple(chosen))
 
 
 def _period_test(resolver: Resolver, period: tuple[str | None, str | None]) -> exp.Expr:
@@ -577,6 +636,7 @@ __all__ = [
     "AuditQuery",
     "BreachQuery",
     "CompiledStandard",
+    "DistributionQuery",
     "FieldResolver",
     "Layer",
     "LogResolver",
@@ -588,5 +648,6 @@ __all__ = [
     "breach_query",
     "compile_audit",
     "compile_rules",
+    "distribution_query",
     "plan_audit",
 ]

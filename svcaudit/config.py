@@ -38,7 +38,7 @@ class Settings(BaseModel):
     by: str | None = None
     profile: str | None = None
     map: list[str] | None = None
-    format: Literal["table", "json", "junit", "markdown", "github"] | None = None
+    format: Literal["table", "json", "junit", "markdown", "github", "html"] | None = None
     output: str | None = None
     report: list[str] | None = None
     fail_on: Literal["fail", "warn", "never"] | None = None
@@ -48,6 +48,7 @@ class Settings(BaseModel):
     until: str | None = None
     rejects: str | None = None
     quiet: bool | None = None
+    redact: list[str] | None = Field(None, description="Columns shown as keyed-hash tokens")
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from svcaudit.cli import app
+from tests.helpers import REPO
 
 runner = CliRunner()
 
@@ -82,3 +83,34 @@ def test_violations_csv_matches_the_counts_and_is_spreadsheet_safe(tmp_path: Pat
     assert by_id["2"]["value"] == "3m20s" and by_id["2"]["value_ms"] == "200000"
     assert by_id["4"]["branch"] == '\'=HYPERLINK("x")'  # neutralised, not a formula
     assert by_id["2"]["limit"] == "≤ 1m"
+    assert {r["file"] for r in rows} == {log}  # the log each interaction came from
+
+
+def test_violations_name_the_file_of_each_row(tmp_path: Path) -> None:
+    log, std = files(tmp_path)
+    second = tmp_path / "more.csv"  # one more failing visit, in another file
+    second.write_text(
+        LOG.splitlines()[0] + "\n7,C,in-person,2025-03-02 10:00:00,2025-03-02 10:05:00\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "violations.csv"
+    result = runner.invoke(
+        app, ["audit", log, str(second), "-s", std, "-q", "--violations", str(out)]
+    )
+    assert result.exit_code == 1, result.stderr
+    rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
+    files_by_id = {r["interaction"]: r["file"] for r in rows}
+    assert files_by_id == {"2": log, "3": log, "4": log, "6": log, "7": str(second)}
+
+
+def test_standards_the_export_cannot_measure_are_left_out_of_violations(tmp_path: Path) -> None:
+    """Asterisk's queue_log has no hold data: hold standards have no breaches to list."""
+    out = tmp_path / "violations.csv"
+    log = str(REPO / "examples" / "vendors" / "asterisk-queue_log")
+    std = str(REPO / "standards" / "contact-centre.yaml")
+    result = runner.invoke(app, ["audit", log, "-s", std, "-q", "--violations", str(out)])
+    assert result.exit_code in (0, 1), result.stderr
+    standards = {r["standard"] for r in csv.DictReader(io.StringIO(out.read_text("utf-8")))}
+    assert not {"hold-total-2min", "hold-longest-60s"} & standards
+    asked = runner.invoke(app, ["explain", "hold-total-2min", log, "-s", std])
+    assert asked.exit_code == 2 and "the export has no 'hold'" in asked.stderr

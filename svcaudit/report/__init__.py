@@ -7,6 +7,7 @@ from typing import assert_never
 
 from svcaudit.report.base import Formatter
 from svcaudit.report.github import GithubFormatter
+from svcaudit.report.html import HtmlFormatter
 from svcaudit.report.json import JsonFormatter
 from svcaudit.report.junit import JunitFormatter
 from svcaudit.report.markdown import MarkdownFormatter
@@ -21,6 +22,12 @@ class OutputFormat(StrEnum):
     JUNIT = "junit"
     MARKDOWN = "markdown"
     GITHUB = "github"
+    HTML = "html"
+
+    @property
+    def needs_details(self) -> bool:
+        """The report shows measure distributions and the worst breaching interactions."""
+        return self == OutputFormat.HTML
 
     def formatter(self) -> Formatter:
         """The formatter that renders this format."""
@@ -35,6 +42,8 @@ class OutputFormat(StrEnum):
                 return MarkdownFormatter()
             case OutputFormat.GITHUB:
                 return GithubFormatter()
+            case OutputFormat.HTML:
+                return HtmlFormatter()
             case _:
                 assert_never(self)
 
@@ -47,6 +56,8 @@ class OutputFormat(StrEnum):
             ".md": cls.MARKDOWN,
             ".markdown": cls.MARKDOWN,
             ".txt": cls.TABLE,
+            ".html": cls.HTML,
+            ".htm": cls.HTML,
         }
         for suffix, fmt in suffixes.items():
             if path.lower().endswith(suffix):

@@ -27,6 +27,8 @@ def value_text(value: object, duration: bool) -> str:
     """A measured value as people read it: 1m30s, 3, or "no value"."""
     if value is None:
         return "no value"
+    if isinstance(value, bool):  # a check's result, written as the standards file writes it
+        return "true" if value else "false"
     if duration and isinstance(value, int | float):
         return format_duration(float(value))
     return f"{value:g}" if isinstance(value, float) else str(value)
@@ -39,22 +41,32 @@ def spreadsheet_safe(cell: object) -> str:
 
 
 def violations_csv(found: list[Breaches]) -> str:
-    """Every breaching interaction of every standard, one row each."""
+    """Every breaching interaction of every standard, one row each, with its source file.
+
+    No line numbers: DuckDB reads CSV in parallel and does not number the records it reads
+    well (only the rejected ones); numbering rows in the query would be wrong after a quoted
+    line break or a skipped bad line, and a wrong line is worse than none. The interaction
+    id finds the row.
+    """
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(["standard", "branch", "interaction", "value", "value_ms", "limit", "details"])
+    header = ["standard", "branch", "interaction", "value", "value_ms", "limit", "file", "details"]
+    writer.writerow(header)
     for b in found:
-        for branch, ident, value, *cols in b.rows:
-            details = "; ".join(f"{c}={v}" for c, v in zip(b.columns, cols, strict=True))
+        files = b.files or (None,) * len(b.rows)
+        for row, source in zip(b.rows, files, strict=True):
+            branch, ident, value = row[:3]
+            details = "; ".join(f"{c}={v}" for c, v in zip(b.columns, b.cells(row), strict=True))
             raw = value if b.measure_is_duration else ""
-            row = [
+            cells = [
                 b.standard_id,
                 branch,
                 ident,
                 value_text(value, b.measure_is_duration),
                 raw,
                 b.limit,
+                source,
                 details,
             ]
-            writer.writerow([spreadsheet_safe(c) for c in row])
+            writer.writerow([spreadsheet_safe(c) for c in cells])
     return buffer.getvalue()

@@ -39,6 +39,12 @@ LEVEL_STYLE = {
 SHOWN_REJECTS = 5
 SHOWN_PROBLEMS = 20
 ID_WIDTH = 16
+BARS = "▁▂▃▄▅▆▇█"
+STRIP_BRANCHES = 12  # branches in a standard's strip; more: the worst ones and "…"
+STRIP_LEGEND = (
+    "Branch bars: one per branch, worst first as in the grid; height: rate (lowest or "
+    "target ▁ to 100% █); colour: funnel position"
+)
 
 
 def _rate_style(met: bool | None, std: StandardResult) -> str:
@@ -59,6 +65,32 @@ def _marker_style(pos: Position) -> str:
     if pos.is_low:
         return "bold red" if pos == Position.ALARM_LOW else "yellow"
     return "dim" if pos == Position.TOO_FEW else "cyan"
+
+
+def branch_strip(s: StandardResult, order: list[str]) -> Text:
+    """A compact per-branch bar: one block per branch, its height the rate, coloured by the
+    funnel position, in ``order`` (the grid's, worst branch first)."""
+    found = {b.branch: b for b in s.branches}
+    rated = [found[n] for n in order if n in found and found[n].counts.rate is not None]
+    if len(rated) < 2:
+        return Text("—", style="dim")
+    rates = [b.counts.rate or 0.0 for b in rated]
+    low = min(*rates, s.target)
+    strip = Text()
+    for b, rate in zip(rated[:STRIP_BRANCHES], rates, strict=False):
+        level = round((rate - low) / (1 - low) * (len(BARS) - 1)) if low < 1 else len(BARS) - 1
+        style = _marker_style(b.position) if b.position != Position.WITHIN else "green"
+        strip.append(BARS[max(0, min(level, len(BARS) - 1))], style=style)
+    if len(rated) > STRIP_BRANCHES:
+        strip.append("…", style="dim")
+    return strip
+
+
+def shows_strips(card: Scorecard, wide: bool, narrow: bool) -> bool:
+    """Branch strips where they help: with 2+ branches, in their own column when wide (120+),
+    under the standard's id when narrow (the rows wrap to two lines there anyway, and the
+    branch grid is split); not at 100-119 columns, where the grid below is one table."""
+    return len(card.branches) >= 2 and (wide or narrow)
 
 
 def verdict_line(card: Scorecard) -> Text:
@@ -92,9 +124,13 @@ def standards_table(card: Scorecard, wide: bool, narrow: bool = False) -> Table:
     if not narrow:
         table.add_column("n", justify="right", no_wrap=True)
     table.add_column("Status", no_wrap=True)
+    strips = shows_strips(card, wide, narrow)
+    if strips and wide:
+        table.add_column("Branches", no_wrap=True, min_width=min(8, len(card.branches)))
     if card.baseline:
         table.add_column("Δ", justify="right", no_wrap=True)
     table.add_column("Worst branch", overflow="fold", ratio=2)
+    order = branch_order(card)
     for s in card.standards:
         label, style = STATUS_STYLE[s.status]
         c = s.counts
@@ -107,14 +143,18 @@ def standards_table(card: Scorecard, wide: bool, narrow: bool = False) -> Table:
             worst_text.append(worst.branch + " ")
             worst_text.append(pct(worst.counts.rate), style=_rate_style(worst.met, s))
         title = [Text(f"{s.title} ({s.limit})", style="dim")] if wide else []
+        ident = Text(s.id, style="bold")
+        if strips and not wide:  # under the id: the row wraps to two lines here anyway
+            ident.append("\n").append_text(branch_strip(s, order))
         table.add_row(
-            Text(s.id, style="bold"),
+            ident,
             *title,
             Text(pct(c.rate), style=_rate_style(s.met, s)),
             pct(s.target),
             ci,
             *([] if narrow else [f"{c.n:,}"]),
             Text(label, style=style),
+            *([branch_strip(s, order)] if strips and wide else []),
             *(
                 [Text(change_text(s.change), style=_change_style(s.change))]
                 if card.baseline
@@ -245,6 +285,8 @@ class TableFormatter(Formatter):
         wide = console.width >= 120
         narrow = console.width < 100
         parts: list[RenderableType] = [header, Text(), standards_table(card, wide, narrow)]
+        if shows_strips(card, wide, narrow):
+            parts.append(Text(STRIP_LEGEND, style="dim"))
         if not wide:
             parts += [legend(card), Text()]
         parts += branch_tables(card, console.width)

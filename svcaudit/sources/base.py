@@ -23,6 +23,7 @@ from svcaudit.expressions.types import Kind, kind_of_sql_type
 from svcaudit.sources.files import LogFile, LogFormat
 
 REJECT = "__reject"
+FILE = "__file"  # the log file a row came from, as shown to people
 SAMPLE_ROWS = 20_000
 INFER_SHARE = 0.5  # a text column is read as a type when most sampled values fit it
 REJECTS_TABLE = "svcaudit_reject_errors"
@@ -40,6 +41,11 @@ class Reject:
 
 def lit(value: str) -> exp.Expr:
     return exp.Literal.string(value)
+
+
+def file_column(f: LogFile) -> exp.Expr:
+    """The ``__file`` column of rows read from ``f``."""
+    return exp.alias_(lit(f.display), FILE)
 
 
 def named_arg(name: str, value: exp.Expr) -> exp.Expr:

@@ -14,12 +14,14 @@ from sqlglot import exp
 from svcaudit.errors import Location, SvcauditError
 from svcaudit.expressions.types import Kind, kind_of_sql_type
 from svcaudit.sources.base import (
+    FILE,
     REJECT,
     REJECTS_SCAN,
     REJECTS_TABLE,
     SAMPLE_ROWS,
     LogReader,
     Reject,
+    file_column,
     lit,
     merge_types,
     named_arg,
@@ -143,7 +145,7 @@ class CsvReader(LogReader):
             )
             text_cols = [c for c, t in types.items() if t == "VARCHAR"]
             reject = exp.alias_(_repeated_header(text_cols), REJECT)
-            parts.append(exp.select("*", reject).from_(call))
+            parts.append(exp.select("*", file_column(f), reject).from_(call))
         union = union_all(parts).subquery("c")
         if not formatted and not epochs:
             return exp.select("*").from_(union)
@@ -155,7 +157,7 @@ class CsvReader(LogReader):
             else quoted_column(c)
             for c in self._schema or {}
         ]
-        return exp.select(*cols, exp.column(REJECT)).from_(union)
+        return exp.select(*cols, quoted_column(FILE), exp.column(REJECT)).from_(union)
 
     def value_rejects(
         self, con: duckdb.DuckDBPyConnection, needed: Mapping[str, str], limit: int

@@ -13,6 +13,7 @@ from svcaudit.sources.base import (
     SAMPLE_ROWS,
     LogReader,
     Reject,
+    file_column,
     lit,
     merge_types,
     named_arg,
@@ -217,7 +218,9 @@ class JsonReader(LogReader):
         cols, reject = typed_projection(text, needed, self.time_formats)
         malformed = lit("malformed JSON (a truncated or broken record)")
         reject = exp.Case().when(exp.column("__malformed"), malformed).else_(reject)
-        return exp.select(*cols, exp.alias_(reject, REJECT)).from_(self._fields(f).subquery("f"))
+        return exp.select(*cols, file_column(f), exp.alias_(reject, REJECT)).from_(
+            self._fields(f).subquery("f")
+        )
 
     def relation(self, needed: Mapping[str, str]) -> exp.Select:
         parts = [self._typed(f, needed) for f in self.files]

@@ -8,6 +8,7 @@ import duckdb
 from sqlglot import exp
 
 from svcaudit.sources.base import (
+    FILE,
     REJECT,
     SAMPLE_ROWS,
     LogReader,
@@ -26,9 +27,10 @@ class ParquetReader(LogReader):
 
     formats = (LogFormat.PARQUET,)
 
-    def _call(self, files: Sequence[LogFile] | None = None) -> exp.Expr:
+    def _call(self, files: Sequence[LogFile] | None = None, **extra: exp.Expr) -> exp.Expr:
         paths = exp.Array(expressions=[lit(f.path) for f in files or self.files])
         args = [paths, named_arg("union_by_name", exp.true())]
+        args += [named_arg(k, v) for k, v in extra.items()]
         return exp.Table(this=exp.Anonymous(this="read_parquet", expressions=args))
 
     def _describe(self, con: duckdb.DuckDBPyConnection) -> dict[str, str]:
@@ -48,7 +50,14 @@ class ParquetReader(LogReader):
         self, needed: Mapping[str, str], files: Sequence[LogFile] | None = None
     ) -> exp.Select:
         cols, reject = typed_projection(self._raw, needed, self.time_formats)
-        return exp.select(*cols, exp.alias_(reject, REJECT)).from_(self._call(files))
+        shown = exp.Case()  # read_parquet names the file by its path; people by its display
+        for f in files or self.files:
+            shown = shown.when(
+                exp.EQ(this=quoted_column(FILE), expression=lit(f.path)), lit(f.display)
+            )
+        named = exp.alias_(shown.else_(quoted_column(FILE)), FILE)
+        call = self._call(files, filename=lit(FILE))
+        return exp.select(*cols, named, exp.alias_(reject, REJECT)).from_(call)
 
     def value_rejects(
         self, con: duckdb.DuckDBPyConnection, needed: Mapping[str, str], limit: int

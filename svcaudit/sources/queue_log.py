@@ -12,6 +12,7 @@ from svcaudit.sources.base import (
     REJECT,
     LogReader,
     Reject,
+    file_column,
     lit,
     named_arg,
     numbered_rejects,
@@ -162,6 +163,7 @@ class QueueLogReader(LogReader):
                 exp.alias_(exp.and_(exp.not_(connected), exited), "abandoned"),
                 exp.alias_(exp.func("bool_or", when(_ENDS[2:])), "transferred"),
                 exp.alias_(exp.func("lower", pick(when(_EXITS), ev.copy())), "exit_event"),
+                file_column(f),
                 exp.alias_(exp.cast(exp.null(), "VARCHAR"), REJECT),
             )
             .from_(self._lines(f).subquery("ev"))
@@ -178,7 +180,7 @@ class QueueLogReader(LogReader):
             exp.alias_(exp.cast(exp.null(), t), c, quoted=True) for c, t in self.SCHEMA.items()
         ]
         bad = (
-            exp.select(*nulls, exp.column(REJECT))
+            exp.select(*nulls, file_column(f), exp.column(REJECT))
             .from_(self._lines(f).subquery("bad"))
             .where(exp.not_(exp.column(REJECT).is_(exp.null())))
         )

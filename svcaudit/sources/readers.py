@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from svcaudit.sources.base import (
+    FILE,
     REJECT,
     LogReader,
     Reject,
@@ -24,6 +25,7 @@ READERS: dict[LogFormat, type[LogReader]] = {
 
 
 __all__ = [
+    "FILE",
     "READERS",
     "REJECT",
     "CsvReader",

@@ -132,6 +132,7 @@ class StandardsSet:
     consistency: Consistency | None = field(default=None)
     profile: str | None = None
     columns: Mapping[str, ParsedExpression] = field(default_factory=dict)
+    redact: tuple[str, ...] = ()  # columns hashed in every report (all files' lists)
 
 
 def load_standards(paths: Sequence[str | Path]) -> StandardsSet:
@@ -182,6 +183,7 @@ def load_standards(paths: Sequence[str | Path]) -> StandardsSet:
         consistency=first_file.consistency,
         profile=first_file.profile,
         columns=columns,
+        redact=tuple(dict.fromkeys(c for spec in files for c in spec.redact)),
     )
 
 

@@ -446,6 +446,11 @@ class StandardsFile(_Model):
     )
     standards: tuple[Standard, ...] = Field(min_length=1)
     consistency: Consistency | None = None
+    redact: tuple[str, ...] = Field(
+        (),
+        description="Columns holding personal data (agent, customer): hashed in every report "
+        "and violations file so they can be shared",
+    )
 
     @field_validator("time_zone")
     @classmethod

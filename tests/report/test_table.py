@@ -8,8 +8,10 @@ import re
 import pytest
 from rich.console import Console
 
-from svcaudit.report.table import TableFormatter
-from svcaudit.score import Scorecard
+from svcaudit.consistency import Position
+from svcaudit.report.table import BARS, TableFormatter, branch_strip
+from svcaudit.score import BranchResult, Rate, Scorecard, StandardResult
+from svcaudit.standards.model import Severity
 
 
 def render(card: Scorecard, width: int) -> str:
@@ -70,3 +72,32 @@ def test_pass_line_when_all_met(features_card: Scorecard) -> None:
     text = render(card, 100)
     verdict = [line for line in text.splitlines() if line.startswith("PASS")]
     assert len(verdict) == 1 and f"all {len(met)} standards met" in verdict[0]
+
+
+def _branch(name: str, passed: int, n: int, pos: Position) -> BranchResult:
+    rate = Rate(n, passed, n - passed, 0, n, passed / n, None, None)
+    return BranchResult(name, rate, passed / n >= 0.9, position=pos)
+
+
+def test_branch_strip_heights_and_order() -> None:
+    # rates 50%, 75%, 100% against a 90% target: the scale runs from 50% (▁) to 100% (█),
+    # so 75% is half way: 3.5 of 7 steps, rounded to 4 (▅); shown in the order given
+    branches = (
+        _branch("full", 20, 20, Position.WITHIN),
+        _branch("half", 10, 20, Position.ALARM_LOW),
+        _branch("mid", 15, 20, Position.ALERT_LOW),
+    )
+    chain = Rate(60, 45, 15, 0, 60, 0.75, None, None)
+    s = StandardResult("x", "X", Severity.FAIL, 0.9, "≤ 1m", "f.yaml", 1, chain, False, branches)
+    assert branch_strip(s, ["half", "mid", "full"]).plain == "▁▅█"
+    assert branch_strip(s, ["full", "half"]).plain == "█▁"  # only branches it has, in order
+
+
+def test_branch_strips_under_the_ids_at_80_columns(hotel_card: Scorecard) -> None:
+    lines = render(hotel_card, 80).splitlines()
+    at = next(i for i, line in enumerate(lines) if line.startswith(" greet-60s "))
+    strip = lines[at + 1].split()[0]
+    assert len(strip) == len(hotel_card.branches) and set(strip) <= set(BARS)
+    assert strip[0] == "▁"  # the worst branch first, and it is the lowest
+    assert "Branch bars:" in "\n".join(lines)
+    assert "Branch bars:" not in render(hotel_card, 100)  # the one-table grid reads there
