@@ -74,6 +74,16 @@ TIMESTAMP_FORMATS = (
 )
 
 
+_DATE_LIKE = r"^\s*\d+[./-]\d+[./-]\d+"  # what every format in TIMESTAMP_FORMATS begins with
+
+
+def _unknown_format_note(column: str, sample: object) -> str:
+    return (
+        f"its values (e.g. {sample!r}) are not numbers or timestamps in a format "
+        f'svcaudit knows; convert them with parse_time({column}, "...") in `columns:`'
+    )
+
+
 def _field_order(fmt: str) -> str:
     """'dm' when the day comes before the month in a format, else 'md'."""
     return "dm" if fmt.find("%d") < fmt.find("%m") else "md"
@@ -178,12 +188,15 @@ class LogReader(ABC):
                 probes.append(
                     exp.Count(this=exp.TryCast(this=quoted_column(c), to=exp.DataType.build(t)))
                 )
+            # values that could be a local date at all: every format starts digits/digits/digits
+            date_like = exp.func("regexp_matches", quoted_column(c), lit(_DATE_LIKE))
+            probes += [exp.func("count_if", date_like), exp.func("min", quoted_column(c))]
         sample = exp.select(*probes).from_(self._sample().subquery("sample"))
         row = con.sql(sample.sql("duckdb")).fetchall()[0]
         refined = {c: "VARCHAR" if t == "JSON" else t for c, t in raw.items()}
         undecided: dict[str, int] = {}
         for i, c in enumerate(text_cols):
-            total, ts, dbl, boolean = row[i * 4 : i * 4 + 4]
+            total, ts, dbl, boolean, date_like, sample = row[i * 6 : i * 6 + 6]
             if not total:
                 continue
             # a mixed JSON value (numbers with a stray string) may be any type; text only some
@@ -193,7 +206,10 @@ class LogReader(ABC):
                     refined[c] = t
                     break
             else:
-                undecided[c] = total
+                if date_like >= INFER_SHARE * total:
+                    undecided[c] = total
+                else:  # no format can read most values: skip trying them all (15 per value)
+                    self.notes[c] = _unknown_format_note(c, sample)
         if undecided:
             self._detect_formats(con, undecided, refined)
         return refined
@@ -218,10 +234,7 @@ class LogReader(ABC):
             sample, counts = row[i * width], row[i * width + 1 : (i + 1) * width]
             best = max(counts)
             if not best or best < INFER_SHARE * total:
-                self.notes[c] = (
-                    f"its values (e.g. {sample!r}) are not numbers or timestamps in a format "
-                    f'svcaudit knows; convert them with parse_time({c}, "...") in `columns:`'
-                )
+                self.notes[c] = _unknown_format_note(c, sample)
                 continue
             winners = [f for f, n in zip(TIMESTAMP_FORMATS, counts, strict=True) if n == best]
             orders = {_field_order(f) for f in winners}
