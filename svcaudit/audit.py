@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta
 
 import duckdb
 
-from svcaudit import engine
+from svcaudit import distributions, engine
 from svcaudit.baseline import load_baseline
 from svcaudit.compile import Plan, aggregate_query, breach_query, plan_audit
 from svcaudit.errors import Location, SvcauditError, did_you_mean
@@ -154,6 +154,7 @@ def run_audit(request: AuditRequest) -> Scorecard:
     baseline = load_baseline(request.baseline) if request.baseline else None
     with _session(request) as session:
         query = aggregate_query(session.plan)
+        distributions.preload()  # scoring's imports load while DuckDB reads the logs
         raw = engine.run(session.con, query, session.logs.readers)
     standards, profile = session.standards, session.profile
     names = [f.display for f in session.logs.files]

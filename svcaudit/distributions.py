@@ -7,46 +7,73 @@ used here, so the values are the same (``tests/test_distributions.py`` checks th
 
 from __future__ import annotations
 
+import functools
+import threading
 from collections.abc import Sequence
+from types import ModuleType
 from typing import Any
 
 import numpy as np
-import scipy.special as sc
 
-try:  # the ufuncs behind scipy.stats.binom (Boost); private, so fall back when they move
-    from scipy.special._ufuncs import _binom_cdf, _binom_ppf
-except ImportError:  # pragma: no cover - depends on the scipy version
-    _binom_cdf = _binom_ppf = None
+
+@functools.cache
+def _special() -> ModuleType:
+    # about half a second of start-up: imported on first use, or by preload() while the
+    # engine runs the query
+    import scipy.special  # noqa: PLC0415
+
+    special: ModuleType = scipy.special
+    return special
+
+
+@functools.cache
+def _binom_ufuncs() -> tuple[Any, Any] | None:
+    """The ufuncs behind scipy.stats.binom (Boost); private, so None when they move."""
+    _special()
+    try:
+        from scipy.special._ufuncs import _binom_cdf, _binom_ppf  # noqa: PLC0415
+    except ImportError:  # pragma: no cover - depends on the scipy version
+        return None
+    return _binom_cdf, _binom_ppf
+
+
+def preload() -> threading.Thread:
+    """Import scipy.special in the background (call it before a long query)."""
+    thread = threading.Thread(target=_binom_ufuncs, daemon=True)
+    thread.start()
+    return thread
 
 
 def norm_ppf(q: float) -> float:
     """The standard normal quantile (``scipy.stats.norm.ppf``)."""
-    return float(sc.ndtri(q))
+    return float(_special().ndtri(q))
 
 
 def chi2_sf(x: float, df: float) -> float:
     """The chi-square survival function (``scipy.stats.chi2.sf``)."""
-    return float(sc.chdtrc(df, x))
+    return float(_special().chdtrc(df, x))
 
 
 def binom_ppf(q: float, n: Any, p: float) -> Any:
     """Binomial quantiles at ``0 < q < 1`` for an array of ``n`` (``scipy.stats.binom.ppf``)."""
-    if _binom_ppf is None:  # pragma: no cover
+    ufuncs = _binom_ufuncs()
+    if ufuncs is None:  # pragma: no cover
         from scipy.stats import binom  # noqa: PLC0415 - slow to import, only as a fallback
 
         return binom.ppf(q, n, p)
-    return _binom_ppf(q, n, p)
+    return ufuncs[1](q, n, p)
 
 
 def binom_cdf(k: Any, n: Any, p: float) -> Any:
     """Binomial CDF for arrays of ``k`` and ``n`` (``scipy.stats.binom.cdf``)."""
-    if _binom_cdf is None:  # pragma: no cover
+    ufuncs = _binom_ufuncs()
+    if ufuncs is None:  # pragma: no cover
         from scipy.stats import binom  # noqa: PLC0415 - slow to import, only as a fallback
 
         return binom.cdf(k, n, p)
     k = np.floor(np.asarray(k, dtype=float))
     n = np.asarray(n, dtype=float)
-    inside = _binom_cdf(np.clip(k, 0, n), n, p)
+    inside = ufuncs[0](np.clip(k, 0, n), n, p)
     return np.where(k < 0, 0.0, np.where(k >= n, 1.0, inside))
 
 
