@@ -12,12 +12,11 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import datetime, timedelta
 from typing import ClassVar
 
 import duckdb
 from sqlglot import exp
-from sqlglot import parse_one as sqlglot_parse
 
 from svcaudit.errors import Location, SvcauditError
 from svcaudit.expressions.types import Kind, kind_of_sql_type
@@ -269,6 +268,7 @@ def typed_projection(
     schema: Mapping[str, str],
     needed: Mapping[str, str],
     formats: Mapping[str, str] | None = None,
+    spans: Sequence[OffsetSpan] | None = None,
 ) -> tuple[list[exp.Expr], exp.Expr]:
     """Columns with the needed ones cast (TRY_CAST), and the reject reason of a row.
 
@@ -284,7 +284,7 @@ def typed_projection(
             cols.append(quoted_column(c))
             continue
         if want == "TIMESTAMPTZ" and physical == "TIMESTAMP" and not (formats and c in formats):
-            cols.append(exp.alias_(local_to_instant(quoted_column(c)), c, quoted=True))
+            cols.append(exp.alias_(local_to_instant(quoted_column(c), spans), c, quoted=True))
             continue  # cannot fail: no reject reason to look for
         cast: exp.Expr = exp.TryCast(this=quoted_column(c), to=exp.DataType.build(want))
         if want == "DOUBLE" and physical in _NUMBERS:
@@ -322,46 +322,82 @@ _NUMBERS = frozenset(
     )
 )
 
-# Offsets of the session time zone, one per local day 1990-2060 (NULL on days when it changes).
-_OFFSET_DAYS = ("1990-01-01", "2061-01-01")
-_OFFSETS_SQL = f"""
-SELECT list(CASE WHEN o0 = o12 AND o12 = o24 THEN o0 END ORDER BY d) FROM (
-    SELECT d,
-        epoch_us(d) - epoch_us(d::TIMESTAMPTZ) AS o0,
-        epoch_us(d + INTERVAL 12 HOUR) - epoch_us((d + INTERVAL 12 HOUR)::TIMESTAMPTZ) AS o12,
-        epoch_us(d + INTERVAL 1 DAY) - epoch_us((d + INTERVAL 1 DAY)::TIMESTAMPTZ) AS o24
-    FROM range(TIMESTAMP '{_OFFSET_DAYS[0]}', TIMESTAMP '{_OFFSET_DAYS[1]}', INTERVAL 1 DAY) t(d))
-"""  # fixed text: no user input
+
+@dataclass(frozen=True)
+class OffsetSpan:
+    """Local times in [start, end) that are all at one UTC offset in the session time zone."""
+
+    start: datetime
+    end: datetime
+    offset_us: int  # local minus UTC, in microseconds
 
 
-def local_to_instant(column: exp.Expr) -> exp.Expr:
-    """A naive TIMESTAMP read in the session time zone, as TIMESTAMPTZ, fast.
+MAX_SPANS = 12  # more (data over many years): every value goes through DuckDB's cast
 
-    The same value as ``CAST(column AS TIMESTAMPTZ)``, which converts every value through ICU
-    (about 1 s per column per 5 M rows). Instead the zone's UTC offset is looked up per local
-    day in a list computed once per query (by that same cast, so the zone rules are DuckDB's
-    own); on the days the offset changes (DST switches) and outside 1990-2060 each value still
-    goes through the cast.
+
+def offset_spans(
+    con: duckdb.DuckDBPyConnection, low: datetime, high: datetime
+) -> list[OffsetSpan] | None:
+    """The session time zone's constant-offset spans covering local times ``low``..``high``.
+
+    Offsets are DuckDB's own (its cast at the start, middle and end of each local day); a day
+    on which they differ (a DST switch) belongs to no span, so its values keep the cast.
+    None when there are too many spans to be worth it.
     """
-    offsets = exp.Subquery(this=sqlglot_parse(_OFFSETS_SQL))
-    start = exp.Literal.number(_epoch_day(_OFFSET_DAYS[0]))
-    day = exp.IntDiv(
-        this=exp.func("epoch_ms", column.copy()), expression=exp.Literal.number(86_400_000)
-    )
-    index = exp.Sub(this=day, expression=start)
-    days = _epoch_day(_OFFSET_DAYS[1]) - _epoch_day(_OFFSET_DAYS[0])
-    inside = exp.Between(this=index, low=exp.Literal.number(0), high=exp.Literal.number(days - 1))
-    position = exp.Case().when(inside, exp.Add(this=index.copy(), expression=exp.Literal.number(1)))
-    offset = exp.func("list_extract", offsets, position)
-    fast = exp.func(
-        "make_timestamptz",
-        exp.Sub(this=exp.func("epoch_us", column.copy()), expression=offset),
-    )
-    return exp.func("coalesce", fast, exp.cast(column.copy(), "TIMESTAMPTZ"))
+    rows = con.execute(
+        """
+        SELECT d, CASE WHEN o0 = o12 AND o12 = o24 THEN o0 END FROM (
+            SELECT d,
+                epoch_us(d) - epoch_us(d::TIMESTAMPTZ) AS o0,
+                epoch_us(d + INTERVAL 12 HOUR) - epoch_us((d + INTERVAL 12 HOUR)::TIMESTAMPTZ)
+                    AS o12,
+                epoch_us(d + INTERVAL 1 DAY) - epoch_us((d + INTERVAL 1 DAY)::TIMESTAMPTZ)
+                    AS o24
+            FROM range(date_trunc('day', ?::TIMESTAMP), ?::TIMESTAMP + INTERVAL 1 DAY,
+                       INTERVAL 1 DAY) t(d))
+        ORDER BY d
+        """,
+        [low, high],
+    ).fetchall()
+    spans: list[OffsetSpan] = []
+    for day, offset in rows:
+        if offset is None:
+            continue
+        end = day + timedelta(days=1)
+        if spans and spans[-1].end == day and spans[-1].offset_us == offset:
+            spans[-1] = OffsetSpan(spans[-1].start, end, offset)
+        else:
+            spans.append(OffsetSpan(day, end, int(offset)))
+    return spans if len(spans) <= MAX_SPANS else None
 
 
-def _epoch_day(iso_date: str) -> int:
-    return (date.fromisoformat(iso_date) - date(1970, 1, 1)).days
+def local_to_instant(column: exp.Expr, spans: Sequence[OffsetSpan] | None) -> exp.Expr:
+    """A naive TIMESTAMP read in the session time zone, as TIMESTAMPTZ.
+
+    ``CAST(column AS TIMESTAMPTZ)`` converts every value through ICU (about a second per
+    column per 5 M rows on one core). Within a span of one UTC offset (``offset_spans``, from
+    the column's range) the instant is plain arithmetic; other values keep the cast, so the
+    result is the cast's, DST switches included.
+    """
+    cast = exp.cast(column.copy(), "TIMESTAMPTZ")
+    if not spans:
+        return cast
+    case = exp.Case()
+    for span in spans:
+        inside = exp.and_(
+            exp.GTE(this=column.copy(), expression=_timestamp(span.start)),
+            exp.LT(this=column.copy(), expression=_timestamp(span.end)),
+        )
+        shifted = exp.Sub(
+            this=exp.func("epoch_us", column.copy()),
+            expression=exp.Literal.number(span.offset_us),
+        )
+        case = case.when(inside, exp.func("make_timestamptz", shifted))
+    return case.else_(cast)
+
+
+def _timestamp(value: datetime) -> exp.Expr:
+    return exp.cast(exp.Literal.string(value.isoformat(sep=" ")), "TIMESTAMP")
 
 
 _TYPE_WORDS = {Kind.TIMESTAMP: "a timestamp", Kind.NUMBER: "a number", Kind.BOOLEAN: "true/false"}
