@@ -288,8 +288,105 @@ def plan_audit(
     )
 
 
+#: Above this many standards the counts come from a histogram (see ``histogram_query``).
+HISTOGRAM_ABOVE = 40
+_BITS = 62  # flags packed per BIGINT key
+
+
 def aggregate_query(plan: Plan) -> AuditQuery:
-    """The single grouped aggregate over the log: counts per branch and standard."""
+    """The single grouped aggregate over the log: counts per branch and standard.
+
+    Few standards: one ``sum(CASE ...)`` per count, straight over the rows. Many: the same
+    counts from a histogram of the rows (``histogram_query``), which stays cheap per row.
+    """
+    if len(plan.compiled) > HISTOGRAM_ABOVE:
+        return histogram_query(plan)
+    return direct_query(plan)
+
+
+def histogram_query(plan: Plan) -> AuditQuery:
+    """Counts per branch and standard from a histogram of the rows (still one scan).
+
+    Every distinct condition the counts need (each scope, each ``measure <= limit``, each
+    ``measure is null``) is one bit of a BIGINT key computed per row; the rows are counted per
+    (branch, status, keys), which gives few groups because thresholds on one measure are
+    nested. The standards' counts are then sums over that small histogram, so the cost per
+    row grows with the number of distinct conditions, not with three aggregates per standard.
+    """
+    flags: dict[str, int] = {}  # SQL text -> bit number
+    conditions: list[exp.Expr] = []
+
+    def bit(condition: exp.Expr) -> int:
+        key = condition.sql("duckdb")
+        if key not in flags:
+            flags[key] = len(conditions)
+            conditions.append(condition)
+        return flags[key]
+
+    wanted = []
+    for cs in plan.compiled:
+        null_test = exp.paren(cs.value.copy()).is_(exp.null())  # a check is a condition itself
+        wanted.append((bit(cs.scope.copy()), bit(null_test), bit(cs.passes.copy())))
+    keys: list[exp.Expr] = []
+    for start in range(0, len(conditions), _BITS):
+        terms: list[exp.Expr] = [
+            exp.Case().when(c, exp.Literal.number(1 << (j - start))).else_(exp.Literal.number(0))
+            for j, c in enumerate(conditions[start : start + _BITS], start)
+        ]
+        total: exp.Expr = terms[0]
+        for term in terms[1:]:
+            total = exp.Add(this=total, expression=term)
+        keys.append(exp.alias_(exp.cast(total, "BIGINT"), f"k{start // _BITS}"))
+    merged: exp.Expr = exp.column(MERGED) if plan.dedupe is not None else exp.Literal.number(0)
+    rows = exp.select(
+        exp.alias_(plan.group, BRANCH),
+        exp.alias_(plan.status, REJECTED),
+        *keys,
+        exp.alias_(merged, MERGED),
+    ).from_(plan.source().subquery("log"))
+    key_names = [exp.column(f"k{i}") for i in range(len(keys))]
+    histogram = (
+        exp.select(
+            exp.column(BRANCH),
+            exp.column(REJECTED),
+            *key_names,
+            exp.alias_(exp.Count(this=exp.Star()), "__n"),
+            exp.alias_(exp.Sum(this=exp.column(MERGED)), MERGED),
+        )
+        .from_(rows.subquery("m"))
+        .group_by(exp.column(BRANCH), exp.column(REJECTED), *[k.copy() for k in key_names])
+    )
+
+    def has(j: int) -> exp.Expr:
+        mask = exp.BitwiseAnd(
+            this=exp.column(f"k{j // _BITS}"), expression=exp.Literal.number(1 << (j % _BITS))
+        )
+        return exp.NEQ(this=exp.paren(mask), expression=exp.Literal.number(0))
+
+    def count_if(condition: exp.Expr, alias: str) -> exp.Expr:
+        case = exp.Case().when(condition, exp.column("__n")).else_(exp.Literal.number(0))
+        return exp.alias_(exp.Sum(this=case), alias)
+
+    aggregates: list[exp.Expr] = [
+        exp.alias_(exp.Sum(this=exp.column("__n")), ROWS),
+        exp.alias_(exp.Sum(this=exp.column(MERGED)), MERGED),
+    ]
+    for i, (scope, unmeasured, passed) in enumerate(wanted):
+        aggregates += [
+            count_if(has(scope), f"s{i}_scope"),
+            count_if(exp.and_(has(scope), has(unmeasured)), f"s{i}_unmeasured"),
+            count_if(exp.and_(has(scope), has(passed)), f"s{i}_passed"),
+        ]
+    query = (
+        exp.select(exp.column(BRANCH), exp.column(REJECTED), *aggregates)
+        .from_(histogram.subquery("h"))
+        .group_by(exp.column(BRANCH), exp.column(REJECTED))
+    )
+    return AuditQuery(query.sql("duckdb"), tuple(plan.compiled), dict(plan.source_columns.needed))
+
+
+def direct_query(plan: Plan) -> AuditQuery:
+    """Counts per branch and standard as ``sum(CASE ...)`` over the rows."""
     compiled = plan.compiled
     inner: dict[str, str] = {}  # SQL text -> alias: each distinct expression computed once
     projections: list[exp.Expr] = [
@@ -483,5 +580,7 @@ __all__ = [
     "breach_query",
     "compile_audit",
     "compile_rules",
+    "direct_query",
+    "histogram_query",
     "plan_audit",
 ]
