@@ -48,8 +48,33 @@ BASE = [
     Spec("call-10min", "call", None, "handling_time", 600, True),
     Spec("high-email-4h", "email", "high", "email_reply", 14400, True),
 ]
-FACTORS = [1.0, 0.5, 0.75, 1.25, 1.5, 2.0, 0.25, 3.0, 0.9, 1.1, 0.6, 0.8, 1.2, 1.4, 1.75,
-           2.5, 4.0, 0.4, 0.3, 0.2, 0.7, 1.3, 1.6, 1.8, 2.2]
+FACTORS = [
+    1.0,
+    0.5,
+    0.75,
+    1.25,
+    1.5,
+    2.0,
+    0.25,
+    3.0,
+    0.9,
+    1.1,
+    0.6,
+    0.8,
+    1.2,
+    1.4,
+    1.75,
+    2.5,
+    4.0,
+    0.4,
+    0.3,
+    0.2,
+    0.7,
+    1.3,
+    1.6,
+    1.8,
+    2.2,
+]
 
 
 def specs(n: int) -> list[Spec]:
@@ -100,7 +125,9 @@ def yaml_text(standards: list[Spec]) -> str:
             lines += [f"    when: {when} and hold_seconds > 30", f"    check: {s.check}"]
         else:
             lines += [f"    when: {when}", f"    measure: {s.measure}"]
-            lines.append(f"    at_most: {s.at_most}s" if s.duration else f"    at_most: {s.at_most}")
+            lines.append(
+                f"    at_most: {s.at_most}s" if s.duration else f"    at_most: {s.at_most}"
+            )
             if s.measure == "hold_seconds":
                 lines.append("    unit: s")
         lines += ["    target: 90%", f"    missing: {s.missing}"]
