@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta
 
 import duckdb
 
-from svcaudit import engine
+from svcaudit import distributions, engine
 from svcaudit.baseline import load_baseline
 from svcaudit.compile import (
     Plan,
@@ -182,6 +182,7 @@ def run_audit(request: AuditRequest, progress: engine.Progress | None = None) ->
     baseline = load_baseline(request.baseline) if request.baseline else None
     with _session(request) as session:
         query = aggregate_query(session.plan)
+        distributions.preload()  # scoring's imports load while DuckDB reads the logs
         raw = engine.run(session.con, query, session.logs.readers, progress)
         standards = session.standards
         names = [f.display for f in session.logs.files]
@@ -200,11 +201,11 @@ def run_audit(request: AuditRequest, progress: engine.Progress | None = None) ->
             standards_files=standards.paths,
             fail_on=request.fail_on,
         )
-        distributions: tuple[Distribution, ...] = ()
+        measures: tuple[Distribution, ...] = ()
         worst: list[Breaches] = []
         if request.details:  # for the standards most in need of attention, a bounded number
             chosen = card.attention_order()[:MAX_DETAILED]
-            distributions = _distributions(session, chosen)
+            measures = _distributions(session, chosen)
             worst = _breaches(session, chosen, None, request.details, by_name=False)
     profile = session.profile
     redactor = _redactor(request, standards)
@@ -212,7 +213,7 @@ def run_audit(request: AuditRequest, progress: engine.Progress | None = None) ->
     card = replace(
         card,
         profile=profile.name + (" (detected)" if session.detected else ""),
-        distributions=distributions,
+        distributions=measures,
         worst=tuple(redact_breaches(w, redactor, group) for w in worst),
         redacted=tuple(sorted(redactor.columns)),
     )

@@ -123,6 +123,9 @@ def _guard() -> Iterator[None]:
         raise typer.Exit(ExitCode.INTERRUPTED) from None
     except (typer.Exit, typer.Abort):
         raise
+    except BrokenPipeError:  # stdout closed early (`... | head`): stop quietly, as Rich does
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        raise typer.Exit(1) from None
     except Exception as e:
         if _interrupted(e):  # Ctrl-C inside a DuckDB call made on the main thread
             err.print("interrupted")

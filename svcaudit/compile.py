@@ -352,8 +352,169 @@ def plan_audit(
     )
 
 
+#: Above this many standards the counts come from a histogram (see ``histogram_query``).
+HISTOGRAM_ABOVE = 40
+_BITS = 62  # flags packed per BIGINT key
+
+
 def aggregate_query(plan: Plan) -> AuditQuery:
-    """The single grouped aggregate over the log: counts per branch and standard."""
+    """The single grouped aggregate over the log: counts per branch and standard.
+
+    Few standards: one ``sum(CASE ...)`` per count, straight over the rows. Many: the same
+    counts from a histogram of the rows (``histogram_query``), which stays cheap per row.
+    """
+    if len(plan.compiled) > HISTOGRAM_ABOVE:
+        return histogram_query(plan)
+    return direct_query(plan)
+
+
+@dataclass(frozen=True)
+class _Tests:
+    unmeasured: exp.Expr
+    passed: exp.Expr
+    implausible: exp.Expr | None
+
+
+def _counted(cs: CompiledStandard, value: exp.Expr, passes: exp.Expr) -> _Tests:
+    """The per-row tests behind one standard's counts (``value``: its measure, computed once).
+
+    An implausible duration (negative, absurdly long) counts as unmeasured, never as passed.
+    """
+    bad = cs.implausible(value)
+    missing: exp.Expr = value.copy().is_(exp.null())
+    if bad is None:
+        return _Tests(missing, passes, None)
+    return _Tests(exp.or_(missing, bad), exp.and_(passes, exp.not_(bad.copy())), bad.copy())
+
+
+def _repeats(plan: Plan) -> tuple[exp.Expr, str] | None:
+    """For logs whose repeated ids are kept: a row's rank among the rows of its id (over the
+    whole log), and the query listing the most repeated ids. A profile that knows its export
+    (amazon-connect) merges repeated records instead, so has none."""
+    ident = plan.as_text("id") if plan.dedupe is None else None
+    if ident is None:
+        return None
+    rank = exp.Window(
+        this=exp.RowNumber(), partition_by=[ident.copy(), exp.paren(plan.status.copy())]
+    )
+    repeat = exp.Case().when(exp.not_(ident.copy().is_(exp.null())), rank)
+    evaluated = exp.EQ(this=plan.status.copy(), expression=exp.Literal.number(0))
+    listing = (
+        exp.select(exp.alias_(ident.copy(), "id"), exp.alias_(exp.Count(this=exp.Star()), "n"))
+        .from_(plan.source().subquery("log"))
+        .where(exp.and_(evaluated, exp.not_(ident.copy().is_(exp.null()))))
+        .group_by(exp.column("id"))
+        .having(exp.GT(this=exp.Count(this=exp.Star()), expression=exp.Literal.number(1)))
+        .order_by(exp.Ordered(this=exp.column("n"), desc=True), exp.column("id"))
+        .limit(MAX_LISTED_DUPLICATES)
+    )
+    return repeat.else_(exp.Literal.number(0)), listing.sql("duckdb")
+
+
+def _later_repeat() -> exp.Expr:
+    return exp.GT(this=exp.column(DUPLICATE), expression=exp.Literal.number(1))
+
+
+def histogram_query(plan: Plan) -> AuditQuery:
+    """Counts per branch and standard from a histogram of the rows (still one scan).
+
+    Every distinct condition the counts need (each scope, each ``measure <= limit``, each
+    ``measure is null``) is one bit of a BIGINT key computed per row; the rows are counted per
+    (branch, status, keys), which gives few groups because thresholds on one measure are
+    nested. The standards' counts are then sums over that small histogram, so the cost per
+    row grows with the number of distinct conditions, not with three aggregates per standard.
+    """
+    flags: dict[str, int] = {}  # SQL text -> bit number
+    conditions: list[exp.Expr] = []
+
+    def bit(condition: exp.Expr) -> int:
+        key = condition.sql("duckdb")
+        if key not in flags:
+            flags[key] = len(conditions)
+            conditions.append(condition)
+        return flags[key]
+
+    wanted = []
+    for cs in plan.compiled:
+        tests = _counted(cs, exp.paren(cs.value.copy()), cs.passes.copy())
+        odd = None if tests.implausible is None else bit(tests.implausible)
+        wanted.append((bit(cs.scope.copy()), bit(tests.unmeasured), bit(tests.passed), odd))
+    repeats = _repeats(plan)
+    source: exp.Expr = plan.source().subquery("log")
+    if repeats is not None:  # the window first, in its own layer; then a bit like the rest
+        source = exp.select("*", exp.alias_(repeats[0], DUPLICATE)).from_(source).subquery("r")
+        repeated_bit = bit(_later_repeat())
+    keys: list[exp.Expr] = []
+    for start in range(0, len(conditions), _BITS):
+        terms: list[exp.Expr] = [
+            exp.Case().when(c, exp.Literal.number(1 << (j - start))).else_(exp.Literal.number(0))
+            for j, c in enumerate(conditions[start : start + _BITS], start)
+        ]
+        total: exp.Expr = terms[0]
+        for term in terms[1:]:
+            total = exp.Add(this=total, expression=term)
+        keys.append(exp.alias_(exp.cast(total, "BIGINT"), f"k{start // _BITS}"))
+    merged: exp.Expr = exp.column(MERGED) if plan.dedupe is not None else exp.Literal.number(0)
+    rows = exp.select(
+        exp.alias_(plan.group, BRANCH),
+        exp.alias_(plan.status, REJECTED),
+        *keys,
+        exp.alias_(merged, MERGED),
+    ).from_(source)
+    key_names = [exp.column(f"k{i}") for i in range(len(keys))]
+    histogram = (
+        exp.select(
+            exp.column(BRANCH),
+            exp.column(REJECTED),
+            *key_names,
+            exp.alias_(exp.Count(this=exp.Star()), "__n"),
+            exp.alias_(exp.Sum(this=exp.column(MERGED)), MERGED),
+        )
+        .from_(rows.subquery("m"))
+        .group_by(exp.column(BRANCH), exp.column(REJECTED), *[k.copy() for k in key_names])
+    )
+
+    def has(j: int) -> exp.Expr:
+        mask = exp.BitwiseAnd(
+            this=exp.column(f"k{j // _BITS}"), expression=exp.Literal.number(1 << (j % _BITS))
+        )
+        return exp.NEQ(this=exp.paren(mask), expression=exp.Literal.number(0))
+
+    def count_if(condition: exp.Expr, alias: str) -> exp.Expr:
+        case = exp.Case().when(condition, exp.column("__n")).else_(exp.Literal.number(0))
+        return exp.alias_(exp.Sum(this=case), alias)
+
+    aggregates: list[exp.Expr] = [
+        exp.alias_(exp.Sum(this=exp.column("__n")), ROWS),
+        exp.alias_(exp.Sum(this=exp.column(MERGED)), MERGED),
+    ]
+    implausible: list[exp.Expr] = []
+    for i, (scope, unmeasured, passed, odd) in enumerate(wanted):
+        aggregates += [
+            count_if(has(scope), f"s{i}_scope"),
+            count_if(exp.and_(has(scope), has(unmeasured)), f"s{i}_unmeasured"),
+            count_if(exp.and_(has(scope), has(passed)), f"s{i}_passed"),
+        ]
+        found = exp.and_(has(scope), has(odd)) if odd is not None else exp.false()
+        implausible.append(count_if(found, f"s{i}_implausible"))
+    aggregates += implausible  # after every standard's three counts, as in direct_query
+    if repeats is not None:
+        aggregates.append(count_if(has(repeated_bit), DUPLICATE))
+    query = (
+        exp.select(exp.column(BRANCH), exp.column(REJECTED), *aggregates)
+        .from_(histogram.subquery("h"))
+        .group_by(exp.column(BRANCH), exp.column(REJECTED))
+    )
+    return AuditQuery(
+        query.sql("duckdb"),
+        tuple(plan.compiled),
+        dict(plan.source_columns.needed),
+        repeats[1] if repeats is not None else None,
+    )
+
+
+def direct_query(plan: Plan) -> AuditQuery:
+    """Counts per branch and standard as ``sum(CASE ...)`` over the rows."""
     compiled = plan.compiled
     inner: dict[str, str] = {}  # SQL text -> alias: each distinct expression computed once
     projections: list[exp.Expr] = [
@@ -377,32 +538,20 @@ def aggregate_query(plan: Plan) -> AuditQuery:
     implausible: list[exp.Expr] = []
     for i, cs in enumerate(compiled):
         scope = ref(cs.scope)
-        value = ref(cs.value)
-        passes = ref(cs.passes)
-        bad = cs.implausible(value)  # on the projected value: the measure is computed once
-        missing: exp.Expr = value.is_(exp.null())
-        if bad is not None:
-            missing = exp.or_(missing, bad)
-            passes = exp.and_(passes, exp.not_(bad.copy()))
+        tests = _counted(cs, ref(cs.value), ref(cs.passes))  # on the projected value
         aggregates += [
             count_if(scope, f"s{i}_scope"),
-            count_if(exp.and_(scope.copy(), missing), f"s{i}_unmeasured"),
-            count_if(exp.and_(scope.copy(), passes), f"s{i}_passed"),
+            count_if(exp.and_(scope.copy(), tests.unmeasured), f"s{i}_unmeasured"),
+            count_if(exp.and_(scope.copy(), tests.passed), f"s{i}_passed"),
         ]
-        odd = exp.and_(scope.copy(), bad.copy()) if bad is not None else exp.false()
-        implausible.append(count_if(odd, f"s{i}_implausible"))
+        odd = tests.implausible
+        found = exp.and_(scope.copy(), odd) if odd is not None else exp.false()
+        implausible.append(count_if(found, f"s{i}_implausible"))
     aggregates += implausible  # after every standard's three counts
-    # Rows repeating an interaction id are kept and reported, never merged by guess (a
-    # profile that knows its export, like amazon-connect, merges them instead).
-    ident = plan.as_text("id") if plan.dedupe is None else None
-    if ident is not None:
-        rank = exp.Window(
-            this=exp.RowNumber(), partition_by=[ident.copy(), exp.paren(plan.status.copy())]
-        )
-        repeat = exp.Case().when(exp.not_(ident.copy().is_(exp.null())), rank)
-        projections.append(exp.alias_(repeat.else_(exp.Literal.number(0)), DUPLICATE))
-        later = exp.GT(this=exp.column(DUPLICATE), expression=exp.Literal.number(1))
-        aggregates.append(count_if(later, DUPLICATE))
+    repeats = _repeats(plan)  # rows repeating an interaction id: kept and reported
+    if repeats is not None:
+        projections.append(exp.alias_(repeats[0], DUPLICATE))
+        aggregates.append(count_if(_later_repeat(), DUPLICATE))
     source = plan.source()
     if plan.dedupe is not None:
         projections.append(exp.column(MERGED))
@@ -413,21 +562,11 @@ def aggregate_query(plan: Plan) -> AuditQuery:
         .from_(exp.select(*projections).from_(source.subquery("log")).subquery("m"))
         .group_by(exp.column(BRANCH), exp.column(REJECTED))
     )
-    duplicates = None
-    if ident is not None:
-        evaluated = exp.EQ(this=plan.status.copy(), expression=exp.Literal.number(0))
-        listing = (
-            exp.select(exp.alias_(ident.copy(), "id"), exp.alias_(exp.Count(this=exp.Star()), "n"))
-            .from_(plan.source().subquery("log"))
-            .where(exp.and_(evaluated, exp.not_(ident.copy().is_(exp.null()))))
-            .group_by(exp.column("id"))
-            .having(exp.GT(this=exp.Count(this=exp.Star()), expression=exp.Literal.number(1)))
-            .order_by(exp.Ordered(this=exp.column("n"), desc=True), exp.column("id"))
-            .limit(MAX_LISTED_DUPLICATES)
-        )
-        duplicates = listing.sql("duckdb")
     return AuditQuery(
-        query.sql("duckdb"), tuple(compiled), dict(plan.source_columns.needed), duplicates
+        query.sql("duckdb"),
+        tuple(compiled),
+        dict(plan.source_columns.needed),
+        repeats[1] if repeats is not None else None,
     )
 
 
@@ -648,6 +787,8 @@ __all__ = [
     "breach_query",
     "compile_audit",
     "compile_rules",
+    "direct_query",
     "distribution_query",
+    "histogram_query",
     "plan_audit",
 ]

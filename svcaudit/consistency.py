@@ -28,8 +28,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 import numpy as np
-from scipy.stats import binom, chi2, chi2_contingency, norm
 
+from svcaudit.distributions import binom_cdf, binom_ppf, chi2_contingency_p, chi2_sf, norm_ppf
 from svcaudit.standards.model import Overdispersion
 
 
@@ -76,9 +76,9 @@ def binomial_limits(p: float, ns: Sequence[int], p0: float) -> list[float]:
     if p0 <= 0.0 or p0 >= 1.0:
         return [0.0 if p0 <= 0.0 else 1.0] * len(ns)
     n = np.asarray(ns, dtype=float)
-    r = binom.ppf(p, n, p0)
-    upper = binom.cdf(r, n, p0)
-    lower = np.where(r >= 1, binom.cdf(r - 1, n, p0), 0.0)
+    r = binom_ppf(p, n, p0)
+    upper = binom_cdf(r, n, p0)
+    lower = np.where(r >= 1, binom_cdf(r - 1, n, p0), 0.0)
     gap = upper - lower
     a = np.where(gap > 0, (upper - p) / np.where(gap > 0, gap, 1.0), 0.0)
     return [float(x) for x in np.clip((r - a) / n, 0.0, 1.0)]
@@ -109,7 +109,7 @@ def funnel_limits_many(
             for q in ((1 - inner) / 2, 1 - (1 - inner) / 2, (1 - outer) / 2, 1 - (1 - outer) / 2)
         ]
         return [Limits(*values) for values in zip(*columns, strict=True)]
-    zi, zo = float(norm.ppf(1 - (1 - inner) / 2)), float(norm.ppf(1 - (1 - outer) / 2))
+    zi, zo = norm_ppf(1 - (1 - inner) / 2), norm_ppf(1 - (1 - outer) / 2)
     out = []
     for n in ns:
         variance = p0 * (1 - p0) / n
@@ -176,7 +176,7 @@ def dispersion(p0: float, counts: Sequence[tuple[int, int]]) -> Dispersion:
     w = [1 / v for v in variances]
     denom = sum(w) - sum(wi * wi for wi in w) / sum(w)
     tau2 = max(0.0, (k * phi - (k - 1)) / denom) if denom > 0 else 0.0
-    p_value = float(chi2.sf(k * phi, k - 1))
+    p_value = chi2_sf(k * phi, k - 1)
     return Dispersion(phi, tau2, p_value, k)
 
 
@@ -201,5 +201,4 @@ def homogeneity_p(counts: Sequence[tuple[int, int]]) -> float | None:
     failed = sum(f for _, f in table)
     if passed == 0 or failed == 0:
         return 1.0  # every branch at 100 % (or at 0 %): no difference at all
-    result = chi2_contingency([[x for x, _ in table], [f for _, f in table]], correction=False)
-    return float(result.pvalue)
+    return chi2_contingency_p([[x for x, _ in table], [f for _, f in table]])

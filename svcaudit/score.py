@@ -9,8 +9,6 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
 
-from scipy.stats import norm
-
 from svcaudit.baseline import Baseline
 from svcaudit.compile import CompiledStandard
 from svcaudit.consistency import (
@@ -22,6 +20,7 @@ from svcaudit.consistency import (
     homogeneity_p,
     position,
 )
+from svcaudit.distributions import norm_ppf
 from svcaudit.engine import Counts, RawResult
 from svcaudit.errors import ExitCode
 from svcaudit.sources.readers import Reject
@@ -97,7 +96,7 @@ def wilson(successes: int, n: int, confidence: float = CONFIDENCE) -> tuple[floa
 
 @functools.cache
 def _z(confidence: float) -> float:
-    return float(norm.ppf(1 - (1 - confidence) / 2))
+    return norm_ppf(1 - (1 - confidence) / 2)
 
 
 class _ComparedRate:

@@ -11,7 +11,15 @@ import pytest
 
 import svcaudit.audit
 import svcaudit.engine
-from svcaudit.compile import AuditQuery, LogResolver, compile_audit, compile_rules
+from svcaudit.compile import (
+    AuditQuery,
+    LogResolver,
+    compile_audit,
+    compile_rules,
+    direct_query,
+    histogram_query,
+    plan_audit,
+)
 from svcaudit.errors import SvcauditError
 from svcaudit.sources import Logs
 from svcaudit.standards.loader import load_standards
@@ -196,3 +204,21 @@ def test_fields_referring_to_each_other_in_a_circle(tmp_path: Path) -> None:
         compile_rules(load_standards([rules]), LogResolver(SCHEMA))
     assert "circle" in info.value.message
     assert info.value.location is not None and info.value.location.line in (4, 5)
+
+
+@pytest.mark.parametrize("n_standards", [1, 30, 60])
+def test_histogram_strategy_counts_like_the_direct_one(tmp_path: Path, n_standards: int) -> None:
+    # Many standards are counted from a histogram of the rows; the counts must not change.
+    rules = write(tmp_path / "many.yaml", many_standards(n_standards))
+    logs = Logs.open([str(write(tmp_path / "log.csv", LOG))])
+    con = duckdb.connect(":memory:")
+    try:
+        plan = plan_audit(load_standards([rules]), logs.schema(con), logs.relation)
+        direct = sorted(con.sql(direct_query(plan).sql).fetchall(), key=str)
+        histogram = sorted(con.sql(histogram_query(plan).sql).fetchall(), key=str)
+    finally:
+        con.close()
+    assert [tuple(int(v or 0) for v in row[1:]) for row in histogram] == [
+        tuple(int(v or 0) for v in row[1:]) for row in direct
+    ]
+    assert [row[0] for row in histogram] == [row[0] for row in direct]

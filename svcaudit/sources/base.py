@@ -13,6 +13,7 @@ import os
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import ClassVar
 
 import duckdb
@@ -79,6 +80,16 @@ TIMESTAMP_FORMATS = (
     "%m/%d/%Y",
     "%d.%m.%Y",
 )
+
+
+_DATE_LIKE = r"^\s*\d+[./-]\d+[./-]\d+"  # what every format in TIMESTAMP_FORMATS begins with
+
+
+def _unknown_format_note(column: str, sample: object) -> str:
+    return (
+        f"its values (e.g. {sample!r}) are not numbers or timestamps in a format "
+        f'svcaudit knows; convert them with parse_time({column}, "...") in `columns:`'
+    )
 
 
 def _field_order(fmt: str) -> str:
@@ -203,12 +214,15 @@ class LogReader(ABC):
                 probes.append(
                     exp.Count(this=exp.TryCast(this=quoted_column(c), to=exp.DataType.build(t)))
                 )
+            # values that could be a local date at all: every format starts digits/digits/digits
+            date_like = exp.func("regexp_matches", quoted_column(c), lit(_DATE_LIKE))
+            probes += [exp.func("count_if", date_like), exp.func("min", quoted_column(c))]
         sample = exp.select(*probes).from_(self._sample().subquery("sample"))
         row = con.sql(sample.sql("duckdb")).fetchall()[0]
         refined = {c: "VARCHAR" if t == "JSON" else t for c, t in raw.items()}
         undecided: dict[str, int] = {}
         for i, c in enumerate(text_cols):
-            total, ts, dbl, boolean = row[i * 4 : i * 4 + 4]
+            total, ts, dbl, boolean, date_like, sample = row[i * 6 : i * 6 + 6]
             if not total:
                 self.notes[c] = f"it is empty in every row sampled (the first {SAMPLE_ROWS:,})"
                 continue
@@ -219,7 +233,10 @@ class LogReader(ABC):
                     refined[c] = t
                     break
             else:
-                undecided[c] = total
+                if date_like >= INFER_SHARE * total:
+                    undecided[c] = total
+                else:  # no format can read most values: skip trying them all (15 per value)
+                    self.notes[c] = _unknown_format_note(c, sample)
         if undecided:
             self._detect_formats(con, undecided, refined)
         return refined
@@ -244,10 +261,7 @@ class LogReader(ABC):
             sample, counts = row[i * width], row[i * width + 1 : (i + 1) * width]
             best = max(counts)
             if not best or best < INFER_SHARE * total:
-                self.notes[c] = (
-                    f"its values (e.g. {sample!r}) are not numbers or timestamps in a format "
-                    f'svcaudit knows; convert them with parse_time({c}, "...") in `columns:`'
-                )
+                self.notes[c] = _unknown_format_note(c, sample)
                 continue
             winners = [f for f, n in zip(TIMESTAMP_FORMATS, counts, strict=True) if n == best]
             orders = {_field_order(f) for f in winners}
@@ -288,6 +302,7 @@ def typed_projection(
     schema: Mapping[str, str],
     needed: Mapping[str, str],
     formats: Mapping[str, str] | None = None,
+    spans: Sequence[OffsetSpan] | None = None,
 ) -> tuple[list[exp.Expr], exp.Expr]:
     """Columns with the needed ones cast (TRY_CAST), and the reject reason of a row.
 
@@ -302,7 +317,13 @@ def typed_projection(
         if not want or want == physical:
             cols.append(quoted_column(c))
             continue
+        if want == "TIMESTAMPTZ" and physical == "TIMESTAMP" and not (formats and c in formats):
+            cols.append(exp.alias_(local_to_instant(quoted_column(c), spans), c, quoted=True))
+            continue  # cannot fail: no reject reason to look for
         cast: exp.Expr = exp.TryCast(this=quoted_column(c), to=exp.DataType.build(want))
+        if want == "DOUBLE" and physical in _NUMBERS:
+            cols.append(exp.alias_(cast, c, quoted=True))
+            continue
         if formats and c in formats:
             parsed = exp.func(
                 "try_strptime", exp.cast(quoted_column(c), "VARCHAR"), lit(formats[c])
@@ -318,6 +339,99 @@ def typed_projection(
         )
     reject = case if case.args.get("ifs") else exp.cast(exp.null(), "VARCHAR")
     return cols, reject
+
+
+_NUMBERS = frozenset(
+    (
+        "TINYINT",
+        "SMALLINT",
+        "INTEGER",
+        "BIGINT",
+        "UTINYINT",
+        "USMALLINT",
+        "UINTEGER",
+        "UBIGINT",
+        "FLOAT",
+        "DOUBLE",
+    )
+)
+
+
+@dataclass(frozen=True)
+class OffsetSpan:
+    """Local times in [start, end) that are all at one UTC offset in the session time zone."""
+
+    start: datetime
+    end: datetime
+    offset_us: int  # local minus UTC, in microseconds
+
+
+MAX_SPANS = 12  # more (data over many years): every value goes through DuckDB's cast
+
+
+def offset_spans(
+    con: duckdb.DuckDBPyConnection, low: datetime, high: datetime
+) -> list[OffsetSpan] | None:
+    """The session time zone's constant-offset spans covering local times ``low``..``high``.
+
+    Offsets are DuckDB's own (its cast at the start, middle and end of each local day); a day
+    on which they differ (a DST switch) belongs to no span, so its values keep the cast.
+    None when there are too many spans to be worth it.
+    """
+    rows = con.execute(
+        """
+        SELECT d, CASE WHEN o0 = o12 AND o12 = o24 THEN o0 END FROM (
+            SELECT d,
+                epoch_us(d) - epoch_us(d::TIMESTAMPTZ) AS o0,
+                epoch_us(d + INTERVAL 12 HOUR) - epoch_us((d + INTERVAL 12 HOUR)::TIMESTAMPTZ)
+                    AS o12,
+                epoch_us(d + INTERVAL 1 DAY) - epoch_us((d + INTERVAL 1 DAY)::TIMESTAMPTZ)
+                    AS o24
+            FROM range(date_trunc('day', ?::TIMESTAMP), ?::TIMESTAMP + INTERVAL 1 DAY,
+                       INTERVAL 1 DAY) t(d))
+        ORDER BY d
+        """,
+        [low, high],
+    ).fetchall()
+    spans: list[OffsetSpan] = []
+    for day, offset in rows:
+        if offset is None:
+            continue
+        end = day + timedelta(days=1)
+        if spans and spans[-1].end == day and spans[-1].offset_us == offset:
+            spans[-1] = OffsetSpan(spans[-1].start, end, offset)
+        else:
+            spans.append(OffsetSpan(day, end, int(offset)))
+    return spans if len(spans) <= MAX_SPANS else None
+
+
+def local_to_instant(column: exp.Expr, spans: Sequence[OffsetSpan] | None) -> exp.Expr:
+    """A naive TIMESTAMP read in the session time zone, as TIMESTAMPTZ.
+
+    ``CAST(column AS TIMESTAMPTZ)`` converts every value through ICU (about a second per
+    column per 5 M rows on one core). Within a span of one UTC offset (``offset_spans``, from
+    the column's range) the instant is plain arithmetic; other values keep the cast, so the
+    result is the cast's, DST switches included.
+    """
+    cast = exp.cast(column.copy(), "TIMESTAMPTZ")
+    if not spans:
+        return cast
+    case = exp.Case()
+    for span in spans:
+        inside = exp.and_(
+            exp.GTE(this=column.copy(), expression=_timestamp(span.start)),
+            exp.LT(this=column.copy(), expression=_timestamp(span.end)),
+        )
+        shifted = exp.Sub(
+            this=exp.func("epoch_us", column.copy()),
+            expression=exp.Literal.number(span.offset_us),
+        )
+        case = case.when(inside, exp.func("make_timestamptz", shifted))
+    return case.else_(cast)
+
+
+def _timestamp(value: datetime) -> exp.Expr:
+    return exp.cast(exp.Literal.string(value.isoformat(sep=" ")), "TIMESTAMP")
 
 
 _TYPE_WORDS = {Kind.TIMESTAMP: "a timestamp", Kind.NUMBER: "a number", Kind.BOOLEAN: "true/false"}

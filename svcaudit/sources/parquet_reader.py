@@ -12,10 +12,12 @@ from svcaudit.sources.base import (
     REJECT,
     SAMPLE_ROWS,
     LogReader,
+    OffsetSpan,
     Reject,
     lit,
     named_arg,
     numbered_rejects,
+    offset_spans,
     quoted_column,
     typed_projection,
 )
@@ -26,6 +28,7 @@ class ParquetReader(LogReader):
     """Parquet files: typed already; columns stored as text are cast like JSON values."""
 
     formats = (LogFormat.PARQUET,)
+    _spans: list[OffsetSpan] | None = None  # UTC offsets over the naive timestamps' range
 
     def _call(self, files: Sequence[LogFile] | None = None, **extra: exp.Expr) -> exp.Expr:
         paths = exp.Array(expressions=[lit(f.path) for f in files or self.files])
@@ -35,7 +38,43 @@ class ParquetReader(LogReader):
 
     def _describe(self, con: duckdb.DuckDBPyConnection) -> dict[str, str]:
         rel = con.sql(exp.select("*").from_(self._call()).limit(0).sql("duckdb"))
-        return dict(zip(rel.columns, [str(t) for t in rel.types], strict=True))
+        raw = dict(zip(rel.columns, [str(t) for t in rel.types], strict=True))
+        self._spans = self._offset_spans(con, [c for c, t in raw.items() if t == "TIMESTAMP"])
+        return raw
+
+    def _offset_spans(
+        self, con: duckdb.DuckDBPyConnection, columns: list[str]
+    ) -> list[OffsetSpan] | None:
+        """Offset spans over the range of the naive timestamp columns, from the files' stats."""
+        if not columns:
+            return None
+        meta = exp.Table(
+            this=exp.Anonymous(
+                this="parquet_metadata",
+                expressions=[exp.Array(expressions=[lit(f.path) for f in self.files])],
+            )
+        )
+        low, high = exp.column("stats_min_value"), exp.column("stats_max_value")
+        has_stats = exp.or_(
+            exp.not_(low.is_(exp.null())),
+            exp.EQ(this=exp.column("stats_null_count"), expression=exp.column("num_values")),
+        )
+        query = (
+            exp.select(
+                exp.func("min", exp.TryCast(this=low.copy(), to=exp.DataType.build("TIMESTAMP"))),
+                exp.func("max", exp.TryCast(this=high.copy(), to=exp.DataType.build("TIMESTAMP"))),
+                exp.func("bool_and", has_stats),
+            )
+            .from_(meta)
+            .where(exp.In(this=exp.column("path_in_schema"), expressions=[lit(c) for c in columns]))
+        )
+        try:
+            found = con.sql(query.sql("duckdb")).fetchall()
+        except duckdb.Error:
+            return None  # no statistics to go by: every value goes through the cast
+        if not found or found[0][0] is None or not found[0][2]:
+            return None
+        return offset_spans(con, found[0][0], found[0][1])
 
     def _any_row(self, f: LogFile) -> exp.Select:
         return exp.select(exp.Literal.number(1)).from_(self._call([f]))
@@ -49,7 +88,7 @@ class ParquetReader(LogReader):
     def relation(
         self, needed: Mapping[str, str], files: Sequence[LogFile] | None = None
     ) -> exp.Select:
-        cols, reject = typed_projection(self._raw, needed, self.time_formats)
+        cols, reject = typed_projection(self._raw, needed, self.time_formats, self._spans)
         shown = exp.Case()  # read_parquet names the file by its path; people by its display
         for f in files or self.files:
             shown = shown.when(
