@@ -12,6 +12,7 @@ import duckdb
 from svcaudit import engine
 from svcaudit.baseline import load_baseline
 from svcaudit.compile import Plan, aggregate_query, breach_query, plan_audit
+from svcaudit.engines import DEFAULT_ENGINE, get_engine
 from svcaudit.errors import Location, SvcauditError, did_you_mean
 from svcaudit.expressions.parser import parse_expression
 from svcaudit.expressions.types import Kind
@@ -35,6 +36,8 @@ class AuditRequest:
     maps: tuple[str, ...] = ()  # --map logical=source
     since: str | None = None  # audit interactions that arrived at or after this
     until: str | None = None  # ... and before this (a date: up to the end of that day)
+    engine: str = DEFAULT_ENGINE  # where the compiled audit runs: duckdb or spark
+    spark_master: str | None = None  # --engine spark: a master URL (default local, SPARK_REMOTE)
 
 
 def _bound(value: str | None, option: str, end_of_day: bool) -> str | None:
@@ -154,7 +157,8 @@ def run_audit(request: AuditRequest) -> Scorecard:
     baseline = load_baseline(request.baseline) if request.baseline else None
     with _session(request) as session:
         query = aggregate_query(session.plan)
-        raw = engine.run(session.con, query, session.logs.readers)
+        runner = get_engine(request.engine, session.con, request.spark_master)
+        raw = runner.run(session.plan, query, session.logs, session.standards.time_zone)
     standards, profile = session.standards, session.profile
     names = [f.display for f in session.logs.files]
     if raw.rows_evaluated == 0:
@@ -190,12 +194,13 @@ def explain(
     """The breaching interactions of some standards (all when None), optionally in one branch."""
     out = []
     with _session(request) as session:
+        runner = get_engine(request.engine, session.con, request.spark_master)
         ids = standard_ids or [cs.rule.standard.id for cs in session.plan.compiled]
         for standard_id in ids:
             query = breach_query(session.plan, standard_id, branch, limit)
             if query.standard.unavailable:
                 continue
-            rows = engine.fetch(session.con, query.sql, session.logs.readers)
+            rows = runner.fetch(session.plan, query, session.logs, session.standards.time_zone)
             cs = query.standard
             out.append(
                 Breaches(

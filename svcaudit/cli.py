@@ -261,6 +261,20 @@ def audit(
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="Print nothing on stdout; only the exit code.")
     ] = False,
+    engine: Annotated[
+        str,
+        typer.Option(
+            help="Where the audit runs: duckdb (in-process, default) or spark (PySpark; "
+            "pip install 'svcaudit[spark]')."
+        ),
+    ] = "duckdb",
+    spark_master: Annotated[
+        str | None,
+        typer.Option(
+            help="--engine spark: a master URL (local[4], spark://host:7077) or sc://host for "
+            "Spark Connect (default: SPARK_REMOTE, else local[2])."
+        ),
+    ] = None,
 ) -> None:
     """Audit logs against standards; print a scorecard; exit 0 met, 1 breached, 2 not done."""
     with _guard():
@@ -294,6 +308,8 @@ def audit(
             maps=tuple(maps or ()),
             since=since,
             until=until,
+            engine=engine,
+            spark_master=spark_master,
         )
         card = run_audit(request)
         outputs = [(f, path) for f, path in extra]
@@ -334,6 +350,20 @@ def explain(
     ] = None,
     since: Annotated[str | None, typer.Option(help="Arrived on or after.")] = None,
     until: Annotated[str | None, typer.Option(help="Arrived before (a date: through it).")] = None,
+    engine: Annotated[
+        str,
+        typer.Option(
+            help="Where the audit runs: duckdb (in-process, default) or spark (PySpark; "
+            "pip install 'svcaudit[spark]')."
+        ),
+    ] = "duckdb",
+    spark_master: Annotated[
+        str | None,
+        typer.Option(
+            help="--engine spark: a master URL (local[4], spark://host:7077) or sc://host for "
+            "Spark Connect (default: SPARK_REMOTE, else local[2])."
+        ),
+    ] = None,
 ) -> None:
     """Show the interactions that breach a standard, worst first, with the values behind it."""
     with _guard():
@@ -344,6 +374,8 @@ def explain(
             maps=tuple(maps or ()),
             since=since,
             until=until,
+            engine=engine,
+            spark_master=spark_master,
         )
         found = run_explain(request, [standard_id], branch, limit)[0]
         out = Console(highlight=False)

@@ -66,6 +66,7 @@ class AuditQuery:
     sql: str
     standards: tuple[CompiledStandard, ...]
     needed: Mapping[str, str]
+    tree: exp.Select | None = None  # the query before rendering, for other engines' dialects
 
 
 def compile_rules(standards: StandardsSet, base: Resolver) -> list[CompiledStandard]:
@@ -329,7 +330,9 @@ def aggregate_query(plan: Plan) -> AuditQuery:
         .from_(exp.select(*projections).from_(source.subquery("log")).subquery("m"))
         .group_by(exp.column(BRANCH), exp.column(REJECTED))
     )
-    return AuditQuery(query.sql("duckdb"), tuple(compiled), dict(plan.source_columns.needed))
+    return AuditQuery(
+        query.sql("duckdb"), tuple(compiled), dict(plan.source_columns.needed), query
+    )
 
 
 @dataclass(frozen=True)
@@ -339,6 +342,9 @@ class BreachQuery:
     sql: str
     standard: CompiledStandard
     columns: tuple[str, ...]  # after branch, id, value: the columns the standard reads
+    tree: exp.Select | None = None  # the query before rendering, for other engines' dialects
+    branch: str | None = None  # asked for: only this branch
+    limit: int | None = None  # asked for: at most this many
 
 
 def breach_query(
@@ -396,7 +402,7 @@ def breach_query(
     )
     if limit is not None:
         query = query.limit(limit)
-    return BreachQuery(query.sql("duckdb"), cs, tuple(shown))
+    return BreachQuery(query.sql("duckdb"), cs, tuple(shown), query, branch, limit)
 
 
 def _period_test(resolver: Resolver, period: tuple[str | None, str | None]) -> exp.Expr:

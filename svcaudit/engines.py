@@ -1,0 +1,81 @@
+"""The engine registry: where the compiled audit runs (``--engine duckdb|spark``).
+
+Every engine takes the same plan (sqlglot trees with DuckDB's meaning) and returns the same
+``RawResult``; ``tests/spark/test_parity.py`` checks the figures are identical.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+import duckdb
+
+from svcaudit import engine
+from svcaudit.compile import AuditQuery, BreachQuery, Plan
+from svcaudit.errors import Location, SvcauditError, did_you_mean
+from svcaudit.sources import Logs
+
+DEFAULT_ENGINE = "duckdb"
+ENGINE_NAMES = ("duckdb", "spark")
+
+
+class Engine(Protocol):
+    """Runs a compiled plan over the logs."""
+
+    name: str
+
+    def run(self, plan: Plan, query: AuditQuery, logs: Logs, time_zone: str) -> engine.RawResult:
+        """The raw counts of ``query`` (``aggregate_query(plan)``, DuckDB's rendering)."""
+
+    def fetch(
+        self, plan: Plan, query: BreachQuery, logs: Logs, time_zone: str
+    ) -> list[tuple[object, ...]]:
+        """The rows of a breach query (``breach_query(plan, ...)``)."""
+
+
+class DuckDBEngine:
+    """In-process DuckDB on the connection the audit planned with (the default)."""
+
+    name = "duckdb"
+
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        self.con = con
+
+    def run(self, plan: Plan, query: AuditQuery, logs: Logs, time_zone: str) -> engine.RawResult:
+        """The aggregate on DuckDB."""
+        return engine.run(self.con, query, logs.readers)
+
+    def fetch(
+        self, plan: Plan, query: BreachQuery, logs: Logs, time_zone: str
+    ) -> list[tuple[object, ...]]:
+        """The breach query on DuckDB."""
+        return engine.fetch(self.con, query.sql, logs.readers)
+
+
+def get_engine(
+    name: str, con: duckdb.DuckDBPyConnection, spark_master: str | None = None
+) -> Engine:
+    """The engine called ``name`` (``duckdb`` plans and runs on ``con``)."""
+    if name == "duckdb":
+        if spark_master is not None:
+            raise SvcauditError(
+                "--spark-master is for --engine spark",
+                location=Location("--spark-master"),
+                hint="add --engine spark",
+            )
+        return DuckDBEngine(con)
+    if name == "spark":
+        try:
+            from svcaudit.spark.engine import SparkEngine  # noqa: PLC0415 (optional extra)
+        except ImportError:
+            raise SvcauditError(
+                "--engine spark needs PySpark, which is not installed",
+                location=Location("--engine"),
+                hint="pip install 'svcaudit[spark]' (and Java 17 or later)",
+            ) from None
+        return SparkEngine(spark_master)
+    raise SvcauditError(
+        f"unknown engine '{name}'",
+        location=Location("--engine"),
+        hint=did_you_mean(name, ENGINE_NAMES) or "engines: " + ", ".join(ENGINE_NAMES),
+    )

@@ -1,0 +1,136 @@
+"""The Spark engine gives DuckDB's figures: every bundled example with its standards pack.
+
+The whole JSON report is compared: rows read/evaluated/rejected/merged, every standard and
+branch (in scope, passed, failed, unmeasured, rates, intervals, consistency) and the rejected
+rows with file, line and reason. Nothing here is skipped: PySpark is in the ``[test]`` extra.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from typing import Any
+
+import pytest
+
+from svcaudit.audit import AuditRequest, explain, run_audit
+from svcaudit.report.json import scorecard_dict
+from tests.helpers import REPO, write
+from tests.invoke import assert_one_error, invoke
+
+# (log, standards pack): the README's tour and packs table, and examples/vendors/README.md
+EXAMPLES = [
+    ("examples/hotel-chain.csv", "standards/hospitality-five-star.yaml"),
+    ("examples/contact-centre.csv.gz", "standards/contact-centre.yaml"),
+    ("examples/helpdesk-tickets.jsonl", "standards/helpdesk-sla.yaml"),
+    ("examples/vendors/zendesk-tickets.json.gz", "standards/helpdesk-zendesk.yaml"),
+    ("examples/vendors/amazon-connect-ctr.jsonl.gz", "standards/contact-centre.yaml"),
+    ("examples/vendors/asterisk-queue_log", "standards/contact-centre.yaml"),
+]
+
+
+def test_every_bundled_example_and_pack_is_covered() -> None:
+    logs = {p.relative_to(REPO).as_posix() for p in (REPO / "examples").rglob("*")}
+    logs = {p for p in logs if p.endswith((".csv", ".gz", ".jsonl", ".json", "queue_log"))}
+    assert logs == {log for log, _ in EXAMPLES}
+    packs = {p.relative_to(REPO).as_posix() for p in (REPO / "standards").glob("*.yaml")}
+    assert packs == {pack for _, pack in EXAMPLES}
+
+
+def report(request: AuditRequest) -> dict[str, Any]:
+    return scorecard_dict(run_audit(request))
+
+
+@pytest.mark.parametrize(("log", "pack"), EXAMPLES, ids=[log for log, _ in EXAMPLES])
+def test_same_report_on_both_engines(
+    spark: Any, log: str, pack: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(REPO)
+    request = AuditRequest(logs=[log], standards=[pack])
+    duckdb_report = report(request)
+    spark_report = report(replace(request, engine="spark"))
+    assert spark_report["rows"] == duckdb_report["rows"]
+    for d, s in zip(duckdb_report["standards"], spark_report["standards"], strict=True):
+        assert s == d, d["id"]
+    assert spark_report["rejects"] == duckdb_report["rejects"]
+    assert spark_report == duckdb_report
+    assert duckdb_report["rows"]["rejected"] > 0  # the examples plant bad rows: both see them
+
+
+def test_period_and_groups_on_both_engines(spark: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """--since/--until (rows outside the period) and --by channel (other group keys)."""
+    monkeypatch.chdir(REPO)
+    request = AuditRequest(
+        logs=["examples/hotel-chain.csv"],
+        standards=["standards/hospitality-five-star.yaml"],
+        by=("branch", "channel"),
+        since="2025-03-20",
+        until="2025-03-31",
+    )
+    duckdb_report = report(request)
+    assert duckdb_report["rows"]["outside"] > 0
+    assert report(replace(request, engine="spark")) == duckdb_report
+
+
+def test_explain_finds_the_same_breaches(spark: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(REPO)
+    request = AuditRequest(
+        logs=["examples/vendors/amazon-connect-ctr.jsonl.gz"],
+        standards=["standards/contact-centre.yaml"],
+    )
+    on_duckdb = explain(request, ["hold-total-2min"], None, 50)[0]
+    on_spark = explain(replace(request, engine="spark"), ["hold-total-2min"], None, 50)[0]
+    assert on_spark.columns == on_duckdb.columns
+    assert [r[:3] for r in on_spark.rows] == [r[:3] for r in on_duckdb.rows]
+    assert on_duckdb.rows
+
+
+def test_cli_json_on_spark_keeps_stdout_clean(spark: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(REPO)
+    args = ["examples/helpdesk-tickets.jsonl", "-s", "standards/helpdesk-sla.yaml"]
+    run = invoke("audit", *args, "--format", "json", "--engine", "spark")
+    assert run.code == 1, run.stderr
+    on_spark = json.loads(run.stdout)
+    assert on_spark == json.loads(invoke("audit", *args, "--format", "json").stdout)
+
+
+def test_business_time_exits_2_on_spark(
+    spark: Any, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Documented as not supported on Spark (docs/spark.md): exit 2 with a clear message."""
+    monkeypatch.chdir(tmp_path)
+    write(
+        tmp_path / "log.csv",
+        """\
+        id,branch,arrived_at,first_reply_at
+        1,A,2025-03-03 09:00:00,2025-03-03 10:30:00
+        """,
+    )
+    write(
+        tmp_path / "rules.yaml",
+        """\
+        svcaudit: 1
+        name: Business hours
+        calendars:
+          default: {hours: {mon-fri: "08:00-17:00"}}
+        fields:
+          reply: business_time(arrived_at, first_reply_at)
+        standards:
+          - id: reply-1h
+            title: Reply within an hour of business time
+            measure: reply
+            at_most: 1h
+        """,
+    )
+    run = invoke("audit", "log.csv", "-s", "rules.yaml", "--engine", "spark")
+    assert_one_error(run, "business_time", "--engine duckdb")
+    assert invoke("audit", "log.csv", "-s", "rules.yaml").code == 1
+
+
+def test_unknown_engine_and_master_without_spark(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(REPO)
+    args = ["examples/helpdesk-tickets.jsonl", "-s", "standards/helpdesk-sla.yaml"]
+    assert_one_error(invoke("audit", *args, "--engine", "sprak"), "unknown engine", "spark")
+    assert_one_error(
+        invoke("audit", *args, "--spark-master", "local[2]"), "--spark-master", "--engine spark"
+    )
