@@ -12,7 +12,7 @@ import duckdb
 from svcaudit import engine
 from svcaudit.baseline import load_baseline
 from svcaudit.compile import Plan, aggregate_query, breach_query, plan_audit
-from svcaudit.engines import DEFAULT_ENGINE, get_engine
+from svcaudit.engines import DEFAULT_ENGINE, get_engine, stage_inputs
 from svcaudit.errors import Location, SvcauditError, did_you_mean
 from svcaudit.expressions.parser import parse_expression
 from svcaudit.expressions.types import Kind
@@ -108,6 +108,7 @@ class _Session:
     plan: Plan
     profile: Profile
     detected: bool
+    staged: dict[str, str]  # local sample -> the URI it stands for (--engine spark)
 
 
 @contextmanager
@@ -115,7 +116,10 @@ def _session(request: AuditRequest) -> Iterator[_Session]:
     """Load standards, open the logs and compile; close the connection afterwards."""
     period = (_bound(request.since, "--since", False), _bound(request.until, "--until", True))
     standards = load_standards(request.standards)
-    logs = Logs.open(request.logs)
+    args, staged = stage_inputs(request.engine, request.spark_master, list(request.logs))
+    logs = Logs.open(args)
+    if staged:  # URIs: planned on a local sample, read in full by Spark, shown as given
+        logs = Logs([replace(f, display=staged.get(f.path, f.display)) for f in logs.files])
     con = engine.connect(standards.time_zone)
     try:
         schema = logs.schema(con)
@@ -142,7 +146,7 @@ def _session(request: AuditRequest) -> Iterator[_Session]:
             unavailable=profile.unavailable,
             period=period,
         )
-        yield _Session(standards, logs, con, plan, profile, detected)
+        yield _Session(standards, logs, con, plan, profile, detected, staged)
     finally:
         con.close()
 
@@ -157,7 +161,7 @@ def run_audit(request: AuditRequest) -> Scorecard:
     baseline = load_baseline(request.baseline) if request.baseline else None
     with _session(request) as session:
         query = aggregate_query(session.plan)
-        runner = get_engine(request.engine, session.con, request.spark_master)
+        runner = get_engine(request.engine, session.con, request.spark_master, session.staged)
         raw = runner.run(session.plan, query, session.logs, session.standards.time_zone)
     standards, profile = session.standards, session.profile
     names = [f.display for f in session.logs.files]
@@ -194,7 +198,7 @@ def explain(
     """The breaching interactions of some standards (all when None), optionally in one branch."""
     out = []
     with _session(request) as session:
-        runner = get_engine(request.engine, session.con, request.spark_master)
+        runner = get_engine(request.engine, session.con, request.spark_master, session.staged)
         ids = standard_ids or [cs.rule.standard.id for cs in session.plan.compiled]
         for standard_id in ids:
             query = breach_query(session.plan, standard_id, branch, limit)

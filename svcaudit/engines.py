@@ -52,10 +52,34 @@ class DuckDBEngine:
         return engine.fetch(self.con, query.sql, logs.readers)
 
 
+def stage_inputs(
+    name: str, spark_master: str | None, args: list[str]
+) -> tuple[list[str], dict[str, str]]:
+    """Log arguments as local paths; URIs (``s3a://...``) are for the Spark engine only."""
+    uris = [a for a in args if "://" in a]
+    if not uris:
+        return args, {}
+    if name != "spark":
+        raise SvcauditError(
+            "object-store URIs are read by the Spark engine",
+            location=Location(uris[0]),
+            hint="add --engine spark, or copy the file to a local path",
+        )
+    from svcaudit.spark.staging import stage  # noqa: PLC0415 (optional extra)
+
+    return stage(args, spark_master)
+
+
 def get_engine(
-    name: str, con: duckdb.DuckDBPyConnection, spark_master: str | None = None
+    name: str,
+    con: duckdb.DuckDBPyConnection,
+    spark_master: str | None = None,
+    staged: dict[str, str] | None = None,
 ) -> Engine:
-    """The engine called ``name`` (``duckdb`` plans and runs on ``con``)."""
+    """The engine called ``name`` (``duckdb`` plans and runs on ``con``).
+
+    ``staged`` maps local samples to the URIs they stand for (see ``spark.staging``).
+    """
     if name == "duckdb":
         if spark_master is not None:
             raise SvcauditError(
@@ -73,7 +97,7 @@ def get_engine(
                 location=Location("--engine"),
                 hint="pip install 'svcaudit[spark]' (and Java 17 or later)",
             ) from None
-        return SparkEngine(spark_master)
+        return SparkEngine(spark_master, staged or {})
     raise SvcauditError(
         f"unknown engine '{name}'",
         location=Location("--engine"),

@@ -43,13 +43,14 @@ class SparkEngine:
 
     name = "spark"
 
-    def __init__(self, master: str | None = None) -> None:
+    def __init__(self, master: str | None = None, staged: dict[str, str] | None = None) -> None:
         self.master = master
+        self.staged = staged or {}  # local sample -> URI: Spark reads the URI
 
     def _open(self, plan: Plan, logs: Logs, time_zone: str) -> tuple[Any, SparkLogs, Plan]:
         spark = spark_session(self.master)
         configure(spark, time_zone)
-        source = SparkLogs(spark, logs)
+        source = SparkLogs(spark, logs, self.staged)
         try:
             relation = source.relation(plan.source_columns.needed)
         except Exception as e:

@@ -57,9 +57,10 @@ class _Part:
     listing: exp.Select  # rows to number for the reject list: __pos, __reject, __raw
 
 
-def _uri(f: LogFile) -> str:
-    """An absolute path: Spark resolves relative ones against where its JVM started."""
-    return f.path if "://" in f.path else os.path.abspath(f.path)
+def _uri(f: LogFile, staged: Mapping[str, str]) -> str:
+    """The URI a staged sample stands for, else an absolute path (Spark resolves relative
+    paths against the directory its JVM started in)."""
+    return staged.get(f.path) or os.path.abspath(f.path)
 
 
 def _table(name: str) -> exp.Table:
@@ -82,10 +83,11 @@ def _variant_get(value: exp.Expr, path: Sequence[str], typ: str = "string") -> e
 class SparkLogs:
     """Registers the files of ``logs`` as Spark views and builds the relation over them."""
 
-    def __init__(self, spark: Any, logs: Logs, prefix: str = "svcaudit") -> None:
+    def __init__(self, spark: Any, logs: Logs, staged: Mapping[str, str] | None = None) -> None:
         self.spark = spark
+        self.staged = dict(staged or {})
+        self.prefix = "svcaudit"
         self.logs = logs
-        self.prefix = prefix
         self._views: dict[str, str] = {}
         self.files: list[LogFile] = [f for r in logs.readers for f in r.files]
 
@@ -103,14 +105,15 @@ class SparkLogs:
 
     def _text(self, f: LogFile, whole: bool = False) -> str:
         reader = self.spark.read
-        df = reader.text(_uri(f), wholetext=True) if whole else reader.text(f.path)
+        uri = _uri(f, self.staged)
+        df = reader.text(uri, wholetext=True) if whole else reader.text(uri)
         return self._view(f, "text", self._positioned(df))
 
     def _csv(self, f: LogFile, columns: Sequence[str]) -> str:
         fields = [StructField(c, StringType()) for c in columns]
         schema = StructType([*fields, StructField(CORRUPT, StringType())])
         df = self.spark.read.csv(
-            _uri(f),
+            _uri(f, self.staged),
             schema=schema,
             header=True,
             sep="\t" if f.format == LogFormat.TSV else ",",
@@ -183,7 +186,10 @@ class SparkLogs:
         bad = exp.Case().when(exp.column(CORRUPT).is_(exp.null()).not_(), lit(FIELD_COUNT))
         present = set(columns)
         cols = [
-            quoted_column(c) if c in present else exp.alias_(_null_text(), c, quoted=True)
+            # DuckDB reads a quoted empty field ("") as NULL, Spark as ''
+            exp.alias_(exp.func("nullif", quoted_column(c), lit("")), c, quoted=True)
+            if c in present
+            else exp.alias_(_null_text(), c, quoted=True)
             for c in reader._schema or {}
         ]
         rows = exp.select(*cols, exp.alias_(bad, BAD), exp.column(POS), exp.column(CORRUPT)).from_(
@@ -228,7 +234,7 @@ class SparkLogs:
     ) -> _Part:
         """A JSON document: an array of records, or an object wrapping one (with side-loads)."""
         paths = reader._paths
-        whole = self.spark.read.text(_uri(f), wholetext=True)
+        whole = self.spark.read.text(_uri(f, self.staged), wholetext=True)
         docs = whole.selectExpr("try_parse_json(value) AS __doc")
         key = reader._records.get(f.path)
         doc = exp.column("__doc")
@@ -309,7 +315,7 @@ class SparkLogs:
     def _parquet_part(
         self, reader: ParquetReader, f: LogFile, index: int, needed: Mapping[str, str]
     ) -> _Part:
-        df = self.spark.read.parquet(_uri(f))
+        df = self.spark.read.parquet(_uri(f, self.staged))
         # every column as text in the session's zone, then typed as the other formats are
         df = df.select(*(F.col(f"`{c}`").cast("string").alias(c) for c in df.columns))
         view = self._view(f, "parquet", self._positioned(df))
@@ -347,7 +353,8 @@ class SparkLogs:
                 .limit(limit - len(out))
             )
             rows = self.spark.sql(spark_sql(query)).collect()
-            out += _reasons(part, [(int(r[0]), str(r[1]), r[2]) for r in rows])
+            found = [(int(r[0]), str(r[1]), r[2]) for r in rows]
+            out += _reasons(part, found, part.file.path in self.staged)
             if len(out) >= limit:
                 break
         return out
@@ -357,13 +364,18 @@ def _spark(tree: exp.Expr) -> str:
     return spark_sql(tree)
 
 
-def _reasons(part: _Part, rows: list[tuple[int, str, str | None]]) -> list[Reject]:
-    """Rejects with DuckDB's wording and line numbers (physical lines for CSV)."""
+def _reasons(
+    part: _Part, rows: list[tuple[int, str, str | None]], staged: bool = False
+) -> list[Reject]:
+    """Rejects with DuckDB's wording and line numbers (physical lines for CSV).
+
+    A CSV file staged from a URI is not at hand to count lines in: there a reject's line is
+    its record number + 1 (right unless a quoted field before it holds a line break)."""
     f = part.file
     if not isinstance(part.reader, CsvReader):
         return [Reject(f.display, n, reason) for n, reason, _ in rows]
     columns = part.reader._columns[f.path]
-    lines = _csv_physical_lines(f, {n for n, _, _ in rows})
+    lines = {} if staged else _csv_physical_lines(f, {n for n, _, _ in rows})
     delim = "\t" if f.format == LogFormat.TSV else ","
     out = []
     for n, reason, raw in rows:

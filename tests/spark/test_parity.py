@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
+import duckdb
 import pytest
 
 from svcaudit.audit import AuditRequest, explain, run_audit
@@ -69,6 +71,90 @@ def test_period_and_groups_on_both_engines(spark: Any, monkeypatch: pytest.Monke
     )
     duckdb_report = report(request)
     assert duckdb_report["rows"]["outside"] > 0
+    assert report(replace(request, engine="spark")) == duckdb_report
+
+
+@pytest.mark.parametrize("typed", [True, False], ids=["typed", "text"])
+def test_parquet_on_both_engines(
+    spark: Any, tmp_path: Path, typed: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The hotel chain as Parquet: typed by DuckDB's CSV sniffer (naive timestamps, integers,
+    booleans), or every column text (then typed by svcaudit, rejects included)."""
+    monkeypatch.chdir(REPO)
+    target = tmp_path / "hotel.parquet"
+    options = "ignore_errors = true" + ("" if typed else ", all_varchar = true")
+    source = f"read_csv('examples/hotel-chain.csv', {options})"
+    duckdb.sql(f"COPY (SELECT * FROM {source}) TO '{target}' (FORMAT parquet)")
+    request = AuditRequest(logs=[str(target)], standards=["standards/hospitality-five-star.yaml"])
+    duckdb_report = report(request)
+    assert duckdb_report["rows"]["evaluated"] > 4900
+    assert report(replace(request, engine="spark")) == duckdb_report
+
+
+def test_uris_are_read_by_spark(spark: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A log given as a URI (file:// here; s3a://, gs:// alike): planned on a staged sample,
+    read in full by Spark, the same figures; DuckDB refuses URIs with a hint."""
+    monkeypatch.chdir(REPO)
+    log, pack = "examples/contact-centre.csv.gz", "standards/contact-centre.yaml"
+    uri = (REPO / log).as_uri()
+    expected = report(AuditRequest(logs=[log], standards=[pack]))
+    got = report(AuditRequest(logs=[uri], standards=[pack], engine="spark"))
+    assert got["rows"] == expected["rows"]
+    assert got["standards"] == expected["standards"]
+    assert [(r["line"], r["reason"]) for r in got["rejects"]] == [
+        (r["line"], r["reason"]) for r in expected["rejects"]
+    ]
+    assert {r["file"] for r in got["rejects"]} == {uri}
+    assert_one_error(invoke("audit", uri, "-s", pack), "URI", "--engine spark")
+
+
+TRICKY_CSV = (
+    "\ufeffid,branch,channel,arrived_at,answered_at,hold_seconds,callback,note\r\n"
+    '1,N,phone,2025-03-30 01:59:00,2025-03-30 03:00:10,"",true,"a, quoted\nline break"\r\n'
+    "2,N,phone,2025-03-30T00:30:00Z,2025-03-30T00:31:00+01:00, 31 ,yes,\r\n"
+    "3,S,phone,2025-03,2025-03-03 09:00:05,5.5,T,\r\n"
+    "4,S,phone,2025-03-03 09:00:00,2025-03-03 09:00:05,1_000,true,\r\n"
+    "9,S,phone,2025-03-03 09:00:00,2025-03-03 09:00:05,12,maybe,\r\n"
+    "5,S,phone,2025-03-03 09:00:00,2025-03-03 09:00:05,1.5d, true ,\r\n"
+    "6,S,phone,2025-03-03 09:00:00,2025-03-03 09:00:05,7\r\n"
+    '7,S,"in-person",2025-03-03 09:00:00,,,"",x,extra\r\n'
+    "\r\n"
+    "8,N,email,31/03/2025 10:00,2025-03-03 09:00:05,0,false,\r\n"
+)
+TRICKY_RULES = """\
+svcaudit: 1
+name: Edge cases
+time_zone: Europe/Warsaw
+fields:
+  wait: answered_at - arrived_at
+standards:
+  - id: wait-60s
+    title: Answered within a minute
+    measure: wait
+    at_most: 60s
+    target: 50%
+  - id: hold-30s
+    title: Hold at most 30 s
+    when: channel == "phone" and weekday(arrived_at) in [6, 7] or hour(arrived_at) < 3
+    measure: hold
+    at_most: 30s
+    missing: skip
+  - id: callback
+    title: Callback offered after long holds
+    when: hold > 30s or hold is null
+    check: callback
+"""
+
+
+def test_csv_edge_cases_on_both_engines(spark: Any, tmp_path: Path) -> None:
+    """BOM, CRLF, quoted empty fields and line breaks, wrong field counts, odd numbers,
+    booleans and timestamps, a summer-time change: the same figures and rejects."""
+    log = tmp_path / "edge.csv"
+    log.write_bytes(TRICKY_CSV.encode("utf-8"))
+    rules = write(tmp_path / "edge.yaml", TRICKY_RULES, dedent=False)
+    request = AuditRequest(logs=[str(log)], standards=[str(rules)])
+    duckdb_report = report(request)
+    assert duckdb_report["rows"]["rejected"] >= 3
     assert report(replace(request, engine="spark")) == duckdb_report
 
 
