@@ -276,6 +276,90 @@ def _rewrite(node: exp.Expr) -> exp.Expr:
     return node
 
 
+def _minutes(interval: exp.Expr) -> int:
+    """CAST('08:30:00' AS INTERVAL) -> 510."""
+    text = str(interval.this.this) if isinstance(interval, exp.Cast) else ""
+    hours, minutes, _ = text.split(":")
+    return int(hours) * 60 + int(minutes)
+
+
+def _local_instant(day: exp.Expr, minutes: int, zone: exp.Expr) -> exp.Expr:
+    """The instant of a local wall-clock time on ``day`` in ``zone`` (24:00 = next day)."""
+    if minutes >= 1440:
+        day, minutes = exp.func("date_add", day, exp.Literal.number(1)), minutes - 1440
+    parts = [exp.func(f, day.copy()) for f in ("year", "month", "day")]
+    clock = [exp.Literal.number(minutes // 60), exp.Literal.number(minutes % 60)]
+    return _fn("make_timestamp", *parts, *clock, exp.Literal.number(0), zone.copy())
+
+
+def _business_time(node: exp.Expr) -> exp.Expr:
+    """The business-time subquery of ``expressions.calendars`` as one Spark expression.
+
+    DuckDB: a correlated subquery over ``unnest(generate_series(first day, last day))`` joined
+    with the opening hours (VALUES). Spark cannot correlate a generator in FROM, so the same
+    sum is ``aggregate(sequence(first day, last day), 0, (acc, d) -> acc + overlap(d))`` with
+    the opening and closing instants of each day made in the calendar's zone.
+    """
+    if not isinstance(node, exp.Subquery) or not isinstance(node.this, exp.Select):
+        return node
+    select = node.this
+    joins = select.args.get("joins") or []
+    hours = joins[0].this if joins else None
+    if not (isinstance(hours, exp.Values) and hours.alias == "h"):
+        return node
+    overlap = select.expressions[0].find(exp.Greatest)
+    assert overlap is not None
+    sub = overlap.expressions[0]
+    closes = sub.this.expressions[0]  # epoch_ms(least(hi, close))
+    opens = sub.expression.expressions[0]  # epoch_ms(greatest(lo, open))
+    hi, lo = closes.this, opens.this
+    zone = closes.expressions[0].expressions[0]  # timezone('zone', d + c)
+    source = select.args.get("from_") or select.args.get("from")
+    series = source.find(exp.GenerateSeries) if source is not None else None
+    assert series is not None
+    first, last = series.args["start"], series.args["end"]
+    day = exp.column("d")
+    per_day: list[exp.Expr] = []
+    for row in hours.expressions:
+        dow, o, c = row.expressions
+        o_min, c_min = _minutes(o), _minutes(c)
+        overlap_ms = exp.func(
+            "greatest",
+            exp.Literal.number(0),
+            exp.Sub(
+                this=_fn(
+                    "epoch_ms", exp.func("least", hi.copy(), _local_instant(day, c_min, zone))
+                ),
+                expression=_fn(
+                    "epoch_ms", exp.func("greatest", lo.copy(), _local_instant(day, o_min, zone))
+                ),
+            ),
+        )
+        is_day = exp.EQ(
+            this=exp.Extract(this=exp.var("isodow"), expression=day.copy()), expression=dow.copy()
+        )
+        per_day.append(exp.Case().when(is_day, overlap_ms).else_(exp.Literal.number(0)))
+    total: exp.Expr = per_day[0]
+    for more in per_day[1:]:
+        total = exp.Add(this=total, expression=more)
+    where = select.args.get("where")
+    if where is not None:  # NOT (CAST(d AS DATE) IN (holidays))
+        holidays = where.this.find(exp.In)
+        assert holidays is not None
+        closed = exp.In(this=day.copy(), expressions=[h.copy() for h in holidays.expressions])
+        total = exp.Case().when(closed, exp.Literal.number(0)).else_(total)
+    step = exp.Lambda(
+        this=exp.Add(this=exp.column("acc"), expression=exp.cast(total, "BIGINT")),
+        expressions=[exp.to_identifier("acc"), exp.to_identifier("d")],
+    )
+    return _fn(
+        "aggregate",
+        _fn("sequence", first.copy(), last.copy()),
+        exp.cast(exp.Literal.number(0), "BIGINT"),
+        step,
+    )
+
+
 def _unqualify(node: exp.Expr) -> exp.Expr:
     """SELECT ... QUALIFY cond -> SELECT * FROM (SELECT ..., cond AS __keep) WHERE __keep."""
     if not isinstance(node, exp.Select) or not node.args.get("qualify"):
@@ -287,6 +371,7 @@ def _unqualify(node: exp.Expr) -> exp.Expr:
     return exp.select("*").from_(inner.subquery("qualified")).where(exp.column(KEEP))
 
 
+TOP_DOWN: tuple[Callable[[exp.Expr], exp.Expr], ...] = (_business_time,)
 TRANSFORMS: tuple[Callable[[exp.Expr], exp.Expr], ...] = (_unqualify, _rewrite)
 
 
@@ -306,6 +391,8 @@ def _bottom_up(node: exp.Expr, fun: Callable[[exp.Expr], exp.Expr]) -> exp.Expr:
 def to_spark(tree: exp.Expr) -> exp.Expr:
     """A copy of ``tree`` with every DuckDB-specific construct rewritten for Spark."""
     out = tree.copy()
+    for rewrite in TOP_DOWN:  # whole constructs, before their parts are rewritten
+        out = out.transform(rewrite, copy=False)
     for transform in TRANSFORMS:
         out = _bottom_up(out, transform)
     return out

@@ -17,6 +17,8 @@ import pytest
 
 from svcaudit.audit import AuditRequest, explain, run_audit
 from svcaudit.report.json import scorecard_dict
+from svcaudit.score import FailOn
+from tests.expressions.test_calendars import write_case
 from tests.helpers import REPO, write
 from tests.invoke import assert_one_error, invoke
 
@@ -180,37 +182,38 @@ def test_cli_json_on_spark_keeps_stdout_clean(spark: Any, monkeypatch: pytest.Mo
     assert on_spark == json.loads(invoke("audit", *args, "--format", "json").stdout)
 
 
-def test_business_time_exits_2_on_spark(
-    spark: Any, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+def test_business_time_on_both_engines(spark: Any, tmp_path: Path) -> None:
+    """The hand-checked business-time cases (tests/expressions/test_calendars.py): two
+    calendars, summer-time changes both ways, midnight, holidays, a Saturday, backwards."""
+    log, rules = write_case(tmp_path)
+    request = AuditRequest(logs=[str(log)], standards=[str(rules)], fail_on=FailOn.NEVER)
+    duckdb_report = report(request)
+    assert all(s["passed"] == 1 for s in duckdb_report["standards"] if s["id"] != "unanswered")
+    assert report(replace(request, engine="spark")) == duckdb_report
+
+
+def test_unsupported_on_spark_exits_2_with_a_hint(
+    spark: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Documented as not supported on Spark (docs/spark.md): exit 2 with a clear message."""
+    """What docs/spark.md lists as not supported stops with exit 2, never a wrong figure."""
     monkeypatch.chdir(tmp_path)
-    write(
-        tmp_path / "log.csv",
-        """\
-        id,branch,arrived_at,first_reply_at
-        1,A,2025-03-03 09:00:00,2025-03-03 10:30:00
-        """,
-    )
+    write(tmp_path / "log.csv", "id,branch,day\n1,A,2025-062\n")
     write(
         tmp_path / "rules.yaml",
         """\
         svcaudit: 1
-        name: Business hours
-        calendars:
-          default: {hours: {mon-fri: "08:00-17:00"}}
+        name: Day of year
         fields:
-          reply: business_time(arrived_at, first_reply_at)
+          day_parsed: parse_time(day, "%Y-%j")
         standards:
-          - id: reply-1h
-            title: Reply within an hour of business time
-            measure: reply
-            at_most: 1h
+          - id: parsed
+            title: The day reads
+            check: day_parsed is not null
         """,
     )
     run = invoke("audit", "log.csv", "-s", "rules.yaml", "--engine", "spark")
-    assert_one_error(run, "business_time", "--engine duckdb")
-    assert invoke("audit", "log.csv", "-s", "rules.yaml").code == 1
+    assert_one_error(run, "%j", "--engine duckdb")
+    assert invoke("audit", "log.csv", "-s", "rules.yaml").code == 0
 
 
 def test_unknown_engine_and_master_without_spark(monkeypatch: pytest.MonkeyPatch) -> None:
