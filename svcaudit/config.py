@@ -48,6 +48,8 @@ class Settings(BaseModel):
     until: str | None = None
     rejects: str | None = None
     quiet: bool | None = None
+    engine: Literal["duckdb", "spark"] | None = None
+    spark_master: str | None = None
 
 
 @dataclass(frozen=True)

@@ -223,3 +223,13 @@ def test_unknown_engine_and_master_without_spark(monkeypatch: pytest.MonkeyPatch
     assert_one_error(
         invoke("audit", *args, "--spark-master", "local[2]"), "--spark-master", "--engine spark"
     )
+
+
+def test_engine_in_the_config_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path / "svcaudit.yaml", "engine: spark\nspark-master: local[1]\n")
+    run = invoke("config")
+    assert run.code == 0, run.stderr
+    assert "spark" in run.stdout and "local[1]" in run.stdout
+    write(tmp_path / "svcaudit.yaml", "engine: sprak\n")
+    assert invoke("config").code == 2
