@@ -159,11 +159,10 @@ class SparkLogs:
         rows: exp.Select,
         index: int,
         needed: Mapping[str, str],
-        physical: Mapping[str, str] | None = None,
     ) -> exp.Select:
         """The typed projection over text columns, with a reason from reading (``__bad``)."""
         schema = reader._schema or {}
-        text = physical or dict.fromkeys(schema, "VARCHAR")
+        text = dict.fromkeys(schema, "VARCHAR")  # every format is read as text first
         cols, typed_reject = typed_projection(text, needed, reader.time_formats)
         bad = exp.column(BAD)
         reject = exp.Case().when(bad.is_(exp.null()).not_(), bad.copy()).else_(typed_reject)
