@@ -100,8 +100,11 @@ class SparkLogs:
         return name
 
     def _positioned(self, df: Any) -> Any:
-        order = F.col("_metadata.file_block_start") * F.lit(1 << 40)
-        return df.withColumn(POS, order + F.monotonically_increasing_id())
+        """``__pos``: the split's first byte + the row's index in its partition (the low 33 bits
+        of monotonically_increasing_id). A row takes at least one byte, so positions grow
+        through the file across splits, without overflow."""
+        in_partition = F.monotonically_increasing_id().bitwiseAND(F.lit((1 << 33) - 1))
+        return df.withColumn(POS, F.col("_metadata.file_block_start") + in_partition)
 
     def _text(self, f: LogFile, whole: bool = False) -> str:
         reader = self.spark.read

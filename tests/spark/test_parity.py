@@ -61,6 +61,22 @@ def test_same_report_on_both_engines(
     assert duckdb_report["rows"]["rejected"] > 0  # the examples plant bad rows: both see them
 
 
+@pytest.mark.parametrize(("log", "pack"), [EXAMPLES[2], EXAMPLES[5]], ids=["jsonl", "queue_log"])
+def test_files_split_across_tasks(
+    spark: Any, log: str, pack: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As on a cluster: a file read in many splits gives the same figures and line numbers."""
+    monkeypatch.chdir(REPO)
+    assert (REPO / log).stat().st_size > 4 * 32_768
+    request = AuditRequest(logs=[log], standards=[pack])
+    expected = report(request)
+    spark.conf.set("spark.sql.files.maxPartitionBytes", "32768")
+    try:
+        assert report(replace(request, engine="spark")) == expected
+    finally:
+        spark.conf.unset("spark.sql.files.maxPartitionBytes")
+
+
 def test_period_and_groups_on_both_engines(spark: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     """--since/--until (rows outside the period) and --by channel (other group keys)."""
     monkeypatch.chdir(REPO)
