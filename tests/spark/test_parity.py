@@ -21,6 +21,7 @@ from svcaudit.score import FailOn
 from tests.expressions.test_calendars import write_case
 from tests.helpers import REPO, write
 from tests.invoke import assert_one_error, invoke
+from tests.test_cli import run_subprocess
 
 # (log, standards pack): the README's tour and packs table, and examples/vendors/README.md
 EXAMPLES = [
@@ -196,6 +197,21 @@ def test_cli_json_on_spark_keeps_stdout_clean(spark: Any, monkeypatch: pytest.Mo
     assert run.code == 1, run.stderr
     on_spark = json.loads(run.stdout)
     assert on_spark == json.loads(invoke("audit", *args, "--format", "json").stdout)
+
+
+def test_subprocess_stdout_holds_only_the_report() -> None:
+    """A real process: Spark's JVM writes to the same stdout and stderr as svcaudit."""
+    args = ("audit", "examples/vendors/asterisk-queue_log", "-s", "standards/contact-centre.yaml")
+    run = run_subprocess((*args, "--format", "json", "--engine", "spark"), REPO)
+    assert run.code == 1, run.stderr
+    expected = run_subprocess((*args, "--format", "json"), REPO)
+    assert json.loads(run.stdout) == json.loads(expected.stdout)  # nothing else on stdout
+    noise = [
+        line
+        for line in run.stderr.splitlines()
+        if line.strip() and "incubator modules" not in line and "rejected" not in line
+    ]
+    assert noise == [], run.stderr  # no log lines, no progress bars
 
 
 def test_business_time_on_both_engines(spark: Any, tmp_path: Path) -> None:
