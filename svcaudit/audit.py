@@ -18,6 +18,7 @@ from svcaudit.compile import (
     distribution_query,
     plan_audit,
 )
+from svcaudit.engines import DEFAULT_ENGINE, get_engine, stage_inputs
 from svcaudit.errors import Location, SvcauditError, did_you_mean
 from svcaudit.expressions.parser import parse_expression
 from svcaudit.expressions.types import Kind
@@ -55,6 +56,8 @@ class AuditRequest:
     redact: tuple[str, ...] = ()  # --redact: columns shown as tokens (with the file's redact:)
     redact_key: bytes | None = None  # salts the tokens; random per run when None
     details: int = 0  # > 0: also the measure distributions and this many worst breaches each
+    engine: str = DEFAULT_ENGINE  # where the compiled audit runs: duckdb or spark
+    spark_master: str | None = None  # --engine spark: a master URL (default local, SPARK_REMOTE)
 
 
 def _bound(value: str | None, option: str, end_of_day: bool) -> str | None:
@@ -130,6 +133,9 @@ class _Session:
     plan: Plan
     profile: Profile
     detected: bool
+    staged: dict[str, str]  # local sample -> the URI it stands for (--engine spark)
+    engine: str = DEFAULT_ENGINE  # where breach queries run (as the audit's aggregate)
+    spark_master: str | None = None
 
 
 @contextmanager
@@ -137,7 +143,10 @@ def _session(request: AuditRequest) -> Iterator[_Session]:
     """Load standards, open the logs and compile; close the connection afterwards."""
     period = (_bound(request.since, "--since", False), _bound(request.until, "--until", True))
     standards = load_standards(request.standards)
-    logs = Logs.open(request.logs)
+    args, staged = stage_inputs(request.engine, request.spark_master, list(request.logs))
+    logs = Logs.open(args)
+    if staged:  # URIs: planned on a local sample, read in full by Spark, shown as given
+        logs = Logs([replace(f, display=staged.get(f.path, f.display)) for f in logs.files])
     con = engine.connect(standards.time_zone, [f.path for f in logs.files])
     try:
         schema = logs.schema(con)
@@ -164,7 +173,17 @@ def _session(request: AuditRequest) -> Iterator[_Session]:
             unavailable=profile.unavailable,
             period=period,
         )
-        yield _Session(standards, logs, con, plan, profile, detected)
+        yield _Session(
+            standards,
+            logs,
+            con,
+            plan,
+            profile,
+            detected,
+            staged,
+            request.engine,
+            request.spark_master,
+        )
     finally:
         con.close()
 
@@ -183,7 +202,8 @@ def run_audit(request: AuditRequest, progress: engine.Progress | None = None) ->
     with _session(request) as session:
         query = aggregate_query(session.plan)
         distributions.preload()  # scoring's imports load while DuckDB reads the logs
-        raw = engine.run(session.con, query, session.logs.readers, progress)
+        runner = get_engine(request.engine, session.con, request.spark_master, session.staged)
+        raw = runner.run(session.plan, query, session.logs, session.standards.time_zone, progress)
         standards = session.standards
         names = [f.display for f in session.logs.files]
         if raw.rows_evaluated == 0:
@@ -254,6 +274,7 @@ def _breaches(
     by_name: bool = True,
 ) -> list[Breaches]:
     out = []
+    runner = get_engine(session.engine, session.con, session.spark_master, session.staged)
     ids = standard_ids or [cs.rule.standard.id for cs in session.plan.compiled]
     unavailable = {cs.rule.standard.id: cs.unavailable for cs in session.plan.compiled}
     for standard_id in ids:
@@ -269,7 +290,7 @@ def _breaches(
         if missing:
             continue
         query = breach_query(session.plan, standard_id, branch, limit)
-        rows = engine.fetch(session.con, query.sql, session.logs.readers)
+        rows = runner.fetch(session.plan, query, session.logs, session.standards.time_zone)
         cs = query.standard
         out.append(
             Breaches(

@@ -369,6 +369,20 @@ def audit(
             "tokens in every report and the violations file (repeatable; adds to `redact:`).",
         ),
     ] = None,
+    engine: Annotated[
+        str,
+        typer.Option(
+            help="Where the audit runs: duckdb (in-process, default) or spark (PySpark; "
+            "pip install 'svcaudit[spark]')."
+        ),
+    ] = "duckdb",
+    spark_master: Annotated[
+        str | None,
+        typer.Option(
+            help="--engine spark: a master URL (local[4], spark://host:7077) or sc://host for "
+            "Spark Connect (default: SPARK_REMOTE, else local[2])."
+        ),
+    ] = None,
 ) -> None:
     """Audit logs against standards; print a scorecard; exit 0 met, 1 breached, 2 not done."""
     with _guard():
@@ -407,6 +421,8 @@ def audit(
             details=WORST_SHOWN
             if any(f.needs_details for f in (fmt, *(f for f, _ in extra)))
             else 0,
+            engine=engine,
+            spark_master=spark_master,
         )
         with _progress_bar(err.is_terminal and not quiet) as progress:
             card = run_audit(request, progress)
@@ -452,6 +468,20 @@ def explain(
         list[str] | None,
         typer.Option(help="Show this column's values as keyed-hash tokens (repeatable)."),
     ] = None,
+    engine: Annotated[
+        str,
+        typer.Option(
+            help="Where the audit runs: duckdb (in-process, default) or spark (PySpark; "
+            "pip install 'svcaudit[spark]')."
+        ),
+    ] = "duckdb",
+    spark_master: Annotated[
+        str | None,
+        typer.Option(
+            help="--engine spark: a master URL (local[4], spark://host:7077) or sc://host for "
+            "Spark Connect (default: SPARK_REMOTE, else local[2])."
+        ),
+    ] = None,
 ) -> None:
     """Show the interactions that breach a standard, worst first, with the values behind it."""
     with _guard():
@@ -464,6 +494,8 @@ def explain(
             until=until,
             redact=tuple(redact or ()),
             redact_key=_redact_key(),
+            engine=engine,
+            spark_master=spark_master,
         )
         found = run_explain(request, [standard_id], branch, limit)[0]
         out = Console(highlight=False)

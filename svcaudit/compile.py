@@ -81,6 +81,8 @@ class AuditQuery:
     standards: tuple[CompiledStandard, ...]
     needed: Mapping[str, str]
     duplicates_sql: str | None = None  # the ids that several evaluated rows share
+    duplicates_tree: exp.Select | None = None  # the same, before rendering
+    tree: exp.Select | None = None  # the query before rendering, for other engines' dialects
 
 
 def compile_rules(standards: StandardsSet, base: Resolver) -> list[CompiledStandard]:
@@ -387,15 +389,18 @@ def _counted(cs: CompiledStandard, value: exp.Expr, passes: exp.Expr) -> _Tests:
     return _Tests(exp.or_(missing, bad), exp.and_(passes, exp.not_(bad.copy())), bad.copy())
 
 
-def _repeats(plan: Plan) -> tuple[exp.Expr, str] | None:
+def _repeats(plan: Plan) -> tuple[exp.Expr, exp.Select] | None:
     """For logs whose repeated ids are kept: a row's rank among the rows of its id (over the
     whole log), and the query listing the most repeated ids. A profile that knows its export
     (amazon-connect) merges repeated records instead, so has none."""
     ident = plan.as_text("id") if plan.dedupe is None else None
     if ident is None:
         return None
+    # which copy counts as the repeat does not change the total (Spark needs an ORDER BY)
     rank = exp.Window(
-        this=exp.RowNumber(), partition_by=[ident.copy(), exp.paren(plan.status.copy())]
+        this=exp.RowNumber(),
+        partition_by=[ident.copy(), exp.paren(plan.status.copy())],
+        order=exp.Order(expressions=[exp.Ordered(this=ident.copy())]),
     )
     repeat = exp.Case().when(exp.not_(ident.copy().is_(exp.null())), rank)
     evaluated = exp.EQ(this=plan.status.copy(), expression=exp.Literal.number(0))
@@ -408,7 +413,7 @@ def _repeats(plan: Plan) -> tuple[exp.Expr, str] | None:
         .order_by(exp.Ordered(this=exp.column("n"), desc=True), exp.column("id"))
         .limit(MAX_LISTED_DUPLICATES)
     )
-    return repeat.else_(exp.Literal.number(0)), listing.sql("duckdb")
+    return repeat.else_(exp.Literal.number(0)), listing
 
 
 def _later_repeat() -> exp.Expr:
@@ -509,7 +514,9 @@ def histogram_query(plan: Plan) -> AuditQuery:
         query.sql("duckdb"),
         tuple(plan.compiled),
         dict(plan.source_columns.needed),
+        repeats[1].sql("duckdb") if repeats is not None else None,
         repeats[1] if repeats is not None else None,
+        tree=query,
     )
 
 
@@ -566,7 +573,9 @@ def direct_query(plan: Plan) -> AuditQuery:
         query.sql("duckdb"),
         tuple(compiled),
         dict(plan.source_columns.needed),
+        repeats[1].sql("duckdb") if repeats is not None else None,
         repeats[1] if repeats is not None else None,
+        tree=query,
     )
 
 
@@ -578,6 +587,9 @@ class BreachQuery:
     standard: CompiledStandard
     columns: tuple[str, ...]  # after branch, id, value, file: the columns the standard reads
     durations: tuple[str, ...] = ()  # those of them that are durations (in ms)
+    tree: exp.Select | None = None  # the query before rendering, for other engines' dialects
+    branch: str | None = None  # asked for: only this branch
+    limit: int | None = None  # asked for: at most this many
 
 
 def breach_query(
@@ -646,7 +658,7 @@ def breach_query(
     if limit is not None:
         query = query.limit(limit)
     durations = tuple(n for n, t in shown.items() if t.kind == Kind.DURATION)
-    return BreachQuery(query.sql("duckdb"), cs, tuple(shown), durations)
+    return BreachQuery(query.sql("duckdb"), cs, tuple(shown), durations, query, branch, limit)
 
 
 @dataclass(frozen=True)

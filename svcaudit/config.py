@@ -49,6 +49,8 @@ class Settings(BaseModel):
     rejects: str | None = None
     quiet: bool | None = None
     redact: list[str] | None = Field(None, description="Columns shown as keyed-hash tokens")
+    engine: Literal["duckdb", "spark"] | None = None
+    spark_master: str | None = None
 
 
 @dataclass(frozen=True)

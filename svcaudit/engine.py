@@ -126,6 +126,61 @@ def execute(
     return [tuple(r) for r in rows]
 
 
+@dataclass(frozen=True)
+class Tally:
+    """The aggregate's rows summed up: counts per branch, and rows by what became of them."""
+
+    branches: dict[str | None, tuple[Counts, ...]]
+    evaluated: int
+    rejected: int  # rejected in the relation (values that did not convert)
+    merged: int
+    outside: int
+    duplicate: int
+
+    def result(
+        self, rejected_on_read: int, rejects: Sequence[Reject], repeated: Sequence[tuple[str, int]]
+    ) -> RawResult:
+        """The engine's result, with the rows rejected on reading and the repeated ids."""
+        return RawResult(
+            rows_duplicate=self.duplicate,
+            duplicate_ids=tuple(repeated),
+            rows_evaluated=self.evaluated,
+            rows_rejected=rejected_on_read + self.rejected,
+            rows_merged=self.merged,
+            rows_outside=self.outside,
+            rejects=tuple(rejects[:MAX_LISTED_REJECTS]),
+            branches=self.branches,
+        )
+
+
+def tally_rows(rows: Sequence[Sequence[Any]], n: int) -> Tally:
+    """Rows of the aggregate query (any engine) for ``n`` standards -> a Tally.
+
+    Columns: branch, status (0 evaluated, 1 rejected, 2 outside the period), rows, merged,
+    then in scope / unmeasured / passed per standard, implausible per standard, and the
+    repeated-id count last when the query has one.
+    """
+    branches: dict[str | None, tuple[Counts, ...]] = {}
+    evaluated = rejected = merged = outside = duplicate = 0
+    for row in rows:
+        branch, status, count = row[0], int(row[1]), int(row[2])
+        if status == 1:
+            rejected += count
+            continue
+        if status == 2:
+            outside += count
+            continue
+        evaluated += count
+        merged += int(row[3] or 0)
+        values = [int(v or 0) for v in row[4:]]
+        extra = values[3 * n :] or [0] * n  # implausible measures, after the triples
+        duplicate += extra[n] if len(extra) > n else 0  # repeated ids, last
+        branches[branch] = tuple(
+            Counts(values[3 * i], values[3 * i + 2], values[3 * i + 1], extra[i]) for i in range(n)
+        )
+    return Tally(branches, evaluated, rejected, merged, outside, duplicate)
+
+
 def run(
     con: duckdb.DuckDBPyConnection,
     query: AuditQuery,
@@ -148,48 +203,20 @@ def run(
         if changed is None:
             raise
         raise changed from None
-    n = len(query.standards)
-    branches: dict[str | None, list[Counts]] = {}
-    evaluated = rejected_in_relation = merged = outside = duplicate = 0
-    for row in rows:
-        branch, status, count = row[0], int(row[1]), int(row[2])
-        if status == 1:
-            rejected_in_relation += count
-            continue
-        if status == 2:
-            outside += count
-            continue
-        evaluated += count
-        merged += int(row[3] or 0)
-        values = [int(v or 0) for v in row[4:]]
-        extra = values[3 * n :] or [0] * n  # implausible measures, after the triples
-        duplicate += extra[n] if len(extra) > n else 0  # repeated ids, last
-        counts = [
-            Counts(values[3 * i], values[3 * i + 2], values[3 * i + 1], extra[i]) for i in range(n)
-        ]
-        branches[branch] = counts
+    tally = tally_rows(rows, len(query.standards))
     rejected_on_read = 0
     listed: list[Reject] = []
     for reader in readers:
         total, first = reader.rejects(con, MAX_LISTED_REJECTS)
         rejected_on_read += total
         listed += first
-    if rejected_in_relation:
+    if tally.rejected:
         for reader in readers:
             listed += reader.value_rejects(con, query.needed, MAX_LISTED_REJECTS)
     repeated: list[tuple[str, int]] = []
-    if duplicate and query.duplicates_sql:
+    if tally.duplicate and query.duplicates_sql:
         repeated = [(str(i), int(c)) for i, c in con.sql(query.duplicates_sql).fetchall()]
-    return RawResult(
-        rows_duplicate=duplicate,
-        duplicate_ids=tuple(repeated),
-        rows_evaluated=evaluated,
-        rows_rejected=rejected_on_read + rejected_in_relation,
-        rows_merged=merged,
-        rows_outside=outside,
-        rejects=tuple(listed[:MAX_LISTED_REJECTS]),
-        branches={b: tuple(c) for b, c in branches.items()},
-    )
+    return tally.result(rejected_on_read, listed, repeated)
 
 
 def fetch(

@@ -1,0 +1,119 @@
+"""The engine registry: where the compiled audit runs (``--engine duckdb|spark``).
+
+Every engine takes the same plan (sqlglot trees with DuckDB's meaning) and returns the same
+``RawResult``; ``tests/spark/test_parity.py`` checks the figures are identical.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+import duckdb
+
+from svcaudit import engine
+from svcaudit.compile import AuditQuery, BreachQuery, Plan
+from svcaudit.errors import Location, SvcauditError, did_you_mean
+from svcaudit.sources import Logs
+
+DEFAULT_ENGINE = "duckdb"
+ENGINE_NAMES = ("duckdb", "spark")
+
+
+class Engine(Protocol):
+    """Runs a compiled plan over the logs."""
+
+    name: str
+
+    def run(
+        self,
+        plan: Plan,
+        query: AuditQuery,
+        logs: Logs,
+        time_zone: str,
+        progress: engine.Progress | None = None,
+    ) -> engine.RawResult:
+        """The raw counts of ``query`` (``aggregate_query(plan)``, DuckDB's rendering)."""
+
+    def fetch(
+        self, plan: Plan, query: BreachQuery, logs: Logs, time_zone: str
+    ) -> list[tuple[object, ...]]:
+        """The rows of a breach query (``breach_query(plan, ...)``)."""
+
+
+class DuckDBEngine:
+    """In-process DuckDB on the connection the audit planned with (the default)."""
+
+    name = "duckdb"
+
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        self.con = con
+
+    def run(
+        self,
+        plan: Plan,
+        query: AuditQuery,
+        logs: Logs,
+        time_zone: str,
+        progress: engine.Progress | None = None,
+    ) -> engine.RawResult:
+        """The aggregate on DuckDB."""
+        return engine.run(self.con, query, logs.readers, progress)
+
+    def fetch(
+        self, plan: Plan, query: BreachQuery, logs: Logs, time_zone: str
+    ) -> list[tuple[object, ...]]:
+        """The breach query on DuckDB."""
+        return engine.fetch(self.con, query.sql, logs.readers)
+
+
+def stage_inputs(
+    name: str, spark_master: str | None, args: list[str]
+) -> tuple[list[str], dict[str, str]]:
+    """Log arguments as local paths; URIs (``s3a://...``) are for the Spark engine only."""
+    uris = [a for a in args if "://" in a]
+    if not uris:
+        return args, {}
+    if name != "spark":
+        raise SvcauditError(
+            "object-store URIs are read by the Spark engine",
+            location=Location(uris[0]),
+            hint="add --engine spark, or copy the file to a local path",
+        )
+    from svcaudit.spark.staging import stage  # noqa: PLC0415 (optional extra)
+
+    return stage(args, spark_master)
+
+
+def get_engine(
+    name: str,
+    con: duckdb.DuckDBPyConnection,
+    spark_master: str | None = None,
+    staged: dict[str, str] | None = None,
+) -> Engine:
+    """The engine called ``name`` (``duckdb`` plans and runs on ``con``).
+
+    ``staged`` maps local samples to the URIs they stand for (see ``spark.staging``).
+    """
+    if name == "duckdb":
+        if spark_master is not None:
+            raise SvcauditError(
+                "--spark-master is for --engine spark",
+                location=Location("--spark-master"),
+                hint="add --engine spark",
+            )
+        return DuckDBEngine(con)
+    if name == "spark":
+        try:
+            from svcaudit.spark.engine import SparkEngine  # noqa: PLC0415 (optional extra)
+        except ImportError:
+            raise SvcauditError(
+                "--engine spark needs PySpark, which is not installed",
+                location=Location("--engine"),
+                hint="pip install 'svcaudit[spark]' (and Java 17 or later)",
+            ) from None
+        return SparkEngine(spark_master, staged or {})
+    raise SvcauditError(
+        f"unknown engine '{name}'",
+        location=Location("--engine"),
+        hint=did_you_mean(name, ENGINE_NAMES) or "engines: " + ", ".join(ENGINE_NAMES),
+    )

@@ -1,0 +1,95 @@
+"""The Spark engine: the audit's compiled trees rendered as Spark SQL over Spark's readers."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from svcaudit.compile import AuditQuery, BreachQuery, Plan, aggregate_query, breach_query
+from svcaudit.engine import MAX_LISTED_REJECTS, Progress, RawResult, tally_rows
+from svcaudit.errors import Location, SvcauditError
+from svcaudit.sources import Logs
+from svcaudit.spark.dialect import spark_sql
+from svcaudit.spark.session import configure, spark_session
+from svcaudit.spark.sources import SparkLogs
+
+
+class SparkEngine:
+    """Runs audits on PySpark: ``local[2]`` by default, or ``master`` / ``SPARK_REMOTE``."""
+
+    name = "spark"
+
+    def __init__(self, master: str | None = None, staged: dict[str, str] | None = None) -> None:
+        self.master = master
+        self.staged = staged or {}  # local sample -> URI: Spark reads the URI
+
+    def _open(self, plan: Plan, logs: Logs, time_zone: str) -> tuple[Any, SparkLogs, Plan]:
+        spark = spark_session(self.master)
+        configure(spark, time_zone)
+        source = SparkLogs(spark, logs, self.staged)
+        try:
+            relation = source.relation(plan.source_columns.needed)
+        except Exception as e:
+            raise _read_error(e, logs) from None
+        return spark, source, replace(plan, relation=lambda _needed: relation.copy())
+
+    def run(
+        self,
+        plan: Plan,
+        query: AuditQuery,
+        logs: Logs,
+        time_zone: str,
+        progress: Progress | None = None,  # Spark reports no progress here
+    ) -> RawResult:
+        """One scan: the grouped aggregate, then the first rejected rows (when any).
+
+        ``query`` is DuckDB's rendering of ``plan``; the same aggregate is compiled again over
+        the Spark relation (the same trees, another FROM).
+        """
+        spark, source, on_spark = self._open(plan, logs, time_zone)
+        spark_query = aggregate_query(on_spark)
+        assert spark_query.tree is not None
+        assert len(spark_query.standards) == len(query.standards)
+        rows = _collect(spark, spark_sql(spark_query.tree), logs)
+        tally = tally_rows(rows, len(query.standards))
+        listed = source.rejects(MAX_LISTED_REJECTS) if tally.rejected else []
+        repeated: list[tuple[str, int]] = []
+        if tally.duplicate and spark_query.duplicates_tree is not None:
+            found = _collect(spark, spark_sql(spark_query.duplicates_tree), logs)
+            repeated = [(str(r[0]), int(r[1])) for r in found]
+        return tally.result(0, listed, repeated)
+
+    def fetch(
+        self, plan: Plan, query: BreachQuery, logs: Logs, time_zone: str
+    ) -> list[tuple[object, ...]]:
+        """The breaching interactions of one standard (``explain``), worst first."""
+        spark, _source, on_spark = self._open(plan, logs, time_zone)
+        standard_id = query.standard.rule.standard.id
+        spark_query = breach_query(on_spark, standard_id, query.branch, query.limit)
+        assert spark_query.tree is not None
+        return [tuple(r) for r in _collect(spark, spark_sql(spark_query.tree), logs)]
+
+
+def _collect(spark: Any, sql: str, logs: Logs) -> list[Any]:
+    try:
+        return list(spark.sql(sql).collect())
+    except Exception as e:
+        raise _read_error(e, logs) from None
+
+
+def _read_error(error: Exception, logs: Logs) -> Exception:
+    """A file Spark could not read becomes a located error; anything else stays a bug."""
+    text = str(error)
+    markers = ("FileNotFound", "PATH_NOT_FOUND", "Path does not exist", "MALFORMED", "IOException")
+    if isinstance(error, SvcauditError) or not any(m in text for m in markers):
+        return error
+    first = text.strip().splitlines()[0] if text.strip() else type(error).__name__
+    name = next((f.display for f in logs.files if f.path in text), logs.files[0].display)
+    return SvcauditError(
+        f"Spark cannot read the log: {first}",
+        location=Location(name),
+        hint="check the path or URI and the Spark cluster's access to it",
+    )
+
+
+__all__ = ["SparkEngine"]

@@ -1,0 +1,437 @@
+"""Logs as Spark relations with the same columns, typing and rejects as the DuckDB readers.
+
+Spark reads every file with its native reader (CSV with an all-text schema, text lines for
+JSON Lines and queue_log, whole-file text for JSON documents, Parquet), registers a temporary
+view per file, and the rest is SQL written as sqlglot trees with DuckDB's meaning, rendered by
+``svcaudit.spark.dialect``: the typed projection (``typed_projection``: TRY_CAST per needed
+column and the reject reason of a row) is the same function the DuckDB readers use.
+
+What the DuckDB readers learnt while planning (column names per CSV file, JSON paths, the key
+holding a JSON document's records, side-loaded arrays, detected time formats) is reused, so
+both engines read exactly the same columns.
+
+Every relation carries ``__file`` (the file's index) and ``__pos`` (a position that orders the
+rows of one file) next to ``__reject``, to number rejected rows for the report.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from pyspark.sql import functions as F  # noqa: N812 (PySpark's convention)
+from pyspark.sql.types import StringType, StructField, StructType
+from sqlglot import exp
+
+from svcaudit.sources import Logs
+from svcaudit.sources.base import REJECT, LogReader, Reject, lit, quoted_column, typed_projection
+from svcaudit.sources.csv_reader import CsvReader
+from svcaudit.sources.files import LogFile, LogFormat
+from svcaudit.sources.json_reader import JsonReader, _singular
+from svcaudit.sources.parquet_reader import ParquetReader
+from svcaudit.sources.queue_log import QueueLogReader
+from svcaudit.spark.dialect import SparkUnsupportedError, spark_sql
+
+FILE = "__file"
+POS = "__pos"
+BAD = "__bad"  # a reason found while reading (wrong number of fields, malformed JSON)
+RAW = "__raw"  # the raw record text, for the reasons listed in the report
+CORRUPT = "__corrupt"
+FIELD_COUNT = "wrong number of fields"
+MALFORMED = "malformed JSON (a truncated or broken record)"
+
+
+@dataclass
+class _Part:
+    """One file's rows: a select (DuckDB semantics) over its registered view."""
+
+    file: LogFile
+    index: int
+    reader: LogReader
+    select: exp.Select  # the typed rows with __reject, __file, __pos
+    listing: exp.Select  # rows to number for the reject list: __pos, __reject, __raw
+
+
+def _uri(f: LogFile, staged: Mapping[str, str]) -> str:
+    """The URI a staged sample stands for, else an absolute path (Spark resolves relative
+    paths against the directory its JVM started in)."""
+    return staged.get(f.path) or os.path.abspath(f.path)
+
+
+def _table(name: str) -> exp.Table:
+    return exp.to_table(name)
+
+
+def _null_text() -> exp.Expr:
+    return exp.cast(exp.null(), "VARCHAR")
+
+
+def _variant(path: Sequence[str]) -> exp.Expr:
+    steps = ("['" + p.replace("\\", "\\\\").replace("'", "\\'") + "']" for p in path)
+    return lit("$" + "".join(steps))
+
+
+def _variant_get(value: exp.Expr, path: Sequence[str], typ: str = "string") -> exp.Expr:
+    return exp.Anonymous(this="variant_get", expressions=[value, _variant(path), lit(typ)])
+
+
+class SparkLogs:
+    """Registers the files of ``logs`` as Spark views and builds the relation over them."""
+
+    def __init__(self, spark: Any, logs: Logs, staged: Mapping[str, str] | None = None) -> None:
+        self.spark = spark
+        self.staged = dict(staged or {})
+        self.prefix = "svcaudit"
+        self.logs = logs
+        self._views: dict[str, str] = {}
+        self.files: list[LogFile] = [f for r in logs.readers for f in r.files]
+
+    # -- reading -----------------------------------------------------------------------------
+
+    def _view(self, f: LogFile, key: str, df: Any) -> str:
+        name = f"{self.prefix}_{len(self._views)}_{key}"
+        df.createOrReplaceTempView(name)
+        self._views[f"{f.path}:{key}"] = name
+        return name
+
+    def _positioned(self, df: Any) -> Any:
+        """``__pos``: the split's first byte + the row's index in its partition (the low 33 bits
+        of monotonically_increasing_id). A row takes at least one byte, so positions grow
+        through the file across splits, without overflow."""
+        in_partition = F.monotonically_increasing_id().bitwiseAND(F.lit((1 << 33) - 1))
+        return df.withColumn(POS, F.col("_metadata.file_block_start") + in_partition)
+
+    def _text(self, f: LogFile, whole: bool = False) -> str:
+        reader = self.spark.read
+        uri = _uri(f, self.staged)
+        df = reader.text(uri, wholetext=True) if whole else reader.text(uri)
+        return self._view(f, "text", self._positioned(df))
+
+    def _csv(self, f: LogFile, columns: Sequence[str]) -> str:
+        fields = [StructField(c, StringType()) for c in columns]
+        schema = StructType([*fields, StructField(CORRUPT, StringType())])
+        df = self.spark.read.csv(
+            _uri(f, self.staged),
+            schema=schema,
+            header=True,
+            sep="\t" if f.format == LogFormat.TSV else ",",
+            quote='"',
+            escape='"',
+            multiLine=True,  # quoted fields may hold line breaks, as DuckDB reads them
+            encoding="UTF-8",
+            mode="PERMISSIVE",
+            columnNameOfCorruptRecord=CORRUPT,
+            enforceSchema=True,
+        )
+        return self._view(f, "csv", self._positioned(df))
+
+    # -- one select per file -----------------------------------------------------------------
+
+    def relation(self, needed: Mapping[str, str]) -> exp.Select:
+        """All rows: the schema's columns (needed ones typed), ``__reject``, file and position."""
+        self.parts = []
+        index = 0
+        for reader in self.logs.readers:
+            for f in reader.files:
+                self.parts.append(self._part(reader, f, index, needed))
+                index += 1
+        union: exp.Query = self.parts[0].select
+        for p in self.parts[1:]:
+            union = exp.Union(this=union, expression=p.select, distinct=False, by_name=True)
+        return exp.select("*").from_(union.subquery("logs"))
+
+    def _part(self, reader: LogReader, f: LogFile, index: int, needed: Mapping[str, str]) -> _Part:
+        if isinstance(reader, CsvReader):
+            return self._csv_part(reader, f, index, needed)
+        if isinstance(reader, JsonReader):
+            return self._json_part(reader, f, index, needed)
+        if isinstance(reader, QueueLogReader):
+            return self._queue_log_part(reader, f, index)
+        if isinstance(reader, ParquetReader):
+            return self._parquet_part(reader, f, index, needed)
+        raise SparkUnsupportedError(f"the Spark engine cannot read {f.format.value} files")
+
+    def _typed(
+        self,
+        reader: LogReader,
+        rows: exp.Select,
+        index: int,
+        needed: Mapping[str, str],
+    ) -> exp.Select:
+        """The typed projection over text columns, with a reason from reading (``__bad``)."""
+        schema = reader._schema or {}
+        text = dict.fromkeys(schema, "VARCHAR")  # every format is read as text first
+        cols, typed_reject = typed_projection(text, needed, reader.time_formats)
+        bad = exp.column(BAD)
+        reject = exp.Case().when(bad.is_(exp.null()).not_(), bad.copy()).else_(typed_reject)
+        return exp.select(
+            *cols,
+            exp.alias_(reject, REJECT),
+            exp.alias_(exp.Literal.number(index), FILE),
+            exp.column(POS),
+        ).from_(rows.subquery("rows"))
+
+    def _listing(self, typed: exp.Select, raw: exp.Expr | None = None) -> exp.Select:
+        cols = [exp.column(POS), exp.column(REJECT), exp.alias_(raw or _null_text(), RAW)]
+        return exp.select(*cols).from_(typed.subquery("typed"))
+
+    def _csv_part(
+        self, reader: CsvReader, f: LogFile, index: int, needed: Mapping[str, str]
+    ) -> _Part:
+        columns = reader._columns[f.path]
+        view = self._csv(f, columns)
+        bad = exp.Case().when(exp.column(CORRUPT).is_(exp.null()).not_(), lit(FIELD_COUNT))
+        present = set(columns)
+        cols = [
+            # DuckDB reads a quoted empty field ("") as NULL, Spark as ''
+            exp.alias_(exp.func("nullif", quoted_column(c), lit("")), c, quoted=True)
+            if c in present
+            else exp.alias_(_null_text(), c, quoted=True)
+            for c in reader._schema or {}
+        ]
+        rows = exp.select(*cols, exp.alias_(bad, BAD), exp.column(POS), exp.column(CORRUPT)).from_(
+            _table(view)
+        )
+        typed = self._typed(reader, rows, index, needed)
+        typed = typed.select(exp.column(CORRUPT), copy=False)
+        return _Part(f, index, reader, typed, self._listing(typed, exp.column(CORRUPT)))
+
+    def _json_part(
+        self, reader: JsonReader, f: LogFile, index: int, needed: Mapping[str, str]
+    ) -> _Part:
+        paths = reader._paths
+        if f.format == LogFormat.JSONL:
+            view = self._text(f)
+            line = exp.column("value")
+            parsed = exp.Anonymous(this="try_parse_json", expressions=[line])
+            docs = (
+                exp.select(exp.alias_(parsed, "__v"), exp.column(POS), line)
+                .from_(_table(view))
+                .where(exp.NEQ(this=exp.func("trim", line.copy()), expression=lit("")))
+            )
+            ok = exp.column("__v").is_(exp.null()).not_()
+            cols = [
+                exp.alias_(
+                    exp.Case().when(ok.copy(), _variant_get(exp.column("__v"), paths.get(c, (c,)))),
+                    c,
+                    quoted=True,
+                )
+                for c in reader._schema or {}
+            ]
+            bad = exp.Case().when(exp.not_(ok), lit(MALFORMED))
+            rows = exp.select(*cols, exp.alias_(bad, BAD), exp.column(POS)).from_(
+                docs.subquery("docs")
+            )
+            typed = self._typed(reader, rows, index, needed)
+            return _Part(f, index, reader, typed, self._listing(typed))
+        return self._json_document_part(reader, f, index, needed)
+
+    def _json_document_part(
+        self, reader: JsonReader, f: LogFile, index: int, needed: Mapping[str, str]
+    ) -> _Part:
+        """A JSON document: an array of records, or an object wrapping one (with side-loads)."""
+        paths = reader._paths
+        whole = self.spark.read.text(_uri(f, self.staged), wholetext=True)
+        docs = whole.selectExpr("try_parse_json(value) AS __doc")
+        key = reader._records.get(f.path)
+        doc = exp.column("__doc")
+        if key is not None:
+            array = _variant_get(doc, (key,), "array<variant>")
+        else:  # an array of records, or a single record
+            as_array = exp.Anonymous(
+                this="try_variant_get", expressions=[doc.copy(), lit("$"), lit("array<variant>")]
+            )
+            array = exp.func("coalesce", as_array, exp.Array(expressions=[doc.copy()]))
+        records = docs.selectExpr(f"posexplode({_spark(array)}) AS ({POS}, __r)")
+        current = exp.select("*").from_(_table(self._view(f, "records", records)))
+        attached: dict[str, str] = {}
+        for i, (name, attach) in enumerate(reader._sideloads.get(f.path, [])):
+            link = f"{_singular(key or '')}_id"
+            items = _spark(_variant_get(doc.copy(), (name,), "array<variant>"))
+            side_df = docs.selectExpr(f"explode({items}) AS __s")
+            side = exp.select("*").from_(_table(self._view(f, f"side{i}", side_df)))
+            alias = f"__m{i}"
+            on = exp.EQ(
+                this=_variant_get(exp.column("__s", table=alias), (link,)),
+                expression=_variant_get(exp.column("__r", table="t"), ("id",)),
+            )
+            keep = [exp.column(c, table="t") for c in (POS, "__r", *attached.values())]
+            current = (
+                exp.select(*keep, exp.alias_(exp.column("__s", table=alias), f"__s{i}"))
+                .from_(current.subquery("t"))
+                .join(side.subquery(alias), on=on, join_type="left")
+            )
+            attached[attach] = f"__s{i}"
+        cols = []
+        for c in reader._schema or {}:
+            path = paths.get(c, (c,))
+            if path[0] in attached and len(path) > 1:
+                value = _variant_get(exp.column(attached[path[0]]), path[1:])
+            else:
+                value = _variant_get(exp.column("__r"), path)
+            cols.append(exp.alias_(value, c, quoted=True))
+        rows = exp.select(*cols, exp.alias_(_null_text(), BAD), exp.column(POS)).from_(
+            current.subquery("recs")
+        )
+        typed = self._typed(reader, rows, index, needed)
+        return _Part(f, index, reader, typed, self._listing(typed))
+
+    def _queue_log_part(self, reader: QueueLogReader, f: LogFile, index: int) -> _Part:
+        view = self._text(f)
+        line = exp.column("value")
+        parts = exp.func("split", line, lit("|"))  # a literal separator: sqlglot quotes it
+        fields = [
+            exp.alias_(
+                exp.func(
+                    "nullif",
+                    exp.Anonymous(
+                        this="try_element_at", expressions=[parts.copy(), exp.Literal.number(i + 1)]
+                    ),
+                    lit(""),
+                ),
+                f"c{i}",
+            )
+            for i in range(reader.FIELDS)
+        ]
+        nonblank = exp.NEQ(this=exp.func("trim", line.copy()), expression=lit(""))
+        split = exp.select(*fields, exp.column(POS)).from_(_table(view)).where(nonblank)
+        spark_reader = _SparkQueueLog(reader.files, split)
+        lines = spark_reader._lines(f)
+        calls = spark_reader._calls(f)
+        typed = exp.select(
+            *(quoted_column(c) for c in reader.SCHEMA),
+            exp.column(REJECT),
+            exp.alias_(exp.Literal.number(index), FILE),
+            exp.alias_(exp.Literal.number(0), POS),
+        ).from_(calls.subquery("calls"))
+        listing = exp.select(
+            exp.column(POS), exp.column(REJECT), exp.alias_(_null_text(), RAW)
+        ).from_(lines.subquery("lines"))
+        return _Part(f, index, reader, typed, listing)
+
+    def _parquet_part(
+        self, reader: ParquetReader, f: LogFile, index: int, needed: Mapping[str, str]
+    ) -> _Part:
+        df = self.spark.read.parquet(_uri(f, self.staged))
+        # every column as text in the session's zone, then typed as the other formats are
+        df = df.select(*(F.col(f"`{c}`").cast("string").alias(c) for c in df.columns))
+        view = self._view(f, "parquet", self._positioned(df))
+        present = set(df.columns)
+        cols = [
+            quoted_column(c) if c in present else exp.alias_(_null_text(), c, quoted=True)
+            for c in reader._schema or {}
+        ]
+        rows = exp.select(*cols, exp.alias_(_null_text(), BAD), exp.column(POS)).from_(_table(view))
+        typed = self._typed(reader, rows, index, needed)
+        return _Part(f, index, reader, typed, self._listing(typed))
+
+    # -- rejects -----------------------------------------------------------------------------
+
+    def rejects(self, limit: int) -> list[Reject]:
+        """The first rejected rows, numbered as the DuckDB readers number them."""
+        out: list[Reject] = []
+        for part in self.parts:
+            numbered = exp.select(
+                exp.alias_(
+                    exp.Window(
+                        this=exp.RowNumber(),
+                        order=exp.Order(expressions=[exp.Ordered(this=exp.column(POS))]),
+                    ),
+                    "__line",
+                ),
+                exp.column(REJECT),
+                exp.column(RAW),
+            ).from_(part.listing.subquery("l"))
+            query = (
+                exp.select("__line", REJECT, RAW)
+                .from_(numbered.subquery("n"))
+                .where(exp.column(REJECT).is_(exp.null()).not_())
+                .order_by("__line")
+                .limit(limit - len(out))
+            )
+            rows = self.spark.sql(spark_sql(query)).collect()
+            found = [(int(r[0]), str(r[1]), r[2]) for r in rows]
+            out += _reasons(part, found, part.file.path in self.staged)
+            if len(out) >= limit:
+                break
+        return out
+
+
+def _spark(tree: exp.Expr) -> str:
+    return spark_sql(tree)
+
+
+def _reasons(
+    part: _Part, rows: list[tuple[int, str, str | None]], staged: bool = False
+) -> list[Reject]:
+    """Rejects with DuckDB's wording and line numbers (physical lines for CSV).
+
+    A CSV file staged from a URI is not at hand to count lines in: there a reject's line is
+    its record number + 1 (right unless a quoted field before it holds a line break)."""
+    f = part.file
+    if not isinstance(part.reader, CsvReader):
+        return [Reject(f.display, n, reason) for n, reason, _ in rows]
+    columns = part.reader._columns[f.path]
+    lines = {} if staged else _csv_physical_lines(f, {n for n, _, _ in rows})
+    delim = "\t" if f.format == LogFormat.TSV else ","
+    out = []
+    for n, reason, raw in rows:
+        text = reason
+        if reason == FIELD_COUNT and raw is not None:
+            found = next(csv.reader(io.StringIO(raw.strip("\r\n")), delimiter=delim), [])
+            text = f"wrong number of fields: expected {len(columns)}, found {len(found)}"
+        out.append(Reject(f.display, lines.get(n, n + 1), text))
+    return out
+
+
+def _csv_physical_lines(f: LogFile, records: set[int]) -> dict[int, int]:
+    """Record number (1 = first after the header) -> the physical line it starts on."""
+    found: dict[int, int] = {}
+    if not records:
+        return found
+    try:
+        opener = gzip.open if f.compressed else open
+        with opener(f.path, "rt", encoding="utf-8-sig", newline="") as stream:
+            rows = csv.reader(stream, delimiter="\t" if f.format == LogFormat.TSV else ",")
+            start, number = 1, 0  # the header is record 0
+            for row in rows:
+                if not row:  # a blank line: Spark's reader skips it, as DuckDB's does
+                    start = rows.line_num + 1
+                    continue
+                if number in records:
+                    found[number] = start
+                start = rows.line_num + 1
+                number += 1
+                if len(found) == len(records):
+                    break
+    except (OSError, EOFError, csv.Error, UnicodeDecodeError):
+        pass  # keep record numbers for what could not be counted
+    return found
+
+
+class _SparkQueueLog(QueueLogReader):
+    """The queue_log fold of the DuckDB reader, over lines Spark has split into fields."""
+
+    def __init__(self, files: Sequence[LogFile], split: exp.Select) -> None:
+        super().__init__(files)
+        self._split = split
+
+    def _lines(self, f: LogFile) -> exp.Select:
+        epoch = exp.TryCast(this=exp.column("c0"), to=exp.DataType.build("BIGINT"))
+        reason = (
+            exp.Case()
+            .when(epoch.copy().is_(exp.null()), lit("time is not a UNIX epoch"))
+            .when(exp.column("c4").is_(exp.null()), lit("too few fields for a queue_log line"))
+        )
+        names = ("c0", "callid", "queue", "agent", "event", "d1", "d2", "d3", "d4", "d5")
+        return exp.select(
+            exp.alias_(epoch, "t"),
+            *(exp.alias_(exp.column(f"c{i}"), name) for i, name in enumerate(names) if i),
+            exp.alias_(reason, REJECT),
+            exp.column(POS),
+        ).from_(self._split.subquery("split"))

@@ -1,0 +1,267 @@
+"""The Spark engine gives DuckDB's figures: every bundled example with its standards pack.
+
+The whole JSON report is compared: rows read/evaluated/rejected/merged, every standard and
+branch (in scope, passed, failed, unmeasured, rates, intervals, consistency) and the rejected
+rows with file, line and reason. Nothing here is skipped: PySpark is in the ``[test]`` extra.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+
+from svcaudit.audit import AuditRequest, explain, run_audit
+from svcaudit.report.json import scorecard_dict
+from svcaudit.score import FailOn
+from tests.expressions.test_calendars import write_case
+from tests.helpers import REPO, write
+from tests.invoke import assert_one_error, invoke
+from tests.test_cli import run_subprocess
+
+# (log, standards pack): the README's tour and packs table, and examples/vendors/README.md
+EXAMPLES = [
+    ("examples/hotel-chain.csv", "standards/hospitality-five-star.yaml"),
+    ("examples/contact-centre.csv.gz", "standards/contact-centre.yaml"),
+    ("examples/helpdesk-tickets.jsonl", "standards/helpdesk-sla.yaml"),
+    ("examples/vendors/zendesk-tickets.json.gz", "standards/helpdesk-zendesk.yaml"),
+    ("examples/vendors/amazon-connect-ctr.jsonl.gz", "standards/contact-centre.yaml"),
+    ("examples/vendors/asterisk-queue_log", "standards/contact-centre.yaml"),
+]
+
+
+def test_every_bundled_example_and_pack_is_covered() -> None:
+    logs = {p.relative_to(REPO).as_posix() for p in (REPO / "examples").rglob("*")}
+    logs = {p for p in logs if p.endswith((".csv", ".gz", ".jsonl", ".json", "queue_log"))}
+    assert logs == {log for log, _ in EXAMPLES}
+    packs = {p.relative_to(REPO).as_posix() for p in (REPO / "standards").glob("*.yaml")}
+    assert packs == {pack for _, pack in EXAMPLES}
+
+
+def report(request: AuditRequest) -> dict[str, Any]:
+    return scorecard_dict(run_audit(request))
+
+
+@pytest.mark.parametrize(("log", "pack"), EXAMPLES, ids=[log for log, _ in EXAMPLES])
+def test_same_report_on_both_engines(
+    spark: Any, log: str, pack: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(REPO)
+    request = AuditRequest(logs=[log], standards=[pack])
+    duckdb_report = report(request)
+    spark_report = report(replace(request, engine="spark"))
+    assert spark_report["rows"] == duckdb_report["rows"]
+    for d, s in zip(duckdb_report["standards"], spark_report["standards"], strict=True):
+        assert s == d, d["id"]
+    assert spark_report["rejects"] == duckdb_report["rejects"]
+    assert spark_report == duckdb_report
+    assert duckdb_report["rows"]["rejected"] > 0  # the examples plant bad rows: both see them
+
+
+@pytest.mark.parametrize(("log", "pack"), [EXAMPLES[2], EXAMPLES[5]], ids=["jsonl", "queue_log"])
+def test_files_split_across_tasks(
+    spark: Any, log: str, pack: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As on a cluster: a file read in many splits gives the same figures and line numbers."""
+    monkeypatch.chdir(REPO)
+    assert (REPO / log).stat().st_size > 4 * 32_768
+    request = AuditRequest(logs=[log], standards=[pack])
+    expected = report(request)
+    spark.conf.set("spark.sql.files.maxPartitionBytes", "32768")
+    try:
+        assert report(replace(request, engine="spark")) == expected
+    finally:
+        spark.conf.unset("spark.sql.files.maxPartitionBytes")
+
+
+def test_period_and_groups_on_both_engines(spark: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """--since/--until (rows outside the period) and --by channel (other group keys)."""
+    monkeypatch.chdir(REPO)
+    request = AuditRequest(
+        logs=["examples/hotel-chain.csv"],
+        standards=["standards/hospitality-five-star.yaml"],
+        by=("branch", "channel"),
+        since="2025-03-20",
+        until="2025-03-31",
+    )
+    duckdb_report = report(request)
+    assert duckdb_report["rows"]["outside"] > 0
+    assert report(replace(request, engine="spark")) == duckdb_report
+
+
+@pytest.mark.parametrize("typed", [True, False], ids=["typed", "text"])
+def test_parquet_on_both_engines(
+    spark: Any, tmp_path: Path, typed: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The hotel chain as Parquet: typed by DuckDB's CSV sniffer (naive timestamps, integers,
+    booleans), or every column text (then typed by svcaudit, rejects included)."""
+    monkeypatch.chdir(REPO)
+    target = tmp_path / "hotel.parquet"
+    options = "ignore_errors = true" + ("" if typed else ", all_varchar = true")
+    source = f"read_csv('examples/hotel-chain.csv', {options})"
+    duckdb.sql(f"COPY (SELECT * FROM {source}) TO '{target}' (FORMAT parquet)")
+    request = AuditRequest(logs=[str(target)], standards=["standards/hospitality-five-star.yaml"])
+    duckdb_report = report(request)
+    assert duckdb_report["rows"]["evaluated"] > 4900
+    assert report(replace(request, engine="spark")) == duckdb_report
+
+
+def test_uris_are_read_by_spark(spark: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A log given as a URI (file:// here; s3a://, gs:// alike): planned on a staged sample,
+    read in full by Spark, the same figures; DuckDB refuses URIs with a hint."""
+    monkeypatch.chdir(REPO)
+    log, pack = "examples/contact-centre.csv.gz", "standards/contact-centre.yaml"
+    uri = (REPO / log).as_uri()
+    expected = report(AuditRequest(logs=[log], standards=[pack]))
+    got = report(AuditRequest(logs=[uri], standards=[pack], engine="spark"))
+    assert got["rows"] == expected["rows"]
+    assert got["standards"] == expected["standards"]
+    assert [(r["line"], r["reason"]) for r in got["rejects"]] == [
+        (r["line"], r["reason"]) for r in expected["rejects"]
+    ]
+    assert {r["file"] for r in got["rejects"]} == {uri}
+    assert_one_error(invoke("audit", uri, "-s", pack), "URI", "--engine spark")
+
+
+TRICKY_CSV = (
+    "\ufeffid,branch,channel,arrived_at,answered_at,hold_seconds,callback,note\r\n"
+    '1,N,phone,2025-03-30 01:59:00,2025-03-30 03:00:10,"",true,"a, quoted\nline break"\r\n'
+    "2,N,phone,2025-03-30T00:30:00Z,2025-03-30T00:31:00+01:00, 31 ,yes,\r\n"
+    "3,S,phone,2025-03,2025-03-03 09:00:05,5.5,T,\r\n"
+    "4,S,phone,2025-03-03 09:00:00,2025-03-03 09:00:05,1_000,true,\r\n"
+    "9,S,phone,2025-03-03 09:00:00,2025-03-03 09:00:05,12,maybe,\r\n"
+    "5,S,phone,2025-03-03 09:00:00,2025-03-03 09:00:05,1.5d, true ,\r\n"
+    "6,S,phone,2025-03-03 09:00:00,2025-03-03 09:00:05,7\r\n"
+    '7,S,"in-person",2025-03-03 09:00:00,,,"",x,extra\r\n'
+    "\r\n"
+    "8,N,email,31/03/2025 10:00,2025-03-03 09:00:05,0,false,\r\n"
+)
+TRICKY_RULES = """\
+svcaudit: 1
+name: Edge cases
+time_zone: Europe/Warsaw
+fields:
+  wait: answered_at - arrived_at
+standards:
+  - id: wait-60s
+    title: Answered within a minute
+    measure: wait
+    at_most: 60s
+    target: 50%
+  - id: hold-30s
+    title: Hold at most 30 s
+    when: channel == "phone" and weekday(arrived_at) in [6, 7] or hour(arrived_at) < 3
+    measure: hold
+    at_most: 30s
+    missing: skip
+  - id: callback
+    title: Callback offered after long holds
+    when: hold > 30s or hold is null
+    check: callback
+"""
+
+
+def test_csv_edge_cases_on_both_engines(spark: Any, tmp_path: Path) -> None:
+    """BOM, CRLF, quoted empty fields and line breaks, wrong field counts, odd numbers,
+    booleans and timestamps, a summer-time change: the same figures and rejects."""
+    log = tmp_path / "edge.csv"
+    log.write_bytes(TRICKY_CSV.encode("utf-8"))
+    rules = write(tmp_path / "edge.yaml", TRICKY_RULES, dedent=False)
+    request = AuditRequest(logs=[str(log)], standards=[str(rules)])
+    duckdb_report = report(request)
+    assert duckdb_report["rows"]["rejected"] >= 3
+    assert report(replace(request, engine="spark")) == duckdb_report
+
+
+def test_explain_finds_the_same_breaches(spark: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(REPO)
+    request = AuditRequest(
+        logs=["examples/vendors/amazon-connect-ctr.jsonl.gz"],
+        standards=["standards/contact-centre.yaml"],
+    )
+    on_duckdb = explain(request, ["hold-total-2min"], None, 50)[0]
+    on_spark = explain(replace(request, engine="spark"), ["hold-total-2min"], None, 50)[0]
+    assert on_spark.columns == on_duckdb.columns
+    assert [r[:3] for r in on_spark.rows] == [r[:3] for r in on_duckdb.rows]
+    assert on_duckdb.rows
+
+
+def test_cli_json_on_spark_keeps_stdout_clean(spark: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(REPO)
+    args = ["examples/helpdesk-tickets.jsonl", "-s", "standards/helpdesk-sla.yaml"]
+    run = invoke("audit", *args, "--format", "json", "--engine", "spark")
+    assert run.code == 1, run.stderr
+    on_spark = json.loads(run.stdout)
+    assert on_spark == json.loads(invoke("audit", *args, "--format", "json").stdout)
+
+
+def test_subprocess_stdout_holds_only_the_report() -> None:
+    """A real process: Spark's JVM writes to the same stdout and stderr as svcaudit."""
+    args = ("audit", "examples/vendors/asterisk-queue_log", "-s", "standards/contact-centre.yaml")
+    run = run_subprocess((*args, "--format", "json", "--engine", "spark"), REPO)
+    assert run.code == 1, run.stderr
+    expected = run_subprocess((*args, "--format", "json"), REPO)
+    assert json.loads(run.stdout) == json.loads(expected.stdout)  # nothing else on stdout
+    noise = [
+        line
+        for line in run.stderr.splitlines()
+        if line.strip() and "incubator modules" not in line and "rejected" not in line
+    ]
+    assert noise == [], run.stderr  # no log lines, no progress bars
+
+
+def test_business_time_on_both_engines(spark: Any, tmp_path: Path) -> None:
+    """The hand-checked business-time cases (tests/expressions/test_calendars.py): two
+    calendars, summer-time changes both ways, midnight, holidays, a Saturday, backwards."""
+    log, rules = write_case(tmp_path)
+    request = AuditRequest(logs=[str(log)], standards=[str(rules)], fail_on=FailOn.NEVER)
+    duckdb_report = report(request)
+    assert all(s["passed"] == 1 for s in duckdb_report["standards"] if s["id"] != "unanswered")
+    assert report(replace(request, engine="spark")) == duckdb_report
+
+
+def test_unsupported_on_spark_exits_2_with_a_hint(
+    spark: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What docs/spark.md lists as not supported stops with exit 2, never a wrong figure."""
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path / "log.csv", "id,branch,day\n1,A,2025-062\n")
+    write(
+        tmp_path / "rules.yaml",
+        """\
+        svcaudit: 1
+        name: Day of year
+        fields:
+          day_parsed: parse_time(day, "%Y-%j")
+        standards:
+          - id: parsed
+            title: The day reads
+            check: day_parsed is not null
+        """,
+    )
+    run = invoke("audit", "log.csv", "-s", "rules.yaml", "--engine", "spark")
+    assert_one_error(run, "%j", "--engine duckdb")
+    assert invoke("audit", "log.csv", "-s", "rules.yaml").code == 0
+
+
+def test_unknown_engine_and_master_without_spark(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(REPO)
+    args = ["examples/helpdesk-tickets.jsonl", "-s", "standards/helpdesk-sla.yaml"]
+    assert_one_error(invoke("audit", *args, "--engine", "sprak"), "unknown engine", "spark")
+    assert_one_error(
+        invoke("audit", *args, "--spark-master", "local[2]"), "--spark-master", "--engine spark"
+    )
+
+
+def test_engine_in_the_config_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path / "svcaudit.yaml", "engine: spark\nspark-master: local[1]\n")
+    run = invoke("config")
+    assert run.code == 0, run.stderr
+    assert "spark" in run.stdout and "local[1]" in run.stdout
+    write(tmp_path / "svcaudit.yaml", "engine: sprak\n")
+    assert invoke("config").code == 2
