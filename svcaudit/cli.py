@@ -66,6 +66,21 @@ def _version(value: bool) -> None:
         raise typer.Exit(ExitCode.OK)
 
 
+EngineOption = Annotated[
+    str,
+    typer.Option(
+        help="Where the audit runs: duckdb (in-process, default) or spark (PySpark; "
+        "pip install 'svcaudit[spark]')."
+    ),
+]
+SparkMasterOption = Annotated[
+    str | None,
+    typer.Option(
+        help="--engine spark: a master URL (local[4], spark://host:7077) or sc://host for "
+        "Spark Connect (default: SPARK_REMOTE, else local[2])."
+    ),
+]
+
 # Config keys that are named differently as audit() parameters.
 _PARAM_NAMES = {"format": "output_format", "report": "reports", "map": "maps"}
 
@@ -369,20 +384,8 @@ def audit(
             "tokens in every report and the violations file (repeatable; adds to `redact:`).",
         ),
     ] = None,
-    engine: Annotated[
-        str,
-        typer.Option(
-            help="Where the audit runs: duckdb (in-process, default) or spark (PySpark; "
-            "pip install 'svcaudit[spark]')."
-        ),
-    ] = "duckdb",
-    spark_master: Annotated[
-        str | None,
-        typer.Option(
-            help="--engine spark: a master URL (local[4], spark://host:7077) or sc://host for "
-            "Spark Connect (default: SPARK_REMOTE, else local[2])."
-        ),
-    ] = None,
+    engine: EngineOption = "duckdb",
+    spark_master: SparkMasterOption = None,
 ) -> None:
     """Audit logs against standards; print a scorecard; exit 0 met, 1 breached, 2 not done."""
     with _guard():
@@ -468,20 +471,8 @@ def explain(
         list[str] | None,
         typer.Option(help="Show this column's values as keyed-hash tokens (repeatable)."),
     ] = None,
-    engine: Annotated[
-        str,
-        typer.Option(
-            help="Where the audit runs: duckdb (in-process, default) or spark (PySpark; "
-            "pip install 'svcaudit[spark]')."
-        ),
-    ] = "duckdb",
-    spark_master: Annotated[
-        str | None,
-        typer.Option(
-            help="--engine spark: a master URL (local[4], spark://host:7077) or sc://host for "
-            "Spark Connect (default: SPARK_REMOTE, else local[2])."
-        ),
-    ] = None,
+    engine: EngineOption = "duckdb",
+    spark_master: SparkMasterOption = None,
 ) -> None:
     """Show the interactions that breach a standard, worst first, with the values behind it."""
     with _guard():
