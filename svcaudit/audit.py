@@ -8,6 +8,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
 import duckdb
+from sqlglot import exp
 
 from svcaudit import distributions, engine
 from svcaudit.baseline import load_baseline
@@ -250,15 +251,54 @@ def run_audit(request: AuditRequest, progress: engine.Progress | None = None) ->
 
 
 def explain(
-    request: AuditRequest, standard_ids: Sequence[str] | None, branch: str | None, limit: int | None
+    request: AuditRequest,
+    standard_ids: Sequence[str] | None,
+    branch: str | None,
+    limit: int | None,
+    *,
+    lines: bool = False,
 ) -> list[Breaches]:
-    """The breaching interactions of some standards (all when None), optionally in one branch."""
+    """The breaching interactions of some standards (all when None), optionally in one branch.
+
+    ``lines``: also the line of each interaction in its file (one more pass over the files).
+    """
     with _session(request) as session:
         found = _breaches(session, standard_ids, branch, limit)
+        if lines:
+            found = _with_lines(session, found)
         standards = session.standards
     redactor = _redactor(request, standards)
     group = request.by or (standards.branch,)
     return [redact_breaches(b, redactor, group) for b in found]
+
+
+def _with_lines(session: _Session, found: list[Breaches]) -> list[Breaches]:
+    """Each breaching interaction's line in its file, found by its id (a plain column)."""
+    ident = session.plan.as_text("id")
+    if not isinstance(ident, exp.Column):
+        return found  # an id computed from several columns: nothing to look for
+    wanted: dict[str, set[str]] = {}
+    for b in found:
+        for row, source in zip(b.rows, b.files, strict=True):
+            if source is not None and row[1] is not None:
+                wanted.setdefault(source, set()).add(str(row[1]))
+    lines: dict[tuple[str, str], int] = {}
+    for reader in session.logs.readers:
+        for f in reader.files:
+            for value, line in reader.record_lines(
+                f, ident.name, wanted.get(f.display, set())
+            ).items():
+                lines[(f.display, value)] = line
+    return [
+        replace(
+            b,
+            lines=tuple(
+                None if source is None else lines.get((source, str(row[1])))
+                for row, source in zip(b.rows, b.files, strict=True)
+            ),
+        )
+        for b in found
+    ]
 
 
 def _redactor(request: AuditRequest, standards: StandardsSet) -> Redactor:

@@ -436,7 +436,8 @@ def audit(
         if rejects:
             files.append((rejects, rejects_csv(card)))
         if violations:
-            files.append((violations, violations_csv(run_explain(request, None, None, None))))
+            found = run_explain(request, None, None, None, lines=True)
+            files.append((violations, violations_csv(found)))
         _write_all(files)  # every file, or none, before anything reaches stdout
         if not output and not quiet:
             console = Console(highlight=False, soft_wrap=fmt.formatter().machine_readable)

@@ -483,6 +483,7 @@ class Breaches:
     columns: tuple[str, ...]  # the columns the standard reads, shown beside each interaction
     rows: tuple[tuple[Any, ...], ...]  # branch, id, value, then one value per column
     files: tuple[str | None, ...] = ()  # the log file of each row (same order as rows)
+    lines: tuple[int | None, ...] = ()  # the line each row starts on (CSV, TSV, JSON Lines)
     durations: tuple[str, ...] = ()  # columns holding durations (ms), shown as 3m20s
 
     def cells(self, row: tuple[Any, ...]) -> list[str]:

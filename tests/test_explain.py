@@ -114,3 +114,45 @@ def test_standards_the_export_cannot_measure_are_left_out_of_violations(tmp_path
     assert not {"hold-total-2min", "hold-longest-60s"} & standards
     asked = runner.invoke(app, ["explain", "hold-total-2min", log, "-s", std])
     assert asked.exit_code == 2 and "the export has no 'hold'" in asked.stderr
+
+
+def test_violations_give_the_physical_line_of_each_interaction(tmp_path: Path) -> None:
+    """Line 1 header; id 1 on line 2 spans lines 2-3 (a quoted line break); line 4 is a
+    rejected row (bad timestamp); id 2 on line 5 passes; id 3 on line 6 fails (3 min);
+    id 4 on line 7 has no greeting (unmeasured, listed)."""
+    log = tmp_path / "visits.csv"
+    log.write_text(
+        "id,branch,channel,arrived_at,greeted_at,note\n"
+        '1,A,in-person,2025-03-01 10:00:00,2025-03-01 10:05:00,"two\nlines"\n'
+        "9,A,in-person,yesterday,2025-03-01 10:05:00,\n"
+        "2,A,in-person,2025-03-01 11:00:00,2025-03-01 11:00:10,\n"
+        "3,B,in-person,2025-03-01 12:00:00,2025-03-01 12:03:00,\n"
+        "4,B,in-person,2025-03-01 13:00:00,,\n",
+        encoding="utf-8",
+    )
+    std = tmp_path / "s.yaml"
+    std.write_text(RULES, encoding="utf-8")
+    out = tmp_path / "violations.csv"
+    result = runner.invoke(app, ["audit", str(log), "-s", str(std), "-q", "--violations", str(out)])
+    assert result.exit_code == 1, result.stderr
+    rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
+    assert {r["interaction"]: r["line"] for r in rows} == {"1": "2", "3": "6", "4": "7"}
+
+
+def test_violations_give_the_line_of_json_lines_records(tmp_path: Path) -> None:
+    log = tmp_path / "visits.jsonl"
+    records = [
+        '{"id": 1, "branch": "A", "channel": "in-person", '
+        '"arrived_at": "2025-03-01 10:00:00", "greeted_at": "2025-03-01 10:00:20"}',
+        "",
+        '{"id": 2, "branch": "A", "channel": "in-person", '
+        '"arrived_at": "2025-03-01 11:00:00", "greeted_at": "2025-03-01 11:02:00"}',
+    ]
+    log.write_text("\n".join(records) + "\n", encoding="utf-8")
+    std = tmp_path / "s.yaml"
+    std.write_text(RULES, encoding="utf-8")
+    out = tmp_path / "violations.csv"
+    result = runner.invoke(app, ["audit", str(log), "-s", str(std), "-q", "--violations", str(out)])
+    assert result.exit_code == 1, result.stderr
+    rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
+    assert [(r["interaction"], r["line"]) for r in rows] == [("2", "3")]

@@ -41,20 +41,21 @@ def spreadsheet_safe(cell: object) -> str:
 
 
 def violations_csv(found: list[Breaches]) -> str:
-    """Every breaching interaction of every standard, one row each, with its source file.
-
-    No line numbers: DuckDB reads CSV in parallel and does not number the records it reads
-    well (only the rejected ones); numbering rows in the query would be wrong after a quoted
-    line break or a skipped bad line, and a wrong line is worse than none. The interaction
-    id finds the row.
+    """Every breaching interaction of every standard, one row each, with its source file and
+    line (physical lines of CSV/TSV, lines of JSON Lines; empty for other formats, and when
+    the id is not a plain column of the file).
     """
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    header = ["standard", "branch", "interaction", "value", "value_ms", "limit", "file", "details"]
+    header = [
+        *("standard", "branch", "interaction", "value", "value_ms", "limit", "file", "line"),
+        "details",
+    ]
     writer.writerow(header)
     for b in found:
         files = b.files or (None,) * len(b.rows)
-        for row, source in zip(b.rows, files, strict=True):
+        lines = b.lines or (None,) * len(b.rows)
+        for row, source, line in zip(b.rows, files, lines, strict=True):
             branch, ident, value = row[:3]
             details = "; ".join(f"{c}={v}" for c, v in zip(b.columns, b.cells(row), strict=True))
             raw = value if b.measure_is_duration else ""
@@ -66,6 +67,7 @@ def violations_csv(found: list[Breaches]) -> str:
                 raw,
                 b.limit,
                 source,
+                line,
                 details,
             ]
             writer.writerow([spreadsheet_safe(c) for c in cells])

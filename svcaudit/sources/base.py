@@ -170,6 +170,13 @@ class LogReader(ABC):
     def relation(self, needed: Mapping[str, str]) -> exp.Select:
         """All rows, ``needed`` columns (name -> DuckDB type) typed, plus ``__reject``."""
 
+    def record_lines(self, f: LogFile, column: str, ids: set[str]) -> dict[str, int]:
+        """The line where each of ``ids`` (values of ``column``) first appears in ``f``.
+
+        Only line-based formats have lines; the others return nothing.
+        """
+        return {}
+
     def rejects(self, con: duckdb.DuckDBPyConnection, limit: int) -> tuple[int, list[Reject]]:
         """Rows rejected while reading (before the relation): their count and the first few."""
         return 0, []

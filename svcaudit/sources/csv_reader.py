@@ -159,6 +159,28 @@ class CsvReader(LogReader):
         ]
         return exp.select(*cols, quoted_column(FILE), exp.column(REJECT)).from_(union)
 
+    def record_lines(self, f: LogFile, column: str, ids: set[str]) -> dict[str, int]:
+        """Physical lines (a record with a quoted line break starts where it starts)."""
+        found: dict[str, int] = {}
+        opener = gzip.open if f.compressed else open
+        try:
+            with opener(f.path, "rt", encoding="utf-8-sig", newline="") as stream:
+                rows = csv.reader(stream, delimiter="\t" if f.format == LogFormat.TSV else ",")
+                header = next(rows, [])
+                if column not in header:
+                    return found
+                at = header.index(column)
+                start = rows.line_num + 1
+                for row in rows:
+                    if len(row) > at and row[at] in ids and row[at] not in found:
+                        found[row[at]] = start
+                        if len(found) == len(ids):
+                            break
+                    start = rows.line_num + 1
+        except (OSError, EOFError, csv.Error, UnicodeDecodeError):
+            pass  # lines are a convenience; the interaction id still finds the row
+        return found
+
     def value_rejects(
         self, con: duckdb.DuckDBPyConnection, needed: Mapping[str, str], limit: int
     ) -> list[Reject]:

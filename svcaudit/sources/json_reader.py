@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gzip
+import json
 from collections.abc import Mapping, Sequence
 
 import duckdb
@@ -230,6 +232,31 @@ class JsonReader(LogReader):
         self, con: duckdb.DuckDBPyConnection, needed: Mapping[str, str], limit: int
     ) -> list[Reject]:
         return numbered_rejects(con, [(f, self._typed(f, needed)) for f in self.files], limit)
+
+    def record_lines(self, f: LogFile, column: str, ids: set[str]) -> dict[str, int]:
+        """JSON Lines: the line of each record (a JSON document has no lines per record)."""
+        found: dict[str, int] = {}
+        if f.format != LogFormat.JSONL:
+            return found
+        opener = gzip.open if f.compressed else open
+        try:
+            with opener(f.path, "rt", encoding="utf-8-sig") as stream:
+                for number, line in enumerate(stream, 1):
+                    if not line.strip():
+                        continue
+                    try:
+                        record = json.loads(line)
+                    except ValueError:
+                        continue
+                    value = record.get(column) if isinstance(record, dict) else None
+                    key = None if value is None else str(value)
+                    if key in ids and key not in found:
+                        found[key] = number
+                        if len(found) == len(ids):
+                            break
+        except (OSError, EOFError, UnicodeDecodeError):
+            pass  # lines are a convenience; the interaction id still finds the row
+        return found
 
 
 def _singular(name: str) -> str:
