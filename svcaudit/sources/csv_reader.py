@@ -6,7 +6,7 @@ import csv
 import gzip
 import io
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 
 import duckdb
 from sqlglot import exp
@@ -162,21 +162,17 @@ class CsvReader(LogReader):
     def record_lines(self, f: LogFile, column: str, ids: set[str]) -> dict[str, int]:
         """Physical lines (a record with a quoted line break starts where it starts)."""
         found: dict[str, int] = {}
-        opener = gzip.open if f.compressed else open
         try:
-            with opener(f.path, "rt", encoding="utf-8-sig", newline="") as stream:
-                rows = csv.reader(stream, delimiter="\t" if f.format == LogFormat.TSV else ",")
-                header = next(rows, [])
-                if column not in header:
-                    return found
-                at = header.index(column)
-                start = rows.line_num + 1
-                for row in rows:
-                    if len(row) > at and row[at] in ids and row[at] not in found:
-                        found[row[at]] = start
-                        if len(found) == len(ids):
-                            break
-                    start = rows.line_num + 1
+            records = csv_records(f)
+            _, header = next(records, (0, []))
+            if column not in header:
+                return found
+            at = header.index(column)
+            for line, row in records:
+                if len(row) > at and row[at] in ids and row[at] not in found:
+                    found[row[at]] = line
+                    if len(found) == len(ids):
+                        break
         except (OSError, EOFError, csv.Error, UnicodeDecodeError):
             pass  # lines are a convenience; the interaction id still finds the row
         return found
@@ -308,6 +304,22 @@ def _repeated_header(text_columns: Sequence[str]) -> exp.Expr:
         for c in text_columns
     ]
     return exp.Case().when(exp.and_(*tests), lit(REPEATED_HEADER)).else_(exp.null())
+
+
+def csv_records(f: LogFile) -> Iterator[tuple[int, list[str]]]:
+    """Each record of a CSV/TSV file, the header first, with the physical line it starts on.
+
+    Blank lines are skipped, as DuckDB's and Spark's readers skip them. Read errors (a bad
+    gzip stream, bytes that are not UTF-8, a broken quote) reach the caller.
+    """
+    opener = gzip.open if f.compressed else open
+    with opener(f.path, "rt", encoding="utf-8-sig", newline="") as stream:
+        rows = csv.reader(stream, delimiter="\t" if f.format == LogFormat.TSV else ",")
+        start = 1
+        for row in rows:
+            if row:
+                yield start, row
+            start = rows.line_num + 1
 
 
 def repeated_header_lines(f: LogFile, limit: int) -> list[int]:

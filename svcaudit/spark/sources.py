@@ -17,7 +17,6 @@ rows of one file) next to ``__reject``, to number rejected rows for the report.
 from __future__ import annotations
 
 import csv
-import gzip
 import io
 import os
 from collections.abc import Mapping, Sequence
@@ -30,7 +29,7 @@ from sqlglot import exp
 
 from svcaudit.sources import Logs
 from svcaudit.sources.base import REJECT, LogReader, Reject, lit, quoted_column, typed_projection
-from svcaudit.sources.csv_reader import CsvReader
+from svcaudit.sources.csv_reader import CsvReader, csv_records
 from svcaudit.sources.files import LogFile, LogFormat
 from svcaudit.sources.json_reader import JsonReader, _singular
 from svcaudit.sources.parquet_reader import ParquetReader
@@ -395,18 +394,9 @@ def _csv_physical_lines(f: LogFile, records: set[int]) -> dict[int, int]:
     if not records:
         return found
     try:
-        opener = gzip.open if f.compressed else open
-        with opener(f.path, "rt", encoding="utf-8-sig", newline="") as stream:
-            rows = csv.reader(stream, delimiter="\t" if f.format == LogFormat.TSV else ",")
-            start, number = 1, 0  # the header is record 0
-            for row in rows:
-                if not row:  # a blank line: Spark's reader skips it, as DuckDB's does
-                    start = rows.line_num + 1
-                    continue
-                if number in records:
-                    found[number] = start
-                start = rows.line_num + 1
-                number += 1
+        for number, (line, _) in enumerate(csv_records(f)):  # the header is record 0
+            if number in records:
+                found[number] = line
                 if len(found) == len(records):
                     break
     except (OSError, EOFError, csv.Error, UnicodeDecodeError):
