@@ -19,7 +19,7 @@ from svcaudit.compile import (
     distribution_query,
     plan_audit,
 )
-from svcaudit.engines import DEFAULT_ENGINE, get_engine, stage_inputs
+from svcaudit.engines import DEFAULT_ENGINE, Engine, get_engine, stage_inputs
 from svcaudit.errors import Location, SvcauditError, did_you_mean
 from svcaudit.expressions.parser import parse_expression
 from svcaudit.expressions.types import Kind
@@ -134,9 +134,7 @@ class _Session:
     plan: Plan
     profile: Profile
     detected: bool
-    staged: dict[str, str]  # local sample -> the URI it stands for (--engine spark)
-    engine: str = DEFAULT_ENGINE  # where breach queries run (as the audit's aggregate)
-    spark_master: str | None = None
+    runner: Engine  # where the compiled queries run (--engine)
 
 
 @contextmanager
@@ -174,17 +172,8 @@ def _session(request: AuditRequest) -> Iterator[_Session]:
             unavailable=profile.unavailable,
             period=period,
         )
-        yield _Session(
-            standards,
-            logs,
-            con,
-            plan,
-            profile,
-            detected,
-            staged,
-            request.engine,
-            request.spark_master,
-        )
+        runner = get_engine(request.engine, con, request.spark_master, staged)
+        yield _Session(standards, logs, con, plan, profile, detected, runner)
     finally:
         con.close()
 
@@ -203,8 +192,9 @@ def run_audit(request: AuditRequest, progress: engine.Progress | None = None) ->
     with _session(request) as session:
         query = aggregate_query(session.plan)
         distributions.preload()  # scoring's imports load while DuckDB reads the logs
-        runner = get_engine(request.engine, session.con, request.spark_master, session.staged)
-        raw = runner.run(session.plan, query, session.logs, session.standards.time_zone, progress)
+        raw = session.runner.run(
+            session.plan, query, session.logs, session.standards.time_zone, progress
+        )
         standards = session.standards
         names = [f.display for f in session.logs.files]
         if raw.rows_evaluated == 0:
@@ -314,7 +304,6 @@ def _breaches(
     by_name: bool = True,
 ) -> list[Breaches]:
     out = []
-    runner = get_engine(session.engine, session.con, session.spark_master, session.staged)
     ids = standard_ids or [cs.rule.standard.id for cs in session.plan.compiled]
     unavailable = {cs.rule.standard.id: cs.unavailable for cs in session.plan.compiled}
     for standard_id in ids:
@@ -330,7 +319,7 @@ def _breaches(
         if missing:
             continue
         query = breach_query(session.plan, standard_id, branch, limit)
-        rows = runner.fetch(session.plan, query, session.logs, session.standards.time_zone)
+        rows = session.runner.fetch(session.plan, query, session.logs, session.standards.time_zone)
         cs = query.standard
         out.append(
             Breaches(
