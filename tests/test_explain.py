@@ -116,6 +116,16 @@ def test_standards_the_export_cannot_measure_are_left_out_of_violations(tmp_path
     assert asked.exit_code == 2 and "the export has no 'hold'" in asked.stderr
 
 
+def violations_of(log: Path, tmp_path: Path) -> list[dict[str, str]]:
+    """The violations file of an audit of ``log`` against RULES (which breaches: exit 1)."""
+    std = tmp_path / "s.yaml"
+    std.write_text(RULES, encoding="utf-8")
+    out = tmp_path / "violations.csv"
+    result = runner.invoke(app, ["audit", str(log), "-s", str(std), "-q", "--violations", str(out)])
+    assert result.exit_code == 1, result.stderr
+    return list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
+
+
 def test_violations_give_the_physical_line_of_each_interaction(tmp_path: Path) -> None:
     """Line 1 header; id 1 on line 2 spans lines 2-3 (a quoted line break); line 4 is a
     rejected row (bad timestamp); id 2 on line 5 passes; id 3 on line 6 fails (3 min);
@@ -130,12 +140,7 @@ def test_violations_give_the_physical_line_of_each_interaction(tmp_path: Path) -
         "4,B,in-person,2025-03-01 13:00:00,,\n",
         encoding="utf-8",
     )
-    std = tmp_path / "s.yaml"
-    std.write_text(RULES, encoding="utf-8")
-    out = tmp_path / "violations.csv"
-    result = runner.invoke(app, ["audit", str(log), "-s", str(std), "-q", "--violations", str(out)])
-    assert result.exit_code == 1, result.stderr
-    rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
+    rows = violations_of(log, tmp_path)
     assert {r["interaction"]: r["line"] for r in rows} == {"1": "2", "3": "6", "4": "7"}
 
 
@@ -149,10 +154,5 @@ def test_violations_give_the_line_of_json_lines_records(tmp_path: Path) -> None:
         '"arrived_at": "2025-03-01 11:00:00", "greeted_at": "2025-03-01 11:02:00"}',
     ]
     log.write_text("\n".join(records) + "\n", encoding="utf-8")
-    std = tmp_path / "s.yaml"
-    std.write_text(RULES, encoding="utf-8")
-    out = tmp_path / "violations.csv"
-    result = runner.invoke(app, ["audit", str(log), "-s", str(std), "-q", "--violations", str(out)])
-    assert result.exit_code == 1, result.stderr
-    rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
+    rows = violations_of(log, tmp_path)
     assert [(r["interaction"], r["line"]) for r in rows] == [("2", "3")]
