@@ -215,7 +215,7 @@ def run(
             listed += reader.value_rejects(con, query.needed, MAX_LISTED_REJECTS)
     repeated: list[tuple[str, int]] = []
     if tally.duplicate and query.duplicates_sql:
-        repeated = [(str(i), int(c)) for i, c in con.sql(query.duplicates_sql).fetchall()]
+        repeated = [(str(i), int(c)) for i, c in execute(con, query.duplicates_sql)]
     return tally.result(rejected_on_read, listed, repeated)
 
 
