@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import duckdb
+from sqlglot import exp
 
 from svcaudit.compile import BRANCH, REJECTED, ROWS, AuditQuery
 from svcaudit.errors import Location, SvcauditError
@@ -135,14 +136,17 @@ class Tally:
     rejected: int  # rejected in the relation (values that did not convert)
     merged: int
     outside: int
-    duplicate: int
 
     def result(
-        self, rejected_on_read: int, rejects: Sequence[Reject], repeated: Sequence[tuple[str, int]]
+        self,
+        rejected_on_read: int,
+        rejects: Sequence[Reject],
+        duplicate: int,
+        repeated: Sequence[tuple[str, int]],
     ) -> RawResult:
         """The engine's result, with the rows rejected on reading and the repeated ids."""
         return RawResult(
-            rows_duplicate=self.duplicate,
+            rows_duplicate=duplicate,
             duplicate_ids=tuple(repeated),
             rows_evaluated=self.evaluated,
             rows_rejected=rejected_on_read + self.rejected,
@@ -157,11 +161,10 @@ def tally_rows(rows: Sequence[Sequence[Any]], n: int) -> Tally:
     """Rows of the aggregate query (any engine) for ``n`` standards -> a Tally.
 
     Columns: branch, status (0 evaluated, 1 rejected, 2 outside the period), rows, merged,
-    then in scope / unmeasured / passed per standard, implausible per standard, and the
-    repeated-id count last when the query has one.
+    then in scope / unmeasured / passed per standard, and implausible per standard.
     """
     branches: dict[str | None, tuple[Counts, ...]] = {}
-    evaluated = rejected = merged = outside = duplicate = 0
+    evaluated = rejected = merged = outside = 0
     for row in rows:
         branch, status, count = row[0], int(row[1]), int(row[2])
         if status == 1:
@@ -174,11 +177,10 @@ def tally_rows(rows: Sequence[Sequence[Any]], n: int) -> Tally:
         merged += int(row[3] or 0)
         values = [int(v or 0) for v in row[4:]]
         extra = values[3 * n :] or [0] * n  # implausible measures, after the triples
-        duplicate += extra[n] if len(extra) > n else 0  # repeated ids, last
         branches[branch] = tuple(
             Counts(values[3 * i], values[3 * i + 2], values[3 * i + 1], extra[i]) for i in range(n)
         )
-    return Tally(branches, evaluated, rejected, merged, outside, duplicate)
+    return Tally(branches, evaluated, rejected, merged, outside)
 
 
 def run(
@@ -213,10 +215,17 @@ def run(
     if tally.rejected:
         for reader in readers:
             listed += reader.value_rejects(con, query.needed, MAX_LISTED_REJECTS)
-    repeated: list[tuple[str, int]] = []
-    if tally.duplicate and query.duplicates_sql:
-        repeated = [(str(i), int(c)) for i, c in execute(con, query.duplicates_sql)]
-    return tally.result(rejected_on_read, listed, repeated)
+    duplicate, repeated = 0, []
+    if query.repeats is not None:
+
+        def number(q: exp.Select) -> int:
+            return int(execute(con, q.sql("duckdb"))[0][0] or 0)
+
+        # the hashes' upper bound first: exact when 0, the usual case; else the exact count
+        if number(query.repeats.bound) and (duplicate := number(query.repeats.count)):
+            found = execute(con, query.repeats.listing.sql("duckdb"))
+            repeated = [(str(i), int(c)) for i, c in found]
+    return tally.result(rejected_on_read, listed, duplicate, repeated)
 
 
 def fetch(

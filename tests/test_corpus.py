@@ -91,6 +91,13 @@ def _mixed_line_ends(path: Path) -> None:
     )
 
 
+def _long_quoted_lines(path: Path) -> None:
+    note = '"' + "a long letter, line after line\n" * 300_000 + '"'  # 9.6 MB over 300,000 lines
+    path.write_bytes(
+        _text([HEADER + ",note", row(1) + ",short", row(2) + "," + note, row(3) + ",short"])
+    )
+
+
 def _long_line(path: Path) -> None:
     note = "x" * 10_000_000
     path.write_bytes(
@@ -216,6 +223,14 @@ CASES: list[Case] = [
         _long_line,
         rows=(3, 3, 0),
         counts={"greet-60s": (3, 3, 0, 0), "hold-30s": (3, 2, 1, 0)},
+    ),
+    # ... and a 9.6 MB quoted note over 300,000 lines is one field of one record.
+    Case(
+        "10mb-field-of-many-lines",
+        "letter.csv",
+        _long_quoted_lines,
+        rows=(3, 3, 0),
+        counts={"greet-60s": (3, 3, 0, 0), "hold-30s": (3, 3, 0, 0)},
     ),
     # 25,000 good rows (all pass), then line 25002 in Latin-1, past the rows DuckDB samples
     # to detect the layout: that row is rejected with an iconv hint.

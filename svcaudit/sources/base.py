@@ -463,7 +463,7 @@ def text_lines(f: LogFile) -> exp.Expr:
         named_arg("escape", lit("")),
         named_arg("auto_detect", exp.false()),
         named_arg("strict_mode", exp.false()),  # lines end in \n or \r\n; nothing else is parsed
-        named_arg("max_line_size", exp.Literal.number(32 << 20)),
+        named_arg("max_line_size", exp.Literal.number(f.max_line_bytes)),
     ]
     return exp.Table(this=exp.Anonymous(this="read_csv", expressions=args))
 

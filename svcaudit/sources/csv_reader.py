@@ -48,7 +48,7 @@ class CsvReader(LogReader):
             "delim": lit("\t" if f.format == LogFormat.TSV else ","),
             "header": exp.true(),
             "encoding": lit("utf-8"),
-            "max_line_size": exp.Literal.number(MAX_LINE_BYTES),
+            "max_line_size": exp.Literal.number(f.max_line_bytes),
             **extra,
         }
         args = [lit(f.path), *(named_arg(k, v) for k, v in opts.items())]
@@ -201,7 +201,7 @@ class CsvReader(LogReader):
         size = re.search(r"Maximum line size of (\d+) bytes exceeded", text)
         if size:
             return SvcauditError(
-                f"a line is longer than {MAX_LINE_BYTES >> 20} MB",
+                f"a line is longer than {int(size.group(1)) >> 20} MB",
                 location=Location(name, line),
                 hint="the file is probably not a CSV export (or its quotes never close); "
                 "check it with `head -c 1000`",
@@ -268,7 +268,6 @@ def epoch_timestamp(value: exp.Expr) -> exp.Expr:
     return exp.func("to_timestamp", exp.Case().when(millis, scaled).else_(value.copy()))
 
 
-MAX_LINE_BYTES = 32 << 20  # DuckDB's default (2 MB) stops on long free-text fields
 REPEATED_HEADER = "repeated header row (exports concatenated with their headers?)"
 _OTHER_DELIMITERS = {";": "semicolons", "|": "pipes", "\t": "tabs", ",": "commas"}
 
@@ -404,7 +403,8 @@ def _csv_reason(kind: str, message: str, raw: str, columns: list[str], fmt: LogF
             "iconv -f WINDOWS-1252 -t UTF-8"
         )
     if kind == "LINE SIZE OVER MAXIMUM":
-        return f"line longer than {MAX_LINE_BYTES >> 20} MB"
+        size = re.search(r"(\d+) bytes", message)
+        return f"line longer than {int(size.group(1)) >> 20 if size else '?'} MB"
     if kind in ("MISSING COLUMNS", "TOO MANY COLUMNS"):
         counts = re.findall(r"\d+", message)
         if len(counts) == 2:

@@ -53,11 +53,13 @@ class SparkEngine:
         rows = _collect(spark, spark_sql(spark_query.tree), logs)
         tally = tally_rows(rows, len(query.standards))
         listed = source.rejects(MAX_LISTED_REJECTS) if tally.rejected else []
-        repeated: list[tuple[str, int]] = []
-        if tally.duplicate and spark_query.duplicates_tree is not None:
-            found = _collect(spark, spark_sql(spark_query.duplicates_tree), logs)
+        duplicate, repeated = 0, []
+        if spark_query.repeats is not None:
+            duplicate = int(_collect(spark, spark_sql(spark_query.repeats.count), logs)[0][0] or 0)
+        if duplicate and spark_query.repeats is not None:
+            found = _collect(spark, spark_sql(spark_query.repeats.listing), logs)
             repeated = [(str(r[0]), int(r[1])) for r in found]
-        return tally.result(0, listed, repeated)
+        return tally.result(0, listed, duplicate, repeated)
 
     def fetch(
         self, plan: Plan, query: BreachQuery, logs: Logs, time_zone: str
