@@ -67,7 +67,7 @@ class CompiledStandard:
         return exp.paren(
             exp.or_(
                 exp.LT(this=value.copy(), expression=exp.Literal.number(0)),
-                exp.GT(this=value.copy(), expression=_number(self.plausible_max)),
+                exp.GT(this=value.copy(), expression=number_literal(self.plausible_max)),
             )
         )
 
@@ -97,7 +97,17 @@ class AuditQuery:
     standards: tuple[CompiledStandard, ...]
     needed: Mapping[str, str]
     repeats: Repeats | None = None  # rows repeating an interaction id (None: ids are merged)
-    tree: exp.Select | None = None  # the query before rendering, for other engines' dialects
+    built: exp.Select | Callable[[], exp.Select] | None = None  # the tree, or how to build it
+    fold: Callable[[Sequence[Sequence[Any]]], list[tuple[Any, ...]]] | None = None  # see tree
+
+    @property
+    def tree(self) -> exp.Select | None:
+        """The query before rendering, for other engines' dialects (built when asked for).
+
+        Its rows are the aggregate's (see ``engine.tally_rows``), or, with ``fold``, what
+        ``fold`` turns into them.
+        """
+        return self.built() if callable(self.built) else self.built
 
 
 def compile_rules(standards: StandardsSet, base: Resolver) -> list[CompiledStandard]:
@@ -186,7 +196,7 @@ def _compile_rule(rule: Rule, resolver: Resolver) -> CompiledStandard:
     bound = _plausible_max(rule, kind)
     if std.limit is not None:
         value = _limit_value(rule, kind, std.limit)
-        passes: exp.Expr = cmp(this=measure.sql, expression=_number(value))
+        passes: exp.Expr = cmp(this=measure.sql, expression=number_literal(value))
         return CompiledStandard(rule, scope, measure.sql, passes, kind, value, None, bound)
     limits = std.limits_by
     assert limits is not None and rule.by is not None
@@ -195,10 +205,12 @@ def _compile_rule(rule: Rule, resolver: Resolver) -> CompiledStandard:
     case = exp.Case()
     for name, threshold in limits.items():
         if name != "*":
-            test = cmp(this=measure.sql, expression=_number(_limit_value(rule, kind, threshold)))
+            limit = number_literal(_limit_value(rule, kind, threshold))
+            test = cmp(this=measure.sql, expression=limit)
             case = case.when(exp.EQ(this=key.copy(), expression=exp.Literal.string(name)), test)
     if "*" in limits:
-        other = cmp(this=measure.sql, expression=_number(_limit_value(rule, kind, limits["*"])))
+        limit = number_literal(_limit_value(rule, kind, limits["*"]))
+        other = cmp(this=measure.sql, expression=limit)
         case = case.else_(other)
     else:  # interactions of a category without a limit are out of scope
         listed = [exp.Literal.string(n) for n in limits]
@@ -231,7 +243,7 @@ def _plausible_max(rule: Rule, kind: Kind) -> float | None:
     return bound_ms / unit_ms if unit_ms else bound_ms
 
 
-def _number(value: float) -> exp.Expr:
+def number_literal(value: float) -> exp.Expr:
     return exp.Literal.number(repr(value) if value != int(value) else int(value))
 
 
@@ -369,9 +381,8 @@ def plan_audit(
     )
 
 
-#: Above this many standards the counts come from a histogram (see ``histogram_query``).
+#: Above this many standards the counts come from a histogram (see ``svcaudit.histogram``).
 HISTOGRAM_ABOVE = 40
-_BITS = 62  # flags packed per BIGINT key
 
 
 def aggregate_query(plan: Plan) -> AuditQuery:
@@ -381,18 +392,20 @@ def aggregate_query(plan: Plan) -> AuditQuery:
     counts from a histogram of the rows (``histogram_query``), which stays cheap per row.
     """
     if len(plan.compiled) > HISTOGRAM_ABOVE:
+        from svcaudit.histogram import histogram_query  # noqa: PLC0415 (it builds on this module)
+
         return histogram_query(plan)
     return direct_query(plan)
 
 
 @dataclass(frozen=True)
-class _Tests:
+class RowTests:
     unmeasured: exp.Expr
     passed: exp.Expr
     implausible: exp.Expr | None
 
 
-def _counted(cs: CompiledStandard, value: exp.Expr, passes: exp.Expr) -> _Tests:
+def counted(cs: CompiledStandard, value: exp.Expr, passes: exp.Expr) -> RowTests:
     """The per-row tests behind one standard's counts (``value``: its measure, computed once).
 
     An implausible duration (negative, absurdly long) counts as unmeasured, never as passed.
@@ -400,11 +413,11 @@ def _counted(cs: CompiledStandard, value: exp.Expr, passes: exp.Expr) -> _Tests:
     bad = cs.implausible(value)
     missing: exp.Expr = value.copy().is_(exp.null())
     if bad is None:
-        return _Tests(missing, passes, None)
-    return _Tests(exp.or_(missing, bad), exp.and_(passes, exp.not_(bad.copy())), bad.copy())
+        return RowTests(missing, passes, None)
+    return RowTests(exp.or_(missing, bad), exp.and_(passes, exp.not_(bad.copy())), bad.copy())
 
 
-def _repeats(plan: Plan) -> Repeats | None:
+def repeats(plan: Plan) -> Repeats | None:
     """For logs whose repeated ids are kept: the queries counting and listing them. A profile
     that knows its export (amazon-connect) merges repeated records instead, so has none."""
     ident = plan.as_text("id") if plan.dedupe is None else None
@@ -412,7 +425,7 @@ def _repeats(plan: Plan) -> Repeats | None:
         return None
     evaluated = exp.EQ(this=plan.status.copy(), expression=exp.Literal.number(0))
 
-    def repeats(distinct: exp.Expr) -> exp.Select:
+    def surplus(distinct: exp.Expr) -> exp.Select:
         count = exp.Sub(
             this=exp.Count(this=ident.copy()),
             expression=exp.Count(this=exp.Distinct(expressions=[distinct])),
@@ -429,100 +442,7 @@ def _repeats(plan: Plan) -> Repeats | None:
         .limit(MAX_LISTED_DUPLICATES)
     )
     hashed = exp.Anonymous(this="hash", expressions=[ident.copy()])
-    return Repeats(repeats(hashed), repeats(ident.copy()), listing)
-
-
-def histogram_query(plan: Plan) -> AuditQuery:
-    """Counts per branch and standard from a histogram of the rows (still one scan).
-
-    Every distinct condition the counts need (each scope, each ``measure <= limit``, each
-    ``measure is null``) is one bit of a BIGINT key computed per row; the rows are counted per
-    (branch, status, keys), which gives few groups because thresholds on one measure are
-    nested. The standards' counts are then sums over that small histogram, so the cost per
-    row grows with the number of distinct conditions, not with three aggregates per standard.
-    """
-    flags: dict[str, int] = {}  # SQL text -> bit number
-    conditions: list[exp.Expr] = []
-
-    def bit(condition: exp.Expr) -> int:
-        key = condition.sql("duckdb")
-        if key not in flags:
-            flags[key] = len(conditions)
-            conditions.append(condition)
-        return flags[key]
-
-    wanted = []
-    for cs in plan.compiled:
-        tests = _counted(cs, exp.paren(cs.value.copy()), cs.passes.copy())
-        odd = None if tests.implausible is None else bit(tests.implausible)
-        wanted.append((bit(cs.scope.copy()), bit(tests.unmeasured), bit(tests.passed), odd))
-    source: exp.Expr = plan.source().subquery("log")
-    keys: list[exp.Expr] = []
-    for start in range(0, len(conditions), _BITS):
-        terms: list[exp.Expr] = [
-            exp.Case().when(c, exp.Literal.number(1 << (j - start))).else_(exp.Literal.number(0))
-            for j, c in enumerate(conditions[start : start + _BITS], start)
-        ]
-        total: exp.Expr = terms[0]
-        for term in terms[1:]:
-            total = exp.Add(this=total, expression=term)
-        keys.append(exp.alias_(exp.cast(total, "BIGINT"), f"k{start // _BITS}"))
-    merged: exp.Expr = exp.column(MERGED) if plan.dedupe is not None else exp.Literal.number(0)
-    rows = exp.select(
-        exp.alias_(plan.group, BRANCH),
-        exp.alias_(plan.status, REJECTED),
-        *keys,
-        exp.alias_(merged, MERGED),
-    ).from_(source)
-    key_names = [exp.column(f"k{i}") for i in range(len(keys))]
-    histogram = (
-        exp.select(
-            exp.column(BRANCH),
-            exp.column(REJECTED),
-            *key_names,
-            exp.alias_(exp.Count(this=exp.Star()), "__n"),
-            exp.alias_(exp.Sum(this=exp.column(MERGED)), MERGED),
-        )
-        .from_(rows.subquery("m"))
-        .group_by(exp.column(BRANCH), exp.column(REJECTED), *[k.copy() for k in key_names])
-    )
-
-    def has(j: int) -> exp.Expr:
-        mask = exp.BitwiseAnd(
-            this=exp.column(f"k{j // _BITS}"), expression=exp.Literal.number(1 << (j % _BITS))
-        )
-        return exp.NEQ(this=exp.paren(mask), expression=exp.Literal.number(0))
-
-    def count_if(condition: exp.Expr, alias: str) -> exp.Expr:
-        case = exp.Case().when(condition, exp.column("__n")).else_(exp.Literal.number(0))
-        return exp.alias_(exp.Sum(this=case), alias)
-
-    aggregates: list[exp.Expr] = [
-        exp.alias_(exp.Sum(this=exp.column("__n")), ROWS),
-        exp.alias_(exp.Sum(this=exp.column(MERGED)), MERGED),
-    ]
-    implausible: list[exp.Expr] = []
-    for i, (scope, unmeasured, passed, odd) in enumerate(wanted):
-        aggregates += [
-            count_if(has(scope), f"s{i}_scope"),
-            count_if(exp.and_(has(scope), has(unmeasured)), f"s{i}_unmeasured"),
-            count_if(exp.and_(has(scope), has(passed)), f"s{i}_passed"),
-        ]
-        found = exp.and_(has(scope), has(odd)) if odd is not None else exp.false()
-        implausible.append(count_if(found, f"s{i}_implausible"))
-    aggregates += implausible  # after every standard's three counts, as in direct_query
-    query = (
-        exp.select(exp.column(BRANCH), exp.column(REJECTED), *aggregates)
-        .from_(histogram.subquery("h"))
-        .group_by(exp.column(BRANCH), exp.column(REJECTED))
-    )
-    return AuditQuery(
-        query.sql("duckdb"),
-        tuple(plan.compiled),
-        dict(plan.source_columns.needed),
-        _repeats(plan),
-        tree=query,
-    )
+    return Repeats(surplus(hashed), surplus(ident.copy()), listing)
 
 
 def direct_query(plan: Plan) -> AuditQuery:
@@ -550,7 +470,7 @@ def direct_query(plan: Plan) -> AuditQuery:
     implausible: list[exp.Expr] = []
     for i, cs in enumerate(compiled):
         scope = ref(cs.scope)
-        tests = _counted(cs, ref(cs.value), ref(cs.passes))  # on the projected value
+        tests = counted(cs, ref(cs.value), ref(cs.passes))  # on the projected value
         aggregates += [
             count_if(scope, f"s{i}_scope"),
             count_if(exp.and_(scope.copy(), tests.unmeasured), f"s{i}_unmeasured"),
@@ -574,8 +494,8 @@ def direct_query(plan: Plan) -> AuditQuery:
         query.sql("duckdb"),
         tuple(compiled),
         dict(plan.source_columns.needed),
-        _repeats(plan),
-        tree=query,
+        repeats(plan),
+        built=query,
     )
 
 
@@ -698,7 +618,7 @@ def distribution_query(
         # lands exactly on a bucket edge, with no rounding to push it across
         scaled = exp.Div(
             this=exp.Mul(this=exp.paren(cs.value.copy()), expression=exp.Literal.number(per_limit)),
-            expression=_number(cs.limit),
+            expression=number_literal(cs.limit),
         )
         bucket: exp.Expr
         if cs.rule.standard.at_most is not None:
@@ -801,6 +721,5 @@ __all__ = [
     "compile_rules",
     "direct_query",
     "distribution_query",
-    "histogram_query",
     "plan_audit",
 ]

@@ -205,7 +205,7 @@ def run(
         if changed is None:
             raise
         raise changed from None
-    tally = tally_rows(rows, len(query.standards))
+    tally = tally_rows(query.fold(rows) if query.fold else rows, len(query.standards))
     rejected_on_read = 0
     listed: list[Reject] = []
     for reader in readers:

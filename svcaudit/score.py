@@ -345,21 +345,17 @@ def score(
     results = []
     for i, cs in enumerate(compiled):
         std = cs.rule.standard
-        per_branch = []
-        total = Counts(0, 0, 0)
-        for b in order:
-            c = raw.branches[b][i]
-            total = Counts(
-                total.in_scope + c.in_scope,
-                total.passed + c.passed,
-                total.unmeasured + c.unmeasured,
-                total.implausible + c.implausible,
-            )
-            r = rate_of(c, std.missing)
-            if r.in_scope:
-                per_branch.append(BranchResult(names[b], r, _met(r, std.target)))
+        column = [raw.branches[b][i] for b in order]
+        total = Counts(
+            sum(c.in_scope for c in column),
+            sum(c.passed for c in column),
+            sum(c.unmeasured for c in column),
+            sum(c.implausible for c in column),
+        )
+        rates = [(names[b], rate_of(c, std.missing)) for b, c in zip(order, column, strict=True)]
+        per_branch = [(name, r, _met(r, std.target)) for name, r in rates if r.in_scope]
         chain = rate_of(total, std.missing)
-        branches, consistency = judge_consistency(tuple(per_branch), chain, cs.rule.consistency)
+        branches, consistency = judge_consistency(per_branch, chain, cs.rule.consistency)
         results.append(
             StandardResult(
                 id=std.id,
@@ -404,23 +400,23 @@ def _met(rate: Rate, target: float) -> bool | None:
 
 
 def judge_consistency(
-    branches: tuple[BranchResult, ...], chain: Rate, settings: Consistency
+    branches: Sequence[tuple[str, Rate, bool | None]], chain: Rate, settings: Consistency
 ) -> tuple[tuple[BranchResult, ...], ConsistencyResult]:
-    """Place each branch in the funnel around the chain rate; spread, chi-square, dispersion."""
+    """Place each branch (name, rate, met) in the funnel around the chain rate; spread,
+    chi-square, dispersion."""
     p0 = chain.rate
     judged = [
-        b for b in branches if b.counts.rate is not None and b.counts.n >= settings.min_interactions
+        r for _, r, _ in branches if r.rate is not None and r.n >= settings.min_interactions
     ]
-    counts = [(b.counts.passed, b.counts.n) for b in judged]
+    counts = [(r.passed, r.n) for r in judged]
     disp = dispersion(p0, counts) if p0 is not None else Dispersion(1.0, 0.0, None, len(judged))
     method = settings.overdispersion
     widened = method != Overdispersion.NONE and (
         disp.phi > 1 if method == Overdispersion.MULTIPLICATIVE else disp.tau2 > 0
     )
-    placed: list[BranchResult] = []
     limits = (
         funnel_limits_many(
-            [b.counts.n for b in judged],
+            [r.n for r in judged],
             p0,
             settings.limits,
             method=method if widened else Overdispersion.NONE,
@@ -430,14 +426,15 @@ def judge_consistency(
         if p0 is not None and judged
         else []
     )
-    by_branch = dict(zip((id(b) for b in judged), limits, strict=True))
-    for b in branches:
-        lim = by_branch.get(id(b))
-        if lim is None or b.counts.rate is None:
-            placed.append(replace(b, position=Position.TOO_FEW, limits=None))
+    by_rate = dict(zip((id(r) for r in judged), limits, strict=True))
+    placed = []
+    for name, r, met in branches:
+        lim = by_rate.get(id(r))
+        if lim is None or r.rate is None:
+            placed.append(BranchResult(name, r, met))  # too few to judge
         else:
-            placed.append(replace(b, position=position(b.counts.rate, lim), limits=lim))
-    rates = [b.counts.rate for b in judged if b.counts.rate is not None]
+            placed.append(BranchResult(name, r, met, position(r.rate, lim), lim))
+    rates = [r.rate for r in judged if r.rate is not None]
     result = ConsistencyResult(
         settings=settings,
         chain_rate=p0,

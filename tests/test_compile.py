@@ -17,10 +17,10 @@ from svcaudit.compile import (
     compile_audit,
     compile_rules,
     direct_query,
-    histogram_query,
     plan_audit,
 )
 from svcaudit.errors import SvcauditError
+from svcaudit.histogram import histogram_query
 from svcaudit.sources import Logs
 from svcaudit.standards.loader import load_standards
 from tests.helpers import audit, chain, write
@@ -215,7 +215,9 @@ def test_histogram_strategy_counts_like_the_direct_one(tmp_path: Path, n_standar
     try:
         plan = plan_audit(load_standards([rules]), logs.schema(con), logs.relation)
         direct = sorted(con.sql(direct_query(plan).sql).fetchall(), key=str)
-        histogram = sorted(con.sql(histogram_query(plan).sql).fetchall(), key=str)
+        query = histogram_query(plan)
+        assert query.fold is not None
+        histogram = sorted(query.fold(con.sql(query.sql).fetchall()), key=str)
     finally:
         con.close()
     assert [tuple(int(v or 0) for v in row[1:]) for row in histogram] == [
