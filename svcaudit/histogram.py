@@ -236,7 +236,8 @@ def histogram_query(plan: Plan) -> AuditQuery:
     bins = [f"__b{m.index}" for m in binned.values()]
     sets = "".join(f"({', '.join([*keyed, b])}), " for b in bins)
     grouped = f"GROUPING SETS ({sets}({', '.join(keyed)}))" if bins else ", ".join(keyed)
-    marked = f"GROUPING_ID({', '.join(bins)})" if bins else "0"
+    # over every grouping column (Spark requires it): always-grouped ones add zero bits
+    marked = f"GROUPING_ID({', '.join([*keyed, *bins])})" if bins else "0"
     binning = ", ".join([*keyed, *(f"{m.bin_sql()} AS __b{m.index}" for m in binned.values())])
     text = (
         f"SELECT {', '.join([*keyed, *bins])}, {marked} AS __set, COUNT(*) AS __n,"
