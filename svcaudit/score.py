@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import functools
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
+
+import numpy as np
 
 from svcaudit.baseline import Baseline
 from svcaudit.compile import CompiledStandard
@@ -65,16 +66,43 @@ class Rate:
 
 def rate_of(counts: Counts, missing: Missing) -> Rate:
     """Rate = passed / in scope (or / measured when ``missing: skip``), with a Wilson interval."""
-    failed = counts.in_scope - counts.passed - counts.unmeasured
-    n = counts.in_scope - counts.unmeasured if missing == Missing.SKIP else counts.in_scope
-    odd = counts.implausible
-    if n <= 0:
-        return Rate(
-            counts.in_scope, counts.passed, failed, counts.unmeasured, 0, None, None, None, odd
+    return rates_of([counts], missing)[0]
+
+
+def rates_of(counts: Sequence[Counts], missing: Missing) -> list[Rate]:
+    """``rate_of`` for many counts at once (one standard's branches): intervals in numpy."""
+    in_scope = [c.in_scope for c in counts]
+    passed = [c.passed for c in counts]
+    unmeasured = [c.unmeasured for c in counts]
+    skip = missing == Missing.SKIP
+    ns = [i - u for i, u in zip(in_scope, unmeasured, strict=True)] if skip else in_scope
+    low, high = wilson_many(np.asarray(passed, dtype=float), np.asarray(ns, dtype=float))
+    return [
+        Rate(
+            c.in_scope,
+            c.passed,
+            c.in_scope - c.passed - c.unmeasured,
+            c.unmeasured,
+            n,
+            c.passed / n,
+            lo,
+            hi,
+            c.implausible,
         )
-    low, high = wilson(counts.passed, n)
-    rate = counts.passed / n
-    return Rate(counts.in_scope, counts.passed, failed, counts.unmeasured, n, rate, low, high, odd)
+        if n > 0
+        else Rate(
+            c.in_scope,
+            c.passed,
+            c.in_scope - c.passed - c.unmeasured,
+            c.unmeasured,
+            0,
+            None,
+            None,
+            None,
+            c.implausible,
+        )
+        for c, n, lo, hi in zip(counts, ns, low.tolist(), high.tolist(), strict=True)
+    ]
 
 
 def wilson(successes: int, n: int, confidence: float = CONFIDENCE) -> tuple[float, float]:
@@ -84,14 +112,23 @@ def wilson(successes: int, n: int, confidence: float = CONFIDENCE) -> tuple[floa
     same values as scipy's ``binomtest(...).proportion_ci(method="wilson")``, without the
     exact test it also runs (which made scoring slow with many branches).
     """
+    low, high = wilson_many(np.asarray([successes], float), np.asarray([n], float), confidence)
+    return float(low[0]), float(high[0])
+
+
+def wilson_many(
+    successes: np.ndarray, n: np.ndarray, confidence: float = CONFIDENCE
+) -> tuple[np.ndarray, np.ndarray]:
+    """``wilson`` for arrays (NaN where n is 0)."""
     z = _z(confidence)
-    p = successes / n
-    centre = p + z * z / (2 * n)
-    spread = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
-    denominator = 1 + z * z / n
-    low, high = (centre - spread) / denominator, (centre + spread) / denominator
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p = successes / n
+        centre = p + z * z / (2 * n)
+        spread = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+        denominator = 1 + z * z / n
+        low, high = (centre - spread) / denominator, (centre + spread) / denominator
     # the interval always holds p (exactly 0 or 1 at the ends); keep rounding from saying not
-    return max(0.0, min(low, p)), min(1.0, max(high, p))
+    return np.maximum(0.0, np.minimum(low, p)), np.minimum(1.0, np.maximum(high, p))
 
 
 @functools.cache
@@ -352,7 +389,7 @@ def score(
             sum(c.unmeasured for c in column),
             sum(c.implausible for c in column),
         )
-        rates = [(names[b], rate_of(c, std.missing)) for b, c in zip(order, column, strict=True)]
+        rates = zip((names[b] for b in order), rates_of(column, std.missing), strict=True)
         per_branch = [(name, r, _met(r, std.target)) for name, r in rates if r.in_scope]
         chain = rate_of(total, std.missing)
         branches, consistency = judge_consistency(per_branch, chain, cs.rule.consistency)
@@ -405,9 +442,7 @@ def judge_consistency(
     """Place each branch (name, rate, met) in the funnel around the chain rate; spread,
     chi-square, dispersion."""
     p0 = chain.rate
-    judged = [
-        r for _, r, _ in branches if r.rate is not None and r.n >= settings.min_interactions
-    ]
+    judged = [r for _, r, _ in branches if r.rate is not None and r.n >= settings.min_interactions]
     counts = [(r.passed, r.n) for r in judged]
     disp = dispersion(p0, counts) if p0 is not None else Dispersion(1.0, 0.0, None, len(judged))
     method = settings.overdispersion
