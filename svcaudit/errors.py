@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import IntEnum
@@ -88,3 +89,21 @@ def did_you_mean(name: str, choices: Iterable[str], *, limit: int = 3) -> str | 
     if not close:
         return None
     return "did you mean " + " or ".join(f"'{c}'" for c in close) + "?"
+
+
+MEMORY_LIMIT = "1GB"  # DuckDB's share of memory; SVCAUDIT_MEMORY_LIMIT overrides it (e.g. 4GB)
+
+
+def memory_limit() -> str:
+    """How much memory DuckDB may use before it spills to disk (a DuckDB size: 1GB, 500MB)."""
+    return os.environ.get("SVCAUDIT_MEMORY_LIMIT", MEMORY_LIMIT)
+
+
+def out_of_memory(error: Exception) -> SvcauditError:
+    """DuckDB needed more than its memory limit for work it cannot spill to disk."""
+    return SvcauditError(
+        f"the audit needs more memory than DuckDB may use here ({memory_limit()}): "
+        + str(error).split("Error: ", 1)[-1].splitlines()[0],
+        location=Location("SVCAUDIT_MEMORY_LIMIT"),
+        hint="raise the limit, e.g. SVCAUDIT_MEMORY_LIMIT=4GB svcaudit audit ...",
+    )

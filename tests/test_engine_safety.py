@@ -125,3 +125,41 @@ def test_progress_is_reported_as_a_growing_fraction(con: duckdb.DuckDBPyConnecti
 def test_engine_errors_reach_the_caller(con: duckdb.DuckDBPyConnection) -> None:
     with pytest.raises(duckdb.Error, match="no_such_column"):
         engine.execute(con, "SELECT no_such_column")
+
+
+def test_past_the_memory_limit_aggregates_spill_to_disk(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # 4 M distinct ids need about 160 MB of hash table: under a 100 MB limit DuckDB spills
+    # them to the connection's private directory and still counts exactly.
+    log = tmp_path / "ids.parquet"
+    duckdb.sql(f"COPY (SELECT 'id-' || i AS id FROM range(4000000) t(i)) TO '{log}'")
+    query = f"SELECT count(id) - count(DISTINCT hash(id)), count(*) FROM read_parquet('{log}')"
+    monkeypatch.setenv("SVCAUDIT_MEMORY_LIMIT", "100MB")
+    limited = engine.connect("UTC", [str(log)])
+    try:
+        assert engine.execute(limited, "SELECT current_setting('memory_limit')") == [("95.3 MiB",)]
+        assert engine.execute(limited, query) == [(0, 4_000_000)]
+        # ... to a directory of its own (not DuckDB's default, .tmp in the working directory)
+        spill = engine.execute(limited, "SELECT current_setting('temp_directory')")[0][0]
+        assert Path(spill).name.startswith("svcaudit-spill-") and Path(spill).is_dir()
+    finally:
+        limited.close()
+
+
+def test_too_little_memory_is_a_clear_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path / "log.csv", LOG)
+    write(
+        tmp_path / "s.yaml",
+        "svcaudit: 1\nname: T\nstandards:\n  - id: greet\n    title: Greet\n"
+        "    measure: greeted_at - arrived_at\n    at_most: 60s\n",
+    )
+    run = invoke("audit", "log.csv", "-s", "s.yaml", env={"SVCAUDIT_MEMORY_LIMIT": "1MB"})
+    assert_one_error(run, "SVCAUDIT_MEMORY_LIMIT", "more memory than DuckDB may use here (1MB)")
+    assert "SVCAUDIT_MEMORY_LIMIT=4GB" in run.stderr
+    run = invoke("audit", "log.csv", "-s", "s.yaml", env={"SVCAUDIT_MEMORY_LIMIT": "lots"})
+    assert_one_error(run, "SVCAUDIT_MEMORY_LIMIT", "'lots' is not a memory size")
+    assert invoke("audit", "log.csv", "-s", "s.yaml").code == 0  # the default is enough

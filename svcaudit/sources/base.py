@@ -19,7 +19,7 @@ from typing import ClassVar
 import duckdb
 from sqlglot import exp
 
-from svcaudit.errors import Location, SvcauditError
+from svcaudit.errors import Location, SvcauditError, out_of_memory
 from svcaudit.expressions.types import Kind, kind_of_sql_type
 from svcaudit.sources.files import LogFile, LogFormat
 
@@ -284,7 +284,13 @@ class LogReader(ABC):
             )
 
     def read_error(self, error: duckdb.Error, file: LogFile | None = None) -> SvcauditError:
-        """A user-facing error for a file DuckDB could not read."""
+        """A user-facing error for a file DuckDB could not read (or had no memory to)."""
+        if isinstance(error, duckdb.OutOfMemoryException):
+            return out_of_memory(error)
+        return self.format_error(error, file)
+
+    def format_error(self, error: duckdb.Error, file: LogFile | None = None) -> SvcauditError:
+        """What went wrong reading ``file``, in words (formats add their own cases)."""
         first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         first = first.split("Error: ", 1)[-1]
         names = file.display if file else ", ".join(f.display for f in self.files[:3])

@@ -191,7 +191,7 @@ class CsvReader(LogReader):
                 break
         return out
 
-    def read_error(self, error: duckdb.Error, file: LogFile | None = None) -> SvcauditError:
+    def format_error(self, error: duckdb.Error, file: LogFile | None = None) -> SvcauditError:
         """DuckDB's CSV errors in words, with the line where DuckDB gives one."""
         text = str(error)
         f = file or (self.files[0] if self.files else None)
@@ -220,7 +220,7 @@ class CsvReader(LogReader):
                 f"{'tab' if f and f.format == LogFormat.TSV else 'comma'}-separated fields; "
                 "run `svcaudit inspect` on it",
             )
-        return super().read_error(error, file)
+        return super().format_error(error, file)
 
     def rejects(self, con: duckdb.DuckDBPyConnection, limit: int) -> tuple[int, list[Reject]]:
         query = f"""
