@@ -166,6 +166,16 @@ class LogReader(ABC):
     def _sample(self) -> exp.Select:
         """A query over a sample of rows with every column as text, for type inference."""
 
+    def _sampled(self, con: duckdb.DuckDBPyConnection) -> exp.Expr:
+        """The sample, held in a temporary table the first time: type inference reads it
+        several times with hundreds of probes, and reading the files for each (JSON records
+        parsed again per probe) held a gigabyte for a few megabytes of JSON."""
+        name = f"__svcaudit_sample_{id(self)}"
+        if not getattr(self, "_sample_held", False):
+            con.execute(f'CREATE TEMP TABLE "{name}" AS {self._sample().sql("duckdb")}')
+            self._sample_held = True
+        return exp.to_table(f'"{name}"').as_("sample")
+
     @abstractmethod
     def relation(self, needed: Mapping[str, str]) -> exp.Select:
         """All rows, ``needed`` columns (name -> DuckDB type) typed, plus ``__reject``."""
@@ -224,7 +234,7 @@ class LogReader(ABC):
             # values that could be a local date at all: every format starts digits/digits/digits
             date_like = exp.func("regexp_matches", quoted_column(c), lit(_DATE_LIKE))
             probes += [exp.func("count_if", date_like), exp.func("min", quoted_column(c))]
-        sample = exp.select(*probes).from_(self._sample().subquery("sample"))
+        sample = exp.select(*probes).from_(self._sampled(con))
         row = con.sql(sample.sql("duckdb")).fetchall()[0]
         refined = {c: "VARCHAR" if t == "JSON" else t for c, t in raw.items()}
         undecided: dict[str, int] = {}
@@ -261,7 +271,7 @@ class LogReader(ABC):
             probes.append(exp.func("min", quoted_column(c)))
             for fmt in TIMESTAMP_FORMATS:
                 probes.append(exp.Count(this=exp.func("try_strptime", quoted_column(c), lit(fmt))))
-        query = exp.select(*probes).from_(self._sample().subquery("sample"))
+        query = exp.select(*probes).from_(self._sampled(con))
         row = con.sql(query.sql("duckdb")).fetchall()[0]
         width = len(TIMESTAMP_FORMATS) + 1
         for i, (c, total) in enumerate(columns.items()):

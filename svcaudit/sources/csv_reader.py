@@ -86,7 +86,7 @@ class CsvReader(LogReader):
             number = exp.TryCast(this=quoted_column(c), to=exp.DataType.build("DOUBLE"))
             probes += [exp.func("min", number), exp.func("max", number.copy())]
         row = con.sql(
-            exp.select(*probes).from_(self._sample().subquery("sample")).sql("duckdb")
+            exp.select(*probes).from_(self._sampled(con)).sql("duckdb")
         ).fetchall()[0]
         for i, c in enumerate(candidates):
             low, high = row[2 * i], row[2 * i + 1]

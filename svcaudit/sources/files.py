@@ -101,9 +101,9 @@ def _log_file(path: str) -> LogFile:
     fmt, compressed = detect_format(p)
     if fmt != LogFormat.PARQUET:
         check_text(p, compressed, fmt)
-    if fmt in (LogFormat.CSV, LogFormat.TSV, LogFormat.QUEUE_LOG):
+    if fmt in (LogFormat.CSV, LogFormat.TSV, LogFormat.QUEUE_LOG, LogFormat.JSONL):
         mixed, longest = line_layout(p, compressed)
-        if mixed:  # read a normalised copy
+        if mixed and fmt != LogFormat.JSONL:  # read a normalised copy (JSON takes any)
             return LogFile(normalised_copy(p, compressed), path, fmt, False, longest)
         return LogFile(str(p), path, fmt, compressed, longest)
     return LogFile(str(p), path, fmt, compressed)

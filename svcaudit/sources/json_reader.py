@@ -124,15 +124,33 @@ class JsonReader(LogReader):
         )
 
     def _fields(self, f: LogFile) -> exp.Select:
-        """Every (flattened) key of the records as a text column, plus ``__malformed``."""
-        doc = exp.column("__json")
+        """Every (flattened) key of the records as a text column, plus ``__malformed``.
+
+        Each record is parsed once for all its keys (``json_extract_string`` with a list of
+        paths): one extraction per key held a parse of the record per key, over a gigabyte
+        for 20,000 Amazon Connect records of 57 keys.
+        """
+        names = list(self._schema or {})
+        paths = [
+            lit("$." + ".".join(_json_key(part) for part in self._paths.get(c, (c,))))
+            for c in names
+        ]
         ok = exp.not_(exp.column("__malformed"))
-        cols: list[exp.Expr] = []
-        for c in self._schema or {}:
-            path = "$." + ".".join(_json_key(part) for part in self._paths.get(c, (c,)))
-            value = exp.JSONExtractScalar(this=doc, expression=lit(path))
-            cols.append(exp.alias_(exp.Case().when(ok, value), c, quoted=True))
-        return exp.select(*cols, exp.column("__malformed")).from_(self._docs(f).subquery("d"))
+        found = exp.Anonymous(
+            this="json_extract_string", expressions=[exp.column("__json"), exp.array(*paths)]
+        )
+        values = exp.select(
+            exp.alias_(exp.Case().when(ok, found), "__values"), exp.column("__malformed")
+        ).from_(self._docs(f).subquery("d"))
+        cols = [
+            exp.alias_(
+                exp.Bracket(this=exp.column("__values"), expressions=[exp.Literal.number(i)]),
+                c,
+                quoted=True,
+            )
+            for i, c in enumerate(names)  # sqlglot indexes from 0 (DuckDB shows 1)
+        ]
+        return exp.select(*cols, exp.column("__malformed")).from_(values.subquery("v"))
 
     def _describe(self, con: duckdb.DuckDBPyConnection) -> dict[str, str]:
         schema: dict[str, str] = {}
