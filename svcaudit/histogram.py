@@ -165,7 +165,7 @@ class Fold:
             odd_counts.append(np.zeros(size) if odd is None else total(where[odd], n))
         table = np.rint(np.vstack(out + odd_counts)).astype(np.int64)
         names = list(groups)
-        return [(*names[g], *(int(v) for v in table[:, g])) for g in range(size)]
+        return [(*name, *values) for name, values in zip(names, table.T.tolist(), strict=True)]
 
 
 def histogram_query(plan: Plan) -> AuditQuery:
