@@ -69,18 +69,27 @@ def binomial_limits(p: float, ns: Sequence[int], p0: float) -> list[float]:
 
     For each n: the ``p`` quantile of R/n with R ~ Bin(n, p0), interpolated between counts
     (appendix A.1.1): ``(r_p - a) / n``, ``a = (P(R<=r_p) - p) / (P(R<=r_p) - P(R<=r_p-1))``.
-    Vectorised over ``ns``. ``r_p``, the smallest count with ``P(R <= r_p) >= p``, is found
-    from the normal approximation by stepping with the exact CDF (a step or two; a third of
-    the time of scipy's quantile, which also searches, and the two CDF values are the ones
-    the interpolation needs).
     """
-    if any(n <= 0 for n in ns):
+    return [float(x) for x in _limits_grid([p], ns, p0)[0]]
+
+
+def _limits_grid(ps: Sequence[float], ns: Sequence[int], p0: float) -> np.ndarray:
+    """``binomial_limits`` for every level in ``ps`` (rows) at every n (columns).
+
+    ``r_p``, the smallest count with ``P(R <= r_p) >= p``, is found from the normal
+    approximation by stepping with the exact CDF (a step or two; a third of the time of
+    scipy's quantile, which also searches, and the two CDF values are the ones the
+    interpolation needs). All levels in one array: a few large CDF calls per standard.
+    """
+    n = np.broadcast_to(np.asarray(ns, dtype=float), (len(ps), len(ns))).copy()
+    if (n <= 0).any():
         raise ValueError("n must be positive")
     if p0 <= 0.0 or p0 >= 1.0:
-        return [0.0 if p0 <= 0.0 else 1.0] * len(ns)
-    n = np.asarray(ns, dtype=float)
-    guess = n * p0 + norm_ppf(p) * np.sqrt(n * p0 * (1 - p0))
-    r = np.clip(np.floor(guess), 0, n)
+        return np.full(n.shape, 0.0 if p0 <= 0.0 else 1.0)
+    p = np.asarray(ps, dtype=float)[:, None] * np.ones_like(n)
+    z = np.asarray([norm_ppf(q) for q in ps])[:, None]
+    r = np.clip(np.floor(n * p0 + z * np.sqrt(n * p0 * (1 - p0))), 0, n)
+    n, p, r = n.ravel(), p.ravel(), r.ravel()
     upper = binom_cdf(r, n, p0)  # P(R <= r)
     while (low := np.flatnonzero(upper < p)).size:  # too low: step up
         r[low] += 1
@@ -92,7 +101,8 @@ def binomial_limits(p: float, ns: Sequence[int], p0: float) -> list[float]:
         lower[high] = binom_cdf(r[high] - 1, n[high], p0)
     gap = upper - lower
     a = np.where(gap > 0, (upper - p) / np.where(gap > 0, gap, 1.0), 0.0)
-    return [float(x) for x in np.clip((r - a) / n, 0.0, 1.0)]
+    limits: np.ndarray = np.clip((r - a) / n, 0.0, 1.0).reshape(len(ps), len(ns))
+    return limits
 
 
 def binomial_limit(p: float, n: int, p0: float) -> float:
@@ -115,10 +125,8 @@ def funnel_limits_many(
     """
     inner, outer = levels
     if method == Overdispersion.NONE or (method == Overdispersion.MULTIPLICATIVE and phi <= 1):
-        columns = [
-            binomial_limits(q, ns, p0)
-            for q in ((1 - inner) / 2, 1 - (1 - inner) / 2, (1 - outer) / 2, 1 - (1 - outer) / 2)
-        ]
+        levels_at = ((1 - inner) / 2, 1 - (1 - inner) / 2, (1 - outer) / 2, 1 - (1 - outer) / 2)
+        columns = _limits_grid(levels_at, ns, p0).tolist()
         return [Limits(*values) for values in zip(*columns, strict=True)]
     zi, zo = norm_ppf(1 - (1 - inner) / 2), norm_ppf(1 - (1 - outer) / 2)
     out = []
