@@ -26,6 +26,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import NamedTuple
 
 import numpy as np
 
@@ -54,8 +55,7 @@ class Position(StrEnum):
         return self in (Position.ALERT_LOW, Position.ALARM_LOW)
 
 
-@dataclass(frozen=True)
-class Limits:
+class Limits(NamedTuple):
     """Lower and upper funnel limits at one sample size, for the inner and outer level."""
 
     inner_low: float

@@ -6,7 +6,7 @@ import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -49,9 +49,11 @@ class Status(StrEnum):
     NO_DATA = "no data"
 
 
-@dataclass(frozen=True)
-class Rate:
-    """Counts of one standard over some interactions, with the rate and its interval."""
+class Rate(NamedTuple):
+    """Counts of one standard over some interactions, with the rate and its interval.
+
+    (A named tuple: a guide of 800 standards over 200 branches makes 160,000 of them.)
+    """
 
     in_scope: int
     passed: int
