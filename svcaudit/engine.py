@@ -10,7 +10,7 @@ import tempfile
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import duckdb
 from sqlglot import exp
@@ -30,8 +30,7 @@ READ_ERRORS = (
 )
 
 
-@dataclass(frozen=True)
-class Counts:
+class Counts(NamedTuple):
     """In scope, passed and unmeasured interactions of one standard in one branch."""
 
     in_scope: int
