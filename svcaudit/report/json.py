@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import operator
 import re
 from typing import Any
 
@@ -13,50 +14,35 @@ from svcaudit.consistency import Position
 from svcaudit.report.base import Formatter
 from svcaudit.score import BranchResult, ConsistencyResult, Rate, Scorecard
 
-
-def _rate(r: Rate) -> dict[str, Any]:
-    return {
-        "in_scope": r.in_scope,
-        "passed": r.passed,
-        "failed": r.failed,
-        "unmeasured": r.unmeasured,
-        "implausible": r.implausible,
-        "rate": r.rate,
-        "ci_low": r.ci_low,
-        "ci_high": r.ci_high,
-    }
-
-
+#: A rate's fields in the report, in order (``n`` is not reported)
+_RATE_FIELDS = (
+    "in_scope",
+    "passed",
+    "failed",
+    "unmeasured",
+    "implausible",
+    "rate",
+    "ci_low",
+    "ci_high",
+)
+_RATE_VALUES = operator.itemgetter(*(Rate._fields.index(f) for f in _RATE_FIELDS))
 _SUMMARY = {p: p.summary for p in Position}
 
 
+def _rate(r: Rate) -> dict[str, Any]:
+    return dict(zip(_RATE_FIELDS, _RATE_VALUES(r), strict=True))
+
+
 def _branch(b: BranchResult) -> dict[str, Any]:
-    # written out rather than built from _rate: 160,000 of them in an 800 x 200 report
-    r, lim = b.counts, b.limits
-    return {
-        "branch": b.branch,
-        "in_scope": r.in_scope,
-        "passed": r.passed,
-        "failed": r.failed,
-        "unmeasured": r.unmeasured,
-        "implausible": r.implausible,
-        "rate": r.rate,
-        "ci_low": r.ci_low,
-        "ci_high": r.ci_high,
-        "met": b.met,
-        "previous_rate": b.previous_rate,
-        "change": b.change,
-        "consistency": _SUMMARY[b.position],
-        "position": b.position.value,
-        "limits": None
-        if lim is None
-        else {
-            "inner_low": lim.inner_low,
-            "inner_high": lim.inner_high,
-            "outer_low": lim.outer_low,
-            "outer_high": lim.outer_high,
-        },
-    }
+    out: dict[str, Any] = {"branch": b.branch}
+    out.update(zip(_RATE_FIELDS, _RATE_VALUES(b.counts), strict=True))
+    out["met"] = b.met
+    out["previous_rate"] = b.previous_rate
+    out["change"] = b.change
+    out["consistency"] = _SUMMARY[b.position]
+    out["position"] = b.position.value
+    out["limits"] = None if b.limits is None else b.limits._asdict()
+    return out
 
 
 def _consistency(c: ConsistencyResult | None) -> dict[str, Any] | None:
