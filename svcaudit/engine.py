@@ -72,7 +72,7 @@ def connect(time_zone: str, files: Sequence[str]) -> duckdb.DuckDBPyConnection:
             "autoload_known_extensions": False,
         },
     )
-    # Memory flat in rows: past the limit DuckDB's aggregates spill to a private directory
+    # Memory bounded whatever the rows: past the limit DuckDB spills to a private directory
     # (counting repeated ids of 20 M rows held 1 GB without it, and ran slower)
     try:
         con.execute("SET memory_limit = $1", [memory_limit()])

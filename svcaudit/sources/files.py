@@ -63,6 +63,7 @@ class LogFile:
 SHORT_LINE_BYTES = 8 << 20
 _CHUNK = SHORT_LINE_BYTES // 2  # a line of 8 MB or more holds a whole chunk of 4 MB
 
+
 def expand_inputs(args: list[str], *, stdin_format: LogFormat | None = None) -> list[LogFile]:
     """Turn command-line log arguments (paths, globs, ``-``) into files, checking they exist."""
     files: list[LogFile] = []
