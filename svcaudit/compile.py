@@ -98,14 +98,14 @@ class AuditQuery:
     needed: Mapping[str, str]
     repeats: Repeats | None = None  # rows repeating an interaction id (None: ids are merged)
     built: exp.Select | Callable[[], exp.Select] | None = None  # the tree, or how to build it
-    fold: Callable[[Sequence[Sequence[Any]]], list[tuple[Any, ...]]] | None = None  # see tree
+    fold: Callable[[Sequence[Any]], list[tuple[Any, ...]]] | None = None  # see tree
 
     @property
     def tree(self) -> exp.Select | None:
         """The query before rendering, for other engines' dialects (built when asked for).
 
         Its rows are the aggregate's (see ``engine.tally_rows``), or, with ``fold``, what
-        ``fold`` turns into them.
+        ``fold`` turns its columns into.
         """
         return self.built() if callable(self.built) else self.built
 

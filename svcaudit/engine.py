@@ -10,7 +10,7 @@ import tempfile
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar, cast
 
 import duckdb
 from sqlglot import exp
@@ -20,6 +20,7 @@ from svcaudit.errors import Location, SvcauditError, memory_limit, out_of_memory
 from svcaudit.sources.readers import LogReader, Reject
 
 MAX_LISTED_REJECTS = 10_000
+T = TypeVar("T")
 # What DuckDB raises when a log cannot be read (other engine errors are bugs and propagate);
 # PermissionException: a log that vanished makes DuckDB look for a directory of that name.
 READ_ERRORS = (
@@ -119,12 +120,29 @@ def execute(
     the query beside the main thread keeps Ctrl-C a KeyboardInterrupt, which interrupts
     the query at once (the engine checks between vectors) and is raised again here.
     """
+    return [tuple(r) for r in _run(con, sql, progress, lambda rel: rel.fetchall())]
+
+
+def execute_columns(
+    con: duckdb.DuckDBPyConnection, sql: str, progress: Progress | None = None
+) -> list[Any]:
+    """``execute`` returning the result's columns as numpy arrays (masked where NULL): a
+    result of many rows (a histogram) without a Python object per value."""
+    return list(_run(con, sql, progress, lambda rel: rel.fetchnumpy()).values())
+
+
+def _run(
+    con: duckdb.DuckDBPyConnection,
+    sql: str,
+    progress: Progress | None,
+    fetch: Callable[[duckdb.DuckDBPyRelation], T],
+) -> T:
     done = threading.Event()
     outcome: dict[str, object] = {}
 
     def work() -> None:
         try:
-            outcome["rows"] = con.sql(sql).fetchall()
+            outcome["result"] = fetch(con.sql(sql))
         except BaseException as e:  # handed to the calling thread below
             outcome["error"] = e
         finally:
@@ -147,9 +165,7 @@ def execute(
         raise out_of_memory(error) from None
     if isinstance(error, BaseException):
         raise error
-    rows = outcome["rows"]
-    assert isinstance(rows, list)
-    return [tuple(r) for r in rows]
+    return cast(T, outcome["result"])
 
 
 @dataclass(frozen=True)
@@ -216,7 +232,10 @@ def run(
 ) -> RawResult:
     """Execute the aggregate (one scan), then collect the rows rejected on the way."""
     try:
-        rows = execute(con, query.sql, progress)
+        if query.fold is not None:  # a histogram: summed into the aggregate's rows
+            rows = query.fold(execute_columns(con, query.sql, progress))
+        else:
+            rows = execute(con, query.sql, progress)
     except duckdb.OutOfRangeException as e:  # arithmetic in an expression overflowed
         raise SvcauditError(
             "a number went out of range while evaluating the standards: "
@@ -230,7 +249,7 @@ def run(
         if changed is None:
             raise
         raise changed from None
-    tally = tally_rows(query.fold(rows) if query.fold else rows, len(query.standards))
+    tally = tally_rows(rows, len(query.standards))
     rejected_on_read = 0
     listed: list[Reject] = []
     for reader in readers:

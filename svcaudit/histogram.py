@@ -107,25 +107,21 @@ class Fold:
     every: int  # the grouping set without bins (rows, merged)
     tests: tuple[Tests, ...]
 
-    def __call__(self, rows: Sequence[Sequence[Any]]) -> list[tuple[Any, ...]]:
-        if not rows:
+    def __call__(self, columns: Sequence[Any]) -> list[tuple[Any, ...]]:
+        """``columns``: the histogram's, as numpy arrays (masked where NULL) or sequences."""
+        if not columns or not len(columns[0]):
             return []
         groups: dict[tuple[Any, Any], int] = {}
+        names = zip(_values(columns[0]), _values(columns[1]), strict=True)
         group = np.fromiter(
-            (groups.setdefault((r[0], r[1]), len(groups)) for r in rows), np.int64, len(rows)
+            (groups.setdefault(name, len(groups)) for name in names), np.int64, len(columns[0])
         )
-        columns = list(zip(*rows, strict=True))
-        keys = [np.asarray(columns[2 + i], dtype=np.int64) for i in range(self.keys)]
+        keys = [_integers(columns[2 + i]) for i in range(self.keys)]
         first_bin = 2 + self.keys
-        bins = [
-            np.fromiter((-1 if v is None else v for v in columns[first_bin + j]), np.int64)
-            for j in range(self.bins)
-        ]
-        grouping = np.asarray(columns[first_bin + self.bins], dtype=np.int64)
-        n = np.asarray(columns[first_bin + self.bins + 1], dtype=np.int64)
-        merged = np.asarray(
-            [0 if v is None else v for v in columns[first_bin + self.bins + 2]], dtype=np.int64
-        )
+        bins = [_integers(columns[first_bin + j]) for j in range(self.bins)]
+        grouping = _integers(columns[first_bin + self.bins])
+        n = _integers(columns[first_bin + self.bins + 1])
+        merged = _integers(columns[first_bin + self.bins + 2], missing=0)
         size = len(groups)
         subsets = {g: np.flatnonzero(grouping == g) for g in np.unique(grouping)}
         empty = np.zeros(0, dtype=np.int64)
@@ -164,8 +160,22 @@ class Fold:
             ]
             odd_counts.append(np.zeros(size) if odd is None else total(where[odd], n))
         table = np.rint(np.vstack(out + odd_counts)).astype(np.int64)
-        names = list(groups)
-        return [(*name, *values) for name, values in zip(names, table.T.tolist(), strict=True)]
+        return [(*name, *values) for name, values in zip(groups, table.T.tolist(), strict=True)]
+
+
+def _values(column: Any) -> list[Any]:
+    """A column as Python values, None where NULL."""
+    return column.tolist() if isinstance(column, np.ndarray) else list(column)
+
+
+def _integers(column: Any, missing: int = -1) -> np.ndarray:
+    """A column of integers as an int64 array, ``missing`` where NULL (a bin: none)."""
+    if isinstance(column, np.ma.MaskedArray):
+        found: np.ndarray = np.ma.filled(column, missing).astype(np.int64)
+        return found
+    if isinstance(column, np.ndarray):
+        return column.astype(np.int64)
+    return np.fromiter((missing if v is None else v for v in column), np.int64, len(column))
 
 
 def histogram_query(plan: Plan) -> AuditQuery:

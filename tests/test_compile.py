@@ -217,7 +217,7 @@ def test_histogram_strategy_counts_like_the_direct_one(tmp_path: Path, n_standar
         direct = sorted(con.sql(direct_query(plan).sql).fetchall(), key=str)
         query = histogram_query(plan)
         assert query.fold is not None
-        histogram = sorted(query.fold(con.sql(query.sql).fetchall()), key=str)
+        histogram = sorted(query.fold(list(con.sql(query.sql).fetchnumpy().values())), key=str)
     finally:
         con.close()
     assert [tuple(int(v or 0) for v in row[1:]) for row in histogram] == [

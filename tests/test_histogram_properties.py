@@ -127,7 +127,9 @@ def test_histogram_counts_like_the_direct_query(
         direct = con.sql(direct_query(plan).sql).fetchall()
         query = histogram_query(plan)
         assert query.fold is not None
-        folded = query.fold(con.sql(query.sql).fetchall())
+        arrays = list(con.sql(query.sql).fetchnumpy().values())  # as DuckDB hands them over
+        tuples = list(zip(*con.sql(query.sql).fetchall(), strict=True))  # as Spark does
+        folded, from_tuples = query.fold(arrays), query.fold(tuples)
     finally:
         con.close()
 
@@ -135,3 +137,4 @@ def test_histogram_counts_like_the_direct_query(
         return {(r[0], r[1]): tuple(int(v or 0) for v in r[2:]) for r in found}
 
     assert table(folded) == table(direct)
+    assert table(from_tuples) == table(direct)

@@ -52,7 +52,7 @@ class SparkEngine:
         assert len(spark_query.standards) == len(query.standards)
         rows = _collect(spark, spark_sql(spark_query.tree), logs)
         if spark_query.fold is not None:  # a histogram: its rows summed into the counts
-            rows = spark_query.fold([tuple(r) for r in rows])
+            rows = spark_query.fold(list(zip(*rows, strict=True)))
         tally = tally_rows(rows, len(query.standards))
         listed = source.rejects(MAX_LISTED_REJECTS) if tally.rejected else []
         duplicate, repeated = 0, []
