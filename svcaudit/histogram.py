@@ -10,8 +10,8 @@ the number of limits), not with the number of standards.
 
 The standards' counts are then sums over that histogram. Written as SQL (four ``sum(CASE
 ...)`` per standard) they took longer than the scan at 800 standards; in numpy they take a
-fraction of a second, and every engine shares them: it runs ``HistogramQuery.sql`` (or the
-tree) and hands the rows to ``fold``, which returns what the direct query would have.
+fraction of a second, and every engine shares them: it runs the query's ``sql`` (or its
+tree) and hands the result's columns to ``fold``, which returns the direct query's rows.
 """
 
 from __future__ import annotations

@@ -79,32 +79,24 @@ def rates_of(counts: Sequence[Counts], missing: Missing) -> list[Rate]:
     skip = missing == Missing.SKIP
     ns = [i - u for i, u in zip(in_scope, unmeasured, strict=True)] if skip else in_scope
     low, high = wilson_many(np.asarray(passed, dtype=float), np.asarray(ns, dtype=float))
-    return [
-        Rate(
-            c.in_scope,
-            c.passed,
-            c.in_scope - c.passed - c.unmeasured,
-            c.unmeasured,
-            n,
-            c.passed / n,
-            lo,
-            hi,
-            c.implausible,
+    out = []
+    for c, n, lo, hi in zip(counts, ns, low.tolist(), high.tolist(), strict=True):
+        failed = c.in_scope - c.passed - c.unmeasured
+        rate, ci_low, ci_high = (c.passed / n, lo, hi) if n > 0 else (None, None, None)
+        out.append(
+            Rate(
+                c.in_scope,
+                c.passed,
+                failed,
+                c.unmeasured,
+                max(n, 0),
+                rate,
+                ci_low,
+                ci_high,
+                c.implausible,
+            )
         )
-        if n > 0
-        else Rate(
-            c.in_scope,
-            c.passed,
-            c.in_scope - c.passed - c.unmeasured,
-            c.unmeasured,
-            0,
-            None,
-            None,
-            None,
-            c.implausible,
-        )
-        for c, n, lo, hi in zip(counts, ns, low.tolist(), high.tolist(), strict=True)
-    ]
+    return out
 
 
 def wilson(successes: int, n: int, confidence: float = CONFIDENCE) -> tuple[float, float]:

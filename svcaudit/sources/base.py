@@ -129,6 +129,7 @@ class LogReader(ABC):
         self.notes = {}  # column -> why it stays text (ambiguous dates)
         self._schema: dict[str, str] | None = None
         self._raw: dict[str, str] = {}
+        self._sample_held = False  # the sample is in its temporary table (``_sampled``)
 
     def schema(self, con: duckdb.DuckDBPyConnection) -> dict[str, str]:
         """Column name -> DuckDB type, with text columns inferred from a sample."""
@@ -171,7 +172,7 @@ class LogReader(ABC):
         several times with hundreds of probes, and reading the files for each (JSON records
         parsed again per probe) held a gigabyte for a few megabytes of JSON."""
         name = f"__svcaudit_sample_{id(self)}"
-        if not getattr(self, "_sample_held", False):
+        if not self._sample_held:
             con.execute(f'CREATE TEMP TABLE "{name}" AS {self._sample().sql("duckdb")}')
             self._sample_held = True
         return exp.to_table(f'"{name}"').as_("sample")

@@ -85,9 +85,7 @@ class CsvReader(LogReader):
         for c in candidates:
             number = exp.TryCast(this=quoted_column(c), to=exp.DataType.build("DOUBLE"))
             probes += [exp.func("min", number), exp.func("max", number.copy())]
-        row = con.sql(
-            exp.select(*probes).from_(self._sampled(con)).sql("duckdb")
-        ).fetchall()[0]
+        row = con.sql(exp.select(*probes).from_(self._sampled(con)).sql("duckdb")).fetchall()[0]
         for i, c in enumerate(candidates):
             low, high = row[2 * i], row[2 * i + 1]
             if low is not None and low >= EPOCH_MIN and high < EPOCH_MAX:

@@ -102,12 +102,18 @@ def _log_file(path: str) -> LogFile:
     fmt, compressed = detect_format(p)
     if fmt != LogFormat.PARQUET:
         check_text(p, compressed, fmt)
-    if fmt in (LogFormat.CSV, LogFormat.TSV, LogFormat.QUEUE_LOG, LogFormat.JSONL):
-        mixed, longest = line_layout(p, compressed)
-        if mixed and fmt != LogFormat.JSONL:  # read a normalised copy (JSON takes any)
-            return LogFile(normalised_copy(p, compressed), path, fmt, False, longest)
-        return LogFile(str(p), path, fmt, compressed, longest)
-    return LogFile(str(p), path, fmt, compressed)
+    return _laid_out(p, path, fmt, compressed)
+
+
+def _laid_out(path: Path, display: str, fmt: LogFormat, compressed: bool) -> LogFile:
+    """The log to read: for line-based formats with the line limit its lines need, and a
+    normalised copy when line ends are mixed (JSON takes any line end)."""
+    if fmt not in (LogFormat.CSV, LogFormat.TSV, LogFormat.QUEUE_LOG, LogFormat.JSONL):
+        return LogFile(str(path), display, fmt, compressed)
+    mixed, longest = line_layout(path, compressed)
+    if mixed and fmt != LogFormat.JSONL:
+        return LogFile(normalised_copy(path, compressed), display, fmt, False, longest)
+    return LogFile(str(path), display, fmt, compressed, longest)
 
 
 ICONV_HINT = "convert it to UTF-8 first, e.g. iconv -f {enc} -t UTF-8 {name} > {stem}-utf8{suffix}"
@@ -308,9 +314,4 @@ def _stdin(fmt: LogFormat) -> LogFile:
         raise SvcauditError("standard input is empty", location=Location("<stdin>"))
     if fmt != LogFormat.PARQUET:
         check_text(Path(tmp.name), False, fmt, "<stdin>")
-    if fmt in (LogFormat.CSV, LogFormat.TSV, LogFormat.QUEUE_LOG):
-        mixed, longest = line_layout(Path(tmp.name), False)
-        if mixed:
-            return LogFile(normalised_copy(Path(tmp.name), False), "<stdin>", fmt, False, longest)
-        return LogFile(tmp.name, "<stdin>", fmt, False, longest)
-    return LogFile(tmp.name, "<stdin>", fmt, False)
+    return _laid_out(Path(tmp.name), "<stdin>", fmt, False)
