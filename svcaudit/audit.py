@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -319,7 +320,12 @@ def _breaches(
         if missing:
             continue
         query = breach_query(session.plan, standard_id, branch, limit)
-        rows = session.runner.fetch(session.plan, query, session.logs, session.standards.time_zone)
+        rows = session.runner.fetch(
+            session.plan,
+            functools.partial(_breach_tree, standard_id=standard_id, branch=branch, limit=limit),
+            session.logs,
+            session.standards.time_zone,
+        )
         cs = query.standard
         out.append(
             Breaches(
@@ -336,16 +342,29 @@ def _breaches(
     return out
 
 
+def _breach_tree(plan: Plan, standard_id: str, branch: str | None, limit: int | None) -> exp.Select:
+    return breach_query(plan, standard_id, branch, limit).tree
+
+
+def _distribution_tree(plan: Plan, ids: Sequence[str]) -> exp.Select:
+    query = distribution_query(plan, BUCKETS, BUCKETS_PER_LIMIT, ids)
+    assert query is not None  # the same standards qualify on every engine's plan
+    return query.tree
+
+
 def _distributions(session: _Session, ids: Sequence[str]) -> tuple[Distribution, ...]:
     """Measured standards' values counted in buckets around their limits (one scan)."""
     query = distribution_query(session.plan, BUCKETS, BUCKETS_PER_LIMIT, ids)
     if query is None:
         return ()
-    row = engine.fetch(session.con, query.sql, session.logs.readers)[0]
+    rows = session.runner.fetch(
+        session.plan,
+        functools.partial(_distribution_tree, ids=ids),
+        session.logs,
+        session.standards.time_zone,
+    )
     out = []
-    for cs, histogram in zip(query.standards, row, strict=True):
-        pairs = histogram.items() if isinstance(histogram, dict) else ()
-        found = {int(k): int(v) for k, v in pairs}
+    for cs, found in zip(query.standards, query.counts(rows), strict=True):
         assert cs.limit is not None
         out.append(
             Distribution(

@@ -307,6 +307,18 @@ class Plan:
         source = self.relation(self.source_columns.needed)
         return _deduplicated(source, self.dedupe) if self.dedupe is not None else source
 
+    def rows(self) -> exp.Select:
+        """``source()`` as the aggregate reads it, for the queries beside it (breaches,
+        distributions, repeated ids): every needed column is read. DuckDB's CSV reader
+        converts only the columns a query reads, so a row it rejects for a bad value in a
+        column this query does not show would otherwise be kept, and counted or listed
+        though the audit rejected it."""
+        needed = [exp.column(c, quoted=True) for c in self.source_columns.needed]
+        if not needed:
+            return self.source()
+        read = exp.not_(exp.Anonymous(this="hash", expressions=needed).is_(exp.null()))
+        return exp.select("*").from_(self.source().subquery("read")).where(read)
+
 
 def compile_audit(*args: Any, **kwargs: Any) -> AuditQuery:
     """Compile all standards into one aggregate query (see ``plan_audit`` for arguments)."""
@@ -425,16 +437,16 @@ def repeats(plan: Plan) -> Repeats | None:
         return None
     evaluated = exp.EQ(this=plan.status.copy(), expression=exp.Literal.number(0))
 
-    def surplus(distinct: exp.Expr) -> exp.Select:
+    def surplus(distinct: exp.Expr, rows: exp.Select) -> exp.Select:
         count = exp.Sub(
             this=exp.Count(this=ident.copy()),
             expression=exp.Count(this=exp.Distinct(expressions=[distinct])),
         )
-        return exp.select(count).from_(plan.source().subquery("log")).where(evaluated.copy())
+        return exp.select(count).from_(rows.subquery("log")).where(evaluated.copy())
 
     listing = (
         exp.select(exp.alias_(ident.copy(), "id"), exp.alias_(exp.Count(this=exp.Star()), "n"))
-        .from_(plan.source().subquery("log"))
+        .from_(plan.rows().subquery("log"))
         .where(exp.and_(evaluated.copy(), exp.not_(ident.copy().is_(exp.null()))))
         .group_by(exp.column("id"))
         .having(exp.GT(this=exp.Count(this=exp.Star()), expression=exp.Literal.number(1)))
@@ -442,7 +454,8 @@ def repeats(plan: Plan) -> Repeats | None:
         .limit(MAX_LISTED_DUPLICATES)
     )
     hashed = exp.Anonymous(this="hash", expressions=[ident.copy()])
-    return Repeats(surplus(hashed), surplus(ident.copy()), listing)
+    # the bound may read fewer columns (so reject fewer rows): still an upper bound
+    return Repeats(surplus(hashed, plan.source()), surplus(ident.copy(), plan.rows()), listing)
 
 
 def direct_query(plan: Plan) -> AuditQuery:
@@ -506,8 +519,8 @@ class BreachQuery:
     sql: str
     standard: CompiledStandard
     columns: tuple[str, ...]  # after branch, id, value, file: the columns the standard reads
-    durations: tuple[str, ...] = ()  # those of them that are durations (in ms)
-    tree: exp.Select | None = None  # the query before rendering, for other engines' dialects
+    durations: tuple[str, ...]  # those of them that are durations (in ms)
+    tree: exp.Select  # the query before rendering, for other engines' dialects
     branch: str | None = None  # asked for: only this branch
     limit: int | None = None  # asked for: at most this many
 
@@ -571,9 +584,12 @@ def breach_query(
         ),
     ]
     descending = cs.rule.standard.at_least is None
-    order = exp.Ordered(this=exp.column("value"), desc=descending, nulls_first=True)
+    order = [  # ties in a stable order, the same on every engine
+        exp.Ordered(this=exp.column("value"), desc=descending, nulls_first=True),
+        *(exp.Ordered(this=exp.column(c), nulls_first=False) for c in ("branch", "id", "file")),
+    ]
     query = (
-        exp.select(*select).from_(plan.source().subquery("log")).where(condition).order_by(order)
+        exp.select(*select).from_(plan.rows().subquery("log")).where(condition).order_by(*order)
     )
     if limit is not None:
         query = query.limit(limit)
@@ -583,22 +599,42 @@ def breach_query(
 
 @dataclass(frozen=True)
 class DistributionQuery:
-    """Bucketed counts of each standard's measured values, all standards in one scan."""
+    """Bucketed counts of each standard's measured values, all standards in one scan.
 
-    sql: str
-    standards: tuple[CompiledStandard, ...]  # one histogram column per standard, in order
+    One grouping set per standard, on its bucket column ``b<i>`` (NULL outside its scope or
+    without a value): a row of the result is a bucket of the one standard whose column is
+    not NULL, and its count. Plain GROUPING SETS, so every engine runs the same tree.
+    """
+
+    tree: exp.Select
+    standards: tuple[CompiledStandard, ...]  # bucket column b<i> per standard, in order
+
+    @property
+    def sql(self) -> str:
+        """DuckDB's rendering."""
+        return self.tree.sql("duckdb")
+
+    def counts(self, rows: Sequence[Sequence[Any]]) -> list[dict[int, int]]:
+        """Per standard, bucket -> rows, from the query's result."""
+        found: list[dict[int, int]] = [{} for _ in self.standards]
+        for row in rows:
+            n = len(self.standards)
+            i = next((i for i in range(n) if row[i] is not None), None)
+            if i is not None:  # the grouping sets' rows of values outside scope have none
+                found[i][int(row[i])] = found[i].get(int(row[i]), 0) + int(row[n])
+        return found
 
 
 def distribution_query(
     plan: Plan, buckets: int, per_limit: int, ids: Sequence[str] | None = None
 ) -> DistributionQuery | None:
-    """``histogram(bucket)`` per standard with one plain limit: buckets of limit/per_limit.
+    """Per standard with one plain limit, its values counted in buckets of limit/per_limit.
 
     With ``at_most`` bucket k holds values in (k, k+1] widths (a value equal to the limit is
     in the last bucket that passes), with ``at_least`` in [k, k+1). Bucket -1 holds values
     below 0 (and 0 itself for at_most) and bucket ``buckets`` everything beyond
-    ``buckets / per_limit`` times the limit, so the map has at most ``buckets + 2`` keys
-    however many rows there are. Checks, per-category limits and limits <= 0 are left out.
+    ``buckets / per_limit`` times the limit, so a standard has at most ``buckets + 2`` rows
+    however many rows the log has. Checks, per-category limits and limits <= 0 are left out.
     """
     chosen = [
         cs
@@ -628,10 +664,15 @@ def distribution_query(
         bucket = exp.func("greatest", bucket, exp.Literal.number(-1))
         bucket = exp.cast(exp.func("least", bucket, exp.Literal.number(buckets)), "INTEGER")
         take = exp.and_(ok.copy(), cs.scope.copy(), exp.not_(cs.value.copy().is_(exp.null())))
-        case = exp.Case().when(take, bucket)
-        columns.append(exp.alias_(exp.Anonymous(this="histogram", expressions=[case]), f"h{i}"))
-    query = exp.select(*columns).from_(plan.source().subquery("log"))
-    return DistributionQuery(query.sql("duckdb"), tuple(chosen))
+        columns.append(exp.alias_(exp.Case().when(take, bucket), f"b{i}"))
+    values = exp.select(*columns).from_(plan.rows().subquery("log"))
+    names = [exp.column(f"b{i}") for i in range(len(chosen))]
+    sets = exp.GroupingSets(expressions=[exp.Tuple(expressions=[n.copy()]) for n in names])
+    query = exp.select(*names, exp.alias_(exp.Count(this=exp.Star()), "n")).from_(
+        values.subquery("buckets")
+    )
+    query.set("group", exp.Group(grouping_sets=[sets]))
+    return DistributionQuery(query, tuple(chosen))
 
 
 def _period_test(resolver: Resolver, period: tuple[str | None, str | None]) -> exp.Expr:

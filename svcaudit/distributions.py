@@ -88,4 +88,3 @@ def chi2_contingency_p(table: Sequence[Sequence[int]]) -> float:
     stat = float(((observed - expected) ** 2 / expected).sum())
     dof = (observed.shape[0] - 1) * (observed.shape[1] - 1)
     return chi2_sf(stat, dof)
-

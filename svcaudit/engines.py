@@ -6,12 +6,14 @@ Every engine takes the same plan (sqlglot trees with DuckDB's meaning) and retur
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Protocol
 
 import duckdb
+from sqlglot import exp
 
 from svcaudit import engine
-from svcaudit.compile import AuditQuery, BreachQuery, Plan
+from svcaudit.compile import AuditQuery, Plan
 from svcaudit.errors import Location, SvcauditError, did_you_mean
 from svcaudit.sources import Logs
 
@@ -35,9 +37,10 @@ class Engine(Protocol):
         """The raw counts of ``query`` (``aggregate_query(plan)``, DuckDB's rendering)."""
 
     def fetch(
-        self, plan: Plan, query: BreachQuery, logs: Logs, time_zone: str
+        self, plan: Plan, build: Callable[[Plan], exp.Select], logs: Logs, time_zone: str
     ) -> list[tuple[object, ...]]:
-        """The rows of a breach query (``breach_query(plan, ...)``)."""
+        """The rows of the query ``build`` compiles from the plan (given ``plan``, DuckDB's;
+        an engine that reads the logs itself compiles it again over its own relation)."""
 
 
 class DuckDBEngine:
@@ -60,10 +63,10 @@ class DuckDBEngine:
         return engine.run(self.con, query, logs.readers, progress)
 
     def fetch(
-        self, plan: Plan, query: BreachQuery, logs: Logs, time_zone: str
+        self, plan: Plan, build: Callable[[Plan], exp.Select], logs: Logs, time_zone: str
     ) -> list[tuple[object, ...]]:
-        """The breach query on DuckDB."""
-        return engine.fetch(self.con, query.sql, logs.readers)
+        """A query of the plan (breaches, distributions) on DuckDB."""
+        return engine.fetch(self.con, build(plan).sql("duckdb"), logs.readers)
 
 
 def stage_inputs(

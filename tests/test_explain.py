@@ -9,6 +9,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
+from svcaudit.audit import AuditRequest, run_audit
 from svcaudit.cli import app
 from tests.helpers import REPO
 
@@ -156,3 +157,50 @@ def test_violations_give_the_line_of_json_lines_records(tmp_path: Path) -> None:
     log.write_text("\n".join(records) + "\n", encoding="utf-8")
     rows = violations_of(log, tmp_path)
     assert [(r["interaction"], r["line"]) for r in rows] == [("2", "3")]
+
+
+# Row 2 breaches greet-60s but its rings "three" cannot be read: the audit rejects it.
+# Row 4 repeats id 1 with an unreadable rings value: rejected, so not a repeat either.
+# DuckDB's CSV reader converts only the columns a query reads; the explain, distribution
+# and repeated-id queries read every column the audit reads, so they reject the same rows.
+MIXED_LOG = """\
+id,branch,arrived_at,greeted_at,rings
+1,A,2025-03-01 10:00:00,2025-03-01 10:00:30,2
+2,A,2025-03-01 11:00:00,2025-03-01 11:03:20,three
+3,A,2025-03-01 12:00:00,2025-03-01 12:01:30,1
+1,A,2025-03-01 13:00:00,2025-03-01 13:05:00,two
+5,B,2025-03-01 14:00:00,2025-03-01 14:00:45,4
+"""
+MIXED_RULES = """\
+svcaudit: 1
+name: Greeting and rings
+fields:
+  greet_wait: greeted_at - arrived_at
+standards:
+  - id: greet-60s
+    title: Greeted within a minute
+    measure: greet_wait
+    at_most: 60s
+  - id: rings-3
+    title: Answered by the third ring
+    measure: rings
+    at_most: 3
+"""
+
+
+def test_rows_rejected_for_another_column_are_not_explained(tmp_path: Path) -> None:
+    (tmp_path / "log.csv").write_text(MIXED_LOG, encoding="utf-8")
+    (tmp_path / "rules.yaml").write_text(MIXED_RULES, encoding="utf-8")
+    args = [str(tmp_path / "log.csv"), "-s", str(tmp_path / "rules.yaml")]
+    result = runner.invoke(app, ["explain", "greet-60s", *args])
+    assert result.exit_code == 0, result.stderr
+    assert "1m30s" in result.stdout  # row 3, the one breach among the evaluated rows
+    assert "3m20s" not in result.stdout and "5m" not in result.stdout  # rows 2 and 4: rejected
+    request = AuditRequest(logs=[args[0]], standards=[args[2]], details=5)
+    card = run_audit(request)
+    assert (card.rows.rejected, card.rows.evaluated) == (2, 3)
+    assert (card.rows.duplicate, card.rows.duplicate_ids) == (0, ())
+    greet = next(d for d in card.distributions if d.standard_id == "greet-60s")
+    assert greet.total == 3  # 30 s, 90 s, 45 s; not 200 s nor 300 s
+    worst = next(w for w in card.worst if w.standard_id == "greet-60s")
+    assert [r[1] for r in worst.rows] == ["3"]

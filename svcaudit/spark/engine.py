@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from svcaudit.compile import AuditQuery, BreachQuery, Plan, aggregate_query, breach_query
+from sqlglot import exp
+
+from svcaudit.compile import AuditQuery, Plan, aggregate_query
 from svcaudit.engine import MAX_LISTED_REJECTS, Progress, RawResult, tally_rows
 from svcaudit.errors import Location, SvcauditError
 from svcaudit.sources import Logs
@@ -64,14 +67,11 @@ class SparkEngine:
         return tally.result(0, listed, duplicate, repeated)
 
     def fetch(
-        self, plan: Plan, query: BreachQuery, logs: Logs, time_zone: str
+        self, plan: Plan, build: Callable[[Plan], exp.Select], logs: Logs, time_zone: str
     ) -> list[tuple[object, ...]]:
-        """The breaching interactions of one standard (``explain``), worst first."""
+        """A query of the plan (breaches, distributions), compiled over Spark's relation."""
         spark, _source, on_spark = self._open(plan, logs, time_zone)
-        standard_id = query.standard.rule.standard.id
-        spark_query = breach_query(on_spark, standard_id, query.branch, query.limit)
-        assert spark_query.tree is not None
-        return [tuple(r) for r in _collect(spark, spark_sql(spark_query.tree), logs)]
+        return [tuple(r) for r in _collect(spark, spark_sql(build(on_spark)), logs)]
 
 
 def _collect(spark: Any, sql: str, logs: Logs) -> list[Any]:

@@ -9,6 +9,7 @@ so stdout holds nothing but the report.
 from __future__ import annotations
 
 import os
+import warnings
 from importlib import resources
 from typing import Any
 
@@ -33,16 +34,19 @@ def spark_session(master: str | None = None) -> Any:
     if remote is not None:
         builder = builder.remote(remote)
     else:
-        java = f"-Dlog4j2.configurationFile={_log_config()}"
+        builder = builder.master(master or DEFAULT_MASTER)
+    if remote is None or remote.startswith("local"):  # a JVM of our own (SPARK_REMOTE=local
+        java = f"-Dlog4j2.configurationFile={_log_config()}"  # starts a Connect server here)
         builder = (
-            builder.master(master or DEFAULT_MASTER)
-            .config("spark.ui.enabled", "false")
+            builder.config("spark.ui.enabled", "false")
             .config("spark.ui.showConsoleProgress", "false")
             .config("spark.driver.extraJavaOptions", java)
             .config("spark.sql.shuffle.partitions", "4")
         )
     try:
-        session = builder.getOrCreate()
+        with warnings.catch_warnings():  # Connect sets them again on the session it started
+            warnings.filterwarnings("ignore", "Failed to set spark", UserWarning)
+            session = builder.getOrCreate()
     except Exception as e:  # Java missing, master unreachable: not a bug in svcaudit
         first = (str(e).strip().splitlines() or [type(e).__name__])[0]
         raise SvcauditError(

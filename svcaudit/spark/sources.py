@@ -10,8 +10,9 @@ What the DuckDB readers learnt while planning (column names per CSV file, JSON p
 holding a JSON document's records, side-loaded arrays, detected time formats) is reused, so
 both engines read exactly the same columns.
 
-Every relation carries ``__file`` (the file's index) and ``__pos`` (a position that orders the
-rows of one file) next to ``__reject``, to number rejected rows for the report.
+Every relation carries ``__file`` (the file as people know it, as in DuckDB's relation) and
+``__pos`` (a position that orders the rows of one file) next to ``__reject``, to number
+rejected rows for the report.
 """
 
 from __future__ import annotations
@@ -159,7 +160,7 @@ class SparkLogs:
         self,
         reader: LogReader,
         rows: exp.Select,
-        index: int,
+        f: LogFile,
         needed: Mapping[str, str],
     ) -> exp.Select:
         """The typed projection over text columns, with a reason from reading (``__bad``)."""
@@ -171,7 +172,7 @@ class SparkLogs:
         return exp.select(
             *cols,
             exp.alias_(reject, REJECT),
-            exp.alias_(exp.Literal.number(index), FILE),
+            exp.alias_(lit(f.display), FILE),
             exp.column(POS),
         ).from_(rows.subquery("rows"))
 
@@ -196,7 +197,7 @@ class SparkLogs:
         rows = exp.select(*cols, exp.alias_(bad, BAD), exp.column(POS), exp.column(CORRUPT)).from_(
             _table(view)
         )
-        typed = self._typed(reader, rows, index, needed)
+        typed = self._typed(reader, rows, f, needed)
         typed = typed.select(exp.column(CORRUPT), copy=False)
         return _Part(f, index, reader, typed, self._listing(typed, exp.column(CORRUPT)))
 
@@ -226,7 +227,7 @@ class SparkLogs:
             rows = exp.select(*cols, exp.alias_(bad, BAD), exp.column(POS)).from_(
                 docs.subquery("docs")
             )
-            typed = self._typed(reader, rows, index, needed)
+            typed = self._typed(reader, rows, f, needed)
             return _Part(f, index, reader, typed, self._listing(typed))
         return self._json_document_part(reader, f, index, needed)
 
@@ -277,7 +278,7 @@ class SparkLogs:
         rows = exp.select(*cols, exp.alias_(_null_text(), BAD), exp.column(POS)).from_(
             current.subquery("recs")
         )
-        typed = self._typed(reader, rows, index, needed)
+        typed = self._typed(reader, rows, f, needed)
         return _Part(f, index, reader, typed, self._listing(typed))
 
     def _queue_log_part(self, reader: QueueLogReader, f: LogFile, index: int) -> _Part:
@@ -305,7 +306,7 @@ class SparkLogs:
         typed = exp.select(
             *(quoted_column(c) for c in reader.SCHEMA),
             exp.column(REJECT),
-            exp.alias_(exp.Literal.number(index), FILE),
+            exp.alias_(lit(f.display), FILE),
             exp.alias_(exp.Literal.number(0), POS),
         ).from_(calls.subquery("calls"))
         listing = exp.select(
@@ -326,7 +327,7 @@ class SparkLogs:
             for c in reader._schema or {}
         ]
         rows = exp.select(*cols, exp.alias_(_null_text(), BAD), exp.column(POS)).from_(_table(view))
-        typed = self._typed(reader, rows, index, needed)
+        typed = self._typed(reader, rows, f, needed)
         return _Part(f, index, reader, typed, self._listing(typed))
 
     # -- rejects -----------------------------------------------------------------------------
