@@ -173,6 +173,7 @@ def _session(request: AuditRequest) -> Iterator[_Session]:
             unavailable=profile.unavailable,
             period=period,
         )
+        plan = replace(plan, narrow_rejects=any(r.narrow_rejects for r in logs.readers))
         runner = get_engine(request.engine, con, request.spark_master, staged)
         yield _Session(standards, logs, con, plan, profile, detected, runner)
     finally:
@@ -215,6 +216,8 @@ def run_audit(request: AuditRequest, progress: engine.Progress | None = None) ->
         )
         measures: tuple[Distribution, ...] = ()
         worst: list[Breaches] = []
+        if not raw.rows_rejected_on_read:  # no reader rejected a row, however many columns
+            session.plan = replace(session.plan, narrow_rejects=False)
         if request.details:  # for the standards most in need of attention, a bounded number
             chosen = card.attention_order()[:MAX_DETAILED]
             measures = _distributions(session, chosen)

@@ -291,6 +291,9 @@ class Plan:
     relation: Callable[[Mapping[str, str]], exp.Select]
     dedupe: Dedupe | None
     mapping: Mapping[str, ParsedExpression]
+    # a reader may reject a row only when a query reads its bad value (DuckDB's CSV reader
+    # converts only the columns a query reads): ``rows`` then reads every needed column
+    narrow_rejects: bool = True
 
     def as_text(self, name: str) -> exp.Expr | None:
         """A logical column for display: a plain source column is read as written (ids)."""
@@ -309,12 +312,11 @@ class Plan:
 
     def rows(self) -> exp.Select:
         """``source()`` as the aggregate reads it, for the queries beside it (breaches,
-        distributions, repeated ids): every needed column is read. DuckDB's CSV reader
-        converts only the columns a query reads, so a row it rejects for a bad value in a
-        column this query does not show would otherwise be kept, and counted or listed
-        though the audit rejected it."""
+        distributions, repeated ids). With ``narrow_rejects`` every needed column is read:
+        a row rejected for a bad value in a column the query does not show would otherwise
+        be kept, and counted or listed though the audit rejected it."""
         needed = [exp.column(c, quoted=True) for c in self.source_columns.needed]
-        if not needed:
+        if not needed or not self.narrow_rejects:
             return self.source()
         read = exp.not_(exp.Anonymous(this="hash", expressions=needed).is_(exp.null()))
         return exp.select("*").from_(self.source().subquery("read")).where(read)

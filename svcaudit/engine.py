@@ -52,6 +52,7 @@ class RawResult:
     rows_outside: int = 0  # interactions outside --since/--until
     rows_duplicate: int = 0  # evaluated rows repeating an earlier row's interaction id
     duplicate_ids: tuple[tuple[str, int], ...] = ()  # the most repeated ids, with their rows
+    rows_rejected_on_read: int = 0  # of rows_rejected: by a reader, before the relation
 
 
 Progress = Callable[[float], None]  # called with the running query's completion, 0..1
@@ -191,6 +192,7 @@ class Tally:
             duplicate_ids=tuple(repeated),
             rows_evaluated=self.evaluated,
             rows_rejected=rejected_on_read + self.rejected,
+            rows_rejected_on_read=rejected_on_read,
             rows_merged=self.merged,
             rows_outside=self.outside,
             rejects=tuple(rejects[:MAX_LISTED_REJECTS]),

@@ -122,6 +122,9 @@ class LogReader(ABC):
     """Reads the files of one format. Subclasses: one per entry in ``READERS``."""
 
     formats: ClassVar[tuple[LogFormat, ...]]
+    #: whether a row's bad value is rejected only by a query that reads its column (a reader
+    #: that converts while reading); the others compute ``__reject`` from every needed column
+    narrow_rejects: ClassVar[bool] = False
 
     def __init__(self, files: Sequence[LogFile]) -> None:
         self.files = list(files)

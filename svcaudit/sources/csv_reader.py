@@ -42,6 +42,7 @@ class CsvReader(LogReader):
     """
 
     formats = (LogFormat.CSV, LogFormat.TSV)
+    narrow_rejects = True  # DuckDB converts only the columns a query reads
 
     def _call(self, f: LogFile, **extra: exp.Expr) -> exp.Expr:
         opts: dict[str, exp.Expr] = {

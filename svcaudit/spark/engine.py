@@ -34,7 +34,9 @@ class SparkEngine:
             relation = source.relation(plan.source_columns.needed)
         except Exception as e:
             raise _read_error(e, logs) from None
-        return spark, source, replace(plan, relation=lambda _needed: relation.copy())
+        # Spark's relation types every needed column in SQL: its __reject covers them all
+        on_spark = replace(plan, relation=lambda _needed: relation.copy(), narrow_rejects=False)
+        return spark, source, on_spark
 
     def run(
         self,
