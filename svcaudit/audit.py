@@ -180,10 +180,11 @@ def _session(request: AuditRequest) -> Iterator[_Session]:
         con.close()
 
 
-def run_audit(request: AuditRequest, progress: engine.Progress | None = None) -> Scorecard:
+def run_audit(request: AuditRequest, progress: engine.Steps | None = None) -> Scorecard:
     """Run an audit; raise SvcauditError when it cannot be done.
 
-    ``progress`` is called with the main query's completion (0..1) while it runs.
+    ``progress`` is told each step ("auditing": the one scan; then the report's details)
+    and the completion of its query while it runs.
     """
     if request.regression_limit is not None and request.baseline is None:
         raise SvcauditError(
@@ -195,7 +196,11 @@ def run_audit(request: AuditRequest, progress: engine.Progress | None = None) ->
         query = aggregate_query(session.plan)
         distributions.preload()  # scoring's imports load while DuckDB reads the logs
         raw = session.runner.run(
-            session.plan, query, session.logs, session.standards.time_zone, progress
+            session.plan,
+            query,
+            session.logs,
+            session.standards.time_zone,
+            engine.step(progress, "auditing"),
         )
         standards = session.standards
         names = [f.display for f in session.logs.files]
@@ -220,8 +225,10 @@ def run_audit(request: AuditRequest, progress: engine.Progress | None = None) ->
             session.plan = replace(session.plan, narrow_rejects=False)
         if request.details:  # for the standards most in need of attention, a bounded number
             chosen = card.attention_order()[:MAX_DETAILED]
-            measures = _distributions(session, chosen)
-            worst = _breaches(session, chosen, None, request.details, by_name=False)
+            measures = _distributions(session, chosen, engine.step(progress, "distributions"))
+            worst = _breaches(
+                session, chosen, None, request.details, by_name=False, progress=progress
+            )
     profile = session.profile
     redactor = _redactor(request, standards)
     group = request.by or (standards.branch,)
@@ -251,14 +258,16 @@ def explain(
     limit: int | None,
     *,
     lines: bool = False,
+    progress: engine.Steps | None = None,
 ) -> list[Breaches]:
     """The breaching interactions of some standards (all when None), optionally in one branch.
 
     ``lines``: also the line of each interaction in its file (one more pass over the files).
     """
     with _session(request) as session:
-        found = _breaches(session, standard_ids, branch, limit)
+        found = _breaches(session, standard_ids, branch, limit, progress=progress)
         if lines:
+            engine.step(progress, "finding lines")
             found = _with_lines(session, found)
         standards = session.standards
     redactor = _redactor(request, standards)
@@ -306,11 +315,12 @@ def _breaches(
     limit: int | None,
     *,
     by_name: bool = True,
+    progress: engine.Steps | None = None,
 ) -> list[Breaches]:
     out = []
     ids = standard_ids or [cs.rule.standard.id for cs in session.plan.compiled]
     unavailable = {cs.rule.standard.id: cs.unavailable for cs in session.plan.compiled}
-    for standard_id in ids:
+    for n, standard_id in enumerate(ids, 1):
         missing = unavailable.get(standard_id)
         if (
             missing and standard_ids and by_name
@@ -328,6 +338,7 @@ def _breaches(
             functools.partial(_breach_tree, standard_id=standard_id, branch=branch, limit=limit),
             session.logs,
             session.standards.time_zone,
+            engine.step(progress, f"breaches {n}/{len(ids)}"),
         )
         cs = query.standard
         out.append(
@@ -355,7 +366,9 @@ def _distribution_tree(plan: Plan, ids: Sequence[str]) -> exp.Select:
     return query.tree
 
 
-def _distributions(session: _Session, ids: Sequence[str]) -> tuple[Distribution, ...]:
+def _distributions(
+    session: _Session, ids: Sequence[str], progress: engine.Progress | None
+) -> tuple[Distribution, ...]:
     """Measured standards' values counted in buckets around their limits (one scan)."""
     query = distribution_query(session.plan, BUCKETS, BUCKETS_PER_LIMIT, ids)
     if query is None:
@@ -365,6 +378,7 @@ def _distributions(session: _Session, ids: Sequence[str]) -> tuple[Distribution,
         functools.partial(_distribution_tree, ids=ids),
         session.logs,
         session.standards.time_zone,
+        progress,
     )
     out = []
     for cs, found in zip(query.standards, query.counts(rows), strict=True):

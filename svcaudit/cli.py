@@ -7,7 +7,7 @@ import io
 import os
 import sys
 import tempfile
-import time
+import threading
 import traceback
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -22,7 +22,6 @@ from rich.markup import escape
 from rich.progress import (
     BarColumn,
     Progress,
-    TaskID,
     TaskProgressColumn,
     TextColumn,
     TimeElapsedColumn,
@@ -218,35 +217,46 @@ def _write_error(path: str, e: OSError) -> SvcauditError:
 
 
 @contextmanager
-def _progress_bar(enabled: bool, after: float = 1.0) -> Iterator[engine.Progress | None]:
-    """A progress bar on stderr, shown once an audit has run for ``after`` seconds."""
+def _progress_bar(enabled: bool, after: float = 1.0) -> Iterator[engine.Steps | None]:
+    """A progress bar on stderr, shown once an audit has run for ``after`` seconds, whatever
+    step it is in: the scan, the report's details, drawing the report."""
     if not enabled:
         yield None
         return
-    start = time.monotonic()
-    shown: list[tuple[Progress, TaskID]] = []
+    bar = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TaskProgressColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+    )
+    task = bar.add_task("starting", total=1.0)
+    lock = threading.Lock()
+    ended = False
 
-    def update(fraction: float) -> None:
-        if not shown:
-            if time.monotonic() - start < after:
-                return
-            bar = Progress(
-                TextColumn("auditing"),
-                BarColumn(),
-                TaskProgressColumn(),
-                TimeElapsedColumn(),
-                console=err,
-                transient=True,
-            )
-            bar.start()
-            shown.append((bar, bar.add_task("audit", total=1.0)))
-        bar, task = shown[0]
-        bar.update(task, completed=fraction)
+    def show() -> None:
+        with lock:
+            if not ended:
+                bar.start()
+
+    timer = threading.Timer(after, show)
+    timer.daemon = True
+    timer.start()
+
+    def update(label: str, fraction: float | None) -> None:
+        if fraction is None:  # a step without a measure of its progress: the bar pulses
+            bar.update(task, description=label, completed=0)
+            bar.tasks[0].total = None  # (update() takes None as "unchanged")
+        else:
+            bar.update(task, description=label, completed=min(fraction, 1.0), total=1.0)
 
     try:
         yield update
     finally:
-        for bar, _ in shown:
+        timer.cancel()
+        with lock:
+            ended = True
             bar.stop()
 
 
@@ -427,17 +437,21 @@ def audit(
             engine=engine,
             spark_master=spark_master,
         )
-        with _progress_bar(err.is_terminal and not quiet) as progress:
-            card = run_audit(request, progress)
         outputs = [(f, path) for f, path in extra]
         if output:
             outputs.insert(0, (fmt, output))
-        files = [(path, _render_to_text(card, f)) for f, path in outputs]
-        if rejects:
-            files.append((rejects, rejects_csv(card)))
-        if violations:
-            found = run_explain(request, None, None, None, lines=True)
-            files.append((violations, violations_csv(found)))
+        with _progress_bar(err.is_terminal and not quiet) as progress:
+            card = run_audit(request, progress)
+            files = []
+            for f, path in outputs:
+                if progress is not None:
+                    progress(f"writing {f.value}", None)
+                files.append((path, _render_to_text(card, f)))
+            if rejects:
+                files.append((rejects, rejects_csv(card)))
+            if violations:
+                found = run_explain(request, None, None, None, lines=True, progress=progress)
+                files.append((violations, violations_csv(found)))
         _write_all(files)  # every file, or none, before anything reaches stdout
         if not output and not quiet:
             console = Console(highlight=False, soft_wrap=fmt.formatter().machine_readable)

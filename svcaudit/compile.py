@@ -590,9 +590,7 @@ def breach_query(
         exp.Ordered(this=exp.column("value"), desc=descending, nulls_first=True),
         *(exp.Ordered(this=exp.column(c), nulls_first=False) for c in ("branch", "id", "file")),
     ]
-    query = (
-        exp.select(*select).from_(plan.rows().subquery("log")).where(condition).order_by(*order)
-    )
+    query = exp.select(*select).from_(plan.rows().subquery("log")).where(condition).order_by(*order)
     if limit is not None:
         query = query.limit(limit)
     durations = tuple(n for n, t in shown.items() if t.kind == Kind.DURATION)

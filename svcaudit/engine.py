@@ -56,6 +56,19 @@ class RawResult:
 
 
 Progress = Callable[[float], None]  # called with the running query's completion, 0..1
+#: called with what the audit is doing ("auditing", "worst breaches 2/8") and how far that
+#: step is: a query's completion (0..1), or None when there is no measure of it
+Steps = Callable[[str, float | None], None]
+
+
+def step(progress: Steps | None, label: str) -> Progress | None:
+    """The ``Progress`` of one step of ``progress`` (which now shows ``label``)."""
+    if progress is None:
+        return None
+    progress(label, 0.0)
+    return functools.partial(progress, label)
+
+
 POLL_SECONDS = 0.1
 
 
@@ -275,11 +288,14 @@ def run(
 
 
 def fetch(
-    con: duckdb.DuckDBPyConnection, sql: str, readers: Sequence[LogReader]
+    con: duckdb.DuckDBPyConnection,
+    sql: str,
+    readers: Sequence[LogReader],
+    progress: Progress | None = None,
 ) -> list[tuple[object, ...]]:
     """Run a query over the logs and return its rows (read errors become SvcauditError)."""
     try:
-        return execute(con, sql)
+        return execute(con, sql, progress)
     except READ_ERRORS as e:
         raise _read_error(e, readers) from None
 

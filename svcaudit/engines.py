@@ -37,7 +37,12 @@ class Engine(Protocol):
         """The raw counts of ``query`` (``aggregate_query(plan)``, DuckDB's rendering)."""
 
     def fetch(
-        self, plan: Plan, build: Callable[[Plan], exp.Select], logs: Logs, time_zone: str
+        self,
+        plan: Plan,
+        build: Callable[[Plan], exp.Select],
+        logs: Logs,
+        time_zone: str,
+        progress: engine.Progress | None = None,
     ) -> list[tuple[object, ...]]:
         """The rows of the query ``build`` compiles from the plan (given ``plan``, DuckDB's;
         an engine that reads the logs itself compiles it again over its own relation)."""
@@ -63,10 +68,15 @@ class DuckDBEngine:
         return engine.run(self.con, query, logs.readers, progress)
 
     def fetch(
-        self, plan: Plan, build: Callable[[Plan], exp.Select], logs: Logs, time_zone: str
+        self,
+        plan: Plan,
+        build: Callable[[Plan], exp.Select],
+        logs: Logs,
+        time_zone: str,
+        progress: engine.Progress | None = None,
     ) -> list[tuple[object, ...]]:
         """A query of the plan (breaches, distributions) on DuckDB."""
-        return engine.fetch(self.con, build(plan).sql("duckdb"), logs.readers)
+        return engine.fetch(self.con, build(plan).sql("duckdb"), logs.readers, progress)
 
 
 def stage_inputs(

@@ -12,6 +12,7 @@ from types import ModuleType
 
 import pytest
 
+from svcaudit.audit import AuditRequest, run_audit
 from svcaudit.errors import SvcauditError
 from svcaudit.score import Scorecard, Status
 from tests.helpers import REPO, assert_accounting, audit, chain, per_branch, standard, write
@@ -359,3 +360,24 @@ def test_hotel_demo_rejects_point_at_the_malformed_records() -> None:
     assert len(lines) == 7
     assert sorted(r.line for r in card.rejects) == sorted(lines.values())
     assert all(r.file == str(log) for r in card.rejects)
+
+
+def test_progress_is_told_every_step_in_order() -> None:
+    """The progress bar's steps: the scan, then the report's details (one query each), each
+    step's fractions within 0..1. Breaches are numbered out of the standards detailed."""
+    seen: list[tuple[str, float | None]] = []
+    request = AuditRequest(
+        logs=[str(REPO / "examples" / "hotel-chain.csv")],
+        standards=[str(REPO / "standards" / "hospitality-five-star.yaml")],
+        details=3,
+    )
+    card = run_audit(request, lambda label, fraction: seen.append((label, fraction)))
+    labels = list(dict.fromkeys(label for label, _ in seen))  # in order, once each
+    detailed = len(card.worst)
+    assert detailed == 7  # the pack's seven standards (at most MAX_DETAILED), worst first
+    assert labels == [
+        "auditing",
+        "distributions",
+        *(f"breaches {i}/{detailed}" for i in range(1, detailed + 1)),
+    ]
+    assert all(f is not None and 0.0 <= f <= 1.0 for _, f in seen)

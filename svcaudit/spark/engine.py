@@ -69,7 +69,12 @@ class SparkEngine:
         return tally.result(0, listed, duplicate, repeated)
 
     def fetch(
-        self, plan: Plan, build: Callable[[Plan], exp.Select], logs: Logs, time_zone: str
+        self,
+        plan: Plan,
+        build: Callable[[Plan], exp.Select],
+        logs: Logs,
+        time_zone: str,
+        progress: Progress | None = None,  # Spark reports no progress here
     ) -> list[tuple[object, ...]]:
         """A query of the plan (breaches, distributions), compiled over Spark's relation."""
         spark, _source, on_spark = self._open(plan, logs, time_zone)
