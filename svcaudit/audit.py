@@ -17,6 +17,7 @@ from svcaudit.compile import (
     Plan,
     aggregate_query,
     breach_query,
+    breaching_rows,
     distribution_query,
     plan_audit,
 )
@@ -317,10 +318,10 @@ def _breaches(
     by_name: bool = True,
     progress: engine.Steps | None = None,
 ) -> list[Breaches]:
-    out = []
     ids = standard_ids or [cs.rule.standard.id for cs in session.plan.compiled]
     unavailable = {cs.rule.standard.id: cs.unavailable for cs in session.plan.compiled}
-    for n, standard_id in enumerate(ids, 1):
+    queries = []
+    for standard_id in ids:
         missing = unavailable.get(standard_id)
         if (
             missing and standard_ids and by_name
@@ -330,20 +331,28 @@ def _breaches(
                 location=Location(standard_id),
                 hint="this export format does not record it (see svcaudit inspect LOG)",
             )
-        if missing:
-            continue
-        query = breach_query(session.plan, standard_id, branch, limit)
-        rows = session.runner.fetch(
-            session.plan,
-            functools.partial(_breach_tree, standard_id=standard_id, branch=branch, limit=limit),
-            session.logs,
-            session.standards.time_zone,
-            engine.step(progress, f"breaches {n}/{len(ids)}"),
-        )
+        if not missing:  # (an unknown id is an error here, before any query runs)
+            queries.append(breach_query(session.plan, standard_id, branch, limit))
+    found = [q.standard.rule.standard.id for q in queries]
+    builds = [
+        functools.partial(_breach_tree, standard_id=i, branch=branch, limit=limit) for i in found
+    ]
+    plan, logs, zone = session.plan, session.logs, session.standards.time_zone
+    if len(builds) == 1:
+        every = [
+            session.runner.fetch(plan, builds[0], logs, zone, engine.step(progress, "breaches"))
+        ]
+    elif builds:  # one scan for them all: the breaching rows, held for each standard's query
+        held = functools.partial(breaching_rows, standard_ids=found, branch=branch)
+        every = session.runner.fetch_each(plan, held, builds, logs, zone, progress)
+    else:
+        every = []
+    out = []
+    for query, rows in zip(queries, every, strict=True):
         cs = query.standard
         out.append(
             Breaches(
-                standard_id=standard_id,
+                standard_id=cs.rule.standard.id,
                 title=cs.rule.standard.title,
                 limit=limit_text(cs),
                 measure_is_duration=cs.measure_kind == Kind.DURATION,

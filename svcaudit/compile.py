@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlglot import exp
@@ -310,6 +310,14 @@ class Plan:
         source = self.relation(self.source_columns.needed)
         return _deduplicated(source, self.dedupe) if self.dedupe is not None else source
 
+    def held(self, table: str) -> Plan:
+        """This plan over rows an engine holds in ``table`` (``rows()``, or some of them, with
+        every column): already typed, deduplicated and read whole."""
+        rows = exp.select("*").from_(exp.to_table(f'"{table}"'))
+        return replace(
+            self, relation=lambda _needed: rows.copy(), dedupe=None, narrow_rejects=False
+        )
+
     def rows(self) -> exp.Select:
         """``source()`` as the aggregate reads it, for the queries beside it (breaches,
         distributions, repeated ids). With ``narrow_rejects`` every needed column is read:
@@ -527,6 +535,51 @@ class BreachQuery:
     limit: int | None = None  # asked for: at most this many
 
 
+def _breached(plan: Plan, cs: CompiledStandard, branch: str | None) -> exp.Expr:
+    """An evaluated row in scope of ``cs`` (in ``branch``) that failed or had no value."""
+    passes = cs.passes.copy()
+    bad = cs.implausible(cs.value)
+    if bad is not None:
+        passes = exp.and_(passes, exp.not_(bad))
+    failed: exp.Expr = exp.not_(exp.func("coalesce", passes, exp.false()))
+    if cs.rule.standard.missing.value == "skip":  # no value, or an implausible one: skipped
+        failed = exp.and_(failed, exp.not_(cs.value.copy().is_(exp.null())))
+        if bad is not None:
+            failed = exp.and_(failed, exp.not_(exp.func("coalesce", bad.copy(), exp.false())))
+    condition = exp.and_(
+        exp.EQ(this=plan.status.copy(), expression=exp.Literal.number(0)), cs.scope.copy(), failed
+    )
+    if branch is not None:
+        condition = exp.and_(
+            condition, exp.EQ(this=plan.group.copy(), expression=exp.Literal.string(branch))
+        )
+    return condition
+
+
+def breaching_rows(plan: Plan, standard_ids: Sequence[str], branch: str | None) -> exp.Select:
+    """The rows (all their columns) that breach any of these standards, in one scan: held by
+    the engine (``Plan.held``), they serve each standard's ``breach_query`` without reading
+    the logs again, whatever the number of standards."""
+    plan.as_text("id")  # breach queries show the id: read it too
+    chosen = [cs for cs in plan.compiled if cs.rule.standard.id in set(standard_ids)]
+    return (
+        exp.select("*")
+        .from_(plan.rows().subquery("log"))
+        .where(_any([_breached(plan, cs, branch) for cs in chosen]))
+    )
+
+
+def _any(conditions: Sequence[exp.Expr]) -> exp.Expr:
+    """OR of the conditions as a balanced tree: hundreds chained would nest too deep to print
+    (sqlglot recurses per level) or to parse (DuckDB's limit on expression depth)."""
+    if len(conditions) == 1:
+        return conditions[0]
+    half = len(conditions) // 2
+    return exp.Or(
+        this=exp.paren(_any(conditions[:half])), expression=exp.paren(_any(conditions[half:]))
+    )
+
+
 def breach_query(
     plan: Plan, standard_id: str, branch: str | None, limit: int | None
 ) -> BreachQuery:
@@ -556,22 +609,7 @@ def breach_query(
             if typed is not None and name not in shown:
                 shown[name] = typed
     ident = plan.as_text("id")
-    passes = cs.passes.copy()
-    bad = cs.implausible(cs.value)
-    if bad is not None:
-        passes = exp.and_(passes, exp.not_(bad))
-    failed: exp.Expr = exp.not_(exp.func("coalesce", passes, exp.false()))
-    if cs.rule.standard.missing.value == "skip":  # no value, or an implausible one: skipped
-        failed = exp.and_(failed, exp.not_(cs.value.copy().is_(exp.null())))
-        if bad is not None:
-            failed = exp.and_(failed, exp.not_(exp.func("coalesce", bad.copy(), exp.false())))
-    condition = exp.and_(
-        exp.EQ(this=plan.status.copy(), expression=exp.Literal.number(0)), cs.scope.copy(), failed
-    )
-    if branch is not None:
-        condition = exp.and_(
-            condition, exp.EQ(this=plan.group.copy(), expression=exp.Literal.string(branch))
-        )
+    condition = _breached(plan, cs, branch)
     select = [
         exp.alias_(plan.group.copy(), "branch"),
         exp.alias_(ident if ident is not None else exp.null(), "id"),
@@ -758,6 +796,7 @@ __all__ = [
     "UnavailableResolver",
     "aggregate_query",
     "breach_query",
+    "breaching_rows",
     "compile_audit",
     "compile_rules",
     "direct_query",

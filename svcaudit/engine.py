@@ -56,6 +56,7 @@ class RawResult:
 
 
 Progress = Callable[[float], None]  # called with the running query's completion, 0..1
+HELD_TABLE = "__svcaudit_held"  # rows an engine holds for several queries (Engine.fetch_each)
 #: called with what the audit is doing ("auditing", "worst breaches 2/8") and how far that
 #: step is: a query's completion (0..1), or None when there is no measure of it
 Steps = Callable[[str, float | None], None]
@@ -134,7 +135,8 @@ def execute(
     the query beside the main thread keeps Ctrl-C a KeyboardInterrupt, which interrupts
     the query at once (the engine checks between vectors) and is raised again here.
     """
-    return [tuple(r) for r in _run(con, sql, progress, lambda rel: rel.fetchall())]
+    rows = _run(con, sql, progress, lambda rel: rel.fetchall() if rel is not None else [])
+    return [tuple(r) for r in rows]  # (a statement, CREATE TABLE ... AS, has none)
 
 
 def execute_columns(

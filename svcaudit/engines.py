@@ -6,7 +6,7 @@ Every engine takes the same plan (sqlglot trees with DuckDB's meaning) and retur
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Protocol
 
 import duckdb
@@ -47,6 +47,18 @@ class Engine(Protocol):
         """The rows of the query ``build`` compiles from the plan (given ``plan``, DuckDB's;
         an engine that reads the logs itself compiles it again over its own relation)."""
 
+    def fetch_each(
+        self,
+        plan: Plan,
+        held: Callable[[Plan], exp.Select],
+        builds: Sequence[Callable[[Plan], exp.Select]],
+        logs: Logs,
+        time_zone: str,
+        progress: engine.Steps | None = None,
+    ) -> list[list[tuple[object, ...]]]:
+        """The rows of each query of ``builds``, compiled over the rows of ``held(plan)``,
+        which the engine reads once and holds (``Plan.held``) while they run."""
+
 
 class DuckDBEngine:
     """In-process DuckDB on the connection the audit planned with (the default)."""
@@ -77,6 +89,34 @@ class DuckDBEngine:
     ) -> list[tuple[object, ...]]:
         """A query of the plan (breaches, distributions) on DuckDB."""
         return engine.fetch(self.con, build(plan).sql("duckdb"), logs.readers, progress)
+
+    def fetch_each(
+        self,
+        plan: Plan,
+        held: Callable[[Plan], exp.Select],
+        builds: Sequence[Callable[[Plan], exp.Select]],
+        logs: Logs,
+        time_zone: str,
+        progress: engine.Steps | None = None,
+    ) -> list[list[tuple[object, ...]]]:
+        """The queries over a temporary table (in memory, spilled past the memory limit)."""
+        table = engine.HELD_TABLE
+        create = f'CREATE OR REPLACE TEMP TABLE "{table}" AS {held(plan).sql("duckdb")}'
+        engine.fetch(self.con, create, logs.readers, engine.step(progress, "reading breaches"))
+        try:
+            on_table = plan.held(table)
+            return [
+                self.fetch(
+                    on_table,
+                    build,
+                    logs,
+                    time_zone,
+                    engine.step(progress, f"breaches {i}/{len(builds)}"),
+                )
+                for i, build in enumerate(builds, 1)
+            ]
+        finally:
+            self.con.execute(f'DROP TABLE IF EXISTS "{table}"')
 
 
 def stage_inputs(

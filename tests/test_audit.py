@@ -363,8 +363,9 @@ def test_hotel_demo_rejects_point_at_the_malformed_records() -> None:
 
 
 def test_progress_is_told_every_step_in_order() -> None:
-    """The progress bar's steps: the scan, then the report's details (one query each), each
-    step's fractions within 0..1. Breaches are numbered out of the standards detailed."""
+    """The progress bar's steps: the scan, then the report's details (the distributions;
+    the breaching rows, read once; one query each over them), each step's fractions within
+    0..1. Breaches are numbered out of the standards detailed."""
     seen: list[tuple[str, float | None]] = []
     request = AuditRequest(
         logs=[str(REPO / "examples" / "hotel-chain.csv")],
@@ -378,6 +379,7 @@ def test_progress_is_told_every_step_in_order() -> None:
     assert labels == [
         "auditing",
         "distributions",
+        "reading breaches",
         *(f"breaches {i}/{detailed}" for i in range(1, detailed + 1)),
     ]
     assert all(f is not None and 0.0 <= f <= 1.0 for _, f in seen)

@@ -204,3 +204,31 @@ def test_rows_rejected_for_another_column_are_not_explained(tmp_path: Path) -> N
     assert greet.total == 3  # 30 s, 90 s, 45 s; not 200 s nor 300 s
     worst = next(w for w in card.worst if w.standard_id == "greet-60s")
     assert [r[1] for r in worst.rows] == ["3"]
+
+
+def test_demo_violations_are_the_report_failures_standard_by_standard(tmp_path: Path) -> None:
+    """Every standard of the demo: its violations are its failures, plus its unmeasured
+    interactions unless it skips them (luggage-10min), read once for all standards. None of
+    them is a rejected row: H-04452 rings 5 times but its hold_seconds 'long' cannot be read,
+    so the audit rejected it and phone-3-rings lists 24 + 14, not 39."""
+    out = tmp_path / "v.csv"
+    log = str(REPO / "examples" / "hotel-chain.csv")
+    pack = str(REPO / "standards" / "hospitality-five-star.yaml")
+    result = runner.invoke(app, ["audit", log, "-s", pack, "-f", "json", "--violations", str(out)])
+    assert result.exit_code == 1, result.stderr
+    rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
+    listed: dict[str, int] = {}
+    for r in rows:
+        listed[r["standard"]] = listed.get(r["standard"], 0) + 1
+    skipped = {"luggage-10min"}  # missing: skip
+    report = json.loads(result.stdout)
+    expected = {
+        s["id"]: s["failed"] + (0 if s["id"] in skipped else s["unmeasured"])
+        for s in report["standards"]
+    }
+    assert listed == expected
+    assert listed["phone-3-rings"] == 24 + 14
+    assert "H-04452" not in {r["interaction"] for r in rows}
+    rejected_lines = {r["line"] for r in report["rejects"]}
+    assert not {int(r["line"]) for r in rows} & rejected_lines
+    assert len(rows) == 466

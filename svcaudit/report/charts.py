@@ -22,7 +22,13 @@ from typing import Any
 import vl_convert
 
 from svcaudit.consistency import Position, funnel_limits_many
-from svcaudit.score import BUCKETS, BUCKETS_PER_LIMIT, Distribution, StandardResult
+from svcaudit.score import (
+    BUCKETS,
+    BUCKETS_PER_LIMIT,
+    BranchResult,
+    Distribution,
+    StandardResult,
+)
 from svcaudit.standards.model import Overdispersion
 from svcaudit.units import MS_PER_UNIT, format_duration, format_percent
 
@@ -31,8 +37,13 @@ SCHEMA = "https://vega.github.io/schema/vega-lite/v5.json"  # an identifier; nev
 # Text is laid out when the SVG is rendered, with the fonts this machine has, and drawn by
 # the viewer's: Liberation Sans has Arial's metrics, so labels fit wherever the page opens.
 FONT = "Liberation Sans, Arial, Helvetica, sans-serif"
-MAX_LABELLED = 15  # with more branches, only those outside the limits are labelled
+# with more branches, only those outside the limits are labelled, the furthest out first and
+# at most this many: more would overlap unread (and each label costs ~1 ms to render)
+MAX_LABELLED = 15
 MAX_HEATMAP_BRANCHES = 60
+# standards across the heatmap: those needing attention first. Each cell is a labelled
+# rectangle (~0.5 ms to render): 800 standards x 60 branches took 30 s, 77,000 pixels wide
+MAX_HEATMAP_STANDARDS = 40
 
 POSITION_COLOURS = {
     Position.WITHIN.value: "#4c78a8",
@@ -121,16 +132,14 @@ def funnel_spec(s: StandardResult) -> Spec | None:
             {"n": n, "limit": lim.outer_low, "level": outer_name, "side": "low"},
             {"n": n, "limit": lim.outer_high, "level": outer_name, "side": "high"},
         ]
-    label_all = len(rated) <= MAX_LABELLED
+    labelled = {b.branch for b in (rated if len(rated) <= MAX_LABELLED else _furthest(rated, p0))}
     points = [
         {
             "branch": b.branch,
             "n": b.counts.n,
             "rate": b.counts.rate,
             "position": b.position.value,
-            "label": b.branch
-            if label_all or b.position not in (Position.WITHIN, Position.TOO_FEW)
-            else "",
+            "label": b.branch if b.branch in labelled else "",
         }
         for b in rated
     ]
@@ -245,6 +254,17 @@ def funnel_spec(s: StandardResult) -> Spec | None:
         ],
     }
     return spec
+
+
+def _furthest(rated: list[BranchResult], p0: float) -> list[BranchResult]:
+    """The branches outside the limits to label: alarms before alerts, then the furthest
+    from the chain rate, at most ``MAX_LABELLED``."""
+    outside = [b for b in rated if b.position not in (Position.WITHIN, Position.TOO_FEW)]
+    alarms = (Position.ALARM_LOW, Position.ALARM_HIGH)
+    outside.sort(
+        key=lambda b: (b.position not in alarms, -abs((b.counts.rate or 0.0) - p0), b.branch)
+    )
+    return outside[:MAX_LABELLED]
 
 
 def _unit(d: Distribution) -> tuple[str, float]:
@@ -373,12 +393,23 @@ def distribution_spec(d: Distribution, s: StandardResult) -> Spec | None:
 
 
 def heatmap_spec(
-    standards: tuple[StandardResult, ...], order: list[str], markers: dict[Position, str]
+    standards: tuple[StandardResult, ...],
+    order: list[str],
+    markers: dict[Position, str],
+    attention: list[str] | None = None,
 ) -> Spec | None:
-    """Branches down (worst first), standards across; colour: branch rate minus chain rate."""
+    """Branches down (worst first), standards across; colour: branch rate minus chain rate.
+
+    ``order``: the branches, worst first; ``attention``: the standards' ids, those needing
+    attention first (past ``MAX_HEATMAP_STANDARDS``, the first ones are shown, in file order).
+    """
     if len(order) < 2:
         return None
     shown = order[:MAX_HEATMAP_BRANCHES]
+    total = len(standards)
+    if total > MAX_HEATMAP_STANDARDS:
+        first = set((attention or [s.id for s in standards])[:MAX_HEATMAP_STANDARDS])
+        standards = tuple(s for s in standards if s.id in first)
     cells: list[dict[str, Any]] = []
     for s in standards:
         chain = s.counts.rate
@@ -399,7 +430,10 @@ def heatmap_spec(
     most = max(0.05, min(0.3, max(abs(c["gap"]) for c in cells)))
     for c in cells:  # white text on the darkest colours, for contrast
         c["strong"] = abs(c["gap"]) > 0.45 * most
-    more = f" (the {len(shown)} worst of {len(order)})" if len(order) > len(shown) else ""
+    cut = [f"the {len(shown)} worst of {len(order)}"] if len(order) > len(shown) else []
+    if len(standards) < total:
+        cut.append(f"{len(standards)} of {total:,} standards, those needing attention first")
+    more = f" ({'; '.join(cut)})" if cut else ""
     description = (
         f"Heatmap of branch rates{more} by standard; colour shows each branch's rate minus "
         "the chain rate (red below, blue above). The same numbers are in the tables of each "

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from svcaudit.report.base import Formatter
+from svcaudit.report.base import Formatter, write_document
 from svcaudit.report.summary import (
     Level,
     problems,
@@ -99,4 +99,4 @@ class GithubFormatter(Formatter):
 
     def render(self, card: Scorecard, console: Console) -> None:
         """Write the workflow commands, one per line."""
-        console.out("\n".join(workflow_commands(card)), highlight=False)
+        write_document(console, "\n".join(workflow_commands(card)))

@@ -17,7 +17,7 @@ from rich.console import Console
 
 from svcaudit import __version__
 from svcaudit.report import charts
-from svcaudit.report.base import Formatter
+from svcaudit.report.base import Formatter, write_document
 from svcaudit.report.csv_files import value_text
 from svcaudit.report.json import scorecard_dict
 from svcaudit.report.summary import (
@@ -336,7 +336,7 @@ def _rejects(card: Scorecard) -> str:
 def html_report(card: Scorecard) -> str:
     """The whole report as one HTML document."""
     order = branch_order(card)
-    heat = charts.heatmap_spec(card.standards, order, MARKERS)
+    heat = charts.heatmap_spec(card.standards, order, MARKERS, card.attention_order())
     by_standard: dict[str, list[str]] = {}
     for line in problems(card):
         if line.standard is not None:
@@ -413,4 +413,4 @@ class HtmlFormatter(Formatter):
 
     def render(self, card: Scorecard, console: Console) -> None:
         """Write the HTML document."""
-        console.out(html_report(card).rstrip("\n"), highlight=False)
+        write_document(console, html_report(card))

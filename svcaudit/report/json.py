@@ -11,7 +11,7 @@ from rich.console import Console
 
 from svcaudit import __version__
 from svcaudit.consistency import Position
-from svcaudit.report.base import Formatter
+from svcaudit.report.base import Formatter, write_document
 from svcaudit.score import BranchResult, ConsistencyResult, Rate, Scorecard
 
 #: A rate's fields in the report, in order (``n`` is not reported)
@@ -135,9 +135,8 @@ class JsonFormatter(Formatter):
     machine_readable = True
 
     def render(self, card: Scorecard, console: Console) -> None:
-        """Write the JSON document (straight to the console's file: it is data, not markup)."""
-        console.file.write(dumps(scorecard_dict(card)) + "\n")
-        console.file.flush()
+        """Write the JSON document."""
+        write_document(console, dumps(scorecard_dict(card)))
 
 
 _MARK = "\x00svcaudit-branches-"

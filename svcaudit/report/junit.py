@@ -17,7 +17,7 @@ from pathlib import PurePath
 from rich.console import Console
 
 from svcaudit.consistency import Position
-from svcaudit.report.base import Formatter
+from svcaudit.report.base import Formatter, write_document
 from svcaudit.report.summary import (
     branch_problem,
     pct,
@@ -134,4 +134,4 @@ class JunitFormatter(Formatter):
 
     def render(self, card: Scorecard, console: Console) -> None:
         """Write the XML document."""
-        console.out(junit_xml(card), highlight=False, end="")
+        write_document(console, junit_xml(card))

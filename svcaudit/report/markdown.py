@@ -6,7 +6,7 @@ import re
 
 from rich.console import Console
 
-from svcaudit.report.base import Formatter
+from svcaudit.report.base import Formatter, write_document
 from svcaudit.report.summary import (
     MARKER_LEGEND,
     MARKERS,
@@ -113,4 +113,4 @@ class MarkdownFormatter(Formatter):
 
     def render(self, card: Scorecard, console: Console) -> None:
         """Write the Markdown document."""
-        console.out(markdown(card), highlight=False, end="")
+        write_document(console, markdown(card))

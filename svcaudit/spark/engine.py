@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any
 
 from sqlglot import exp
 
 from svcaudit.compile import AuditQuery, Plan, aggregate_query
-from svcaudit.engine import MAX_LISTED_REJECTS, Progress, RawResult, tally_rows
+from svcaudit.engine import (
+    HELD_TABLE,
+    MAX_LISTED_REJECTS,
+    Progress,
+    RawResult,
+    Steps,
+    tally_rows,
+)
 from svcaudit.errors import Location, SvcauditError
 from svcaudit.sources import Logs
 from svcaudit.spark.dialect import spark_sql
@@ -79,6 +86,32 @@ class SparkEngine:
         """A query of the plan (breaches, distributions), compiled over Spark's relation."""
         spark, _source, on_spark = self._open(plan, logs, time_zone)
         return [tuple(r) for r in _collect(spark, spark_sql(build(on_spark)), logs)]
+
+    def fetch_each(
+        self,
+        plan: Plan,
+        held: Callable[[Plan], exp.Select],
+        builds: Sequence[Callable[[Plan], exp.Select]],
+        logs: Logs,
+        time_zone: str,
+        progress: Steps | None = None,  # Spark reports no progress here
+    ) -> list[list[tuple[object, ...]]]:
+        """The queries over a cached temporary view of the held rows."""
+        spark, _source, on_spark = self._open(plan, logs, time_zone)
+        try:
+            frame = spark.sql(spark_sql(held(on_spark))).cache()
+            frame.createOrReplaceTempView(HELD_TABLE)
+        except Exception as e:
+            raise _read_error(e, logs) from None
+        try:
+            on_table = on_spark.held(HELD_TABLE)
+            return [
+                [tuple(r) for r in _collect(spark, spark_sql(build(on_table)), logs)]
+                for build in builds
+            ]
+        finally:
+            spark.catalog.dropTempView(HELD_TABLE)
+            frame.unpersist()
 
 
 def _collect(spark: Any, sql: str, logs: Logs) -> list[Any]:

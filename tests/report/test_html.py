@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 from svcaudit.audit import AuditRequest, run_audit
 from svcaudit.cli import app
-from svcaudit.report import OutputFormat
+from svcaudit.report import OutputFormat, charts
 from svcaudit.report import html as html_module
 from svcaudit.report.html import json_island
 from svcaudit.score import BUCKETS, Scorecard
@@ -248,3 +248,53 @@ def test_charts_are_bounded_with_many_standards(
     ids = {a["id"] for _, a in parse(text).find("figure")}
     assert ids == {"heatmap", "funnel-hold-60s", "distribution-hold-60s"}
     assert "Charts for 1 of 2 standards" in text
+
+
+def test_funnel_labels_the_branches_furthest_out_when_many(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The demo's greet-60s: chain 96.2 %; Gdańsk Motława 79.6 % (alarm), Łódź Manufaktura
+    99.4 %, Wrocław Rynek 99.0 %, Kraków Old Town 98.3 % (alerts), three branches within.
+    With room for two labels: the alarm, then the alert furthest from the chain rate."""
+    card = run_audit(
+        AuditRequest(
+            logs=[str(REPO / "examples" / "hotel-chain.csv")],
+            standards=[str(REPO / "standards" / "hospitality-five-star.yaml")],
+        )
+    )
+    greet = next(s for s in card.standards if s.id == "greet-60s")
+
+    def labels() -> set[str]:
+        spec = charts.funnel_spec(greet)
+        assert spec is not None
+        return {p["label"] for p in spec["layer"][3]["data"]["values"]} - {""}
+
+    assert len(labels()) == 7  # seven branches: up to MAX_LABELLED, all are labelled
+    monkeypatch.setattr(charts, "MAX_LABELLED", 2)
+    assert labels() == {"Gdańsk Motława", "Łódź Manufaktura"}
+    monkeypatch.setattr(charts, "MAX_LABELLED", 6)
+    assert labels() == {"Gdańsk Motława", "Łódź Manufaktura", "Wrocław Rynek", "Kraków Old Town"}
+
+
+def test_heatmap_shows_the_standards_needing_attention_when_many(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Past MAX_HEATMAP_STANDARDS the heatmap keeps the first standards of the attention
+    order (here, as if luggage-10min and callback-offered alone were breached), shown in
+    file order, and its title says so."""
+    card = run_audit(
+        AuditRequest(
+            logs=[str(REPO / "examples" / "hotel-chain.csv")],
+            standards=[str(REPO / "standards" / "hospitality-five-star.yaml")],
+        )
+    )
+    attention = ["luggage-10min", "callback-offered", "greet-60s", "phone-3-rings"]
+    attention += ["hold-30s", "checkin-5min", "email-24h"]
+    order = html_module.branch_order(card)
+    whole = charts.heatmap_spec(card.standards, order, html_module.MARKERS, attention)
+    assert whole is not None and len({c["standard"] for c in whole["data"]["values"]}) == 7
+    assert "standards" not in whole["title"]["text"]
+    monkeypatch.setattr(charts, "MAX_HEATMAP_STANDARDS", 2)
+    spec = charts.heatmap_spec(card.standards, order, html_module.MARKERS, attention)
+    assert spec is not None
+    assert spec["encoding"]["x"]["sort"] == ["callback-offered", "luggage-10min"]  # file order
+    assert {c["standard"] for c in spec["data"]["values"]} == {"callback-offered", "luggage-10min"}
+    assert "(2 of 7 standards, those needing attention first)" in spec["title"]["text"]
