@@ -268,7 +268,8 @@ def explain(
     with _session(request) as session:
         found = _breaches(session, standard_ids, branch, limit, progress=progress)
         if lines:
-            engine.step(progress, "finding lines")
+            if progress is not None:  # a pass over the files in Python: no measure of it
+                progress("finding lines", None)
             found = _with_lines(session, found)
         standards = session.standards
     redactor = _redactor(request, standards)

@@ -561,7 +561,8 @@ def breaching_rows(plan: Plan, standard_ids: Sequence[str], branch: str | None) 
     the engine (``Plan.held``), they serve each standard's ``breach_query`` without reading
     the logs again, whatever the number of standards."""
     plan.as_text("id")  # breach queries show the id: read it too
-    chosen = [cs for cs in plan.compiled if cs.rule.standard.id in set(standard_ids)]
+    wanted = set(standard_ids)
+    chosen = [cs for cs in plan.compiled if cs.rule.standard.id in wanted]
     return (
         exp.select("*")
         .from_(plan.rows().subquery("log"))
@@ -644,19 +645,14 @@ class DistributionQuery:
     not NULL, and its count. Plain GROUPING SETS, so every engine runs the same tree.
     """
 
-    tree: exp.Select
+    tree: exp.Select  # rendered by each engine for itself
     standards: tuple[CompiledStandard, ...]  # bucket column b<i> per standard, in order
-
-    @property
-    def sql(self) -> str:
-        """DuckDB's rendering."""
-        return self.tree.sql("duckdb")
 
     def counts(self, rows: Sequence[Sequence[Any]]) -> list[dict[int, int]]:
         """Per standard, bucket -> rows, from the query's result."""
+        n = len(self.standards)
         found: list[dict[int, int]] = [{} for _ in self.standards]
         for row in rows:
-            n = len(self.standards)
             i = next((i for i in range(n) if row[i] is not None), None)
             if i is not None:  # the grouping sets' rows of values outside scope have none
                 found[i][int(row[i])] = found[i].get(int(row[i]), 0) + int(row[n])

@@ -56,10 +56,10 @@ class RawResult:
 
 
 Progress = Callable[[float], None]  # called with the running query's completion, 0..1
-HELD_TABLE = "__svcaudit_held"  # rows an engine holds for several queries (Engine.fetch_each)
-#: called with what the audit is doing ("auditing", "worst breaches 2/8") and how far that
-#: step is: a query's completion (0..1), or None when there is no measure of it
+#: called with what the audit is doing ("auditing", "breaches 2/8") and how far that step
+#: is: a query's completion (0..1), or None when there is no measure of it
 Steps = Callable[[str, float | None], None]
+HELD_TABLE = "__svcaudit_held"  # rows an engine holds for several queries (Engine.fetch_each)
 
 
 def step(progress: Steps | None, label: str) -> Progress | None:

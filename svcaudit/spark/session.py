@@ -35,8 +35,9 @@ def spark_session(master: str | None = None) -> Any:
         builder = builder.remote(remote)
     else:
         builder = builder.master(master or DEFAULT_MASTER)
-    if remote is None or remote.startswith("local"):  # a JVM of our own (SPARK_REMOTE=local
-        java = f"-Dlog4j2.configurationFile={_log_config()}"  # starts a Connect server here)
+    if remote is None or remote.startswith("local"):
+        # a JVM of our own (SPARK_REMOTE=local starts a Connect server here): kept quiet
+        java = f"-Dlog4j2.configurationFile={_log_config()}"
         builder = (
             builder.config("spark.ui.enabled", "false")
             .config("spark.ui.showConsoleProgress", "false")
