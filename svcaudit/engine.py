@@ -276,6 +276,9 @@ def run(
     if tally.rejected:
         for reader in readers:
             listed += reader.value_rejects(con, query.needed, MAX_LISTED_REJECTS)
+    # in the order of the files as given (then by line), whichever way a row was rejected
+    order = {f.display: i for i, f in enumerate(f for r in readers for f in r.files)}
+    listed.sort(key=lambda r: (order.get(r.file, len(order)), r.line or 0))
     duplicate, repeated = 0, []
     if query.repeats is not None:
 

@@ -15,11 +15,13 @@ from svcaudit.engine import (
     Progress,
     RawResult,
     Steps,
+    step,
     tally_rows,
 )
 from svcaudit.errors import Location, SvcauditError
 from svcaudit.sources import Logs
 from svcaudit.spark.dialect import spark_sql
+from svcaudit.spark.progress import watched
 from svcaudit.spark.session import configure, spark_session
 from svcaudit.spark.sources import SparkLogs
 
@@ -51,7 +53,7 @@ class SparkEngine:
         query: AuditQuery,
         logs: Logs,
         time_zone: str,
-        progress: Progress | None = None,  # Spark reports no progress here
+        progress: Progress | None = None,
     ) -> RawResult:
         """One scan: the grouped aggregate, then the first rejected rows (when any).
 
@@ -62,7 +64,7 @@ class SparkEngine:
         spark_query = aggregate_query(on_spark)
         assert spark_query.tree is not None
         assert len(spark_query.standards) == len(query.standards)
-        rows = _collect(spark, spark_sql(spark_query.tree), logs)
+        rows = _collect(spark, spark_sql(spark_query.tree), logs, progress)
         if spark_query.fold is not None:  # a histogram: its rows summed into the counts
             rows = spark_query.fold(list(zip(*rows, strict=True)))
         tally = tally_rows(rows, len(query.standards))
@@ -81,11 +83,11 @@ class SparkEngine:
         build: Callable[[Plan], exp.Select],
         logs: Logs,
         time_zone: str,
-        progress: Progress | None = None,  # Spark reports no progress here
+        progress: Progress | None = None,
     ) -> list[tuple[object, ...]]:
         """A query of the plan (breaches, distributions), compiled over Spark's relation."""
         spark, _source, on_spark = self._open(plan, logs, time_zone)
-        return [tuple(r) for r in _collect(spark, spark_sql(build(on_spark)), logs)]
+        return [tuple(r) for r in _collect(spark, spark_sql(build(on_spark)), logs, progress)]
 
     def fetch_each(
         self,
@@ -94,9 +96,9 @@ class SparkEngine:
         builds: Sequence[Callable[[Plan], exp.Select]],
         logs: Logs,
         time_zone: str,
-        progress: Steps | None = None,  # Spark reports no progress here
+        progress: Steps | None = None,
     ) -> list[list[tuple[object, ...]]]:
-        """The queries over a cached temporary view of the held rows."""
+        """The queries over a cached temporary view of the held rows (read by the first)."""
         spark, _source, on_spark = self._open(plan, logs, time_zone)
         try:
             frame = spark.sql(spark_sql(held(on_spark))).cache()
@@ -106,17 +108,26 @@ class SparkEngine:
         try:
             on_table = on_spark.held(HELD_TABLE)
             return [
-                [tuple(r) for r in _collect(spark, spark_sql(build(on_table)), logs)]
-                for build in builds
+                [
+                    tuple(r)
+                    for r in _collect(
+                        spark,
+                        spark_sql(build(on_table)),
+                        logs,
+                        step(progress, f"breaches {i}/{len(builds)}"),
+                    )
+                ]
+                for i, build in enumerate(builds, 1)
             ]
         finally:
             spark.catalog.dropTempView(HELD_TABLE)
             frame.unpersist()
 
 
-def _collect(spark: Any, sql: str, logs: Logs) -> list[Any]:
+def _collect(spark: Any, sql: str, logs: Logs, progress: Progress | None = None) -> list[Any]:
     try:
-        return list(spark.sql(sql).collect())
+        with watched(spark, progress):
+            return list(spark.sql(sql).collect())
     except Exception as e:
         raise _read_error(e, logs) from None
 

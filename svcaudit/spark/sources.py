@@ -140,9 +140,19 @@ class SparkLogs:
             for f in reader.files:
                 self.parts.append(self._part(reader, f, index, needed))
                 index += 1
-        union: exp.Query = self.parts[0].select
-        for p in self.parts[1:]:
-            union = exp.Union(this=union, expression=p.select, distinct=False, by_name=True)
+        if len(self.parts) == 1:
+            return exp.select("*").from_(self.parts[0].select.subquery("logs"))
+        # Spark SQL has no UNION ALL BY NAME (DuckDB's readers stack files by it): every part
+        # gives the same columns in the same order, NULL where its file has no such column
+        names = list(dict.fromkeys(n for p in self.parts for n in p.select.named_selects))
+        union: exp.Query | None = None
+        for p in self.parts:
+            has = set(p.select.named_selects)
+            aligned = exp.select(
+                *(quoted_column(n) if n in has else exp.alias_(exp.null(), n) for n in names)
+            ).from_(p.select.subquery("part"))
+            union = aligned if union is None else exp.union(union, aligned, distinct=False)
+        assert union is not None
         return exp.select("*").from_(union.subquery("logs"))
 
     def _part(self, reader: LogReader, f: LogFile, index: int, needed: Mapping[str, str]) -> _Part:

@@ -30,9 +30,10 @@ from svcaudit.report.json import scorecard_dict
 from svcaudit.spark.session import spark_session
 from tests.spark.test_connect import details
 
-out = {"session": type(spark_session()).__module__, "reports": []}
+out = {"session": type(spark_session()).__module__, "reports": [], "progress": []}
 for log, pack in json.loads(sys.argv[1]):
-    card = run_audit(AuditRequest(logs=[log], standards=[pack], engine="spark", details=3))
+    request = AuditRequest(logs=[log], standards=[pack], engine="spark", details=3)
+    card = run_audit(request, lambda step, f: out["progress"].append([step, f]))
     out["reports"].append([scorecard_dict(card), *details(card)])
 json.dump(out, sys.stdout, default=str)
 """
@@ -61,6 +62,9 @@ def test_every_example_over_spark_connect(monkeypatch: pytest.MonkeyPatch) -> No
     # quiet as the local engine: no Spark log lines, progress bars or config warnings
     assert not [line for line in run.stderr.splitlines() if " WARN " in line or "Stage " in line]
     assert "Failed to set" not in run.stderr
+    # the server's progress reaches the bar (the tasks of each query's stages)
+    audited = [f for step, f in found["progress"] if step == "auditing" and f is not None]
+    assert audited and max(audited) == 1.0 and all(0.0 <= f <= 1.0 for f in audited)
     monkeypatch.chdir(REPO)
     for (log, pack), (report, worst, distributions) in zip(EXAMPLES, found["reports"], strict=True):
         card = run_audit(AuditRequest(logs=[log], standards=[pack], details=3))

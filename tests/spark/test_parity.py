@@ -147,6 +147,32 @@ def test_parquet_on_both_engines(
     assert report(replace(request, engine="spark")) == duckdb_report
 
 
+def test_several_files_and_formats_on_both_engines(
+    spark: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A glob of two CSV exports, then a CSV and a Parquet file whose columns differ (the
+    Parquet lacks `note`): Spark stacks them by name as DuckDB does (Spark SQL has no UNION
+    BY NAME), and both list the rejected rows file by file in the order given."""
+    monkeypatch.chdir(REPO)
+    (tmp_path / "a.csv").write_bytes((REPO / "examples" / "hotel-chain.csv").read_bytes())
+    (tmp_path / "b.csv").write_bytes((REPO / "examples" / "hotel-chain.csv").read_bytes())
+    pack = "standards/hospitality-five-star.yaml"
+    request = AuditRequest(logs=[str(tmp_path / "*.csv")], standards=[pack])
+    duckdb_report = report(request)
+    assert duckdb_report["rows"]["read"] == 10_000 and duckdb_report["duplicates"]["rows"]
+    assert [r["file"] for r in duckdb_report["rejects"]] == [str(tmp_path / "a.csv")] * 7 + [
+        str(tmp_path / "b.csv")
+    ] * 7
+    assert report(replace(request, engine="spark")) == duckdb_report
+    parquet = tmp_path / "c.parquet"
+    source = "read_csv('examples/hotel-chain.csv', ignore_errors = true)"
+    duckdb.sql(f"COPY (SELECT * EXCLUDE (note) FROM {source}) TO '{parquet}' (FORMAT parquet)")
+    mixed = AuditRequest(logs=[str(tmp_path / "a.csv"), str(parquet)], standards=[pack])
+    duckdb_report = report(mixed)
+    assert duckdb_report["rows"]["read"] == 5_000 + 4_998
+    assert report(replace(mixed, engine="spark")) == duckdb_report
+
+
 def test_uris_are_read_by_spark(spark: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     """A log given as a URI (file:// here; s3a://, gs:// alike): planned on a staged sample,
     read in full by Spark, the same figures; DuckDB refuses URIs with a hint."""
