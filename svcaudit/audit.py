@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
@@ -14,11 +15,13 @@ from sqlglot import exp
 from svcaudit import distributions, engine
 from svcaudit.baseline import load_baseline
 from svcaudit.compile import (
+    BreachQuery,
     Plan,
     aggregate_query,
     breach_query,
     breaching_rows,
     distribution_query,
+    interactions,
     plan_audit,
 )
 from svcaudit.engines import DEFAULT_ENGINE, Engine, get_engine, stage_inputs
@@ -265,45 +268,58 @@ def explain(
 
     ``lines``: also the line of each interaction in its file (one more pass over the files).
     """
+    return list(explain_each(request, standard_ids, branch, limit, lines=lines, progress=progress))
+
+
+def explain_each(
+    request: AuditRequest,
+    standard_ids: Sequence[str] | None,
+    branch: str | None,
+    limit: int | None,
+    *,
+    lines: bool = False,
+    progress: engine.Steps | None = None,
+) -> Iterator[Breaches]:
+    """``explain``, one standard at a time: a violations file of millions of rows is written
+    as it is read, never held whole. The logs stay open until the iterator ends."""
     with _session(request) as session:
-        found = _breaches(session, standard_ids, branch, limit, progress=progress)
-        if lines:
-            if progress is not None:  # a pass over the files in Python: no measure of it
-                progress("finding lines", None)
-            found = _with_lines(session, found)
-        standards = session.standards
-    redactor = _redactor(request, standards)
-    group = request.by or (standards.branch,)
-    return [redact_breaches(b, redactor, group) for b in found]
+        redactor = _redactor(request, session.standards)
+        group = request.by or (session.standards.branch,)
+        for found in _each_breaches(
+            session, standard_ids, branch, limit, lines=lines, progress=progress
+        ):
+            yield redact_breaches(found, redactor, group)
 
 
-def _with_lines(session: _Session, found: list[Breaches]) -> list[Breaches]:
-    """Each breaching interaction's line in its file, found by its id (a plain column)."""
+def _lines(
+    session: _Session, interactions: Iterable[Sequence[object]]
+) -> dict[tuple[str, str], int]:
+    """(file, id) -> the line of that interaction in its file, found by its id (a plain
+    column), for the given (file, id) pairs. Files without lines are not read."""
     ident = session.plan.as_text("id")
     if not isinstance(ident, exp.Column):
-        return found  # an id computed from several columns: nothing to look for
+        return {}  # an id computed from several columns: nothing to look for
     wanted: dict[str, set[str]] = {}
-    for b in found:
-        for row, source in zip(b.rows, b.files, strict=True):
-            if source is not None and row[1] is not None:
-                wanted.setdefault(source, set()).add(str(row[1]))
-    lines: dict[tuple[str, str], int] = {}
+    for source, value in interactions:
+        if source is not None and value is not None:
+            wanted.setdefault(str(source), set()).add(str(value))
+    found: dict[tuple[str, str], int] = {}
     for reader in session.logs.readers:
         for f in reader.files:
-            for value, line in reader.record_lines(
-                f, ident.name, wanted.get(f.display, set())
-            ).items():
-                lines[(f.display, value)] = line
-    return [
-        replace(
-            b,
-            lines=tuple(
-                None if source is None else lines.get((source, str(row[1])))
-                for row, source in zip(b.rows, b.files, strict=True)
-            ),
-        )
-        for b in found
-    ]
+            if f.display in wanted and reader.has_lines(f):
+                for value, line in reader.record_lines(f, ident.name, wanted[f.display]).items():
+                    found[(f.display, value)] = line
+    return found
+
+
+def _with_lines(b: Breaches, lines: Mapping[tuple[str, str], int]) -> Breaches:
+    return replace(
+        b,
+        lines=tuple(
+            None if source is None else lines.get((source, str(row[1])))
+            for row, source in zip(b.rows, b.files, strict=True)
+        ),
+    )
 
 
 def _redactor(request: AuditRequest, standards: StandardsSet) -> Redactor:
@@ -319,6 +335,21 @@ def _breaches(
     by_name: bool = True,
     progress: engine.Steps | None = None,
 ) -> list[Breaches]:
+    return list(
+        _each_breaches(session, standard_ids, branch, limit, by_name=by_name, progress=progress)
+    )
+
+
+def _each_breaches(
+    session: _Session,
+    standard_ids: Sequence[str] | None,
+    branch: str | None,
+    limit: int | None,
+    *,
+    by_name: bool = True,
+    lines: bool = False,
+    progress: engine.Steps | None = None,
+) -> Iterator[Breaches]:
     ids = standard_ids or [cs.rule.standard.id for cs in session.plan.compiled]
     unavailable = {cs.rule.standard.id: cs.unavailable for cs in session.plan.compiled}
     queries = []
@@ -339,31 +370,47 @@ def _breaches(
         functools.partial(_breach_tree, standard_id=i, branch=branch, limit=limit) for i in found
     ]
     plan, logs, zone = session.plan, session.logs, session.standards.time_zone
+    lined = lines and any(r.has_lines(f) for r in logs.readers for f in r.files)
     if len(builds) == 1:
-        every = [
-            session.runner.fetch(plan, builds[0], logs, zone, engine.step(progress, "breaches"))
-        ]
+        rows = session.runner.fetch(plan, builds[0], logs, zone, engine.step(progress, "breaches"))
+        b = _breaches_of(queries[0], rows)
+        if lined:
+            _finding_lines(progress)
+            b = _with_lines(b, _lines(session, zip(b.files, (r[1] for r in b.rows), strict=True)))
+        yield b
     elif builds:  # one scan for them all: the breaching rows, held for each standard's query
         held = functools.partial(breaching_rows, standard_ids=found, branch=branch)
-        every = session.runner.fetch_each(plan, held, builds, logs, zone, progress)
-    else:
-        every = []
-    out = []
-    for query, rows in zip(queries, every, strict=True):
-        cs = query.standard
-        out.append(
-            Breaches(
-                standard_id=cs.rule.standard.id,
-                title=cs.rule.standard.title,
-                limit=limit_text(cs),
-                measure_is_duration=cs.measure_kind == Kind.DURATION,
-                columns=query.columns,
-                rows=tuple((*r[:3], *r[4:]) for r in rows),
-                files=tuple(None if r[3] is None else str(r[3]) for r in rows),
-                durations=query.durations,
-            )
-        )
-    return out
+        first = [interactions] if lined else []  # their lines first, then each standard's rows
+        each = session.runner.fetch_each(plan, held, [*first, *builds], logs, zone, progress)
+        with contextlib.closing(each):
+            line_of: dict[tuple[str, str], int] = {}
+            if lined:
+                pairs = next(each)
+                _finding_lines(progress)
+                line_of = _lines(session, pairs)
+                del pairs
+            for query, rows in zip(queries, each, strict=True):
+                b = _breaches_of(query, rows)
+                yield _with_lines(b, line_of) if lined else b
+
+
+def _finding_lines(progress: engine.Steps | None) -> None:
+    if progress is not None:  # a pass over the files in Python: no measure of it
+        progress("finding lines", None)
+
+
+def _breaches_of(query: BreachQuery, rows: Sequence[Sequence[object]]) -> Breaches:
+    cs = query.standard
+    return Breaches(
+        standard_id=cs.rule.standard.id,
+        title=cs.rule.standard.title,
+        limit=limit_text(cs),
+        measure_is_duration=cs.measure_kind == Kind.DURATION,
+        columns=query.columns,
+        rows=tuple((*r[:3], *r[4:]) for r in rows),
+        files=tuple(None if r[3] is None else str(r[3]) for r in rows),
+        durations=query.durations,
+    )
 
 
 def _breach_tree(plan: Plan, standard_id: str, branch: str | None, limit: int | None) -> exp.Select:

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import errno
+import functools
 import io
 import os
 import sys
 import tempfile
 import threading
 import traceback
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, TextIO
 
 import duckdb
 import typer
@@ -29,14 +30,14 @@ from rich.progress import (
 from rich.table import Table
 
 from svcaudit import __version__, engine
-from svcaudit.audit import AuditRequest, run_audit
+from svcaudit.audit import AuditRequest, explain_each, run_audit
 from svcaudit.audit import explain as run_explain
 from svcaudit.compile import LogicalResolver, compile_rules
 from svcaudit.config import Config, Settings, find_config, load_config
 from svcaudit.errors import ExitCode, Location, SvcauditError
 from svcaudit.expressions.types import kind_of_sql_type
 from svcaudit.report import OutputFormat
-from svcaudit.report.csv_files import rejects_csv, value_text, violations_csv
+from svcaudit.report.csv_files import rejects_csv, value_text, write_violations
 from svcaudit.report.markdown import markdown
 from svcaudit.score import FailOn, Scorecard
 from svcaudit.sources import Logs
@@ -160,8 +161,10 @@ def _interrupted(e: Exception) -> bool:
     )
 
 
-def _write_all(files: Sequence[tuple[str, str]]) -> None:
+def _write_all(files: Sequence[tuple[str, str | Callable[[TextIO], None]]]) -> None:
     """Write files all or nothing: each to a temporary file beside it, then renamed.
+
+    A file's content is text, or a function that writes it (a violations file, streamed).
 
     A failure while writing (a missing or read-only directory, a full disk, Ctrl-C) removes
     every temporary file and leaves each target as it was, so no half-written report is
@@ -184,7 +187,10 @@ def _write_all(files: Sequence[tuple[str, str]]) -> None:
             pending.append((tmp, path))
             try:
                 with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-                    f.write(text)
+                    if isinstance(text, str):
+                        f.write(text)
+                    else:
+                        text(f)
                 mask = os.umask(0)
                 os.umask(mask)
                 os.chmod(tmp, 0o666 & ~mask)  # mkstemp makes 0600; reports are ordinary files
@@ -442,17 +448,17 @@ def audit(
             outputs.insert(0, (fmt, output))
         with _progress_bar(err.is_terminal and not quiet) as progress:
             card = run_audit(request, progress)
-            files = []
+            files: list[tuple[str, str | Callable[[TextIO], None]]] = []
             for f, path in outputs:
                 if progress is not None:
                     progress(f"writing {f.value}", None)
                 files.append((path, _render_to_text(card, f)))
             if rejects:
                 files.append((rejects, rejects_csv(card)))
-            if violations:
-                found = run_explain(request, None, None, None, lines=True, progress=progress)
-                files.append((violations, violations_csv(found)))
-        _write_all(files)  # every file, or none, before anything reaches stdout
+            if violations:  # streamed: read one standard at a time while it is written
+                found = explain_each(request, None, None, None, lines=True, progress=progress)
+                files.append((violations, functools.partial(write_violations, found=found)))
+            _write_all(files)  # every file, or none, before anything reaches stdout
         if not output and not quiet:
             console = Console(highlight=False, soft_wrap=fmt.formatter().machine_readable)
             fmt.formatter().render(card, console)

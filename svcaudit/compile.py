@@ -570,6 +570,20 @@ def breaching_rows(plan: Plan, standard_ids: Sequence[str], branch: str | None) 
     )
 
 
+def interactions(plan: Plan) -> exp.Select:
+    """The distinct (file, id) of the plan's rows: over the held breaching rows, the
+    interactions whose lines a violations file looks up (before their rows are fetched)."""
+    ident = plan.as_text("id")
+    return (
+        exp.select(
+            exp.alias_(exp.column(FILE, quoted=True), "file"),
+            exp.alias_(ident if ident is not None else exp.null(), "id"),
+        )
+        .distinct()
+        .from_(plan.rows().subquery("log"))
+    )
+
+
 def _any(conditions: Sequence[exp.Expr]) -> exp.Expr:
     """OR of the conditions as a balanced tree: hundreds chained would nest too deep to print
     (sqlglot recurses per level) or to parse (DuckDB's limit on expression depth)."""
@@ -797,5 +811,6 @@ __all__ = [
     "compile_rules",
     "direct_query",
     "distribution_query",
+    "interactions",
     "plan_audit",
 ]

@@ -6,7 +6,7 @@ Every engine takes the same plan (sqlglot trees with DuckDB's meaning) and retur
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Generator, Sequence
 from typing import Protocol
 
 import duckdb
@@ -55,9 +55,10 @@ class Engine(Protocol):
         logs: Logs,
         time_zone: str,
         progress: engine.Steps | None = None,
-    ) -> list[list[tuple[object, ...]]]:
-        """The rows of each query of ``builds``, compiled over the rows of ``held(plan)``,
-        which the engine reads once and holds (``Plan.held``) while they run."""
+    ) -> Generator[list[tuple[object, ...]], None, None]:
+        """The rows of each query of ``builds`` in turn, compiled over the rows of
+        ``held(plan)``, which the engine reads once and holds (``Plan.held``) until the
+        iterator is exhausted or closed."""
 
 
 class DuckDBEngine:
@@ -98,23 +99,16 @@ class DuckDBEngine:
         logs: Logs,
         time_zone: str,
         progress: engine.Steps | None = None,
-    ) -> list[list[tuple[object, ...]]]:
+    ) -> Generator[list[tuple[object, ...]], None, None]:
         """The queries over a temporary table (in memory, spilled past the memory limit)."""
         table = engine.HELD_TABLE
         create = f'CREATE OR REPLACE TEMP TABLE "{table}" AS {held(plan).sql("duckdb")}'
         engine.fetch(self.con, create, logs.readers, engine.step(progress, "reading breaches"))
         try:
             on_table = plan.held(table)
-            return [
-                self.fetch(
-                    on_table,
-                    build,
-                    logs,
-                    time_zone,
-                    engine.step(progress, f"breaches {i}/{len(builds)}"),
-                )
-                for i, build in enumerate(builds, 1)
-            ]
+            for i, build in enumerate(builds, 1):
+                step = engine.step(progress, f"breaches {i}/{len(builds)}")
+                yield self.fetch(on_table, build, logs, time_zone, step)
         finally:
             self.con.execute(f'DROP TABLE IF EXISTS "{table}"')
 

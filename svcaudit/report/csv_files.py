@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterable
+from typing import TextIO
 
 from svcaudit.score import Breaches, Scorecard
 from svcaudit.units import format_duration
@@ -40,13 +42,19 @@ def spreadsheet_safe(cell: object) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
-def violations_csv(found: list[Breaches]) -> str:
+def violations_csv(found: Iterable[Breaches]) -> str:
+    """``write_violations`` as text."""
+    buffer = io.StringIO()
+    write_violations(buffer, found)
+    return buffer.getvalue()
+
+
+def write_violations(out: TextIO, found: Iterable[Breaches]) -> None:
     """Every breaching interaction of every standard, one row each, with its source file and
     line (physical lines of CSV/TSV, lines of JSON Lines; empty for other formats, and when
-    the id is not a plain column of the file).
+    the id is not a plain column of the file). ``found`` is read one standard at a time.
     """
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = csv.writer(out)
     header = [
         *("standard", "branch", "interaction", "value", "value_ms", "limit", "file", "line"),
         "details",
@@ -71,4 +79,3 @@ def violations_csv(found: list[Breaches]) -> str:
                 details,
             ]
             writer.writerow([spreadsheet_safe(c) for c in cells])
-    return buffer.getvalue()

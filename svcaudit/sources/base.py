@@ -184,6 +184,10 @@ class LogReader(ABC):
     def relation(self, needed: Mapping[str, str]) -> exp.Select:
         """All rows, ``needed`` columns (name -> DuckDB type) typed, plus ``__reject``."""
 
+    def has_lines(self, f: LogFile) -> bool:
+        """Whether ``record_lines`` can find lines in ``f`` (a line-based format)."""
+        return False
+
     def record_lines(self, f: LogFile, column: str, ids: set[str]) -> dict[str, int]:
         """The line where each of ``ids`` (values of ``column``) first appears in ``f``.
 

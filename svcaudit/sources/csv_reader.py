@@ -158,6 +158,9 @@ class CsvReader(LogReader):
         ]
         return exp.select(*cols, quoted_column(FILE), exp.column(REJECT)).from_(union)
 
+    def has_lines(self, f: LogFile) -> bool:
+        return True
+
     def record_lines(self, f: LogFile, column: str, ids: set[str]) -> dict[str, int]:
         """Physical lines (a record with a quoted line break starts where it starts)."""
         found: dict[str, int] = {}

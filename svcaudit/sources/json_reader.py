@@ -251,6 +251,9 @@ class JsonReader(LogReader):
     ) -> list[Reject]:
         return numbered_rejects(con, [(f, self._typed(f, needed)) for f in self.files], limit)
 
+    def has_lines(self, f: LogFile) -> bool:
+        return f.format == LogFormat.JSONL
+
     def record_lines(self, f: LogFile, column: str, ids: set[str]) -> dict[str, int]:
         """JSON Lines: the line of each record (a JSON document has no lines per record)."""
         found: dict[str, int] = {}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Generator, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -97,7 +97,7 @@ class SparkEngine:
         logs: Logs,
         time_zone: str,
         progress: Steps | None = None,
-    ) -> list[list[tuple[object, ...]]]:
+    ) -> Generator[list[tuple[object, ...]], None, None]:
         """The queries over a cached temporary view of the held rows (read by the first)."""
         spark, _source, on_spark = self._open(plan, logs, time_zone)
         try:
@@ -107,18 +107,9 @@ class SparkEngine:
             raise _read_error(e, logs) from None
         try:
             on_table = on_spark.held(HELD_TABLE)
-            return [
-                [
-                    tuple(r)
-                    for r in _collect(
-                        spark,
-                        spark_sql(build(on_table)),
-                        logs,
-                        step(progress, f"breaches {i}/{len(builds)}"),
-                    )
-                ]
-                for i, build in enumerate(builds, 1)
-            ]
+            for i, build in enumerate(builds, 1):
+                label = step(progress, f"breaches {i}/{len(builds)}")
+                yield [tuple(r) for r in _collect(spark, spark_sql(build(on_table)), logs, label)]
         finally:
             spark.catalog.dropTempView(HELD_TABLE)
             frame.unpersist()
