@@ -230,8 +230,8 @@ def run_audit(request: AuditRequest, progress: engine.Steps | None = None) -> Sc
         if request.details:  # for the standards most in need of attention, a bounded number
             chosen = card.attention_order()[:MAX_DETAILED]
             measures = _distributions(session, chosen, engine.step(progress, "distributions"))
-            worst = _breaches(
-                session, chosen, None, request.details, by_name=False, progress=progress
+            worst = list(
+                _breaches(session, chosen, None, request.details, by_name=False, progress=progress)
             )
     profile = session.profile
     redactor = _redactor(request, standards)
@@ -263,51 +263,36 @@ def explain(
     *,
     lines: bool = False,
     progress: engine.Steps | None = None,
-) -> list[Breaches]:
-    """The breaching interactions of some standards (all when None), optionally in one branch.
+) -> Iterator[Breaches]:
+    """The breaching interactions of some standards (all when None), optionally in one branch,
+    one standard at a time: a violations file of millions of rows is written as it is read,
+    never held whole. The logs stay open until the iterator ends.
 
     ``lines``: also the line of each interaction in its file (one more pass over the files).
     """
-    return list(explain_each(request, standard_ids, branch, limit, lines=lines, progress=progress))
-
-
-def explain_each(
-    request: AuditRequest,
-    standard_ids: Sequence[str] | None,
-    branch: str | None,
-    limit: int | None,
-    *,
-    lines: bool = False,
-    progress: engine.Steps | None = None,
-) -> Iterator[Breaches]:
-    """``explain``, one standard at a time: a violations file of millions of rows is written
-    as it is read, never held whole. The logs stay open until the iterator ends."""
     with _session(request) as session:
         redactor = _redactor(request, session.standards)
         group = request.by or (session.standards.branch,)
-        for found in _each_breaches(
+        for found in _breaches(
             session, standard_ids, branch, limit, lines=lines, progress=progress
         ):
             yield redact_breaches(found, redactor, group)
 
 
 def _lines(
-    session: _Session, interactions: Iterable[Sequence[object]]
+    session: _Session, column: str, pairs: Iterable[Sequence[object]]
 ) -> dict[tuple[str, str], int]:
-    """(file, id) -> the line of that interaction in its file, found by its id (a plain
-    column), for the given (file, id) pairs. Files without lines are not read."""
-    ident = session.plan.as_text("id")
-    if not isinstance(ident, exp.Column):
-        return {}  # an id computed from several columns: nothing to look for
+    """(file, id) -> the line of that interaction in its file, found by its id (the log's
+    ``column``), for the given (file, id) pairs. Files without lines are not read."""
     wanted: dict[str, set[str]] = {}
-    for source, value in interactions:
+    for source, value in pairs:
         if source is not None and value is not None:
             wanted.setdefault(str(source), set()).add(str(value))
     found: dict[tuple[str, str], int] = {}
     for reader in session.logs.readers:
         for f in reader.files:
             if f.display in wanted and reader.has_lines(f):
-                for value, line in reader.record_lines(f, ident.name, wanted[f.display]).items():
+                for value, line in reader.record_lines(f, column, wanted[f.display]).items():
                     found[(f.display, value)] = line
     return found
 
@@ -327,20 +312,6 @@ def _redactor(request: AuditRequest, standards: StandardsSet) -> Redactor:
 
 
 def _breaches(
-    session: _Session,
-    standard_ids: Sequence[str] | None,
-    branch: str | None,
-    limit: int | None,
-    *,
-    by_name: bool = True,
-    progress: engine.Steps | None = None,
-) -> list[Breaches]:
-    return list(
-        _each_breaches(session, standard_ids, branch, limit, by_name=by_name, progress=progress)
-    )
-
-
-def _each_breaches(
     session: _Session,
     standard_ids: Sequence[str] | None,
     branch: str | None,
@@ -370,28 +341,34 @@ def _each_breaches(
         functools.partial(_breach_tree, standard_id=i, branch=branch, limit=limit) for i in found
     ]
     plan, logs, zone = session.plan, session.logs, session.standards.time_zone
-    lined = lines and any(r.has_lines(f) for r in logs.readers for f in r.files)
+    # lines are looked up by the id, when it is a plain column, in line-based files
+    ident = plan.as_text("id")
+    column = ident.name if lines and isinstance(ident, exp.Column) else None
+    if not any(r.has_lines(f) for r in logs.readers for f in r.files):
+        column = None
     if len(builds) == 1:
         rows = session.runner.fetch(plan, builds[0], logs, zone, engine.step(progress, "breaches"))
         b = _breaches_of(queries[0], rows)
-        if lined:
+        if column is not None:
             _finding_lines(progress)
-            b = _with_lines(b, _lines(session, zip(b.files, (r[1] for r in b.rows), strict=True)))
+            pairs = zip(b.files, (r[1] for r in b.rows), strict=True)
+            b = _with_lines(b, _lines(session, column, pairs))
         yield b
     elif builds:  # one scan for them all: the breaching rows, held for each standard's query
         held = functools.partial(breaching_rows, standard_ids=found, branch=branch)
-        first = [interactions] if lined else []  # their lines first, then each standard's rows
+        # their lines first, then each standard's rows
+        first = [interactions] if column is not None else []
         each = session.runner.fetch_each(plan, held, [*first, *builds], logs, zone, progress)
         with contextlib.closing(each):
             line_of: dict[tuple[str, str], int] = {}
-            if lined:
-                pairs = next(each)
+            if column is not None:
+                found_pairs = next(each)
                 _finding_lines(progress)
-                line_of = _lines(session, pairs)
-                del pairs
+                line_of = _lines(session, column, found_pairs)
+                del found_pairs
             for query, rows in zip(queries, each, strict=True):
                 b = _breaches_of(query, rows)
-                yield _with_lines(b, line_of) if lined else b
+                yield _with_lines(b, line_of) if column is not None else b
 
 
 def _finding_lines(progress: engine.Steps | None) -> None:

@@ -30,7 +30,7 @@ from rich.progress import (
 from rich.table import Table
 
 from svcaudit import __version__, engine
-from svcaudit.audit import AuditRequest, explain_each, run_audit
+from svcaudit.audit import AuditRequest, run_audit
 from svcaudit.audit import explain as run_explain
 from svcaudit.compile import LogicalResolver, compile_rules
 from svcaudit.config import Config, Settings, find_config, load_config
@@ -456,7 +456,7 @@ def audit(
             if rejects:
                 files.append((rejects, rejects_csv(card)))
             if violations:  # streamed: read one standard at a time while it is written
-                found = explain_each(request, None, None, None, lines=True, progress=progress)
+                found = run_explain(request, None, None, None, lines=True, progress=progress)
                 files.append((violations, functools.partial(write_violations, found=found)))
             _write_all(files)  # every file, or none, before anything reaches stdout
         if not output and not quiet:
@@ -509,7 +509,7 @@ def explain(
             engine=engine,
             spark_master=spark_master,
         )
-        found = run_explain(request, [standard_id], branch, limit)[0]
+        (found,) = run_explain(request, [standard_id], branch, limit)  # read whole: logs closed
         out = Console(highlight=False)
         where = f" in {branch}" if branch else ""
         out.print(

@@ -526,13 +526,10 @@ def direct_query(plan: Plan) -> AuditQuery:
 class BreachQuery:
     """The interactions that breach one standard, worst first."""
 
-    sql: str
     standard: CompiledStandard
     columns: tuple[str, ...]  # after branch, id, value, file: the columns the standard reads
     durations: tuple[str, ...]  # those of them that are durations (in ms)
-    tree: exp.Select  # the query before rendering, for other engines' dialects
-    branch: str | None = None  # asked for: only this branch
-    limit: int | None = None  # asked for: at most this many
+    tree: exp.Select  # rendered by each engine for itself
 
 
 def _breached(plan: Plan, cs: CompiledStandard, branch: str | None) -> exp.Expr:
@@ -647,7 +644,7 @@ def breach_query(
     if limit is not None:
         query = query.limit(limit)
     durations = tuple(n for n, t in shown.items() if t.kind == Kind.DURATION)
-    return BreachQuery(query.sql("duckdb"), cs, tuple(shown), durations, query, branch, limit)
+    return BreachQuery(cs, tuple(shown), durations, query)
 
 
 @dataclass(frozen=True)

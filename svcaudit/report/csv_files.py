@@ -42,13 +42,6 @@ def spreadsheet_safe(cell: object) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
-def violations_csv(found: Iterable[Breaches]) -> str:
-    """``write_violations`` as text."""
-    buffer = io.StringIO()
-    write_violations(buffer, found)
-    return buffer.getvalue()
-
-
 def write_violations(out: TextIO, found: Iterable[Breaches]) -> None:
     """Every breaching interaction of every standard, one row each, with its source file and
     line (physical lines of CSV/TSV, lines of JSON Lines; empty for other formats, and when

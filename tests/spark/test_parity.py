@@ -246,8 +246,8 @@ def test_explain_finds_the_same_breaches(spark: Any, monkeypatch: pytest.MonkeyP
         logs=["examples/vendors/amazon-connect-ctr.jsonl.gz"],
         standards=["standards/contact-centre.yaml"],
     )
-    on_duckdb = explain(request, ["hold-total-2min"], None, 50)[0]
-    on_spark = explain(replace(request, engine="spark"), ["hold-total-2min"], None, 50)[0]
+    (on_duckdb,) = explain(request, ["hold-total-2min"], None, 50)
+    (on_spark,) = explain(replace(request, engine="spark"), ["hold-total-2min"], None, 50)
     assert on_spark.columns == on_duckdb.columns
     assert [r[:3] for r in on_spark.rows] == [r[:3] for r in on_duckdb.rows]
     assert on_duckdb.rows
