@@ -140,8 +140,6 @@ class SparkLogs:
             for f in reader.files:
                 self.parts.append(self._part(reader, f, index, needed))
                 index += 1
-        if len(self.parts) == 1:
-            return exp.select("*").from_(self.parts[0].select.subquery("logs"))
         # Spark SQL has no UNION ALL BY NAME (DuckDB's readers stack files by it): every part
         # gives the same columns in the same order, NULL where its file has no such column
         names = list(dict.fromkeys(n for p in self.parts for n in p.select.named_selects))
