@@ -4,11 +4,20 @@ Kept light: Ctrl-C while the CLI's libraries load (DuckDB, SciPy, pydantic: a se
 two) must end like Ctrl-C during an audit, with exit 130 and no traceback.
 """
 
+import gc
 import sys
+
+#: The cyclic garbage collector's thresholds for a run of the CLI. A guide of 800 standards
+#: over 200 branches makes hundreds of thousands of small objects (rates, branch results,
+#: report rows) and almost no reference cycles; at Python's default (a collection every 700
+#: allocations) the collector took a quarter of the run scanning them (1 M rows x 800
+#: standards: 5.8 s -> 4.6 s). As in mypy, it runs far less often instead.
+GC_THRESHOLDS = (100_000, 50, 100)
 
 
 def run() -> None:
     """Import the CLI and run it."""
+    gc.set_threshold(*GC_THRESHOLDS)
     try:
         from svcaudit.cli import main  # noqa: PLC0415 -- deferred so Ctrl-C here is handled
     except KeyboardInterrupt:

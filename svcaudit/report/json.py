@@ -140,6 +140,7 @@ class JsonFormatter(Formatter):
 
 
 _MARK = "\x00svcaudit-branches-"
+_BETWEEN = '}, {"branch": '
 _MARKED = re.compile(r'^( *)"branches": "\\u0000svcaudit-branches-(\d+)"', re.MULTILINE)
 
 
@@ -147,7 +148,10 @@ def dumps(doc: dict[str, Any]) -> str:
     """The report indented two spaces, each branch of a standard on one line.
 
     With 800 standards x 200 branches the report holds 160,000 branch objects; Python's
-    indenting encoder is pure Python, so they are written by the C encoder, one per line.
+    indenting encoder is pure Python, so each standard's branches are written by the C
+    encoder in one call, then split one per line: every branch object starts with its
+    ``"branch"`` key, and ``}, {"branch": `` occurs nowhere else (a quote inside a string
+    is escaped).
     """
     lists: list[list[Any]] = []
     for s in doc.get("standards", []):
@@ -160,7 +164,7 @@ def dumps(doc: dict[str, Any]) -> str:
         indent, items = m.group(1), lists[int(m.group(2))]
         if not items:
             return f'{indent}"branches": []'
-        inner = ",\n".join(f"{indent}  {encode(b)}" for b in items)
-        return f'{indent}"branches": [\n{inner}\n{indent}]'
+        inner = encode(items)[1:-1].replace(_BETWEEN, "},\n" + indent + '  {"branch": ')
+        return f'{indent}"branches": [\n{indent}  {inner}\n{indent}]'
 
     return _MARKED.sub(branches, text)

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from rich.console import Console
 
-from svcaudit.report.json import JsonFormatter
+from svcaudit.report.json import JsonFormatter, dumps
 from svcaudit.score import Scorecard
 from tests.test_score import textbook_wilson
 
@@ -125,3 +125,19 @@ def test_non_ascii_branch_names_survive(hotel_card: Scorecard) -> None:
     for s in data["standards"]:
         for key in ("rate", "ci_low", "ci_high"):
             assert s[key] is None or (isinstance(s[key], float) and math.isfinite(s[key]))
+
+
+def test_each_branch_on_its_own_line_whatever_its_name() -> None:
+    # Branch objects are encoded a standard at a time and split one per line at the
+    # boundaries between them: a name that spells such a boundary must not be split.
+    tricky = ['}, {"branch": "x', "a\nb", 'say "hi"', "Łódź", "}, {"]
+    branch = [{"branch": name, "rate": 0.5, "limits": {"inner_low": 0.1}} for name in tricky]
+    doc = {"standards": [{"id": "a", "branches": branch}, {"id": "b", "branches": []}]}
+    expected = json.loads(json.dumps(doc))
+    text = dumps(doc)
+    assert strict_loads(text) == expected
+    lines = text.splitlines()
+    start = lines.index('      "branches": [')
+    assert [json.loads(line.rstrip(",")) for line in lines[start + 1 : start + 6]] == branch
+    assert lines[start + 6] == "      ]"
+    assert '"branches": []' in text
