@@ -6,9 +6,11 @@ import time
 from pathlib import Path
 
 import pytest
+import yaml
 
 from svcaudit.errors import SvcauditError
 from svcaudit.expressions.nodes import Binary, Name
+from svcaudit.standards import loader
 from svcaudit.standards.loader import load_standards
 from svcaudit.standards.model import Missing, Severity
 from tests.helpers import write
@@ -349,3 +351,33 @@ def test_expression_error_column_counts_escapes_in_double_quoted_yaml(tmp_path: 
     assert line[33] == "="
     err, path = load_error(tmp_path, BASE.replace('    when: channel == "phone"', line))
     assert_at(err, path, 6, 34)
+
+
+NON_ASCII_PACK = """\
+name: "Łódź — wzorce obsługi"   # a comment with ż
+time_zone: Europe/Warsaw
+standards:
+  - id: powitanie
+    title: 'Gość powitany w ciągu minuty'
+    measure: greeted_at - arrived_at
+    at_most: 60s
+    target: 95%
+    scope: kind = 'przyjazd' and note != "zażółć\\tgęślą"
+"""
+
+
+@pytest.mark.parametrize("pack", [*sorted(Path("standards").glob("*.yaml")), "non-ascii"], ids=str)
+def test_libyaml_gives_the_same_data_and_positions_as_pyyaml(
+    pack: Path | str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Standards files are composed by libyaml when PyYAML has it; every position an error
+    # can point at (values, keys, each character of a one-line scalar) must be the same as
+    # PyYAML's own composer gives.
+    assert loader._FAST_LOADER is yaml.CSafeLoader  # the wheel ships libyaml
+    text = NON_ASCII_PACK if pack == "non-ascii" else Path(pack).read_text(encoding="utf-8")
+    fast = loader.read_yaml(text, "p.yaml")
+    monkeypatch.setattr(loader, "_FAST_LOADER", yaml.SafeLoader)
+    slow = loader.read_yaml(text, "p.yaml")
+    assert fast.data == slow.data
+    assert fast.columns == slow.columns
+    assert fast.marks == slow.marks
