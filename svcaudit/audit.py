@@ -265,7 +265,8 @@ def explain(
     progress: engine.Steps | None = None,
 ) -> Iterator[Breaches]:
     """The breaching interactions of some standards (all when None), optionally in one branch,
-    one standard at a time: a violations file of millions of rows is written as it is read,
+    one standard at a time; with no ``limit``, a standard's come in several parts (batches of
+    ``engine.BATCH_ROWS``): a violations file of millions of rows is written as it is read,
     never held whole. The logs stay open until the iterator ends.
 
     ``lines``: also the line of each interaction in its file (one more pass over the files).
@@ -346,7 +347,7 @@ def _breaches(
     column = ident.name if lines and isinstance(ident, exp.Column) else None
     if not any(r.has_lines(f) for r in logs.readers for f in r.files):
         column = None
-    if len(builds) == 1:
+    if len(builds) == 1 and limit is not None:  # a few rows of one standard: one query
         rows = session.runner.fetch(plan, builds[0], logs, zone, engine.step(progress, "breaches"))
         b = _breaches_of(queries[0], rows)
         if column is not None:
@@ -362,13 +363,16 @@ def _breaches(
         with contextlib.closing(each):
             line_of: dict[tuple[str, str], int] = {}
             if column is not None:
-                found_pairs = next(each)
+                found_pairs = [pair for batch in next(each) for pair in batch]
                 _finding_lines(progress)
                 line_of = _lines(session, column, found_pairs)
                 del found_pairs
-            for query, rows in zip(queries, each, strict=True):
-                b = _breaches_of(query, rows)
-                yield _with_lines(b, line_of) if column is not None else b
+            for query, batches in zip(queries, each, strict=True):
+                # without a limit (every breach), a standard's rows come a batch at a time
+                parts = batches if limit is None else [[r for batch in batches for r in batch]]
+                for rows in parts:
+                    b = _breaches_of(query, rows)
+                    yield _with_lines(b, line_of) if column is not None else b
 
 
 def _finding_lines(progress: engine.Steps | None) -> None:

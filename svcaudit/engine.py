@@ -8,7 +8,7 @@ import os
 import shutil
 import tempfile
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple, TypeVar, cast
 
@@ -135,8 +135,12 @@ def execute(
     the query beside the main thread keeps Ctrl-C a KeyboardInterrupt, which interrupts
     the query at once (the engine checks between vectors) and is raised again here.
     """
-    rows = _run(con, sql, progress, lambda rel: rel.fetchall() if rel is not None else [])
-    return [tuple(r) for r in rows]  # (a statement, CREATE TABLE ... AS, has none)
+
+    def work() -> list[Any]:
+        rel = con.sql(sql)
+        return rel.fetchall() if rel is not None else []  # (a statement has no rows)
+
+    return [tuple(r) for r in _call(con, work, progress)]
 
 
 def execute_columns(
@@ -144,27 +148,49 @@ def execute_columns(
 ) -> list[Any]:
     """``execute`` returning the result's columns as numpy arrays (masked where NULL): a
     result of many rows (a histogram) without a Python object per value."""
-    return list(_run(con, sql, progress, lambda rel: rel.fetchnumpy()).values())
+    return list(_call(con, lambda: con.sql(sql).fetchnumpy(), progress).values())
 
 
-def _run(
+#: Rows per batch of ``execute_batches``
+BATCH_ROWS = 50_000
+
+
+def execute_batches(
     con: duckdb.DuckDBPyConnection,
     sql: str,
-    progress: Progress | None,
-    fetch: Callable[[duckdb.DuckDBPyRelation], T],
-) -> T:
+    progress: Progress | None = None,
+    size: int | None = None,
+) -> Iterator[list[tuple[Any, ...]]]:
+    """``execute`` a batch of at most ``size`` rows at a time (at least one batch, the first
+    possibly empty): a result of millions of rows is never held whole in Python. DuckDB
+    streams it from its own buffers, which spill past the memory limit.
+
+    The caller reads every batch before running another query on ``con``.
+    """
+    size = size or BATCH_ROWS
+    _call(con, lambda: con.execute(sql), progress)
+    batch = _call(con, lambda: con.fetchmany(size), None)
+    yield [tuple(r) for r in batch]
+    while len(batch) == size:
+        batch = _call(con, lambda: con.fetchmany(size), None)
+        if batch:
+            yield [tuple(r) for r in batch]
+
+
+def _call(con: duckdb.DuckDBPyConnection, work: Callable[[], T], progress: Progress | None) -> T:
+    """``work()`` (DuckDB calls on ``con``) in a worker thread, as ``execute`` explains."""
     done = threading.Event()
     outcome: dict[str, object] = {}
 
-    def work() -> None:
+    def run() -> None:
         try:
-            outcome["result"] = fetch(con.sql(sql))
+            outcome["result"] = work()
         except BaseException as e:  # handed to the calling thread below
             outcome["error"] = e
         finally:
             done.set()
 
-    worker = threading.Thread(target=work, name="svcaudit-query", daemon=True)
+    worker = threading.Thread(target=run, name="svcaudit-query", daemon=True)
     worker.start()
     try:
         while not done.wait(POLL_SECONDS):
@@ -301,6 +327,19 @@ def fetch(
     """Run a query over the logs and return its rows (read errors become SvcauditError)."""
     try:
         return execute(con, sql, progress)
+    except READ_ERRORS as e:
+        raise _read_error(e, readers) from None
+
+
+def fetch_batches(
+    con: duckdb.DuckDBPyConnection,
+    sql: str,
+    readers: Sequence[LogReader],
+    progress: Progress | None = None,
+) -> Iterator[list[tuple[object, ...]]]:
+    """``fetch`` in batches (see ``execute_batches``)."""
+    try:
+        yield from execute_batches(con, sql, progress)
     except READ_ERRORS as e:
         raise _read_error(e, readers) from None
 

@@ -6,7 +6,7 @@ Every engine takes the same plan (sqlglot trees with DuckDB's meaning) and retur
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from typing import Protocol
 
 import duckdb
@@ -55,10 +55,12 @@ class Engine(Protocol):
         logs: Logs,
         time_zone: str,
         progress: engine.Steps | None = None,
-    ) -> Generator[list[tuple[object, ...]], None, None]:
+    ) -> Generator[Iterator[list[tuple[object, ...]]], None, None]:
         """The rows of each query of ``builds`` in turn, compiled over the rows of
         ``held(plan)``, which the engine reads once and holds (``Plan.held``) until the
-        iterator is exhausted or closed."""
+        iterator is exhausted or closed. Each query's rows come in batches (at least one,
+        the first possibly empty), so millions of them are never held at once; read every
+        batch of a query before asking for the next query."""
 
 
 class DuckDBEngine:
@@ -99,7 +101,7 @@ class DuckDBEngine:
         logs: Logs,
         time_zone: str,
         progress: engine.Steps | None = None,
-    ) -> Generator[list[tuple[object, ...]], None, None]:
+    ) -> Generator[Iterator[list[tuple[object, ...]]], None, None]:
         """The queries over a temporary table (in memory, spilled past the memory limit)."""
         table = engine.HELD_TABLE
         create = f'CREATE OR REPLACE TEMP TABLE "{table}" AS {held(plan).sql("duckdb")}'
@@ -108,7 +110,8 @@ class DuckDBEngine:
             on_table = plan.held(table)
             for i, build in enumerate(builds, 1):
                 step = engine.step(progress, f"breaches {i}/{len(builds)}")
-                yield self.fetch(on_table, build, logs, time_zone, step)
+                sql = build(on_table).sql("duckdb")
+                yield engine.fetch_batches(self.con, sql, logs.readers, step)
         finally:
             self.con.execute(f'DROP TABLE IF EXISTS "{table}"')
 

@@ -7,9 +7,11 @@ import io
 import json
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
-from svcaudit.audit import AuditRequest, run_audit
+from svcaudit import engine
+from svcaudit.audit import AuditRequest, explain, run_audit
 from svcaudit.cli import app
 from tests.helpers import REPO
 
@@ -232,3 +234,30 @@ def test_demo_violations_are_the_report_failures_standard_by_standard(tmp_path: 
     rejected_lines = {r["line"] for r in report["rejects"]}
     assert not {int(r["line"]) for r in rows} & rejected_lines
     assert len(rows) == 466
+
+
+def test_violations_in_small_batches_are_the_same_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every breach is read a batch at a time (never all held): batches of 7 rows write the
+    same file, worst first within each standard, as batches larger than any standard."""
+    log = str(REPO / "examples" / "hotel-chain.csv")
+    pack = str(REPO / "standards" / "hospitality-five-star.yaml")
+
+    def violations(name: str) -> bytes:
+        out = tmp_path / name
+        args = ["audit", log, "-s", pack, "-q", "--violations", str(out)]
+        assert runner.invoke(app, args).exit_code == 1
+        return out.read_bytes()
+
+    whole = violations("whole.csv")
+    monkeypatch.setattr(engine, "BATCH_ROWS", 7)
+    assert violations("batched.csv") == whole
+    request = AuditRequest(logs=[log], standards=[pack])
+    parts = list(explain(request, None, None, None))
+    sizes: dict[str, list[int]] = {}
+    for part in parts:
+        sizes.setdefault(part.standard_id, []).append(len(part.rows))
+    assert all(n <= 7 for ns in sizes.values() for n in ns)
+    assert sizes["callback-offered"][:-1] == [7] * (len(sizes["callback-offered"]) - 1)
+    assert sum(len(p.rows) for p in parts) == whole.count(b"\n") - 1

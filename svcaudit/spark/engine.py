@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator, Sequence
+import itertools
+from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -10,6 +11,7 @@ from sqlglot import exp
 
 from svcaudit.compile import AuditQuery, Plan, aggregate_query
 from svcaudit.engine import (
+    BATCH_ROWS,
     HELD_TABLE,
     MAX_LISTED_REJECTS,
     Progress,
@@ -97,7 +99,7 @@ class SparkEngine:
         logs: Logs,
         time_zone: str,
         progress: Steps | None = None,
-    ) -> Generator[list[tuple[object, ...]], None, None]:
+    ) -> Generator[Iterator[list[tuple[object, ...]]], None, None]:
         """The queries over a cached temporary view of the held rows (read by the first)."""
         spark, _source, on_spark = self._open(plan, logs, time_zone)
         try:
@@ -109,7 +111,7 @@ class SparkEngine:
             on_table = on_spark.held(HELD_TABLE)
             for i, build in enumerate(builds, 1):
                 label = step(progress, f"breaches {i}/{len(builds)}")
-                yield [tuple(r) for r in _collect(spark, spark_sql(build(on_table)), logs, label)]
+                yield _batches(spark, spark_sql(build(on_table)), logs, label)
         finally:
             spark.catalog.dropTempView(HELD_TABLE)
             frame.unpersist()
@@ -119,6 +121,24 @@ def _collect(spark: Any, sql: str, logs: Logs, progress: Progress | None = None)
     try:
         with watched(spark, progress):
             return list(spark.sql(sql).collect())
+    except Exception as e:
+        raise _read_error(e, logs) from None
+
+
+def _batches(
+    spark: Any, sql: str, logs: Logs, progress: Progress | None = None
+) -> Iterator[list[tuple[object, ...]]]:
+    """The rows in batches of ``BATCH_ROWS`` (at least one, the first possibly empty),
+    partition by partition in the result's order (``toLocalIterator``)."""
+    try:
+        with watched(spark, progress):
+            rows = spark.sql(sql).toLocalIterator()
+            batch = [tuple(r) for r in itertools.islice(rows, BATCH_ROWS)]
+            yield batch
+            while len(batch) == BATCH_ROWS:
+                batch = [tuple(r) for r in itertools.islice(rows, BATCH_ROWS)]
+                if batch:
+                    yield batch
     except Exception as e:
         raise _read_error(e, logs) from None
 

@@ -16,6 +16,8 @@ import duckdb
 import pytest
 
 import svcaudit.compile
+import svcaudit.engine
+import svcaudit.spark.engine
 from svcaudit.audit import AuditRequest, explain, run_audit
 from svcaudit.report.json import scorecard_dict
 from svcaudit.score import FailOn
@@ -251,6 +253,29 @@ def test_explain_finds_the_same_breaches(spark: Any, monkeypatch: pytest.MonkeyP
     assert on_spark.columns == on_duckdb.columns
     assert [r[:3] for r in on_spark.rows] == [r[:3] for r in on_duckdb.rows]
     assert on_duckdb.rows
+
+
+def test_every_breach_in_batches_on_both_engines(
+    spark: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """--violations reads every breach a batch at a time: in batches of 40 rows, both engines
+    give the same parts (the same rows, worst first, files and lines) of every standard."""
+    monkeypatch.chdir(REPO)
+    monkeypatch.setattr(svcaudit.engine, "BATCH_ROWS", 40)
+    monkeypatch.setattr(svcaudit.spark.engine, "BATCH_ROWS", 40)
+    log, pack = EXAMPLES[0]
+    request = AuditRequest(logs=[log], standards=[pack])
+
+    def parts(req: AuditRequest) -> list[tuple[str, list[tuple[Any, ...]], tuple[Any, ...]]]:
+        return [
+            (b.standard_id, [r[:3] for r in b.rows], b.lines)
+            for b in explain(req, None, None, None, lines=True)
+        ]
+
+    on_duckdb = parts(request)
+    assert parts(replace(request, engine="spark")) == on_duckdb
+    assert max(len(rows) for _, rows, _ in on_duckdb) == 40
+    assert sum(len(rows) for _, rows, _ in on_duckdb) == 466  # the demo's violations
 
 
 def test_cli_json_on_spark_keeps_stdout_clean(spark: Any, monkeypatch: pytest.MonkeyPatch) -> None:
