@@ -303,7 +303,7 @@ class Plan:
             self.source_columns.needed[col] = "VARCHAR"
             return exp.column(col, quoted=True)
         typed = self.resolver.resolve(name)
-        return exp.cast(typed.sql, "VARCHAR") if typed is not None else None
+        return as_text(typed) if typed is not None else None
 
     def source(self) -> exp.Select:
         """The log relation with the needed columns typed (deduplicated when asked)."""
@@ -600,6 +600,19 @@ def _any(conditions: Sequence[exp.Expr]) -> exp.Expr:
     )
 
 
+#: marks a CAST of an instant (TIMESTAMPTZ) to text: DuckDB's text (``2025-03-26 15:06:24+01``,
+#: in the session's time zone) is the one every engine prints (see ``spark.dialect``)
+INSTANT_TEXT = "instant_text"
+
+
+def as_text(typed: Typed) -> exp.Expr:
+    """A typed value as text, the way DuckDB casts it."""
+    cast = exp.cast(typed.sql.copy(), "VARCHAR")
+    if typed.kind == Kind.TIMESTAMP:
+        cast.meta[INSTANT_TEXT] = True
+    return cast
+
+
 def breach_query(
     plan: Plan, standard_id: str, branch: str | None, limit: int | None
 ) -> BreachQuery:
@@ -636,10 +649,7 @@ def breach_query(
         exp.alias_(cs.value.copy(), "value"),
         exp.alias_(exp.column(FILE, quoted=True), "file"),
         *(  # durations stay numbers (ms), for people to read as 3m20s; the rest as written
-            exp.alias_(
-                t.sql.copy() if t.kind == Kind.DURATION else exp.cast(t.sql.copy(), "VARCHAR"),
-                f"c{i}",
-            )
+            exp.alias_(t.sql.copy() if t.kind == Kind.DURATION else as_text(t), f"c{i}")
             for i, t in enumerate(shown.values())
         ),
     ]

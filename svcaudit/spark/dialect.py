@@ -12,6 +12,7 @@ Handled differences:
 - ``epoch_ms(ts)`` (milliseconds since the epoch) is ``unix_millis(ts)``.
 - ``ts + to_milliseconds(n)`` (interval arithmetic) is ``timestamp_millis(unix_millis(ts) + n)``.
 - ``timezone(zone, instant)`` (local wall-clock time) is ``convert_timezone(zone, instant)``.
+- An instant cast to text (``compile.INSTANT_TEXT``) is DuckDB's text, with its UTC offset.
 - ``EXTRACT(isodow ...)`` is ``EXTRACT(DAYOFWEEK_ISO ...)``; DuckDB ``dow`` (Sunday = 0) is
   Spark ``dayofweek - 1`` (Sunday = 1 there).
 - ``strftime``/``try_strptime`` take strftime codes; Spark takes Java patterns.
@@ -36,6 +37,7 @@ from collections.abc import Callable
 
 from sqlglot import exp
 
+from svcaudit.compile import INSTANT_TEXT
 from svcaudit.errors import SvcauditError
 
 KEEP = "__keep"
@@ -245,9 +247,32 @@ def _extract(node: exp.Extract) -> exp.Expr:
     return node
 
 
+def _instant_text(instant: exp.Expr) -> exp.Expr:
+    """DuckDB's text of a TIMESTAMPTZ, ``2025-03-26 15:06:24.5+01`` (fraction only when not
+    zero, its trailing zeros dropped; offset ``+05:30``, or ``+01`` on the hour), where Spark's
+    cast gives ``2025-03-26 15:06:24.5`` without the offset."""
+    text = exp.Literal.string
+    micros = _fn("pmod", _fn("unix_micros", instant.copy()), exp.Literal.number(1_000_000))
+    digits = _fn("lpad", exp.cast(micros.copy(), "STRING"), exp.Literal.number(6), text("0"))
+    fraction = (
+        exp.Case()
+        .when(exp.EQ(this=micros, expression=exp.Literal.number(0)), text(""))
+        .else_(_fn("concat", text("."), _fn("regexp_replace", digits, text("0+$"), text(""))))
+    )
+    offset = _fn("date_format", instant.copy(), text("xxxxx"))  # +01:00, +05:30, +05:53:28
+    return _fn(
+        "concat",
+        _fn("date_format", instant.copy(), text("yyyy-MM-dd HH:mm:ss")),
+        fraction,
+        _fn("regexp_replace", offset, text(":00$"), text("")),
+    )
+
+
 def _rewrite(node: exp.Expr) -> exp.Expr:
     if isinstance(node, exp.TryCast):
         return _try_cast(node)
+    if isinstance(node, exp.Cast) and node.meta.get(INSTANT_TEXT):
+        return _instant_text(node.this)
     if isinstance(node, exp.Cast) and _type(node) == "TIMESTAMPTZ":
         return exp.cast(node.this, "TIMESTAMP")
     if isinstance(node, exp.Div):

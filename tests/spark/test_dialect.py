@@ -14,6 +14,7 @@ import duckdb
 import pytest
 from sqlglot import exp
 
+from svcaudit.compile import INSTANT_TEXT
 from svcaudit.expressions.calendars import CalendarSpec, business_time_sql
 from svcaudit.expressions.compile import epoch_ms
 from svcaudit.spark.dialect import SparkUnsupportedError, java_pattern, spark_sql
@@ -277,3 +278,28 @@ def test_business_time_is_an_aggregate_over_days() -> None:
     assert "GENERATE_SERIES" not in text and "UNNEST" not in text
     with pytest.raises(SparkUnsupportedError):
         spark_sql(exp.Unnest(expressions=[exp.column("x")]))
+
+
+def test_an_instant_as_text_is_duckdbs_text(spark: Any) -> None:
+    # explain, --violations and the HTML report show a standard's timestamp columns as text:
+    # DuckDB's, with the fraction when there is one and the UTC offset, on both engines.
+    instants = [
+        "2025-03-17 00:33:48",  # winter: +01
+        "2025-07-01 12:00:00",  # summer: +02
+        "2025-03-17 00:33:48.250",  # a fraction: .25
+        "2025-03-17 00:33:48.000001",
+        "2025-03-17 00:33:48.123456",
+        "2025-03-30 01:59:59.5",  # just before the change to summer time
+        "2025-10-26 02:30:00+00",  # the hour that repeats in Warsaw (03:30+02 -> 02:30+01)
+        "1969-12-31 23:59:59.75",  # before the epoch: the fraction is still .75
+        "0099-03-26 15:06:24",
+    ]
+    probes: dict[str, exp.Expr] = {}
+    for text in instants:
+        cast = exp.cast(ts(text), "VARCHAR")
+        cast.meta[INSTANT_TEXT] = True
+        probes[text] = cast
+    null = exp.cast(exp.cast(exp.null(), "TIMESTAMPTZ"), "VARCHAR")
+    null.meta[INSTANT_TEXT] = True
+    probes["NULL"] = null
+    both(spark, probes)
