@@ -70,6 +70,15 @@ def step(progress: Steps | None, label: str) -> Progress | None:
     return functools.partial(progress, label)
 
 
+def read_out(batches: Iterator[T], progress: Steps | None, label: str) -> Iterator[T]:
+    """``batches`` of a query's result, told to ``progress`` as step ``label`` without a
+    measure once the query has run: its rows are being read and written (the bar pulses)."""
+    for n, batch in enumerate(batches):
+        if n == 0 and progress is not None:
+            progress(label, None)
+        yield batch
+
+
 POLL_SECONDS = 0.1
 
 

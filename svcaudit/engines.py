@@ -109,9 +109,12 @@ class DuckDBEngine:
         try:
             on_table = plan.held(table)
             for i, build in enumerate(builds, 1):
-                step = engine.step(progress, f"breaches {i}/{len(builds)}")
+                label = f"breaches {i}/{len(builds)}"
                 sql = build(on_table).sql("duckdb")
-                yield engine.fetch_batches(self.con, sql, logs.readers, step)
+                batches = engine.fetch_batches(
+                    self.con, sql, logs.readers, engine.step(progress, label)
+                )
+                yield engine.read_out(batches, progress, label)
         finally:
             self.con.execute(f'DROP TABLE IF EXISTS "{table}"')
 

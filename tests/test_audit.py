@@ -365,7 +365,8 @@ def test_hotel_demo_rejects_point_at_the_malformed_records() -> None:
 def test_progress_is_told_every_step_in_order() -> None:
     """The progress bar's steps: the scan, then the report's details (the distributions;
     the breaching rows, read once; one query each over them), each step's fractions within
-    0..1. Breaches are numbered out of the standards detailed."""
+    0..1, and no measure while a breach query's rows are read out. Breaches are numbered
+    out of the standards detailed."""
     seen: list[tuple[str, float | None]] = []
     request = AuditRequest(
         logs=[str(REPO / "examples" / "hotel-chain.csv")],
@@ -382,4 +383,8 @@ def test_progress_is_told_every_step_in_order() -> None:
         "reading breaches",
         *(f"breaches {i}/{detailed}" for i in range(1, detailed + 1)),
     ]
-    assert all(f is not None and 0.0 <= f <= 1.0 for _, f in seen)
+    for label, f in seen:  # None: a breach query's rows being read out (no measure)
+        assert (f is None and label.startswith("breaches ")) or (f is not None and 0 <= f <= 1)
+    for i in range(1, detailed + 1):  # each: its query from 0, then its rows read out
+        fractions = [f for label, f in seen if label == f"breaches {i}/{detailed}"]
+        assert fractions[0] == 0.0 and fractions[-1] is None

@@ -111,6 +111,8 @@ class SparkEngine:
             on_table = on_spark.held(HELD_TABLE)
             for i, build in enumerate(builds, 1):
                 label = step(progress, f"breaches {i}/{len(builds)}")
+                # toLocalIterator runs a job per partition as they are read: the watched
+                # tasks stay the measure while the rows are written
                 yield _batches(spark, spark_sql(build(on_table)), logs, label)
         finally:
             spark.catalog.dropTempView(HELD_TABLE)
