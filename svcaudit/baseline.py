@@ -5,22 +5,27 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from svcaudit.errors import Location, SvcauditError
+
+#: a rate as a report writes it: a fraction, never NaN (which would make the new report's
+#: change NaN: not JSON)
+Rate = Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
 
 
 class _Branch(BaseModel):
     model_config = ConfigDict(extra="ignore")
     branch: str
-    rate: float | None = None
+    rate: Rate | None = None
 
 
 class _Standard(BaseModel):
     model_config = ConfigDict(extra="ignore")
     id: str
-    rate: float | None = None
+    rate: Rate | None = None
     branches: list[_Branch] = []
 
 
@@ -54,9 +59,12 @@ def load_baseline(path: str) -> Baseline:
         raise SvcauditError(
             f"baseline is not JSON: {e.msg}", location=Location(path, e.lineno, e.colno)
         ) from None
-    except ValidationError:
+    except ValidationError as e:
+        first = e.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])  # standards.0.branches.3.rate
+        detail = f" ({where}: {first['msg'].lower()})" if where else ""
         raise SvcauditError(
-            "baseline is not an svcaudit JSON report",
+            f"baseline is not an svcaudit JSON report{detail}",
             location=Location(path),
             hint="write one with svcaudit audit ... --report json:PATH",
         ) from None

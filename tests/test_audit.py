@@ -388,3 +388,42 @@ def test_progress_is_told_every_step_in_order() -> None:
     for i in range(1, detailed + 1):  # each: its query from 0, then its rows read out
         fractions = [f for label, f in seen if label == f"breaches {i}/{detailed}"]
         assert fractions[0] == 0.0 and fractions[-1] is None
+
+
+def test_rows_without_an_id_hide_no_repeated_id(tmp_path: Path) -> None:
+    """Repeated ids are first bounded by counting distinct hashes of the ids: a row without
+    an id must not count as one more distinct id there (DuckDB hashes NULL to a number), or
+    the bound says 0 and the repeat goes unreported."""
+    lines = (REPO / "examples" / "helpdesk-tickets.jsonl").read_text(encoding="utf-8")
+    records = lines.splitlines()[:50]
+    truncated = '{"id":"T-99999","branch":"APAC"'  # rejected: its id is NULL in the relation
+    log = write(tmp_path / "t.jsonl", "\n".join([*records, records[4], truncated]) + "\n")
+    card = audit([log], [REPO / "standards" / "helpdesk-sla.yaml"])
+    assert card.rows.rejected == 1
+    assert (card.rows.duplicate, card.rows.duplicate_ids) == (1, (("T-00005", 2),))
+
+    # an evaluated row with no id, beside one id written twice
+    csv_log = write(
+        tmp_path / "v.csv",
+        """\
+        id,branch,arrived_at,answered_at
+        1,N,2025-03-03 09:00:00,2025-03-03 09:00:45
+        1,N,2025-03-03 10:00:00,2025-03-03 10:00:45
+        ,S,2025-03-03 11:00:00,2025-03-03 11:00:45
+        """,
+    )
+    rules = write(
+        tmp_path / "s.yaml",
+        """\
+        svcaudit: 1
+        name: Answer
+        standards:
+          - id: answer-60s
+            title: Answered within a minute
+            measure: answered_at - arrived_at
+            at_most: 60s
+        """,
+    )
+    card = audit([csv_log], [rules])
+    assert card.rows.evaluated == 3
+    assert (card.rows.duplicate, card.rows.duplicate_ids) == (1, (("1", 2),))

@@ -97,6 +97,10 @@ def here(tmp_path_factory: pytest.TempPathFactory) -> Path:
         (d / name).write_text(json.dumps(edited), encoding="utf-8")
     (d / "notjson.json").write_text("{ this is not JSON", encoding="utf-8")
     (d / "notreport.json").write_text("[1, 2, 3]", encoding="utf-8")
+    for bad, value in (("nan", float("nan")), ("over1", 1.5)):  # not a rate: json.dumps writes NaN
+        edited = json.loads(json.dumps(base))
+        branch(std(edited, "hold-60s"), "A")["rate"] = value
+        (d / f"{bad}.json").write_text(json.dumps(edited), encoding="utf-8")
     return d
 
 
@@ -186,6 +190,8 @@ def test_a_baseline_made_now_shows_no_change(cwd: Path) -> None:
         (("--baseline", "missing.json", "--fail-on-regression", "5pp"), ("missing.json",)),
         (("--baseline", "notjson.json"), ("notjson.json",)),
         (("--baseline", "notreport.json"), ("notreport.json",)),
+        (("--baseline", "nan.json"), ("nan.json", "not an svcaudit JSON report")),
+        (("--baseline", "over1.json"), ("over1.json", "not an svcaudit JSON report")),
         (("--baseline", "drop8.json", "--fail-on-regression", "5 points"), ("5 points",)),
         (("--baseline", "drop8.json", "--fail-on-regression", "-5pp"), ("-5pp",)),
     ],

@@ -62,11 +62,11 @@ STANDARDS: dict[str, tuple[str, tuple[str, ...]]] = {
     "billion-laughs": (_laughs(), ("rules.yaml", "too large", "aliases")),
     "deep-flow-nesting": (
         "svcaudit: 1\nname: " + "[" * 5000 + "]" * 5000 + "\n",
-        ("rules.yaml", "nested too deeply"),
+        ("rules.yaml", "nested too deeply", "runaway brackets"),
     ),
     "deep-block-nesting": (
         "svcaudit: 1\nname:\n" + "".join("  " * (i + 1) + f"k{i}:\n" for i in range(200)),
-        ("rules.yaml:", "nested too deeply"),
+        ("rules.yaml:", "nested too deeply", "runaway brackets"),
     ),
     "huge-duration-limit": (limit("9" * 400 + "s"), ("rules.yaml:8:14", "longer than 100 years")),
     "huge-iso-duration": (limit("P" + "9" * 400 + "D"), ("rules.yaml:8:14", "100 years")),
@@ -259,7 +259,7 @@ def test_string_literal_with_sql_is_a_value(tmp_path: Path) -> None:
     (tmp_path / "log.csv").write_text(LOG, encoding="utf-8")
     text = HEAD + (
         "  - id: s1\n    title: T\n"
-        "    when: \"branch == \\\"x'); DROP TABLE t; --\\\" or branch == 'North'\"\n"
+        '    when: "branch == \\"x\'); DROP TABLE t; --\\" or branch == \'North\'"\n'
         "    check: hold_seconds <= 30\n"
     )
     (tmp_path / "rules.yaml").write_text(text, encoding="utf-8")

@@ -346,10 +346,15 @@ class _Builder:
 
     def build(self, node: yaml.Node, at: YamlPath, depth: int, key: Location | None = None) -> Any:
         self.count += 1
-        if self.count > MAX_NODES or depth > MAX_DEPTH:
-            what = "nested too deeply" if depth > MAX_DEPTH else "too large (aliases expanding?)"
+        if depth > MAX_DEPTH:
             raise SvcauditError(
-                f"the standards file is {what}",
+                "the standards file is nested too deeply",
+                location=self.loc(node),
+                hint="standards files are a few levels deep; look for runaway brackets",
+            )
+        if self.count > MAX_NODES:
+            raise SvcauditError(
+                "the standards file is too large (aliases expanding?)",
                 location=self.loc(node),
                 hint="standards files are small; remove anchors and aliases",
             )
