@@ -72,31 +72,25 @@ def rate_of(counts: Counts, missing: Missing) -> Rate:
 
 
 def rates_of(counts: Sequence[Counts], missing: Missing) -> list[Rate]:
-    """``rate_of`` for many counts at once (one standard's branches): intervals in numpy."""
-    in_scope = [c.in_scope for c in counts]
-    passed = [c.passed for c in counts]
-    unmeasured = [c.unmeasured for c in counts]
-    skip = missing == Missing.SKIP
-    ns = [i - u for i, u in zip(in_scope, unmeasured, strict=True)] if skip else in_scope
-    low, high = wilson_many(np.asarray(passed, dtype=float), np.asarray(ns, dtype=float))
-    out = []
-    for c, n, lo, hi in zip(counts, ns, low.tolist(), high.tolist(), strict=True):
-        failed = c.in_scope - c.passed - c.unmeasured
-        rate, ci_low, ci_high = (c.passed / n, lo, hi) if n > 0 else (None, None, None)
-        out.append(
-            Rate(
-                c.in_scope,
-                c.passed,
-                failed,
-                c.unmeasured,
-                max(n, 0),
-                rate,
-                ci_low,
-                ci_high,
-                c.implausible,
-            )
-        )
-    return out
+    """``rate_of`` for many counts at once (one standard's branches): a column at a time in
+    numpy, then one ``Rate`` per count (160,000 of them for 800 standards x 200 branches)."""
+    if not counts:
+        return []
+    in_scope, passed, unmeasured, implausible = (list(c) for c in zip(*counts, strict=True))
+    n = np.asarray(in_scope, dtype=np.int64)
+    if missing == Missing.SKIP:
+        n = n - np.asarray(unmeasured, dtype=np.int64)
+    hits = np.asarray(passed, dtype=np.int64)
+    low, high = wilson_many(hits.astype(float), n.astype(float))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rate = hits / n
+    failed = (np.asarray(in_scope) - hits - np.asarray(unmeasured)).tolist()
+    columns = [rate.tolist(), low.tolist(), high.tolist()]
+    for i in np.flatnonzero(n <= 0).tolist():  # no denominator: no rate, no interval
+        for column in columns:
+            column[i] = None
+    ns = np.maximum(n, 0).tolist()
+    return list(map(Rate, in_scope, passed, failed, unmeasured, ns, *columns, implausible))
 
 
 def wilson(successes: int, n: int, confidence: float = CONFIDENCE) -> tuple[float, float]:
@@ -374,15 +368,11 @@ def score(
     names = {b: NO_BRANCH if b is None else b for b in raw.branches}
     order = sorted(raw.branches, key=lambda b: (b is None, names[b]))
     results = []
+    rows = [raw.branches[b] for b in order]
     for i, cs in enumerate(compiled):
         std = cs.rule.standard
-        column = [raw.branches[b][i] for b in order]
-        total = Counts(
-            sum(c.in_scope for c in column),
-            sum(c.passed for c in column),
-            sum(c.unmeasured for c in column),
-            sum(c.implausible for c in column),
-        )
+        column = [row[i] for row in rows]
+        total = Counts(*map(sum, zip(*column, strict=True))) if column else Counts(0, 0, 0)
         rates = zip((names[b] for b in order), rates_of(column, std.missing), strict=True)
         per_branch = [(name, r, _met(r, std.target)) for name, r in rates if r.in_scope]
         chain = rate_of(total, std.missing)
@@ -436,7 +426,8 @@ def judge_consistency(
     """Place each branch (name, rate, met) in the funnel around the chain rate; spread,
     chi-square, dispersion."""
     p0 = chain.rate
-    judged = [r for _, r, _ in branches if r.rate is not None and r.n >= settings.min_interactions]
+    judging = [r.rate is not None and r.n >= settings.min_interactions for _, r, _ in branches]
+    judged = [r for (_, r, _), j in zip(branches, judging, strict=True) if j]
     counts = [(r.passed, r.n) for r in judged]
     disp = dispersion(p0, counts) if p0 is not None else Dispersion(1.0, 0.0, None, len(judged))
     method = settings.overdispersion
@@ -455,14 +446,14 @@ def judge_consistency(
         if p0 is not None and judged
         else []
     )
-    by_rate = dict(zip((id(r) for r in judged), limits, strict=True))
+    found = iter(limits)  # the judged branches' limits, in order
     placed = []
-    for name, r, met in branches:
-        lim = by_rate.get(id(r))
-        if lim is None or r.rate is None:
-            placed.append(BranchResult(name, r, met))  # too few to judge
-        else:
+    for (name, r, met), j in zip(branches, judging, strict=True):
+        if j and limits and r.rate is not None:
+            lim = next(found)
             placed.append(BranchResult(name, r, met, position(r.rate, lim), lim))
+        else:
+            placed.append(BranchResult(name, r, met))  # too few to judge
     rates = [r.rate for r in judged if r.rate is not None]
     result = ConsistencyResult(
         settings=settings,
