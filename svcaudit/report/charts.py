@@ -19,8 +19,6 @@ import math
 import re
 from typing import Any
 
-import vl_convert
-
 from svcaudit.consistency import Position, funnel_limits_many
 from svcaudit.score import (
     BUCKETS,
@@ -69,11 +67,6 @@ POSITION_WORDS = {
     Position.ALARM_HIGH.value: "above the outer limit",
     Position.TOO_FEW.value: "too few to judge",
 }
-
-
-def svg(spec: Spec) -> str:
-    """Render a Vega-Lite spec to SVG text (offline, in process)."""
-    return str(vl_convert.vegalite_to_svg(spec))
 
 
 def svg_size(svg_text: str) -> tuple[int, int]:

@@ -10,14 +10,16 @@ The numbers are the JSON report's: each table row carries them as ``data-`` attr
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from html import escape
 from typing import Any
 
 from rich.console import Console
 
-from svcaudit import __version__
+from svcaudit import __version__, drawing
 from svcaudit.report import charts
 from svcaudit.report.base import Formatter, write_document
+from svcaudit.report.charts import Spec
 from svcaudit.report.csv_files import value_text
 from svcaudit.report.json import scorecard_dict
 from svcaudit.report.summary import (
@@ -115,16 +117,17 @@ def json_island(data: Any) -> str:
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
-def _figure(spec: dict[str, Any] | None, figure_id: str, extra: str = "") -> str:
+def _figure(
+    spec: dict[str, Any] | None, figure_id: str, drawn: Mapping[str, str], extra: str = ""
+) -> str:
     if spec is None:
         return ""
     title = spec["title"]["text"]
     description = spec["description"]
-    drawn = charts.svg(spec)
-    width, height = charts.svg_size(drawn)
+    width, height = charts.svg_size(drawn[figure_id])
     return (
         f'<figure class="chart{extra}" id="{_e(figure_id)}">'
-        f'<img src="{charts.data_uri(drawn)}" width="{width}" height="{height}" '
+        f'<img src="{charts.data_uri(drawn[figure_id])}" width="{width}" height="{height}" '
         f'alt="{_e(title)}. {_e(description)}">'
         f"<figcaption>{_e(description)}</figcaption></figure>"
     )
@@ -277,18 +280,27 @@ def _worst_table(found: Breaches | None, s: StandardResult) -> str:
     )
 
 
+def _specs(s: StandardResult, dist: Distribution | None, charted: bool) -> dict[str, Spec]:
+    """A standard's charts, by figure id: its funnel plot and its measure's distribution."""
+    funnel = charts.funnel_spec(s) if len(s.branches) > 1 and charted else None
+    histogram = charts.distribution_spec(dist, s) if dist is not None else None
+    found = {f"funnel-{s.id}": funnel, f"distribution-{s.id}": histogram}
+    return {figure: spec for figure, spec in found.items() if spec is not None}
+
+
 def _standard_section(
     s: StandardResult,
-    dist: Distribution | None,
+    specs: Mapping[str, Spec],
+    drawn: Mapping[str, str],
     worst: Breaches | None,
     lines: list[str],
-    charted: bool = True,
 ) -> str:
     c = s.counts
     status = STATUS_CLASS[s.status]
-    funnel = charts.funnel_spec(s) if len(s.branches) > 1 and charted else None
-    histogram = charts.distribution_spec(dist, s) if dist is not None else None
-    figures = _figure(funnel, f"funnel-{s.id}") + _figure(histogram, f"distribution-{s.id}")
+    figures = "".join(
+        _figure(specs.get(f"{kind}-{s.id}"), f"{kind}-{s.id}", drawn)
+        for kind in ("funnel", "distribution")
+    )
     summary = (
         f"{pct(c.rate)} of {c.n:,} against a target of {pct(s.target)} "
         f"(95% CI {pct(c.ci_low)}–{pct(c.ci_high)})"
@@ -347,10 +359,12 @@ def html_report(card: Scorecard) -> str:
     charted = set(card.attention_order()[:MAX_CHARTED])
     dists = {d.standard_id: d for d in card.distributions}
     worst = {w.standard_id: w for w in card.worst}
+    specs: dict[str, Spec] = {"heatmap": heat} if heat is not None else {}
+    for s in card.standards:
+        specs |= _specs(s, dists.get(s.id), s.id in charted)
+    drawn = dict(zip(specs, drawing.svgs(list(specs.values())), strict=True))  # all at once
     sections = "".join(
-        _standard_section(
-            s, dists.get(s.id), worst.get(s.id), by_standard.get(s.id, []), s.id in charted
-        )
+        _standard_section(s, specs, drawn, worst.get(s.id), by_standard.get(s.id, []))
         for s in card.standards
     )
     if len(card.standards) > MAX_CHARTED:
@@ -379,7 +393,8 @@ def html_report(card: Scorecard) -> str:
         '<section id="overview" aria-labelledby="overview-heading">'
         '<h2 id="overview-heading">Branches</h2>'
         f'<p class="note">{_e(MARKER_LEGEND)}</p>'
-        f'<div class="scroll">{_figure(heat, "heatmap", " wide")}</div>{general_html}</section>'
+        f'<div class="scroll">{_figure(heat, "heatmap", drawn, " wide")}</div>'
+        f"{general_html}</section>"
         if heat is not None
         else ""
     )

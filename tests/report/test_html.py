@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
+from svcaudit import drawing
 from svcaudit.audit import AuditRequest, run_audit
 from svcaudit.cli import app
 from svcaudit.report import OutputFormat, charts
@@ -298,3 +299,22 @@ def test_heatmap_shows_the_standards_needing_attention_when_many(
     assert spec["encoding"]["x"]["sort"] == ["callback-offered", "luggage-10min"]  # file order
     assert {c["standard"] for c in spec["data"]["values"]} == {"callback-offered", "luggage-10min"}
     assert "(2 of 7 standards, those needing attention first)" in spec["title"]["text"]
+
+
+def test_charts_drawn_by_workers_are_the_same_document(
+    hotel_card: Scorecard, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With many charts, worker processes draw them; the report is the same bytes as when
+    this process draws them all, and from one run to the next (Vega's clip-path and
+    gradient counters, which run across a process's charts, are numbered per chart)."""
+    in_workers = html_module.html_report(hotel_card)
+    assert len(charts_in(in_workers)) >= drawing.MIN_PARALLEL  # so workers drew them
+    assert html_module.html_report(hotel_card) == in_workers
+    monkeypatch.setattr(drawing, "MIN_PARALLEL", 10**6)
+    assert html_module.html_report(hotel_card) == in_workers
+    assert any('clip-path="url(#clip0)"' in svg for svg in charts_in(in_workers))
+
+
+def charts_in(html: str) -> list[str]:
+    found = re.findall(r"data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)", html)
+    return [base64.b64decode(b).decode("utf-8") for b in found]
