@@ -1,7 +1,7 @@
 """Time svcaudit against the hand-written DuckDB query and a pandas script, on the same data.
 
 Each contender is a separate process (start-up included), timed by wall clock, with its peak
-resident memory from ``wait4`` (``ru_maxrss`` of that one child). Each cell runs
+resident memory from GNU time (see ``timed``). Each cell runs
 ``--repeat`` times with the contenders interleaved (noise from other work on the machine hits
 all three alike); the best time and the largest peak RSS are kept. All three must give the
 same figures (per branch and standard: in scope, passed, unmeasured; rows per branch), or the
@@ -57,27 +57,46 @@ def command(who: str, data: Path, n: int) -> list[str]:
     return [sys.executable, str(HERE / script), str(data), str(json_path)]
 
 
+def compile_svcaudit() -> None:
+    """svcaudit's modules compiled to bytecode before they are timed, as any installation has
+    them (pip compiles them; an editable install writes ``__pycache__`` on first import). In
+    an environment with ``PYTHONDONTWRITEBYTECODE`` set, an editable install would otherwise
+    compile its 60 modules again in every run (0.1-0.15 s), which the other contenders,
+    whose libraries pip compiled, do not pay."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    code = "import pathlib, svcaudit; print(pathlib.Path(svcaudit.__file__).parent)"
+    package = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
+    ).stdout.strip()
+    subprocess.run([sys.executable, "-m", "compileall", "-q", package], check=True, env=env)
+
+
 def timed(cmd: list[str]) -> tuple[float, int, bytes]:
     """Wall seconds, peak RSS in bytes and stdout of one run.
 
     Peak RSS comes from GNU time (``%M``): ``ru_maxrss`` of a child forked straight from this
-    (larger) Python process would count the parent's pages it inherited before exec.
+    (larger) Python process would count the parent's pages it inherited before exec. Without
+    GNU time it is that ``ru_maxrss`` (``wait4``), a little too high.
     """
     with (
         tempfile.TemporaryFile() as out,
         tempfile.TemporaryFile() as err,
         tempfile.NamedTemporaryFile(mode="r") as rss,
     ):
+        gnu_time = os.path.exists(TIME)
         start = time.perf_counter()
-        proc = subprocess.run(
-            [TIME, "-f", "%M", "-o", rss.name, *cmd], stdout=out, stderr=err, check=False
+        child = subprocess.Popen(
+            [TIME, "-f", "%M", "-o", rss.name, *cmd] if gnu_time else cmd, stdout=out, stderr=err
         )
+        _, status, usage = os.wait4(child.pid, 0)
         wall = time.perf_counter() - start
+        child.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         err.seek(0)
-        if proc.returncode != 0:
-            raise SystemExit(f"{' '.join(cmd)} failed ({proc.returncode}):\n{err.read().decode()}")
-        return wall, int(rss.read().split()[-1]) * 1024, out.read()
+        if child.returncode != 0:
+            raise SystemExit(f"{' '.join(cmd)} failed ({child.returncode}):\n{err.read().decode()}")
+        peak = int(rss.read().split()[-1]) * 1024 if gnu_time else usage.ru_maxrss * 1024
+        return wall, peak, out.read()
 
 
 def figures(who: str, stdout: bytes) -> dict[str, Any]:
@@ -165,6 +184,8 @@ def main() -> None:
     args = parser.parse_args()
 
     print(json.dumps(machine()))
+    if "svcaudit" in args.contenders:
+        compile_svcaudit()
     header = (
         f"{'rows':>10} {'fmt':>7} {'std':>4} | {'svcaudit':>9} {'duckdb':>8} {'pandas':>8}"
         f" | {'svc/duck':>8} {'pd/svc':>7} | {'RSS svc':>8} {'duck':>7} {'pandas':>7}"

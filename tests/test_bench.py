@@ -1,0 +1,35 @@
+"""The benchmark harness (``bench/``) on a small log, so it keeps working as svcaudit changes.
+
+svcaudit, the hand-written DuckDB query and the pandas script compute the same figures three
+independent ways (per branch and standard: in scope, passed, unmeasured; rows per branch), and
+the harness stops when any of them differs. 10 standards are counted by ``sum(CASE ...)``,
+200 by the histogram strategy. Times are not checked here: they belong to the harness's own
+runs (``bench/README.md``).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from tests.helpers import REPO
+
+
+def test_three_contenders_agree_on_a_small_log() -> None:
+    run = subprocess.run(
+        [sys.executable, "bench/run.py", "--rows", "10000", "--standards", "10", "200"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr + run.stdout
+    rows = [line.split() for line in run.stdout.splitlines() if line.split()[:1] == ["10000"]]
+    assert [(r[1], r[2]) for r in rows] == [
+        ("parquet", "10"),
+        ("parquet", "200"),
+        ("csv", "10"),
+        ("csv", "200"),
+    ]
+    assert all(r[4] != "-" and r[5] != "-" and r[6] != "-" for r in rows)  # all three ran
