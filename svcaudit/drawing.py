@@ -64,7 +64,7 @@ def svgs(specs: Sequence[dict[str, Any]]) -> list[str]:
         with _sigint_ignored():  # the workers start on the first submissions
             futures = [pool.submit(svg, spec) for spec in specs]
         return [f.result() for f in futures]
-    except BrokenProcessPool:  # a worker died (out of memory?): draw them all here
+    except (BrokenProcessPool, OSError):  # a worker died (out of memory?) or did not start
         return [svg(s) for s in specs]
     except KeyboardInterrupt:  # stop now: the workers' charts are not wanted any more
         for worker in multiprocessing.active_children():

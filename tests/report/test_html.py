@@ -318,3 +318,19 @@ def test_charts_drawn_by_workers_are_the_same_document(
 def charts_in(html: str) -> list[str]:
     found = re.findall(r"data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)", html)
     return [base64.b64decode(b).decode("utf-8") for b in found]
+
+
+def test_charts_are_drawn_here_when_workers_cannot_start(
+    hotel_card: Scorecard, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A machine where worker processes cannot start (no semaphores, a process limit) still
+    gets its report, the same document."""
+    expected = html_module.html_report(hotel_card)
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise OSError("Resource temporarily unavailable")
+
+    monkeypatch.setattr(drawing.ProcessPoolExecutor, "submit", refuse)
+    assert html_module.html_report(hotel_card) == expected
+    monkeypatch.setattr(drawing, "ProcessPoolExecutor", refuse)
+    assert html_module.html_report(hotel_card) == expected
