@@ -187,8 +187,8 @@ def _session(request: AuditRequest) -> Iterator[_Session]:
 def run_audit(request: AuditRequest, progress: engine.Steps | None = None) -> Scorecard:
     """Run an audit; raise SvcauditError when it cannot be done.
 
-    ``progress`` is told each step ("auditing": the one scan; then the report's details)
-    and the completion of its query while it runs.
+    ``progress`` is told each step ("auditing": the one scan; "repeated ids"; then the
+    report's details) and the completion of its query while it runs.
     """
     if request.regression_limit is not None and request.baseline is None:
         raise SvcauditError(
@@ -204,7 +204,7 @@ def run_audit(request: AuditRequest, progress: engine.Steps | None = None) -> Sc
             query,
             session.logs,
             session.standards.time_zone,
-            engine.step(progress, "auditing"),
+            progress,
         )
         standards = session.standards
         names = [f.display for f in session.logs.files]

@@ -280,14 +280,16 @@ def run(
     con: duckdb.DuckDBPyConnection,
     query: AuditQuery,
     readers: Sequence[LogReader],
-    progress: Progress | None = None,
+    progress: Steps | None = None,
 ) -> RawResult:
-    """Execute the aggregate (one scan), then collect the rows rejected on the way."""
+    """Execute the aggregate (one scan), then collect the rows rejected on the way and count
+    repeated ids (steps ``auditing`` and ``repeated ids`` of ``progress``)."""
     try:
+        scan = step(progress, "auditing")
         if query.fold is not None:  # a histogram: summed into the aggregate's rows
-            rows = query.fold(execute_columns(con, query.sql, progress))
+            rows = query.fold(execute_columns(con, query.sql, scan))
         else:
-            rows = execute(con, query.sql, progress)
+            rows = execute(con, query.sql, scan)
     except duckdb.OutOfRangeException as e:  # arithmetic in an expression overflowed
         raise SvcauditError(
             "a number went out of range while evaluating the standards: "
@@ -318,11 +320,12 @@ def run(
     if query.repeats is not None:
 
         def number(q: exp.Select) -> int:
-            return int(execute(con, q.sql("duckdb"))[0][0] or 0)
+            return int(execute(con, q.sql("duckdb"), step(progress, "repeated ids"))[0][0] or 0)
 
         # the hashes' upper bound first: exact when 0, the usual case; else the exact count
         if number(query.repeats.bound) and (duplicate := number(query.repeats.count)):
-            found = execute(con, query.repeats.listing.sql("duckdb"))
+            listing = query.repeats.listing.sql("duckdb")
+            found = execute(con, listing, step(progress, "repeated ids"))
             repeated = [(str(i), int(c)) for i, c in found]
     return tally.result(rejected_on_read, listed, duplicate, repeated)
 

@@ -32,9 +32,10 @@ class Engine(Protocol):
         query: AuditQuery,
         logs: Logs,
         time_zone: str,
-        progress: engine.Progress | None = None,
+        progress: engine.Steps | None = None,
     ) -> engine.RawResult:
-        """The raw counts of ``query`` (``aggregate_query(plan)``, DuckDB's rendering)."""
+        """The raw counts of ``query`` (``aggregate_query(plan)``, DuckDB's rendering); the
+        steps told to ``progress``: ``auditing`` (the scan), then ``repeated ids``."""
 
     def fetch(
         self,
@@ -77,7 +78,7 @@ class DuckDBEngine:
         query: AuditQuery,
         logs: Logs,
         time_zone: str,
-        progress: engine.Progress | None = None,
+        progress: engine.Steps | None = None,
     ) -> engine.RawResult:
         """The aggregate on DuckDB."""
         return engine.run(self.con, query, logs.readers, progress)

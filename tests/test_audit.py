@@ -363,10 +363,10 @@ def test_hotel_demo_rejects_point_at_the_malformed_records() -> None:
 
 
 def test_progress_is_told_every_step_in_order() -> None:
-    """The progress bar's steps: the scan, then the report's details (the distributions;
-    the breaching rows, read once; one query each over them), each step's fractions within
-    0..1, and no measure while a breach query's rows are read out. Breaches are numbered
-    out of the standards detailed."""
+    """The progress bar's steps: the scan, the repeated-id check, then the report's details
+    (the distributions; the breaching rows, read once; one query each over them), each
+    step's fractions within 0..1, and no measure while a breach query's rows are read out.
+    Breaches are numbered out of the standards detailed."""
     seen: list[tuple[str, float | None]] = []
     request = AuditRequest(
         logs=[str(REPO / "examples" / "hotel-chain.csv")],
@@ -379,6 +379,7 @@ def test_progress_is_told_every_step_in_order() -> None:
     assert detailed == 7  # the pack's seven standards (at most MAX_DETAILED), worst first
     assert labels == [
         "auditing",
+        "repeated ids",  # the ids' hashes counted (no repeats: no exact count, no listing)
         "distributions",
         "reading breaches",
         *(f"breaches {i}/{detailed}" for i in range(1, detailed + 1)),

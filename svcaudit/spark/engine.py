@@ -55,7 +55,7 @@ class SparkEngine:
         query: AuditQuery,
         logs: Logs,
         time_zone: str,
-        progress: Progress | None = None,
+        progress: Steps | None = None,
     ) -> RawResult:
         """One scan: the grouped aggregate, then the first rejected rows (when any).
 
@@ -66,16 +66,19 @@ class SparkEngine:
         spark_query = aggregate_query(on_spark)
         assert spark_query.tree is not None
         assert len(spark_query.standards) == len(query.standards)
-        rows = _collect(spark, spark_sql(spark_query.tree), logs, progress)
+        rows = _collect(spark, spark_sql(spark_query.tree), logs, step(progress, "auditing"))
         if spark_query.fold is not None:  # a histogram: its rows summed into the counts
             rows = spark_query.fold(list(zip(*rows, strict=True)))
         tally = tally_rows(rows, len(query.standards))
         listed = source.rejects(MAX_LISTED_REJECTS) if tally.rejected else []
         duplicate, repeated = 0, []
         if spark_query.repeats is not None:
-            duplicate = int(_collect(spark, spark_sql(spark_query.repeats.count), logs)[0][0] or 0)
+            count = spark_sql(spark_query.repeats.count)
+            label = step(progress, "repeated ids")
+            duplicate = int(_collect(spark, count, logs, label)[0][0] or 0)
         if duplicate and spark_query.repeats is not None:
-            found = _collect(spark, spark_sql(spark_query.repeats.listing), logs)
+            listing = spark_sql(spark_query.repeats.listing)
+            found = _collect(spark, listing, logs, step(progress, "repeated ids"))
             repeated = [(str(r[0]), int(r[1])) for r in found]
         return tally.result(0, listed, duplicate, repeated)
 
