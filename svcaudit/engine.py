@@ -178,10 +178,16 @@ def execute_batches(
     """
     size = size or BATCH_ROWS
     _call(con, lambda: con.execute(sql), progress)
-    batch = _call(con, lambda: con.fetchmany(size), None)
+    return in_batches(lambda n: _call(con, lambda: con.fetchmany(n), None), size)
+
+
+def in_batches(take: Callable[[int], Sequence[Any]], size: int) -> Iterator[list[tuple[Any, ...]]]:
+    """Rows as batches of ``size`` taken by ``take(size)`` until one comes short: at least
+    one batch, the first possibly empty (the contract of ``Engine.fetch_each``)."""
+    batch = take(size)
     yield [tuple(r) for r in batch]
     while len(batch) == size:
-        batch = _call(con, lambda: con.fetchmany(size), None)
+        batch = take(size)
         if batch:
             yield [tuple(r) for r in batch]
 

@@ -17,6 +17,7 @@ from svcaudit.engine import (
     Progress,
     RawResult,
     Steps,
+    in_batches,
     step,
     tally_rows,
 )
@@ -138,12 +139,7 @@ def _batches(
     try:
         with watched(spark, progress):
             rows = spark.sql(sql).toLocalIterator()
-            batch = [tuple(r) for r in itertools.islice(rows, BATCH_ROWS)]
-            yield batch
-            while len(batch) == BATCH_ROWS:
-                batch = [tuple(r) for r in itertools.islice(rows, BATCH_ROWS)]
-                if batch:
-                    yield batch
+            yield from in_batches(lambda n: list(itertools.islice(rows, n)), BATCH_ROWS)
     except Exception as e:
         raise _read_error(e, logs) from None
 
