@@ -12,19 +12,18 @@ from datetime import date, datetime, timedelta
 import duckdb
 from sqlglot import exp
 
-from svcaudit import distributions, engine
+from svcaudit import distributions, engine, runner
 from svcaudit.baseline import load_baseline
 from svcaudit.compile import (
     BreachQuery,
     Plan,
-    aggregate_query,
     breach_query,
     breaching_rows,
     distribution_query,
     interactions,
     plan_audit,
 )
-from svcaudit.engines import DEFAULT_ENGINE, Engine, get_engine, stage_inputs
+from svcaudit.engines import DEFAULT_ENGINE, Engine, Where, get_engine, stage_inputs
 from svcaudit.errors import Location, SvcauditError, did_you_mean
 from svcaudit.expressions.parser import parse_expression
 from svcaudit.expressions.types import Kind
@@ -43,6 +42,7 @@ from svcaudit.score import (
 from svcaudit.sources import Logs
 from svcaudit.sources.profiles import PROFILES, Profile, detect_profile
 from svcaudit.standards.loader import ParsedExpression, StandardsSet, load_standards
+from svcaudit.steps import Progress, Steps, step
 
 
 @dataclass(frozen=True)
@@ -139,7 +139,7 @@ class _Session:
     plan: Plan
     profile: Profile
     detected: bool
-    runner: Engine  # where the compiled queries run (--engine)
+    engine: Engine  # where the compiled queries run (--engine)
 
 
 @contextmanager
@@ -178,13 +178,15 @@ def _session(request: AuditRequest) -> Iterator[_Session]:
             period=period,
         )
         plan = replace(plan, narrow_rejects=any(r.narrow_rejects for r in logs.readers))
-        runner = get_engine(request.engine, con, request.spark_master, staged)
-        yield _Session(standards, logs, con, plan, profile, detected, runner)
+        where = Where(con, logs, standards.time_zone, request.spark_master, staged)
+        yield _Session(
+            standards, logs, con, plan, profile, detected, get_engine(request.engine, where)
+        )
     finally:
         con.close()
 
 
-def run_audit(request: AuditRequest, progress: engine.Steps | None = None) -> Scorecard:
+def run_audit(request: AuditRequest, progress: Steps | None = None) -> Scorecard:
     """Run an audit; raise SvcauditError when it cannot be done.
 
     ``progress`` is told each step ("auditing": the one scan; "repeated ids"; then the
@@ -197,15 +199,8 @@ def run_audit(request: AuditRequest, progress: engine.Steps | None = None) -> Sc
         )
     baseline = load_baseline(request.baseline) if request.baseline else None
     with _session(request) as session:
-        query = aggregate_query(session.plan)
         distributions.preload()  # scoring's imports load while DuckDB reads the logs
-        raw = session.runner.run(
-            session.plan,
-            query,
-            session.logs,
-            session.standards.time_zone,
-            progress,
-        )
+        raw = runner.run(session.engine, session.plan, progress)
         standards = session.standards
         names = [f.display for f in session.logs.files]
         if raw.rows_evaluated == 0:
@@ -217,7 +212,7 @@ def run_audit(request: AuditRequest, progress: engine.Steps | None = None) -> Sc
             )
         card = score(
             " + ".join(f.name for f in standards.files),
-            query.standards,
+            session.plan.compiled,
             raw,
             logs=names,
             standards_files=standards.paths,
@@ -229,7 +224,7 @@ def run_audit(request: AuditRequest, progress: engine.Steps | None = None) -> Sc
             session.plan = replace(session.plan, narrow_rejects=False)
         if request.details:  # for the standards most in need of attention, a bounded number
             chosen = card.attention_order()[:MAX_DETAILED]
-            measures = _distributions(session, chosen, engine.step(progress, "distributions"))
+            measures = _distributions(session, chosen, step(progress, "distributions"))
             worst = list(
                 _breaches(session, chosen, None, request.details, by_name=False, progress=progress)
             )
@@ -262,11 +257,11 @@ def explain(
     limit: int | None,
     *,
     lines: bool = False,
-    progress: engine.Steps | None = None,
+    progress: Steps | None = None,
 ) -> Iterator[Breaches]:
     """The breaching interactions of some standards (all when None), optionally in one branch,
     one standard at a time; with no ``limit``, a standard's come in several parts (batches of
-    ``engine.BATCH_ROWS``): a violations file of millions of rows is written as it is read,
+    ``steps.BATCH_ROWS``): a violations file of millions of rows is written as it is read,
     never held whole. The logs stay open until the iterator ends.
 
     ``lines``: also the line of each interaction in its file (one more pass over the files).
@@ -320,7 +315,7 @@ def _breaches(
     *,
     by_name: bool = True,
     lines: bool = False,
-    progress: engine.Steps | None = None,
+    progress: Steps | None = None,
 ) -> Iterator[Breaches]:
     ids = standard_ids or [cs.rule.standard.id for cs in session.plan.compiled]
     unavailable = {cs.rule.standard.id: cs.unavailable for cs in session.plan.compiled}
@@ -341,14 +336,14 @@ def _breaches(
     builds = [
         functools.partial(_breach_tree, standard_id=i, branch=branch, limit=limit) for i in found
     ]
-    plan, logs, zone = session.plan, session.logs, session.standards.time_zone
+    plan, logs = session.plan, session.logs
     # lines are looked up by the id, when it is a plain column, in line-based files
-    ident = plan.as_text("id")
+    ident = plan.ident
     column = ident.name if lines and isinstance(ident, exp.Column) else None
     if not any(r.has_lines(f) for r in logs.readers for f in r.files):
         column = None
     if len(builds) == 1 and limit is not None:  # a few rows of one standard: one query
-        rows = session.runner.fetch(plan, builds[0], logs, zone, engine.step(progress, "breaches"))
+        rows = runner.fetch(session.engine, plan, builds[0], step(progress, "breaches"))
         b = _breaches_of(queries[0], rows)
         if column is not None:
             _finding_lines(progress)
@@ -359,7 +354,7 @@ def _breaches(
         held = functools.partial(breaching_rows, standard_ids=found, branch=branch)
         # their lines first, then each standard's rows
         first = [interactions] if column is not None else []
-        each = session.runner.fetch_each(plan, held, [*first, *builds], logs, zone, progress)
+        each = runner.fetch_each(session.engine, plan, held, [*first, *builds], progress)
         with contextlib.closing(each):
             line_of: dict[tuple[str, str], int] = {}
             if column is not None:
@@ -375,7 +370,7 @@ def _breaches(
                     yield _with_lines(b, line_of) if column is not None else b
 
 
-def _finding_lines(progress: engine.Steps | None) -> None:
+def _finding_lines(progress: Steps | None) -> None:
     if progress is not None:  # a pass over the files in Python: no measure of it
         progress("finding lines", None)
 
@@ -405,19 +400,14 @@ def _distribution_tree(plan: Plan, ids: Sequence[str]) -> exp.Select:
 
 
 def _distributions(
-    session: _Session, ids: Sequence[str], progress: engine.Progress | None
+    session: _Session, ids: Sequence[str], progress: Progress | None
 ) -> tuple[Distribution, ...]:
     """Measured standards' values counted in buckets around their limits (one scan)."""
     query = distribution_query(session.plan, BUCKETS, BUCKETS_PER_LIMIT, ids)
     if query is None:
         return ()
-    rows = session.runner.fetch(
-        session.plan,
-        functools.partial(_distribution_tree, ids=ids),
-        session.logs,
-        session.standards.time_zone,
-        progress,
-    )
+    build = functools.partial(_distribution_tree, ids=ids)
+    rows = runner.fetch(session.engine, session.plan, build, progress)
     out = []
     for cs, found in zip(query.standards, query.counts(rows), strict=True):
         assert cs.limit is not None

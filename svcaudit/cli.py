@@ -34,6 +34,7 @@ from svcaudit.audit import AuditRequest, run_audit
 from svcaudit.audit import explain as run_explain
 from svcaudit.compile import LogicalResolver, compile_rules
 from svcaudit.config import Config, Settings, find_config, load_config
+from svcaudit.engines import engine_help
 from svcaudit.errors import ExitCode, Location, SvcauditError
 from svcaudit.expressions.types import kind_of_sql_type
 from svcaudit.report import OutputFormat
@@ -45,6 +46,7 @@ from svcaudit.sources.base import FILE, REJECT
 from svcaudit.sources.profiles import detect_profile, suggest_mapping
 from svcaudit.standards.loader import load_standards
 from svcaudit.standards.model import json_schema_text
+from svcaudit.steps import Steps
 from svcaudit.units import POINTS_HINT, parse_points
 
 app = typer.Typer(
@@ -66,13 +68,7 @@ def _version(value: bool) -> None:
         raise typer.Exit(ExitCode.OK)
 
 
-EngineOption = Annotated[
-    str,
-    typer.Option(
-        help="Where the audit runs: duckdb (in-process, default) or spark (PySpark; "
-        "pip install 'svcaudit[spark]')."
-    ),
-]
+EngineOption = Annotated[str, typer.Option(help=engine_help())]
 SparkMasterOption = Annotated[
     str | None,
     typer.Option(
@@ -223,7 +219,7 @@ def _write_error(path: str, e: OSError) -> SvcauditError:
 
 
 @contextmanager
-def _progress_bar(enabled: bool, after: float = 1.0) -> Iterator[engine.Steps | None]:
+def _progress_bar(enabled: bool, after: float = 1.0) -> Iterator[Steps | None]:
     """A progress bar on stderr, shown once an audit has run for ``after`` seconds, whatever
     step it is in: the scan, the report's details, drawing the report."""
     if not enabled:

@@ -21,9 +21,10 @@ from svcaudit.consistency import (
     homogeneity_p,
     position,
 )
+from svcaudit.counts import Counts
 from svcaudit.distributions import norm_ppf
-from svcaudit.engine import Counts, RawResult
 from svcaudit.errors import ExitCode
+from svcaudit.runner import RawResult
 from svcaudit.sources.readers import Reject
 from svcaudit.standards.model import Consistency, Missing, Overdispersion, Severity
 from svcaudit.units import format_duration
@@ -63,7 +64,17 @@ class Rate(NamedTuple):
     rate: float | None
     ci_low: float | None
     ci_high: float | None
-    implausible: int = 0  # of the unmeasured: negative or absurdly long durations
+    tally: Counts | None = None  # every count of the registry (``svcaudit.counts``)
+
+    def counted(self) -> Counts:
+        """Every count of the registry (a rate made without them: its own three)."""
+        if self.tally is not None:
+            return self.tally
+        return Counts(self.in_scope, self.passed, self.unmeasured)
+
+    def count(self, name: str) -> int:
+        """The count called ``name`` (``svcaudit.counts.NAMES``)."""
+        return self.counted().get(name)
 
 
 def rate_of(counts: Counts, missing: Missing) -> Rate:
@@ -76,7 +87,7 @@ def rates_of(counts: Sequence[Counts], missing: Missing) -> list[Rate]:
     numpy, then one ``Rate`` per count (160,000 of them for 800 standards x 200 branches)."""
     if not counts:
         return []
-    in_scope, passed, unmeasured, implausible = (list(c) for c in zip(*counts, strict=True))
+    in_scope, passed, unmeasured = (list(c) for c in zip(*(c[:3] for c in counts), strict=True))
     n = np.asarray(in_scope, dtype=np.int64)
     if missing == Missing.SKIP:
         n = n - np.asarray(unmeasured, dtype=np.int64)
@@ -90,7 +101,7 @@ def rates_of(counts: Sequence[Counts], missing: Missing) -> list[Rate]:
         for column in columns:
             column[i] = None
     ns = np.maximum(n, 0).tolist()
-    return list(map(Rate, in_scope, passed, failed, unmeasured, ns, *columns, implausible))
+    return list(map(Rate, in_scope, passed, failed, unmeasured, ns, *columns, counts))
 
 
 def wilson(successes: int, n: int, confidence: float = CONFIDENCE) -> tuple[float, float]:
@@ -372,7 +383,7 @@ def score(
     for i, cs in enumerate(compiled):
         std = cs.rule.standard
         column = [row[i] for row in rows]
-        total = Counts(*map(sum, zip(*column, strict=True))) if column else Counts(0, 0, 0)
+        total = Counts.combined(column)
         rates = zip((names[b] for b in order), rates_of(column, std.missing), strict=True)
         per_branch = [(name, r, _met(r, std.target)) for name, r in rates if r.in_scope]
         chain = rate_of(total, std.missing)

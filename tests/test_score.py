@@ -9,8 +9,9 @@ import pytest
 from scipy.stats import norm
 
 from svcaudit.compile import CompiledStandard, LogicalResolver, compile_rules
-from svcaudit.engine import Counts, RawResult
+from svcaudit.counts import Counts
 from svcaudit.errors import ExitCode
+from svcaudit.runner import RawResult
 from svcaudit.score import FailOn, Scorecard, Status, rate_of, score, wilson
 from svcaudit.standards.loader import load_standards
 from svcaudit.standards.model import Missing

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import operator
 import re
 from typing import Any
 
@@ -11,31 +10,31 @@ from rich.console import Console
 
 from svcaudit import __version__
 from svcaudit.consistency import Position
+from svcaudit.counts import NAMES
 from svcaudit.report.base import Formatter, write_document
 from svcaudit.score import BranchResult, ConsistencyResult, Rate, Scorecard
 
-#: A rate's fields in the report, in order (``n`` is not reported)
-_RATE_FIELDS = (
-    "in_scope",
-    "passed",
-    "failed",
-    "unmeasured",
-    "implausible",
-    "rate",
-    "ci_low",
-    "ci_high",
-)
-_RATE_VALUES = operator.itemgetter(*(Rate._fields.index(f) for f in _RATE_FIELDS))
+#: A rate's fields in the report, in order: the counts of the registry, with ``failed``
+#: after ``passed`` (``n`` is not reported), then the rate and its interval
+_COUNT_FIELDS = (*NAMES[:2], "failed", *NAMES[2:])
+_RATE_FIELDS = (*_COUNT_FIELDS, "rate", "ci_low", "ci_high")
+
+
+def _rate_values(r: Rate) -> list[Any]:
+    t = r.counted()
+    return [*t[:2], r.failed, *t[2:], r.rate, r.ci_low, r.ci_high]
+
+
 _SUMMARY = {p: p.summary for p in Position}
 
 
 def _rate(r: Rate) -> dict[str, Any]:
-    return dict(zip(_RATE_FIELDS, _RATE_VALUES(r), strict=True))
+    return dict(zip(_RATE_FIELDS, _rate_values(r), strict=True))
 
 
 def _branch(b: BranchResult) -> dict[str, Any]:
     out: dict[str, Any] = {"branch": b.branch}
-    out.update(zip(_RATE_FIELDS, _RATE_VALUES(b.counts), strict=True))
+    out.update(zip(_RATE_FIELDS, _rate_values(b.counts), strict=True))
     out["met"] = b.met
     out["previous_rate"] = b.previous_rate
     out["change"] = b.change

@@ -260,7 +260,7 @@ def rejects_block(card: Scorecard) -> Text | None:
 
 def implausible_block(card: Scorecard) -> Text | None:
     """Standards with impossible durations among their measures (counted as unmeasured)."""
-    odd = [(s.id, s.counts.implausible) for s in card.standards if s.counts.implausible]
+    odd = [(s.id, n) for s in card.standards if (n := s.counts.count("implausible"))]
     if not odd:
         return None
     text = Text(

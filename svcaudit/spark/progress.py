@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from svcaudit.engine import POLL_SECONDS, Progress
+from svcaudit.steps import POLL_SECONDS, Progress
 
 
 class Tasks:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from svcaudit import engine
+from svcaudit import runner
 from tests.invoke import assert_one_error, invoke
 
 HEADER = "id,branch,arrived_at,greeted_at,hold_seconds\n"
@@ -51,13 +51,13 @@ def log(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def _change_before_audit(
     monkeypatch: pytest.MonkeyPatch, change: Callable[[], None]
 ) -> None:
-    original = engine.run
+    original = runner.run
 
-    def run(*args: object, **kwargs: object) -> engine.RawResult:
+    def run(*args: object, **kwargs: object) -> runner.RawResult:
         change()
         return original(*args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(engine, "run", run)
+    monkeypatch.setattr(runner, "run", run)
 
 
 def test_columns_change(log: Path, monkeypatch: pytest.MonkeyPatch) -> None:

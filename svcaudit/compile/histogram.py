@@ -24,17 +24,11 @@ import numpy as np
 import sqlglot
 from sqlglot import exp
 
-from svcaudit.compile import (
-    BRANCH,
-    MERGED,
-    REJECTED,
-    AuditQuery,
-    CompiledStandard,
-    Plan,
-    counted,
-    number_literal,
-    repeats,
-)
+from svcaudit.compile.plan import BRANCH, MERGED, REJECTED, Plan
+from svcaudit.compile.query import LEADING, AuditQuery, count_column
+from svcaudit.compile.repeats import repeats
+from svcaudit.compile.rules import CompiledStandard, facts, number_literal
+from svcaudit.counts import COUNTS
 from svcaudit.expressions.types import Kind
 
 BITS = 62  # condition flags packed per BIGINT key
@@ -81,9 +75,10 @@ class Tests:
     """How one standard's counts come out of the histogram's rows.
 
     ``grouping``: the rows of the grouping set to sum. A binned measure's standard tests its
-    bin: passes when ``bin < below`` (at_most) or ``bin >= at_least``, implausible when
-    ``bin < odd[0]`` or ``bin >= odd[1]``, unmeasured when it has no bin or is implausible.
-    Any other standard tests bits: ``unmeasured``, ``passed`` and ``implausible`` flags.
+    bin for the facts ``passed``, ``unmeasured`` and ``implausible``: passes when
+    ``bin < below`` (at_most) or ``bin >= at_least``, implausible when ``bin < odd[0]`` or
+    ``bin >= odd[1]``, unmeasured when it has no bin or is implausible. Every other fact
+    (all of them, without a binned measure) is a bit of the keys: ``bits``.
     """
 
     grouping: int
@@ -92,15 +87,13 @@ class Tests:
     below: int | None = None
     at_least: int | None = None
     odd: tuple[int, int] | None = None
-    unmeasured: int | None = None  # bits, when no measure
-    passed: int | None = None
-    implausible: int | None = None
+    bits: tuple[tuple[str, int], ...] = ()  # fact -> bit
 
 
 @dataclass(frozen=True)
 class Fold:
     """Turns the histogram's rows into the direct query's: per (branch, status), rows,
-    merged, then in scope / unmeasured / passed per standard, then implausible per standard."""
+    merged, then every count of the registry per standard (``columns``)."""
 
     keys: int  # k0 .. k<keys-1>
     bins: int  # __b0 .. __b<bins-1>
@@ -136,31 +129,38 @@ class Fold:
 
         whole = subsets.get(self.every, empty)
         out = [total(whole, n), total(whole, merged)]
-        odd_counts = []
         for t in self.tests:
             rows_of = subsets.get(t.grouping, empty)
             where = rows_of[flag(rows_of, t.scope)]
-            if t.measure is None:
-                assert t.unmeasured is not None and t.passed is not None
-                unmeasured = flag(where, t.unmeasured)
-                passed = flag(where, t.passed)
-                odd = flag(where, t.implausible) if t.implausible is not None else None
-            else:
-                b = bins[t.measure][where]
-                known = b >= 0
-                passed = known & (b < t.below if t.below is not None else b >= t.at_least)
-                odd = known & ((b < t.odd[0]) | (b >= t.odd[1])) if t.odd is not None else None
-                unmeasured = ~known if odd is None else ~known | odd
-                if odd is not None:
-                    passed &= ~odd
-            out += [
-                total(where, n),
-                total(where[unmeasured], n),
-                total(where[passed], n),
-            ]
-            odd_counts.append(np.zeros(size) if odd is None else total(where[odd], n))
-        table = np.rint(np.vstack(out + odd_counts)).astype(np.int64)
+            masks = {fact: flag(where, j) for fact, j in t.bits}
+            if t.measure is not None:
+                masks.update(_binned_facts(t, bins[t.measure][where]))
+            for count in COUNTS:
+                mask = None if count.fact is None else masks.get(count.fact)
+                if count.fact is None:
+                    out.append(total(where, n))
+                elif mask is None:  # a fact this standard cannot have
+                    out.append(np.zeros(size))
+                else:
+                    out.append(total(where[mask], n))
+        table = np.rint(np.vstack(out)).astype(np.int64)
         return [(*name, *values) for name, values in zip(groups, table.T.tolist(), strict=True)]
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """The names of the folded rows' columns."""
+        counted = (count_column(i, c.name) for i in range(len(self.tests)) for c in COUNTS)
+        return (*LEADING, *counted)
+
+
+def _binned_facts(t: Tests, b: np.ndarray) -> dict[str, np.ndarray]:
+    """The facts of a binned measure's rows from their bins (``Tests``)."""
+    known = b >= 0
+    passed = known & (b < t.below if t.below is not None else b >= t.at_least)
+    if t.odd is None:
+        return {"passed": passed, "unmeasured": ~known}
+    odd = known & ((b < t.odd[0]) | (b >= t.odd[1]))
+    return {"passed": passed & ~odd, "unmeasured": ~known | odd, "implausible": odd}
 
 
 def _values(column: Any) -> list[Any]:
@@ -204,15 +204,14 @@ def histogram_query(plan: Plan) -> AuditQuery:
 
     def tests(cs: CompiledStandard, m: Binned | None) -> Tests:
         scope = bit(cs.scope.copy())
+        found = facts(cs, exp.paren(cs.value.copy()), cs.passes.copy())
         if m is None:
-            t = counted(cs, exp.paren(cs.value.copy()), cs.passes.copy())
-            odd = None if t.implausible is None else bit(t.implausible)
-            unmeasured, passed = bit(t.unmeasured), bit(t.passed)
-            return Tests(every, scope, unmeasured=unmeasured, passed=passed, implausible=odd)
+            return Tests(every, scope, bits=tuple((f, bit(c)) for f, c in found.items()))
         assert cs.limit is not None
         at_most = cs.rule.standard.at_most is not None
         longest = cs.plausible_max
         bounds = None if longest is None else (m.at(0, False), m.at(longest, True))
+        binned_facts = ("passed", "unmeasured", "implausible")
         return Tests(
             every - (1 << (len(binned) - 1 - m.index)),
             scope,
@@ -220,6 +219,7 @@ def histogram_query(plan: Plan) -> AuditQuery:
             below=m.at(cs.limit, True) if at_most else None,
             at_least=None if at_most else m.at(cs.limit, False),
             odd=bounds,
+            bits=tuple((f, bit(c)) for f, c in found.items() if f not in binned_facts),
         )
 
     fold_tests = tuple(tests(cs, m) for cs, m in zip(plan.compiled, measured, strict=True))
@@ -262,13 +262,15 @@ def histogram_query(plan: Plan) -> AuditQuery:
         table.replace(rows.copy().subquery("m"))
         return parsed
 
+    fold = Fold(len(keys), len(bins), every, fold_tests)
     return AuditQuery(
         text.replace(SOURCE, f"({rows.sql('duckdb')}) AS m"),
-        tuple(plan.compiled),
-        dict(plan.source_columns.needed),
+        plan.compiled,
+        plan.needed,
+        fold.columns,
         repeats(plan),
         built=tree,
-        fold=Fold(len(keys), len(bins), every, fold_tests),
+        fold=fold,
     )
 
 

@@ -1,0 +1,264 @@
+"""The plan of an audit: rules compiled over the log, the group key, the row status and the
+columns read, all worked out once. A frozen value: every query is built from it, in any
+order, with the same result.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+
+from sqlglot import exp
+
+from svcaudit.columns import FieldResolver, LogResolver, UnavailableResolver
+from svcaudit.compile.rules import CompiledStandard, as_text, compile_rules
+from svcaudit.errors import Location, SvcauditError, did_you_mean
+from svcaudit.expressions.compile import Resolver
+from svcaudit.expressions.nodes import Name
+from svcaudit.expressions.types import Kind
+from svcaudit.sources.profiles import Dedupe
+from svcaudit.sources.readers import REJECT
+from svcaudit.standards.loader import ParsedExpression, StandardsSet
+
+BRANCH = "__branch"
+REJECTED = "__rejected"
+ROWS = "__rows"
+MERGED = "__merged"
+
+#: a row's status in the aggregate: read, rejected, or outside --since/--until
+EVALUATED, REJECTED_ROW, OUTSIDE = 0, 1, 2
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Everything compiled for an audit before choosing the query: rules, group key, filters,
+    and the columns each kind of query reads (typed), fixed when the plan is made."""
+
+    compiled: tuple[CompiledStandard, ...]
+    resolver: Resolver
+    group: exp.Expr
+    status: exp.Expr  # EVALUATED, REJECTED_ROW or OUTSIDE
+    relation: Callable[[Mapping[str, str]], exp.Select]
+    dedupe: Dedupe | None
+    needed: Mapping[str, str]  # column -> type the aggregate reads
+    shown: Mapping[str, str]  # ... and the queries showing rows (breaches: the id too)
+    ident: exp.Expr | None  # the interaction id as text, as written (None: the log has none)
+    schema: Mapping[str, str]  # the log's columns and their types
+    # a reader may reject a row only when a query reads its bad value (DuckDB's CSV reader
+    # converts only the columns a query reads): ``rows`` then reads every needed column
+    narrow_rejects: bool = True
+
+    def source(self) -> exp.Select:
+        """The log relation as the aggregate reads it: the needed columns typed
+        (deduplicated when asked)."""
+        return self._typed(self.needed)
+
+    def _typed(self, needed: Mapping[str, str]) -> exp.Select:
+        source = self.relation(needed)
+        return _deduplicated(source, self.dedupe) if self.dedupe is not None else source
+
+    def held(self, table: str) -> Plan:
+        """This plan over rows an engine holds in ``table`` (``rows()``, or some of them, with
+        every column): already typed, deduplicated and read whole."""
+        rows = exp.select("*").from_(exp.to_table(f'"{table}"'))
+        return replace(
+            self, relation=lambda _needed: rows.copy(), dedupe=None, narrow_rejects=False
+        )
+
+    def over(self, relation: exp.Select) -> Plan:
+        """This plan over another engine's relation of the same logs, which types every
+        shown column itself (its ``__reject`` covers them all)."""
+        return replace(self, relation=lambda _needed: relation.copy(), narrow_rejects=False)
+
+    def rows(self) -> exp.Select:
+        """The rows as the aggregate counts them, with the shown columns, for the queries
+        beside it (breaches, distributions, repeated ids). With ``narrow_rejects`` every
+        needed column is read: a row rejected for a bad value in a column the query does not
+        show would otherwise be kept, and counted or listed though the audit rejected it."""
+        source = self._typed(self.shown)
+        needed = [exp.column(c, quoted=True) for c in self.shown]
+        if not needed or not self.narrow_rejects:
+            return source
+        read = exp.not_(exp.Anonymous(this="hash", expressions=needed).is_(exp.null()))
+        return exp.select("*").from_(source.subquery("read")).where(read)
+
+    def evaluated(self) -> exp.Expr:
+        """The test that a row is evaluated (not rejected, not outside the period)."""
+        return exp.EQ(this=self.status.copy(), expression=exp.Literal.number(EVALUATED))
+
+
+def plan_audit(
+    standards: StandardsSet,
+    schema: Mapping[str, str],
+    relation: Callable[[Mapping[str, str]], exp.Select],
+    *,
+    group_by: Sequence[str] | None = None,
+    group_location: Location | None = None,
+    origin: str = "the log",
+    mapping: Mapping[str, ParsedExpression] | None = None,
+    notes: Mapping[str, str] | None = None,
+    dedupe: Dedupe | None = None,
+    required: Sequence[str] = (),
+    unavailable: Sequence[str] = (),
+    period: tuple[str | None, str | None] = (None, None),
+) -> Plan:
+    """Compile all standards over ``relation(needed columns)``: one plan for any query.
+
+    ``mapping`` (a profile, ``--map``, ``columns:``) defines logical columns over the source's.
+    Results are grouped by ``group_by`` (default: the standards' branch column); several
+    columns (``--by branch,channel``) make one group per combination, named "A / B".
+    ``dedupe`` keeps one record per key (the latest) and counts the others as merged.
+    """
+    source_columns = LogResolver(schema, origin, notes)
+    resolver: Resolver = source_columns
+    if unavailable:
+        resolver = UnavailableResolver(resolver, frozenset(unavailable))
+    if mapping:
+        resolver = FieldResolver(resolver, mapping, shadow_ok=True)
+    compiled = compile_rules(standards, resolver)
+    for name in required:  # read (and so check) them even when no standard uses them
+        resolver.resolve(name)
+    renames = _renames(mapping or {}, schema)
+    keys: list[exp.Expr] = []
+    for name in group_by or [standards.branch]:
+        col = renames.get(name)
+        if col is not None:  # a plain column names groups as written ("N" is not false)
+            source_columns.needed[col] = "VARCHAR"
+            keys.append(exp.column(col, quoted=True))
+        else:
+            keys.append(_group_key(resolver, name, standards, group_location))
+    group: exp.Expr = keys[0]
+    if len(keys) > 1:
+        parts = [exp.func("coalesce", k, exp.Literal.string("(none)")) for k in keys]
+        group = exp.func("concat_ws", exp.Literal.string(" / "), *parts)
+    if dedupe is not None:
+        for col, typ in ((dedupe.key, "VARCHAR"), (dedupe.order, "TIMESTAMPTZ")):
+            if col not in schema:
+                raise SvcauditError(
+                    f"the log has no column '{col}', which the profile needs to merge "
+                    "several records of one interaction",
+                    location=group_location or Location(standards.paths[0]),
+                    hint="check the export, or pass --profile generic",
+                )
+            source_columns.needed.setdefault(col, typ)
+    status = _status(resolver, period)
+    needed = dict(source_columns.needed)  # what the aggregate reads: fixed from here on
+    ident = _ident(renames, source_columns, resolver)
+    return Plan(
+        compiled=tuple(compiled),
+        resolver=resolver,
+        group=group,
+        status=status,
+        relation=relation,
+        dedupe=dedupe,
+        needed=needed,
+        shown=dict(source_columns.needed),
+        ident=ident,
+        schema=dict(schema),
+    )
+
+
+def _renames(mapping: Mapping[str, ParsedExpression], schema: Mapping[str, str]) -> dict[str, str]:
+    """Logical names that are a plain source column (renamed by the mapping, or the column of
+    that name when the mapping does not define it): logical -> source column."""
+    out: dict[str, str] = {}
+    for name, parsed in mapping.items():
+        if isinstance(parsed.tree, Name) and parsed.tree.name in schema:
+            out[name] = parsed.tree.name
+    return {**{c: c for c in schema if c not in mapping}, **out}
+
+
+def _ident(
+    renames: Mapping[str, str], columns: LogResolver, resolver: Resolver
+) -> exp.Expr | None:
+    """The interaction id as text: a plain source column as written, else as the audit
+    types it. A column the standards read with another type is shown cast to text."""
+    col = renames.get("id")
+    if col is not None:
+        if columns.needed.setdefault(col, "VARCHAR") == "VARCHAR":
+            return exp.column(col, quoted=True)
+        return exp.cast(exp.column(col, quoted=True), "VARCHAR")
+    typed = resolver.resolve("id")
+    return as_text(typed) if typed is not None else None
+
+
+def _status(resolver: Resolver, period: tuple[str | None, str | None]) -> exp.Expr:
+    """A row's status: REJECTED_ROW (a reader's reason), OUTSIDE the period, or EVALUATED."""
+    status = exp.Case().when(
+        exp.not_(exp.column(REJECT).is_(exp.null())), exp.Literal.number(REJECTED_ROW)
+    )
+    if period != (None, None):
+        status = status.when(
+            exp.not_(exp.func("coalesce", _period_test(resolver, period), exp.false())),
+            exp.Literal.number(OUTSIDE),
+        )
+    return status.else_(exp.Literal.number(EVALUATED))
+
+
+def _period_test(resolver: Resolver, period: tuple[str | None, str | None]) -> exp.Expr:
+    """arrived_at within [since, until): the interactions of the audited period."""
+    arrived = resolver.resolve("arrived_at")
+    if arrived is None or arrived.kind not in (Kind.TIMESTAMP, Kind.ANY):
+        raise SvcauditError(
+            "--since/--until need the interactions' `arrived_at` timestamp, which the log lacks",
+            location=Location("--since/--until"),
+            hint="map it: --map arrived_at=COLUMN (or columns: in the standards file)",
+        )
+    tests: list[exp.Expr] = []
+    since, until = period
+    if since is not None:
+        bound = exp.cast(exp.Literal.string(since), "TIMESTAMPTZ")
+        tests.append(exp.GTE(this=arrived.sql.copy(), expression=bound))
+    if until is not None:
+        bound = exp.cast(exp.Literal.string(until), "TIMESTAMPTZ")
+        tests.append(exp.LT(this=arrived.sql.copy(), expression=bound))
+    return exp.and_(*tests)
+
+
+def _group_key(
+    resolver: Resolver, name: str, standards: StandardsSet, location: Location | None
+) -> exp.Expr:
+    typed = resolver.resolve(name)
+    if typed is None:
+        names = list(resolver.known_names())
+        hint = did_you_mean(name, names) or f"columns: {', '.join(names[:12])}"
+        raise SvcauditError(
+            f"the branch column '{name}' is not in the log",
+            location=location or Location(standards.paths[0]),
+            hint=hint + "; set `branch:` in the standards file, or pass --branch/--by",
+        )
+    return exp.cast(typed.sql, "VARCHAR")
+
+
+def _deduplicated(source: exp.Select, dedupe: Dedupe) -> exp.Select:
+    """Keep the latest record per key among good rows; count the others on the kept row."""
+    key = exp.column(dedupe.key, quoted=True)
+    good = exp.column(REJECT).is_(exp.null())
+    partition = [key, exp.paren(good.copy())]
+    order = exp.Order(
+        expressions=[
+            exp.Ordered(this=exp.column(dedupe.order, quoted=True), desc=True, nulls_first=False)
+        ]
+    )
+    rank = exp.Window(this=exp.RowNumber(), partition_by=partition, order=order)
+    size = exp.Window(this=exp.Count(this=exp.Star()), partition_by=[p.copy() for p in partition])
+    merged = (
+        exp.Case()
+        .when(
+            exp.and_(good.copy(), exp.not_(key.copy().is_(exp.null()))),
+            exp.Sub(this=size, expression=exp.Literal.number(1)),
+        )
+        .else_(exp.Literal.number(0))
+    )
+    keep = exp.or_(
+        exp.not_(good.copy()),
+        key.copy().is_(exp.null()),
+        exp.EQ(this=rank, expression=exp.Literal.number(1)),
+    )
+    return (
+        exp.select("*", exp.alias_(merged, MERGED))
+        .from_(source.subquery("undeduplicated"))
+        .qualify(keep)
+    )
+
+

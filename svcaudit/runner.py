@@ -1,0 +1,162 @@
+"""The engine-neutral runner: an audit's queries on any engine, and what they measured.
+
+An engine (``svcaudit.engines``) only executes SQL in its dialect, streams batches and holds
+a temporary result; the runner builds every query from the plan, and tallies counts,
+rejected rows and repeated ids the same way whichever engine ran them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Generator, Iterator, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from sqlglot import exp
+
+from svcaudit.compile import (
+    BRANCH,
+    MERGED,
+    REJECTED,
+    ROWS,
+    AuditQuery,
+    Plan,
+    aggregate_query,
+    count_column,
+)
+from svcaudit.compile.plan import OUTSIDE, REJECTED_ROW
+from svcaudit.counts import NAMES, Counts
+from svcaudit.sources.readers import Reject
+from svcaudit.steps import Progress, Steps, step
+
+if TYPE_CHECKING:
+    from svcaudit.engines import Engine
+
+MAX_LISTED_REJECTS = 10_000
+
+
+@dataclass(frozen=True)
+class RawResult:
+    """What the engine measured: rows, rejects and counts per branch per standard."""
+
+    rows_evaluated: int
+    rows_rejected: int
+    rejects: tuple[Reject, ...]
+    branches: dict[str | None, tuple[Counts, ...]]
+    rows_merged: int = 0  # duplicates of an interaction merged into its latest record
+    rows_outside: int = 0  # interactions outside --since/--until
+    rows_duplicate: int = 0  # evaluated rows repeating an earlier row's interaction id
+    duplicate_ids: tuple[tuple[str, int], ...] = ()  # the most repeated ids, with their rows
+    rows_rejected_on_read: int = 0  # of rows_rejected: by a reader, before the relation
+
+
+@dataclass(frozen=True)
+class Tally:
+    """The aggregate's rows summed up: counts per branch, and rows by what became of them."""
+
+    branches: dict[str | None, tuple[Counts, ...]]
+    evaluated: int
+    rejected: int  # rejected in the relation (values that did not convert)
+    merged: int
+    outside: int
+
+
+def tally_rows(rows: Sequence[Sequence[Any]], columns: Sequence[str], n: int) -> Tally:
+    """Rows of the aggregate query (any engine) for ``n`` standards -> a Tally, reading each
+    value by its column's name (``AuditQuery.columns``): the group, the status, rows,
+    merged, then the counts of the registry per standard (a count not there is 0)."""
+    at = {name: i for i, name in enumerate(columns)}
+    branch_at, status_at, rows_at, merged_at = (at[c] for c in (BRANCH, REJECTED, ROWS, MERGED))
+    places = [[at.get(count_column(i, name)) for name in NAMES] for i in range(n)]
+    branches: dict[str | None, tuple[Counts, ...]] = {}
+    evaluated = rejected = merged = outside = 0
+    for row in rows:
+        branch, status, count = row[branch_at], int(row[status_at]), int(row[rows_at])
+        if status == REJECTED_ROW:
+            rejected += count
+            continue
+        if status == OUTSIDE:
+            outside += count
+            continue
+        evaluated += count
+        merged += int(row[merged_at] or 0)
+        branches[branch] = tuple(
+            Counts(*(0 if j is None else int(row[j] or 0) for j in where)) for where in places
+        )
+    return Tally(branches, evaluated, rejected, merged, outside)
+
+
+def aggregate_rows(engine: Engine, query: AuditQuery, progress: Progress | None) -> list[Any]:
+    """The aggregate's rows on ``engine``, folded when it is a histogram."""
+    sql = query.sql if engine.dialect == "duckdb" else engine.render(query.tree)
+    if query.fold is not None:  # a histogram: summed into the aggregate's rows
+        return query.fold(engine.execute_columns(sql, progress))
+    return engine.execute(sql, progress)
+
+
+def run(engine: Engine, plan: Plan, progress: Steps | None = None) -> RawResult:
+    """The aggregate (one scan), then the rows rejected on the way and the repeated ids
+    (steps ``auditing`` and ``repeated ids`` of ``progress``)."""
+    query = aggregate_query(engine.prepare(plan))
+    tally = tally_rows(
+        aggregate_rows(engine, query, step(progress, "auditing")),
+        query.columns,
+        len(query.standards),
+    )
+    on_read, listed = engine.rejects(query.needed, tally.rejected, MAX_LISTED_REJECTS)
+    duplicate, repeated = 0, []
+    if query.repeats is not None:
+
+        def number(q: exp.Select) -> int:
+            found = engine.execute(engine.render(q), step(progress, "repeated ids"))
+            return int(found[0][0] or 0)
+
+        # the hashes' upper bound first: exact when 0, the usual case; else the exact count
+        if number(query.repeats.bound) and (duplicate := number(query.repeats.count)):
+            listing = engine.render(query.repeats.listing)
+            found = engine.execute(listing, step(progress, "repeated ids"))
+            repeated = [(str(i), int(c)) for i, c in found]
+    return RawResult(
+        rows_duplicate=duplicate,
+        duplicate_ids=tuple(repeated),
+        rows_evaluated=tally.evaluated,
+        rows_rejected=on_read + tally.rejected,
+        rows_rejected_on_read=on_read,
+        rows_merged=tally.merged,
+        rows_outside=tally.outside,
+        rejects=tuple(listed[:MAX_LISTED_REJECTS]),
+        branches=tally.branches,
+    )
+
+
+Build = Callable[[Plan], exp.Select]
+
+
+def fetch(
+    engine: Engine, plan: Plan, build: Build, progress: Progress | None = None
+) -> list[tuple[object, ...]]:
+    """The rows of the query ``build`` makes of the plan (breaches, distributions)."""
+    return engine.execute(engine.render(build(engine.prepare(plan))), progress)
+
+
+def fetch_each(
+    engine: Engine,
+    plan: Plan,
+    held: Build,
+    builds: Sequence[Build],
+    progress: Steps | None = None,
+) -> Generator[Iterator[list[tuple[object, ...]]], None, None]:
+    """The rows of each query of ``builds`` in turn, made over the rows of ``held(plan)``,
+    which the engine reads once and holds (``Plan.held``) until the iterator is exhausted
+    or closed. Each query's rows come in batches (at least one, the first possibly empty),
+    so millions of them are never held at once; read every batch of a query before asking
+    for the next query."""
+    prepared = engine.prepare(plan)
+    holding = engine.hold(engine.render(held(prepared)), step(progress, "reading breaches"))
+    with holding as table:
+        on_table = prepared.held(table)
+        for i, build in enumerate(builds, 1):
+            label = f"breaches {i}/{len(builds)}"
+            yield engine.batches(engine.render(build(on_table)), progress, label)
+
+
+__all__ = ["MAX_LISTED_REJECTS", "RawResult", "Tally", "fetch", "fetch_each", "run", "tally_rows"]
