@@ -44,6 +44,11 @@ COUNTS: tuple[Count, ...] = (
         "implausible",
         "of the unmeasured: a duration that cannot be (negative, or absurdly long)",
     ),
+    Count(
+        "invalid",
+        "invalid",
+        "of the unmeasured: the measure or check read a value that could not be typed",
+    ),
 )
 
 NAMES: tuple[str, ...] = tuple(c.name for c in COUNTS)

@@ -62,3 +62,6 @@ def test_every_count_is_reported_per_standard_and_branch(tmp_path: Path, many: b
             assert sum(b[name] for b in std["branches"]) == std[name], (std["id"], name)
         assert std["in_scope"] == std["passed"] + std["failed"] + std["unmeasured"]
         assert std["implausible"] <= std["unmeasured"]
+        assert std["invalid"] <= std["unmeasured"]
+        # no reader marks a value invalid yet (a bad value still rejects its row): always 0
+        assert std["invalid"] == 0
