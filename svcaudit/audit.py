@@ -172,7 +172,7 @@ def _session(request: AuditRequest) -> Iterator[_Session]:
             origin=f"the log {shown}" + (", ..." if len(logs.files) > 3 else ""),
             mapping=column_mapping(profile, standards.columns, request.maps),
             notes=logs.notes(),
-            dedupe=profile.dedupe,
+            prepare=profile.prepare,
             required=profile.required,
             unavailable=profile.unavailable,
             period=period,

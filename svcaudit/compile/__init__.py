@@ -31,9 +31,10 @@ from svcaudit.compile.extra import (
     interactions,
 )
 from svcaudit.compile.histogram import histogram_query
-from svcaudit.compile.plan import BRANCH, MERGED, REJECTED, ROWS, Plan, plan_audit
+from svcaudit.compile.plan import BRANCH, REJECTED, ROWS, Plan, plan_audit
 from svcaudit.compile.query import AuditQuery, Repeats, count_column
 from svcaudit.compile.rules import INSTANT_TEXT, CompiledStandard, compile_rules
+from svcaudit.sources.prepare import MERGED
 
 #: Above this many standards the counts come from a histogram (see ``compile.histogram``).
 HISTOGRAM_ABOVE = 40

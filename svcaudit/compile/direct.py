@@ -14,11 +14,12 @@ from __future__ import annotations
 
 from sqlglot import exp
 
-from svcaudit.compile.plan import BRANCH, MERGED, REJECTED, ROWS, Plan
+from svcaudit.compile.plan import BRANCH, REJECTED, ROWS, Plan
 from svcaudit.compile.query import LEADING, AuditQuery, count_column
 from svcaudit.compile.repeats import repeats
 from svcaudit.compile.rules import facts
 from svcaudit.counts import COUNTS
+from svcaudit.sources.prepare import MERGED
 
 
 def _count_if(condition: exp.Expr, alias: str) -> exp.Expr:
@@ -55,7 +56,7 @@ def direct_query(plan: Plan) -> AuditQuery:
             row = scope.copy() if count.fact is None else exp.and_(scope.copy(), tests[count.fact])
             columns.append(count_column(i, count.name))
             aggregates.append(_count_if(row, columns[-1]))
-    if plan.dedupe is not None:
+    if plan.prepare is not None:
         projections.append(exp.column(MERGED))
     else:
         projections.append(exp.alias_(exp.Literal.number(0), MERGED))

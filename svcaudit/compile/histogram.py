@@ -24,12 +24,13 @@ import numpy as np
 import sqlglot
 from sqlglot import exp
 
-from svcaudit.compile.plan import BRANCH, MERGED, REJECTED, Plan
+from svcaudit.compile.plan import BRANCH, REJECTED, Plan
 from svcaudit.compile.query import LEADING, AuditQuery, count_column
 from svcaudit.compile.repeats import repeats
 from svcaudit.compile.rules import CompiledStandard, facts, number_literal
 from svcaudit.counts import COUNTS
 from svcaudit.expressions.types import Kind
+from svcaudit.sources.prepare import MERGED
 
 BITS = 62  # condition flags packed per BIGINT key
 SOURCE = "__svcaudit_rows__"  # where the rows' query goes in the histogram's text
@@ -233,7 +234,7 @@ def histogram_query(plan: Plan) -> AuditQuery:
         for term in terms[1:]:
             total = exp.Add(this=total, expression=term)
         keys.append(exp.alias_(exp.cast(total, "BIGINT"), f"k{start // BITS}"))
-    merged: exp.Expr = exp.column(MERGED) if plan.dedupe is not None else exp.Literal.number(0)
+    merged: exp.Expr = exp.column(MERGED) if plan.prepare is not None else exp.Literal.number(0)
     rows = exp.select(
         exp.alias_(plan.group, BRANCH),
         exp.alias_(plan.status, REJECTED),

@@ -16,14 +16,13 @@ from svcaudit.errors import Location, SvcauditError, did_you_mean
 from svcaudit.expressions.compile import Resolver
 from svcaudit.expressions.nodes import Name
 from svcaudit.expressions.types import Kind
-from svcaudit.sources.profiles import Dedupe
+from svcaudit.sources.prepare import Prepare
 from svcaudit.sources.readers import REJECT
 from svcaudit.standards.loader import ParsedExpression, StandardsSet
 
 BRANCH = "__branch"
 REJECTED = "__rejected"
 ROWS = "__rows"
-MERGED = "__merged"
 
 #: a row's status in the aggregate: read, rejected, or outside --since/--until
 EVALUATED, REJECTED_ROW, OUTSIDE = 0, 1, 2
@@ -39,7 +38,7 @@ class Plan:
     group: exp.Expr
     status: exp.Expr  # EVALUATED, REJECTED_ROW or OUTSIDE
     relation: Callable[[Mapping[str, str]], exp.Select]
-    dedupe: Dedupe | None
+    prepare: Prepare | None  # the profile's step over the typed rows (it may merge records)
     needed: Mapping[str, str]  # column -> type the aggregate reads
     shown: Mapping[str, str]  # ... and the queries showing rows (breaches: the id too)
     ident: exp.Expr | None  # the interaction id as text, as written (None: the log has none)
@@ -55,14 +54,14 @@ class Plan:
 
     def _typed(self, needed: Mapping[str, str]) -> exp.Select:
         source = self.relation(needed)
-        return _deduplicated(source, self.dedupe) if self.dedupe is not None else source
+        return self.prepare.apply(source) if self.prepare is not None else source
 
     def held(self, table: str) -> Plan:
         """This plan over rows an engine holds in ``table`` (``rows()``, or some of them, with
-        every column): already typed, deduplicated and read whole."""
+        every column): already typed, prepared and read whole."""
         rows = exp.select("*").from_(exp.to_table(f'"{table}"'))
         return replace(
-            self, relation=lambda _needed: rows.copy(), dedupe=None, narrow_rejects=False
+            self, relation=lambda _needed: rows.copy(), prepare=None, narrow_rejects=False
         )
 
     def over(self, relation: exp.Select) -> Plan:
@@ -97,7 +96,7 @@ def plan_audit(
     origin: str = "the log",
     mapping: Mapping[str, ParsedExpression] | None = None,
     notes: Mapping[str, str] | None = None,
-    dedupe: Dedupe | None = None,
+    prepare: Prepare | None = None,
     required: Sequence[str] = (),
     unavailable: Sequence[str] = (),
     period: tuple[str | None, str | None] = (None, None),
@@ -107,7 +106,8 @@ def plan_audit(
     ``mapping`` (a profile, ``--map``, ``columns:``) defines logical columns over the source's.
     Results are grouped by ``group_by`` (default: the standards' branch column); several
     columns (``--by branch,channel``) make one group per combination, named "A / B".
-    ``dedupe`` keeps one record per key (the latest) and counts the others as merged.
+    ``prepare`` runs over the typed rows first (keeping one record per key, say, and
+    counting the others as merged).
     """
     source_columns = LogResolver(schema, origin, notes)
     resolver: Resolver = source_columns
@@ -131,8 +131,8 @@ def plan_audit(
     if len(keys) > 1:
         parts = [exp.func("coalesce", k, exp.Literal.string("(none)")) for k in keys]
         group = exp.func("concat_ws", exp.Literal.string(" / "), *parts)
-    if dedupe is not None:
-        for col, typ in ((dedupe.key, "VARCHAR"), (dedupe.order, "TIMESTAMPTZ")):
+    if prepare is not None:
+        for col, typ in prepare.reads.items():
             if col not in schema:
                 raise SvcauditError(
                     f"the log has no column '{col}', which the profile needs to merge "
@@ -150,7 +150,7 @@ def plan_audit(
         group=group,
         status=status,
         relation=relation,
-        dedupe=dedupe,
+        prepare=prepare,
         needed=needed,
         shown=dict(source_columns.needed),
         ident=ident,
@@ -228,37 +228,3 @@ def _group_key(
             hint=hint + "; set `branch:` in the standards file, or pass --branch/--by",
         )
     return exp.cast(typed.sql, "VARCHAR")
-
-
-def _deduplicated(source: exp.Select, dedupe: Dedupe) -> exp.Select:
-    """Keep the latest record per key among good rows; count the others on the kept row."""
-    key = exp.column(dedupe.key, quoted=True)
-    good = exp.column(REJECT).is_(exp.null())
-    partition = [key, exp.paren(good.copy())]
-    order = exp.Order(
-        expressions=[
-            exp.Ordered(this=exp.column(dedupe.order, quoted=True), desc=True, nulls_first=False)
-        ]
-    )
-    rank = exp.Window(this=exp.RowNumber(), partition_by=partition, order=order)
-    size = exp.Window(this=exp.Count(this=exp.Star()), partition_by=[p.copy() for p in partition])
-    merged = (
-        exp.Case()
-        .when(
-            exp.and_(good.copy(), exp.not_(key.copy().is_(exp.null()))),
-            exp.Sub(this=size, expression=exp.Literal.number(1)),
-        )
-        .else_(exp.Literal.number(0))
-    )
-    keep = exp.or_(
-        exp.not_(good.copy()),
-        key.copy().is_(exp.null()),
-        exp.EQ(this=rank, expression=exp.Literal.number(1)),
-    )
-    return (
-        exp.select("*", exp.alias_(merged, MERGED))
-        .from_(source.subquery("undeduplicated"))
-        .qualify(keep)
-    )
-
-

@@ -14,8 +14,9 @@ from typing import Any
 
 from sqlglot import exp
 
-from svcaudit.compile.plan import BRANCH, MERGED, REJECTED, ROWS
+from svcaudit.compile.plan import BRANCH, REJECTED, ROWS
 from svcaudit.compile.rules import CompiledStandard
+from svcaudit.sources.prepare import MERGED
 
 #: the columns before the counts, in every aggregate's result
 LEADING = (BRANCH, REJECTED, ROWS, MERGED)

@@ -12,13 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-
-@dataclass(frozen=True)
-class Dedupe:
-    """Several records per interaction: keep the latest one per ``key`` by ``order``."""
-
-    key: str
-    order: str
+from svcaudit.sources.prepare import LatestPerKey, Prepare
 
 
 @dataclass(frozen=True)
@@ -29,7 +23,7 @@ class Profile:
     summary: str
     columns: Mapping[str, str] = field(default_factory=dict)
     signature: tuple[str, ...] = ()  # source columns that identify the export
-    dedupe: Dedupe | None = None
+    prepare: Prepare | None = None  # run over the typed rows before counting, by every engine
     required: tuple[str, ...] = ()  # logical columns whose values must parse in every record
     unavailable: tuple[str, ...] = ()  # logical columns this export never has
     example: str = ""
@@ -71,7 +65,7 @@ AMAZON_CONNECT = Profile(
         **_levels(),
     },
     signature=("ContactId", "InitiationTimestamp", "Channel"),
-    dedupe=Dedupe(key="ContactId", order="LastUpdateTimestamp"),
+    prepare=LatestPerKey(key="ContactId", order="LastUpdateTimestamp"),
     required=("id", "arrived_at"),
     example="svcaudit audit ctr/*.jsonl --profile amazon-connect -s standards/contact-centre.yaml",
     avoid="flattening CTRs into a spreadsheet by hand and guessing which record is current",
