@@ -22,7 +22,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from svcaudit.errors import Location, SvcauditError, did_you_mean
-from svcaudit.standards.loader import parse_yaml
+from svcaudit.standards.yaml_reader import parse_yaml
 
 CONFIG_NAMES = ("svcaudit.yaml", "svcaudit.yml")
 PATH_KEYS = ("standards", "output", "rejects", "baseline")
