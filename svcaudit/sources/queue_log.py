@@ -8,18 +8,9 @@ from typing import ClassVar
 import duckdb
 from sqlglot import exp
 
-from svcaudit.sources.base import (
-    REJECT,
-    LogReader,
-    Reject,
-    file_column,
-    lit,
-    named_arg,
-    numbered_rejects,
-    struct_literal,
-    union_all,
-)
+from svcaudit.sources.base import REJECT, LogReader, Reject, file_column, numbered_rejects
 from svcaudit.sources.files import LogFile, LogFormat
+from svcaudit.sources.sql import lit, named_arg, struct_literal, union_all
 
 _EXITS = ("ABANDON", "EXITWITHTIMEOUT", "EXITEMPTY", "EXITWITHKEY")
 _ENDS = ("COMPLETEAGENT", "COMPLETECALLER", "TRANSFER", "BLINDTRANSFER", "ATTENDEDTRANSFER")
