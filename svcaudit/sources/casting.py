@@ -1,5 +1,7 @@
-"""Typing a reader's relation: needed columns cast, a reject reason for values that do not
-convert, and naive local timestamps turned into instants cheaply."""
+"""Typing a reader's relation: needed columns cast, a reject reason for values that fail.
+
+Naive local timestamps become instants by plain arithmetic where the UTC offset is constant.
+"""
 
 from __future__ import annotations
 
