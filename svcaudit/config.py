@@ -22,7 +22,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from svcaudit.errors import Location, SvcauditError, did_you_mean
-from svcaudit.standards.loader import parse_yaml
+from svcaudit.standards.yaml_reader import parse_yaml
 
 CONFIG_NAMES = ("svcaudit.yaml", "svcaudit.yml")
 PATH_KEYS = ("standards", "output", "rejects", "baseline")
@@ -89,39 +89,58 @@ def load_config(path: Path | None) -> Config:
     if path is None:
         return Config(None, {}, {})
     name = str(path)
-    lines: dict[str, int | None] = {}
     if path.name == "pyproject.toml":
-        try:
-            raw = tomllib.loads(path.read_text(encoding="utf-8"))
-        except tomllib.TOMLDecodeError as e:
-            raise SvcauditError(f"invalid TOML: {e}", location=Location(name)) from None
-        data = raw.get("tool", {}).get("svcaudit", {})
-        lines = _toml_lines(path.read_text(encoding="utf-8"))
-        where = name
+        data, lines = _read_pyproject(path)
     else:
-        try:
-            text = path.read_text(encoding="utf-8-sig")
-        except OSError as e:
-            raise SvcauditError(
-                f"cannot read config: {e.strerror}", location=Location(name)
-            ) from None
-        data, marks = parse_yaml(text, name) if text.strip() else ({}, {})
-        if not isinstance(data, dict):
-            raise SvcauditError(
-                "a config file must be a mapping of option: value", location=Location(name, 1, 1)
-            )
-        lines = {
-            str(k[0]).replace("-", "_"): (v[1] or v[0]).line
-            for k, v in marks.items()
-            if len(k) == 1
-        }
-        where = name
+        data, lines = _read_yaml_config(path)
     data = {str(k).replace("-", "_"): v for k, v in data.items()}
     for key in ("standards", "report", "map"):
         if isinstance(data.get(key), str):
             data[key] = [data[key]]
+    settings = _settings(data, name, lines)
+    values = settings.model_dump(exclude_none=True)
+    base = path.parent
+    for key in PATH_KEYS:
+        if key in values:
+            values[key] = _rebase(values[key], base)
+    if "report" in values:
+        values["report"] = [_rebase_report(r, base) for r in values["report"]]
+    origins = {key: f"{name}:{lines[key]}" if lines.get(key) else name for key in values}
+    return Config(path, values, origins)
+
+
+def _read_pyproject(path: Path) -> tuple[dict[Any, Any], dict[str, int | None]]:
+    """The [tool.svcaudit] table of a pyproject.toml and the line of each of its keys."""
     try:
-        settings = Settings.model_validate(data)
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as e:
+        raise SvcauditError(f"invalid TOML: {e}", location=Location(str(path))) from None
+    data = raw.get("tool", {}).get("svcaudit", {})
+    return data, _toml_lines(path.read_text(encoding="utf-8"))
+
+
+def _read_yaml_config(path: Path) -> tuple[dict[Any, Any], dict[str, int | None]]:
+    """A svcaudit.yaml's mapping and the line of each of its top-level keys."""
+    name = str(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except OSError as e:
+        raise SvcauditError(f"cannot read config: {e.strerror}", location=Location(name)) from None
+    data, marks = parse_yaml(text, name) if text.strip() else ({}, {})
+    if not isinstance(data, dict):
+        raise SvcauditError(
+            "a config file must be a mapping of option: value", location=Location(name, 1, 1)
+        )
+    lines = {
+        str(k[0]).replace("-", "_"): (v[1] or v[0]).line for k, v in marks.items() if len(k) == 1
+    }
+    return data, lines
+
+
+def _settings(data: dict[str, Any], name: str, lines: dict[str, int | None]) -> Settings:
+    """The validated settings; the first problem is an error at its key's line."""
+    try:
+        return Settings.model_validate(data)
     except ValidationError as e:
         first = e.errors()[0]
         key = str(first["loc"][0]) if first["loc"] else "?"
@@ -136,15 +155,6 @@ def load_config(path: Path | None) -> Config:
             location=loc,
             hint="the same values as the command-line option; see svcaudit audit --help",
         ) from None
-    values = settings.model_dump(exclude_none=True)
-    base = path.parent
-    for key in PATH_KEYS:
-        if key in values:
-            values[key] = _rebase(values[key], base)
-    if "report" in values:
-        values["report"] = [_rebase_report(r, base) for r in values["report"]]
-    origins = {key: f"{where}:{lines[key]}" if lines.get(key) else where for key in values}
-    return Config(path, values, origins)
 
 
 def _toml_lines(text: str) -> dict[str, int | None]:

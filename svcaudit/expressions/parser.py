@@ -46,6 +46,7 @@ _TOKEN = re.compile(
 )
 
 _KEYWORDS = {"and", "or", "not", "in", "is", "null", "none", "true", "false"}
+_CONSTANTS = {"true": True, "false": False, "null": None, "none": None}
 _FORBIDDEN_WORDS = {
     "lambda": "lambdas are not part of the expression language",
     "import": "imports are not part of the expression language",
@@ -288,42 +289,12 @@ class _Parser:
 
     def parse_atom(self) -> Node:
         tok = self.tok
-        span = (tok.start, tok.end)
-        if tok.kind == "number":
-            self.advance()
-            is_float = any(c in tok.text for c in ".eE")
-            number = float(tok.text) if is_float else _integer(tok.text, span)
-            if isinstance(number, float) and math.isinf(number):
-                raise ExpressionError("the number is too large", span, "numbers are at most 1e308")
-            return Literal(number, span)
-        if tok.kind == "duration":
-            self.advance()
-            try:
-                return DurationLiteral(parse_duration(tok.text), tok.text, span)
-            except ValueError as e:
-                raise ExpressionError(str(e), span, DURATION_HINT) from None
-        if tok.kind == "string":
-            self.advance()
-            return Literal(_unquote_string(tok.text), span)
-        if tok.kind == "keyword" and tok.text in ("true", "false", "null", "none"):
-            self.advance()
-            constants = {"true": True, "false": False, "null": None, "none": None}
-            return Literal(constants[tok.text], span)
-        if tok.kind == "qident":
-            self.advance()
-            name = tok.text[1:-1].replace("``", "`")
-            if not name:
-                raise ExpressionError("empty quoted name", span)
-            return self.after_name(Name(name, span))
-        if tok.kind == "ident":
-            if tok.text in _FORBIDDEN_WORDS:
-                raise ExpressionError(
-                    f"'{tok.text}' is not allowed", span, _FORBIDDEN_WORDS[tok.text]
-                )
-            self.advance()
-            if self.at("op", "("):
-                return self.parse_call(tok)
-            return self.after_name(Name(tok.text, span))
+        if tok.kind in ("number", "duration", "string") or (
+            tok.kind == "keyword" and tok.text in _CONSTANTS
+        ):
+            return self.parse_literal()
+        if tok.kind in ("qident", "ident"):
+            return self.parse_name()
         if self.at("op", "("):
             self.advance()
             self.nested()
@@ -333,9 +304,45 @@ class _Parser:
             return node
         if self.at("op", "["):
             raise ExpressionError(
-                "a list is only allowed after 'in'", span, 'write `x in ["a", "b"]`'
+                "a list is only allowed after 'in'", (tok.start, tok.end), 'write `x in ["a", "b"]`'
             )
         raise self.unexpected("a name, a value or '('")
+
+    def parse_literal(self) -> Node:
+        """A number, a duration, a string, true, false or null."""
+        tok = self.advance()
+        span = (tok.start, tok.end)
+        if tok.kind == "number":
+            is_float = any(c in tok.text for c in ".eE")
+            number = float(tok.text) if is_float else _integer(tok.text, span)
+            if isinstance(number, float) and math.isinf(number):
+                raise ExpressionError("the number is too large", span, "numbers are at most 1e308")
+            return Literal(number, span)
+        if tok.kind == "duration":
+            try:
+                return DurationLiteral(parse_duration(tok.text), tok.text, span)
+            except ValueError as e:
+                raise ExpressionError(str(e), span, DURATION_HINT) from None
+        if tok.kind == "string":
+            return Literal(_unquote_string(tok.text), span)
+        return Literal(_CONSTANTS[tok.text], span)
+
+    def parse_name(self) -> Node:
+        """A column name (plain or `quoted`), or a function call."""
+        tok = self.tok
+        span = (tok.start, tok.end)
+        if tok.kind == "qident":
+            self.advance()
+            name = tok.text[1:-1].replace("``", "`")
+            if not name:
+                raise ExpressionError("empty quoted name", span)
+            return self.after_name(Name(name, span))
+        if tok.text in _FORBIDDEN_WORDS:
+            raise ExpressionError(f"'{tok.text}' is not allowed", span, _FORBIDDEN_WORDS[tok.text])
+        self.advance()
+        if self.at("op", "("):
+            return self.parse_call(tok)
+        return self.after_name(Name(tok.text, span))
 
     def after_name(self, name: Name) -> Node:
         if self.at("op", "["):

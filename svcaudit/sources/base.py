@@ -1,10 +1,11 @@
-"""The reader interface and what every format shares: rejects, typing, type inference.
+"""The reader interface and what every format shares: rejects, type widening, read errors.
 
 Every reader yields the same shape: the file's columns (those the standards need cast to the
 types they are used as) plus ``__reject``, the reason a row cannot be evaluated (NULL when it
 can). Rows DuckDB cannot even split into fields (a CSV line with too many fields, a value that
 does not convert) are caught by DuckDB's reject tables and listed by ``rejects()`` with their
-file and line. Nothing is dropped silently: the engine counts both kinds.
+file and line. Nothing is dropped silently: the engine counts both kinds. Type inference
+(``inference``), casting (``casting``) and SQL pieces (``sql``) have modules of their own.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ import os
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 from typing import ClassVar
 
 import duckdb
@@ -21,12 +21,13 @@ from sqlglot import exp
 
 from svcaudit.errors import Location, SvcauditError, out_of_memory
 from svcaudit.expressions.types import Kind, kind_of_sql_type
+from svcaudit.sources.casting import typed_projection
 from svcaudit.sources.files import LogFile, LogFormat
+from svcaudit.sources.inference import SAMPLE_ROWS, infer_types
+from svcaudit.sources.sql import lit, quoted_column
 
 REJECT = "__reject"
 FILE = "__file"  # the log file a row came from, as shown to people
-SAMPLE_ROWS = 20_000
-INFER_SHARE = 0.5  # a text column is read as a type when most sampled values fit it
 REJECTS_TABLE = "svcaudit_reject_errors"
 REJECTS_SCAN = "svcaudit_reject_scans"
 
@@ -40,61 +41,9 @@ class Reject:
     reason: str
 
 
-def lit(value: str) -> exp.Expr:
-    return exp.Literal.string(value)
-
-
 def file_column(f: LogFile) -> exp.Expr:
     """The ``__file`` column of rows read from ``f``."""
     return exp.alias_(lit(f.display), FILE)
-
-
-def named_arg(name: str, value: exp.Expr) -> exp.Expr:
-    return exp.EQ(this=exp.var(name), expression=value)
-
-
-def struct_literal(mapping: Mapping[str, str]) -> exp.Expr:
-    return exp.Struct(
-        expressions=[exp.PropertyEQ(this=lit(k), expression=lit(v)) for k, v in mapping.items()]
-    )
-
-
-def quoted_column(name: str) -> exp.Column:
-    return exp.column(name, quoted=True)
-
-
-TIMESTAMP_FORMATS = (
-    "%d/%m/%Y %H:%M:%S",
-    "%d/%m/%Y %H:%M",
-    "%m/%d/%Y %H:%M:%S",
-    "%m/%d/%Y %H:%M",
-    "%m/%d/%Y %I:%M:%S %p",
-    "%m/%d/%Y %I:%M %p",
-    "%d.%m.%Y %H:%M:%S",
-    "%d.%m.%Y %H:%M",
-    "%d-%m-%Y %H:%M:%S",
-    "%d-%m-%Y %H:%M",
-    "%Y/%m/%d %H:%M:%S",
-    "%Y/%m/%d %H:%M",
-    "%d/%m/%Y",
-    "%m/%d/%Y",
-    "%d.%m.%Y",
-)
-
-
-_DATE_LIKE = r"^\s*\d+[./-]\d+[./-]\d+"  # what every format in TIMESTAMP_FORMATS begins with
-
-
-def _unknown_format_note(column: str, sample: object) -> str:
-    return (
-        f"its values (e.g. {sample!r}) are not numbers or timestamps in a format "
-        f'svcaudit knows; convert them with parse_time({column}, "...") in `columns:`'
-    )
-
-
-def _field_order(fmt: str) -> str:
-    """'dm' when the day comes before the month in a format, else 'md'."""
-    return "dm" if fmt.find("%d") < fmt.find("%m") else "md"
 
 
 def merge_types(a: str, b: str) -> str:
@@ -229,77 +178,11 @@ class LogReader(ABC):
     text_types: ClassVar[tuple[str, ...]] = ("TIMESTAMPTZ", "DOUBLE", "BOOLEAN")
 
     def _refine(self, con: duckdb.DuckDBPyConnection, raw: dict[str, str]) -> dict[str, str]:
-        text_cols = [c for c, t in raw.items() if kind_of_sql_type(t) in (Kind.STRING, Kind.ANY)]
-        if not text_cols:
-            return raw
-        probes: list[exp.Expr] = []
-        for c in text_cols:
-            probes.append(exp.Count(this=quoted_column(c)))
-            for t in ("TIMESTAMPTZ", "DOUBLE", "BOOLEAN"):
-                probes.append(
-                    exp.Count(this=exp.TryCast(this=quoted_column(c), to=exp.DataType.build(t)))
-                )
-            # values that could be a local date at all: every format starts digits/digits/digits
-            date_like = exp.func("regexp_matches", quoted_column(c), lit(_DATE_LIKE))
-            probes += [exp.func("count_if", date_like), exp.func("min", quoted_column(c))]
-        sample = exp.select(*probes).from_(self._sampled(con))
-        row = con.sql(sample.sql("duckdb")).fetchall()[0]
-        refined = {c: "VARCHAR" if t == "JSON" else t for c, t in raw.items()}
-        undecided: dict[str, int] = {}
-        for i, c in enumerate(text_cols):
-            total, ts, dbl, boolean, date_like, sample = row[i * 6 : i * 6 + 6]
-            if not total:
-                self.notes[c] = f"it is empty in every row sampled (the first {SAMPLE_ROWS:,})"
-                continue
-            # a mixed JSON value (numbers with a stray string) may be any type; text only some
-            allowed = self.text_types if raw[c] != "JSON" else ("TIMESTAMPTZ", "DOUBLE", "BOOLEAN")
-            for t, n in (("TIMESTAMPTZ", ts), ("DOUBLE", dbl), ("BOOLEAN", boolean)):
-                if t in allowed and n >= INFER_SHARE * total:
-                    refined[c] = t
-                    break
-            else:
-                if date_like >= INFER_SHARE * total:
-                    undecided[c] = total
-                else:  # no format can read most values: skip trying them all (15 per value)
-                    self.notes[c] = _unknown_format_note(c, sample)
-        if undecided:
-            self._detect_formats(con, undecided, refined)
-        return refined
-
-    def _detect_formats(
-        self, con: duckdb.DuckDBPyConnection, columns: dict[str, int], refined: dict[str, str]
-    ) -> None:
-        """Timestamps written like 31/03/2025 10:00: find the one format that reads them.
-
-        A column whose values read equally well day-first and month-first (every day <= 12)
-        is left as text with a note, never guessed: 03/04 must not silently become April.
-        """
-        probes: list[exp.Expr] = []
-        for c in columns:
-            probes.append(exp.func("min", quoted_column(c)))
-            for fmt in TIMESTAMP_FORMATS:
-                probes.append(exp.Count(this=exp.func("try_strptime", quoted_column(c), lit(fmt))))
-        query = exp.select(*probes).from_(self._sampled(con))
-        row = con.sql(query.sql("duckdb")).fetchall()[0]
-        width = len(TIMESTAMP_FORMATS) + 1
-        for i, (c, total) in enumerate(columns.items()):
-            sample, counts = row[i * width], row[i * width + 1 : (i + 1) * width]
-            best = max(counts)
-            if not best or best < INFER_SHARE * total:
-                self.notes[c] = _unknown_format_note(c, sample)
-                continue
-            winners = [f for f, n in zip(TIMESTAMP_FORMATS, counts, strict=True) if n == best]
-            orders = {_field_order(f) for f in winners}
-            if len(orders) > 1:
-                self.notes[c] = (
-                    f"its values (e.g. {sample!r}) read both day-first and month-first; "
-                    f'map it explicitly, e.g. columns: {{x: parse_time({c}, "{winners[0]}")}}'
-                )
-                continue
-            self.time_formats[c] = winners[0]
-            refined[c] = (
-                "DATE" if "%H" not in winners[0] and "%I" not in winners[0] else "TIMESTAMP"
-            )
+        """The detected types, text columns refined from the sample (``inference``)."""
+        found = infer_types(con, self._sampled, raw, self.text_types)
+        self.notes.update(found.notes)
+        self.time_formats.update(found.time_formats)
+        return found.types
 
     def read_error(self, error: duckdb.Error, file: LogFile | None = None) -> SvcauditError:
         """A user-facing error for a file DuckDB could not read (or had no memory to)."""
@@ -329,169 +212,6 @@ def _stat(path: str) -> tuple[int, int] | None:
     return (st.st_size, st.st_mtime_ns)
 
 
-def typed_projection(
-    schema: Mapping[str, str],
-    needed: Mapping[str, str],
-    formats: Mapping[str, str] | None = None,
-    spans: Sequence[OffsetSpan] | None = None,
-) -> tuple[list[exp.Expr], exp.Expr]:
-    """Columns with the needed ones cast (TRY_CAST), and the reject reason of a row.
-
-    A value present in the file that does not convert gives its row a reason such as
-    ``column "greeted_at": cannot read "yesterday" as a timestamp``; values are data here,
-    never SQL text.
-    """
-    cols: list[exp.Expr] = []
-    case = exp.Case()
-    for c, physical in schema.items():
-        want = needed.get(c)
-        if not want or want == physical:
-            cols.append(quoted_column(c))
-            continue
-        if want == "TIMESTAMPTZ" and physical == "TIMESTAMP" and not (formats and c in formats):
-            cols.append(exp.alias_(local_to_instant(quoted_column(c), spans), c, quoted=True))
-            continue  # cannot fail: no reject reason to look for
-        cast: exp.Expr = exp.TryCast(this=quoted_column(c), to=exp.DataType.build(want))
-        if want == "DOUBLE" and physical in _NUMBERS:
-            cols.append(exp.alias_(cast, c, quoted=True))
-            continue
-        if formats and c in formats:
-            parsed = exp.func(
-                "try_strptime", exp.cast(quoted_column(c), "VARCHAR"), lit(formats[c])
-            )
-            cast = exp.cast(parsed, want)
-        cols.append(exp.alias_(cast, c, quoted=True))
-        bad = exp.and_(exp.not_(quoted_column(c).is_(exp.null())), cast.copy().is_(exp.null()))
-        what = _TYPE_WORDS.get(kind_of_sql_type(want), want)
-        value = exp.cast(quoted_column(c), "VARCHAR")
-        case = case.when(
-            bad,
-            exp.func("concat", lit(f'column "{c}": cannot read "'), value, lit(f'" as {what}')),
-        )
-    reject = case if case.args.get("ifs") else exp.cast(exp.null(), "VARCHAR")
-    return cols, reject
-
-
-_NUMBERS = frozenset(
-    (
-        "TINYINT",
-        "SMALLINT",
-        "INTEGER",
-        "BIGINT",
-        "UTINYINT",
-        "USMALLINT",
-        "UINTEGER",
-        "UBIGINT",
-        "FLOAT",
-        "DOUBLE",
-    )
-)
-
-
-@dataclass(frozen=True)
-class OffsetSpan:
-    """Local times in [start, end) that are all at one UTC offset in the session time zone."""
-
-    start: datetime
-    end: datetime
-    offset_us: int  # local minus UTC, in microseconds
-
-
-MAX_SPANS = 12  # more (data over many years): every value goes through DuckDB's cast
-
-
-def offset_spans(
-    con: duckdb.DuckDBPyConnection, low: datetime, high: datetime
-) -> list[OffsetSpan] | None:
-    """The session time zone's constant-offset spans covering local times ``low``..``high``.
-
-    Offsets are DuckDB's own (its cast at the start, middle and end of each local day); a day
-    on which they differ (a DST switch) belongs to no span, so its values keep the cast.
-    None when there are too many spans to be worth it.
-    """
-    rows = con.execute(
-        """
-        SELECT d, CASE WHEN o0 = o12 AND o12 = o24 THEN o0 END FROM (
-            SELECT d,
-                epoch_us(d) - epoch_us(d::TIMESTAMPTZ) AS o0,
-                epoch_us(d + INTERVAL 12 HOUR) - epoch_us((d + INTERVAL 12 HOUR)::TIMESTAMPTZ)
-                    AS o12,
-                epoch_us(d + INTERVAL 1 DAY) - epoch_us((d + INTERVAL 1 DAY)::TIMESTAMPTZ)
-                    AS o24
-            FROM range(date_trunc('day', ?::TIMESTAMP), ?::TIMESTAMP + INTERVAL 1 DAY,
-                       INTERVAL 1 DAY) t(d))
-        ORDER BY d
-        """,
-        [low, high],
-    ).fetchall()
-    spans: list[OffsetSpan] = []
-    for day, offset in rows:
-        if offset is None:
-            continue
-        end = day + timedelta(days=1)
-        if spans and spans[-1].end == day and spans[-1].offset_us == offset:
-            spans[-1] = OffsetSpan(spans[-1].start, end, offset)
-        else:
-            spans.append(OffsetSpan(day, end, int(offset)))
-    return spans if len(spans) <= MAX_SPANS else None
-
-
-def local_to_instant(column: exp.Expr, spans: Sequence[OffsetSpan] | None) -> exp.Expr:
-    """A naive TIMESTAMP read in the session time zone, as TIMESTAMPTZ.
-
-    ``CAST(column AS TIMESTAMPTZ)`` converts every value through ICU (about a second per
-    column per 5 M rows on one core). Within a span of one UTC offset (``offset_spans``, from
-    the column's range) the instant is plain arithmetic; other values keep the cast, so the
-    result is the cast's, DST switches included.
-    """
-    cast = exp.cast(column.copy(), "TIMESTAMPTZ")
-    if not spans:
-        return cast
-    case = exp.Case()
-    for span in spans:
-        inside = exp.and_(
-            exp.GTE(this=column.copy(), expression=_timestamp(span.start)),
-            exp.LT(this=column.copy(), expression=_timestamp(span.end)),
-        )
-        shifted = exp.Sub(
-            this=exp.func("epoch_us", column.copy()),
-            expression=exp.Literal.number(span.offset_us),
-        )
-        case = case.when(inside, exp.func("make_timestamptz", shifted))
-    return case.else_(cast)
-
-
-def _timestamp(value: datetime) -> exp.Expr:
-    return exp.cast(exp.Literal.string(value.isoformat(sep=" ")), "TIMESTAMP")
-
-
-_TYPE_WORDS = {Kind.TIMESTAMP: "a timestamp", Kind.NUMBER: "a number", Kind.BOOLEAN: "true/false"}
-
-
-def union_all(parts: Sequence[exp.Select]) -> exp.Query:
-    """Stack selects by column name (``UNION ALL BY NAME``): files may order columns apart."""
-    union: exp.Query = parts[0]
-    for p in parts[1:]:
-        union = exp.Union(this=union, expression=p, distinct=False, by_name=True)
-    return union
-
-
-def text_lines(f: LogFile) -> exp.Expr:
-    """The file as one text column ``__json``, one row per physical line."""
-    args = [
-        lit(f.path),
-        named_arg("columns", struct_literal({"__json": "VARCHAR"})),
-        named_arg("header", exp.false()),
-        named_arg("delim", lit("\x01")),  # never in valid JSON text: control chars are escaped
-        named_arg("quote", lit("")),
-        named_arg("escape", lit("")),
-        named_arg("auto_detect", exp.false()),
-        named_arg("strict_mode", exp.false()),  # lines end in \n or \r\n; nothing else is parsed
-        named_arg("max_line_size", exp.Literal.number(f.max_line_bytes)),
-    ]
-    return exp.Table(this=exp.Anonymous(this="read_csv", expressions=args))
-
-
 def numbered_rejects(
     con: duckdb.DuckDBPyConnection, sources: Sequence[tuple[LogFile, exp.Select]], limit: int
 ) -> list[Reject]:
@@ -512,3 +232,23 @@ def numbered_rejects(
         if len(out) >= limit:
             break
     return out
+
+
+#: lit, quoted_column, typed_projection and SAMPLE_ROWS live in sql, casting and inference;
+#: they are re-exported here for svcaudit.spark (sources, staging), which imports them from here.
+__all__ = [
+    "FILE",
+    "REJECT",
+    "REJECTS_SCAN",
+    "REJECTS_TABLE",
+    "SAMPLE_ROWS",
+    "LogReader",
+    "Reject",
+    "file_column",
+    "lit",
+    "merge_types",
+    "numbered_rejects",
+    "quoted_column",
+    "target_type",
+    "typed_projection",
+]

@@ -18,19 +18,21 @@ from svcaudit.sources.base import (
     REJECT,
     REJECTS_SCAN,
     REJECTS_TABLE,
-    SAMPLE_ROWS,
     LogReader,
     Reject,
     file_column,
-    lit,
     merge_types,
+)
+from svcaudit.sources.files import LogFile, LogFormat
+from svcaudit.sources.inference import SAMPLE_ROWS
+from svcaudit.sources.sql import (
+    lit,
     named_arg,
     quoted_column,
     struct_literal,
     text_lines,
     union_all,
 )
-from svcaudit.sources.files import LogFile, LogFormat
 
 
 class CsvReader(LogReader):

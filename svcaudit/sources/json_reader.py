@@ -12,20 +12,16 @@ from sqlglot import exp
 
 from svcaudit.sources.base import (
     REJECT,
-    SAMPLE_ROWS,
     LogReader,
     Reject,
     file_column,
-    lit,
     merge_types,
-    named_arg,
     numbered_rejects,
-    quoted_column,
-    text_lines,
-    typed_projection,
-    union_all,
 )
+from svcaudit.sources.casting import typed_projection
 from svcaudit.sources.files import LogFile, LogFormat
+from svcaudit.sources.inference import SAMPLE_ROWS
+from svcaudit.sources.sql import lit, named_arg, quoted_column, text_lines, union_all
 
 RECORD_KEYS = ("tickets", "records", "contacts", "ContactTraceRecords", "data", "items", "results")
 

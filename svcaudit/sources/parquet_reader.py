@@ -7,21 +7,11 @@ from collections.abc import Mapping, Sequence
 import duckdb
 from sqlglot import exp
 
-from svcaudit.sources.base import (
-    FILE,
-    REJECT,
-    SAMPLE_ROWS,
-    LogReader,
-    OffsetSpan,
-    Reject,
-    lit,
-    named_arg,
-    numbered_rejects,
-    offset_spans,
-    quoted_column,
-    typed_projection,
-)
+from svcaudit.sources.base import FILE, REJECT, LogReader, Reject, numbered_rejects
+from svcaudit.sources.casting import OffsetSpan, offset_spans, typed_projection
 from svcaudit.sources.files import LogFile, LogFormat
+from svcaudit.sources.inference import SAMPLE_ROWS
+from svcaudit.sources.sql import lit, named_arg, quoted_column
 
 
 class ParquetReader(LogReader):

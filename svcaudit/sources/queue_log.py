@@ -8,18 +8,9 @@ from typing import ClassVar
 import duckdb
 from sqlglot import exp
 
-from svcaudit.sources.base import (
-    REJECT,
-    LogReader,
-    Reject,
-    file_column,
-    lit,
-    named_arg,
-    numbered_rejects,
-    struct_literal,
-    union_all,
-)
+from svcaudit.sources.base import REJECT, LogReader, Reject, file_column, numbered_rejects
 from svcaudit.sources.files import LogFile, LogFormat
+from svcaudit.sources.sql import lit, named_arg, struct_literal, union_all
 
 _EXITS = ("ABANDON", "EXITWITHTIMEOUT", "EXITEMPTY", "EXITWITHKEY")
 _ENDS = ("COMPLETEAGENT", "COMPLETECALLER", "TRANSFER", "BLINDTRANSFER", "ATTENDEDTRANSFER")
@@ -104,77 +95,18 @@ class QueueLogReader(LogReader):
         return exp.select(exp.Literal.number(1)).from_(self._lines(f).subquery("l"))
 
     def _calls(self, f: LogFile) -> exp.Select:
-        ev = exp.column("event")
-
-        def when(events: Sequence[str]) -> exp.Expr:
-            return exp.In(this=ev.copy(), expressions=[lit(e) for e in events])
-
-        at = exp.func("to_timestamp", exp.column("t"))
-
-        def pick(cond: exp.Expr, value: exp.Expr, agg: str = "max") -> exp.Expr:
-            return exp.func(agg, exp.Case().when(cond, value))
-
-        def num(name: str) -> exp.Expr:
-            return exp.TryCast(this=exp.column(name), to=exp.DataType.build("DOUBLE"))
-
-        is_enter = exp.EQ(this=ev.copy(), expression=lit("ENTERQUEUE"))
-        is_connect = exp.EQ(this=ev.copy(), expression=lit("CONNECT"))
-        connected = exp.GT(
-            this=exp.func("count", exp.Case().when(is_connect.copy(), exp.Literal.number(1))),
-            expression=exp.Literal.number(0),
-        )
-        exited = exp.GT(
-            this=exp.func("count", exp.Case().when(when(_EXITS), exp.Literal.number(1))),
-            expression=exp.Literal.number(0),
-        )
-        first_queue = exp.func(
-            "arg_min",
-            exp.Case().when(is_enter.copy(), exp.column("queue")),
-            exp.Case().when(is_enter.copy(), exp.column("t")),
-        )
-        first_agent = exp.func(
-            "arg_min",
-            exp.Case().when(is_connect.copy(), exp.column("agent")),
-            exp.Case().when(is_connect.copy(), exp.column("t")),
-        )
-        wait = exp.func(
-            "coalesce",
-            pick(is_connect.copy(), num("d1")),
-            pick(when(_EXITS[:3]), num("d3")),
-            pick(exp.EQ(this=ev.copy(), expression=lit("EXITWITHKEY")), num("d4")),
-        )
-        talk = exp.func(
-            "coalesce",
-            pick(when(_ENDS[:2]), num("d2")),
-            pick(when(_ENDS[2:]), num("d4")),
-        )
+        """One row per call of ``f``, then one per rejected line."""
         good = exp.column(REJECT).is_(exp.null())
         calls = (
             exp.select(
-                exp.alias_(exp.column("callid"), "id"),
-                exp.alias_(first_queue, "branch"),
-                exp.alias_(lit("phone"), "channel"),
-                exp.alias_(first_agent, "agent"),
-                exp.alias_(pick(is_enter.copy(), at.copy(), "min"), "queued_at"),
-                exp.alias_(pick(is_connect.copy(), at.copy(), "min"), "answered_at"),
-                exp.alias_(pick(when(_EXITS + _ENDS), at.copy()), "ended_at"),
-                exp.alias_(wait, "wait_seconds"),
-                exp.alias_(talk, "talk_seconds"),
-                exp.alias_(exp.and_(exp.not_(connected), exited), "abandoned"),
-                exp.alias_(exp.func("bool_or", when(_ENDS[2:])), "transferred"),
-                exp.alias_(exp.func("lower", pick(when(_EXITS), ev.copy())), "exit_event"),
+                *_call_columns(),
                 file_column(f),
                 exp.alias_(exp.cast(exp.null(), "VARCHAR"), REJECT),
             )
             .from_(self._lines(f).subquery("ev"))
             .where(exp.and_(good, exp.NEQ(this=exp.column("callid"), expression=lit("NONE"))))
             .group_by(exp.column("callid"))
-            .having(
-                exp.GT(
-                    this=exp.func("count", exp.Case().when(is_enter.copy(), exp.Literal.number(1))),
-                    expression=exp.Literal.number(0),
-                )
-            )
+            .having(_any(_is("ENTERQUEUE")))
         )
         nulls = [
             exp.alias_(exp.cast(exp.null(), t), c, quoted=True) for c, t in self.SCHEMA.items()
@@ -195,3 +127,73 @@ class QueueLogReader(LogReader):
         self, con: duckdb.DuckDBPyConnection, needed: Mapping[str, str], limit: int
     ) -> list[Reject]:
         return numbered_rejects(con, [(f, self._lines(f)) for f in self.files], limit)
+
+
+def _call_columns() -> list[exp.Expr]:
+    """A call's columns (``SCHEMA``), aggregated over its events."""
+    at = exp.func("to_timestamp", exp.column("t"))
+    is_enter, is_connect = _is("ENTERQUEUE"), _is("CONNECT")
+    first_queue = exp.func(
+        "arg_min",
+        exp.Case().when(is_enter.copy(), exp.column("queue")),
+        exp.Case().when(is_enter.copy(), exp.column("t")),
+    )
+    first_agent = exp.func(
+        "arg_min",
+        exp.Case().when(is_connect.copy(), exp.column("agent")),
+        exp.Case().when(is_connect.copy(), exp.column("t")),
+    )
+    wait = exp.func(
+        "coalesce",
+        _pick(is_connect.copy(), _number("d1")),
+        _pick(_among(_EXITS[:3]), _number("d3")),
+        _pick(_is("EXITWITHKEY"), _number("d4")),
+    )
+    talk = exp.func(
+        "coalesce",
+        _pick(_among(_ENDS[:2]), _number("d2")),
+        _pick(_among(_ENDS[2:]), _number("d4")),
+    )
+    abandoned = exp.and_(exp.not_(_any(is_connect.copy())), _any(_among(_EXITS)))
+    return [
+        exp.alias_(exp.column("callid"), "id"),
+        exp.alias_(first_queue, "branch"),
+        exp.alias_(lit("phone"), "channel"),
+        exp.alias_(first_agent, "agent"),
+        exp.alias_(_pick(is_enter.copy(), at.copy(), "min"), "queued_at"),
+        exp.alias_(_pick(is_connect.copy(), at.copy(), "min"), "answered_at"),
+        exp.alias_(_pick(_among(_EXITS + _ENDS), at.copy()), "ended_at"),
+        exp.alias_(wait, "wait_seconds"),
+        exp.alias_(talk, "talk_seconds"),
+        exp.alias_(abandoned, "abandoned"),
+        exp.alias_(exp.func("bool_or", _among(_ENDS[2:])), "transferred"),
+        exp.alias_(exp.func("lower", _pick(_among(_EXITS), exp.column("event"))), "exit_event"),
+    ]
+
+
+def _is(event: str) -> exp.Expr:
+    """The line is ``event``."""
+    return exp.EQ(this=exp.column("event"), expression=lit(event))
+
+
+def _among(events: Sequence[str]) -> exp.Expr:
+    """The line is one of ``events``."""
+    return exp.In(this=exp.column("event"), expressions=[lit(e) for e in events])
+
+
+def _any(cond: exp.Expr) -> exp.Expr:
+    """Some line of the call meets ``cond``."""
+    return exp.GT(
+        this=exp.func("count", exp.Case().when(cond, exp.Literal.number(1))),
+        expression=exp.Literal.number(0),
+    )
+
+
+def _pick(cond: exp.Expr, value: exp.Expr, agg: str = "max") -> exp.Expr:
+    """``value`` of the call's lines that meet ``cond`` (their max, or ``agg``)."""
+    return exp.func(agg, exp.Case().when(cond, value))
+
+
+def _number(name: str) -> exp.Expr:
+    """A data field read as a number (NULL when it is not one)."""
+    return exp.TryCast(this=exp.column(name), to=exp.DataType.build("DOUBLE"))

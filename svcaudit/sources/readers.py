@@ -2,15 +2,8 @@
 
 from __future__ import annotations
 
-from svcaudit.sources.base import (
-    FILE,
-    REJECT,
-    LogReader,
-    Reject,
-    merge_types,
-    target_type,
-    typed_projection,
-)
+from svcaudit.sources.base import FILE, REJECT, LogReader, Reject, merge_types, target_type
+from svcaudit.sources.casting import typed_projection
 from svcaudit.sources.csv_reader import CsvReader
 from svcaudit.sources.files import LogFormat
 from svcaudit.sources.json_reader import JsonReader

@@ -9,7 +9,7 @@ import duckdb
 import pytest
 from sqlglot import exp
 
-from svcaudit.sources.base import local_to_instant, offset_spans
+from svcaudit.sources.casting import local_to_instant, offset_spans
 from svcaudit.sources.files import LogFile, LogFormat
 from svcaudit.sources.parquet_reader import ParquetReader
 

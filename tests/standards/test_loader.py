@@ -10,7 +10,7 @@ import yaml
 
 from svcaudit.errors import SvcauditError
 from svcaudit.expressions.nodes import Binary, Name
-from svcaudit.standards import loader
+from svcaudit.standards import yaml_reader
 from svcaudit.standards.loader import load_standards
 from svcaudit.standards.model import Missing, Severity
 from tests.helpers import write
@@ -373,11 +373,11 @@ def test_libyaml_gives_the_same_data_and_positions_as_pyyaml(
     # Standards files are composed by libyaml when PyYAML has it; every position an error
     # can point at (values, keys, each character of a one-line scalar) must be the same as
     # PyYAML's own composer gives.
-    assert loader._FAST_LOADER is yaml.CSafeLoader  # the wheel ships libyaml
+    assert yaml_reader._FAST_LOADER is yaml.CSafeLoader  # the wheel ships libyaml
     text = NON_ASCII_PACK if pack == "non-ascii" else Path(pack).read_text(encoding="utf-8")
-    fast = loader.read_yaml(text, "p.yaml")
-    monkeypatch.setattr(loader, "_FAST_LOADER", yaml.SafeLoader)
-    slow = loader.read_yaml(text, "p.yaml")
+    fast = yaml_reader.read_yaml(text, "p.yaml")
+    monkeypatch.setattr(yaml_reader, "_FAST_LOADER", yaml.SafeLoader)
+    slow = yaml_reader.read_yaml(text, "p.yaml")
     assert fast.data == slow.data
     assert fast.columns == slow.columns
     assert fast.marks == slow.marks
