@@ -23,22 +23,14 @@ from svcaudit.compile import (
     interactions,
     plan_audit,
 )
+from svcaudit.compile.rules import limit_text
 from svcaudit.engines import DEFAULT_ENGINE, Engine, Where, get_engine, stage_inputs
 from svcaudit.errors import Location, SvcauditError, did_you_mean
 from svcaudit.expressions.parser import parse_expression
 from svcaudit.expressions.types import Kind
+from svcaudit.findings import BUCKETS, BUCKETS_PER_LIMIT, Breaches, Distribution
 from svcaudit.redact import Redactor, redact_breaches, redact_scorecard
-from svcaudit.score import (
-    BUCKETS,
-    BUCKETS_PER_LIMIT,
-    Breaches,
-    Distribution,
-    FailOn,
-    Scorecard,
-    limit_text,
-    score,
-    with_baseline,
-)
+from svcaudit.score import FailOn, Scorecard, score, with_baseline
 from svcaudit.sources import Logs
 from svcaudit.sources.profiles import PROFILES, Profile, detect_profile
 from svcaudit.standards.loader import ParsedExpression, StandardsSet, load_standards

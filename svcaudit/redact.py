@@ -15,7 +15,8 @@ import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
-from svcaudit.score import BranchResult, Breaches, ConsistencyResult, Scorecard
+from svcaudit.findings import Breaches
+from svcaudit.score import BranchResult, ConsistencyResult, Scorecard
 
 TOKEN_DIGITS = 10
 

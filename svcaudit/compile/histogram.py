@@ -224,6 +224,38 @@ def histogram_query(plan: Plan) -> AuditQuery:
         )
 
     fold_tests = tuple(tests(cs, m) for cs, m in zip(plan.compiled, measured, strict=True))
+    keys = _packed(conditions)
+    merged: exp.Expr = exp.column(MERGED) if plan.prepare is not None else exp.Literal.number(0)
+    rows = exp.select(
+        exp.alias_(plan.group, BRANCH),
+        exp.alias_(plan.status, REJECTED),
+        *keys,
+        *(exp.alias_(value.copy(), f"__v{m.index}") for value, m in binned.items()),
+        exp.alias_(merged, MERGED),
+    ).from_(plan.source().subquery("log"), copy=False)
+    text = _grouped(len(keys), list(binned.values()))
+
+    def tree() -> exp.Select:
+        parsed = sqlglot.parse_one(text.replace(SOURCE, "__rows"), read="duckdb")
+        assert isinstance(parsed, exp.Select)
+        table = next(t for t in parsed.find_all(exp.Table) if t.name == "__rows")
+        table.replace(rows.copy().subquery("m"))
+        return parsed
+
+    fold = Fold(len(keys), len(binned), every, fold_tests)
+    return AuditQuery(
+        text.replace(SOURCE, f"({rows.sql('duckdb')}) AS m"),
+        plan.compiled,
+        plan.needed,
+        fold.columns,
+        repeats(plan),
+        built=tree,
+        fold=fold,
+    )
+
+
+def _packed(conditions: list[exp.Expr]) -> list[exp.Expr]:
+    """The conditions as bits of BIGINT keys ``k0``, ``k1``, ... (``BITS`` to a key)."""
     keys: list[exp.Expr] = []
     for start in range(0, len(conditions), BITS):
         terms: list[exp.Expr] = [
@@ -234,44 +266,23 @@ def histogram_query(plan: Plan) -> AuditQuery:
         for term in terms[1:]:
             total = exp.Add(this=total, expression=term)
         keys.append(exp.alias_(exp.cast(total, "BIGINT"), f"k{start // BITS}"))
-    merged: exp.Expr = exp.column(MERGED) if plan.prepare is not None else exp.Literal.number(0)
-    rows = exp.select(
-        exp.alias_(plan.group, BRANCH),
-        exp.alias_(plan.status, REJECTED),
-        *keys,
-        *(exp.alias_(value.copy(), f"__v{m.index}") for value, m in binned.items()),
-        exp.alias_(merged, MERGED),
-    ).from_(plan.source().subquery("log"), copy=False)
-    # past the measures only internal columns and numbers: text (a tree took long to build)
-    keyed = [BRANCH, REJECTED, *(f"k{i}" for i in range(len(keys)))]
-    bins = [f"__b{m.index}" for m in binned.values()]
+    return keys
+
+
+def _grouped(keys: int, binned: list[Binned]) -> str:
+    """The histogram over the rows' query (``SOURCE``): past the measures only internal
+    columns and numbers, so it is written as text (a tree took long to build)."""
+    keyed = [BRANCH, REJECTED, *(f"k{i}" for i in range(keys))]
+    bins = [f"__b{m.index}" for m in binned]
     sets = "".join(f"({', '.join([*keyed, b])}), " for b in bins)
     grouped = f"GROUPING SETS ({sets}({', '.join(keyed)}))" if bins else ", ".join(keyed)
     # over every grouping column (Spark requires it): always-grouped ones add zero bits
     marked = f"GROUPING_ID({', '.join([*keyed, *bins])})" if bins else "0"
-    binning = ", ".join([*keyed, *(f"{m.bin_sql()} AS __b{m.index}" for m in binned.values())])
-    text = (
+    binning = ", ".join([*keyed, *(f"{m.bin_sql()} AS __b{m.index}" for m in binned)])
+    return (
         f"SELECT {', '.join([*keyed, *bins])}, {marked} AS __set, COUNT(*) AS __n,"
         f" SUM({MERGED}) AS {MERGED} FROM (SELECT {binning}, {MERGED} FROM {SOURCE}) AS b"
         f" GROUP BY {grouped}"
-    )
-
-    def tree() -> exp.Select:
-        parsed = sqlglot.parse_one(text.replace(SOURCE, "__rows"), read="duckdb")
-        assert isinstance(parsed, exp.Select)
-        table = next(t for t in parsed.find_all(exp.Table) if t.name == "__rows")
-        table.replace(rows.copy().subquery("m"))
-        return parsed
-
-    fold = Fold(len(keys), len(bins), every, fold_tests)
-    return AuditQuery(
-        text.replace(SOURCE, f"({rows.sql('duckdb')}) AS m"),
-        plan.compiled,
-        plan.needed,
-        fold.columns,
-        repeats(plan),
-        built=tree,
-        fold=fold,
     )
 
 

@@ -18,7 +18,7 @@ from svcaudit.expressions.errors import ExpressionError
 from svcaudit.expressions.types import Kind, Typed
 from svcaudit.standards.loader import ParsedExpression, Rule, StandardsSet
 from svcaudit.standards.model import Threshold
-from svcaudit.units import MS_PER_UNIT
+from svcaudit.units import MS_PER_UNIT, format_duration
 
 
 @dataclass(frozen=True)
@@ -248,12 +248,31 @@ def facts(cs: CompiledStandard, value: exp.Expr, passes: exp.Expr) -> dict[str, 
     }
 
 
+def limit_text(cs: CompiledStandard) -> str:
+    """The limit as people write it: '≤ 60s', '≥ 3', 'check'."""
+    std = cs.rule.standard
+    if std.limits_by is not None:
+        sign = "≤" if std.at_most is not None else "≥"
+        by = cs.rule.by.text if cs.rule.by else "category"
+        parts = ", ".join(
+            f"{k} {format_duration(t.value) if t.is_duration else f'{t.value:g}'}"
+            for k, t in std.limits_by.items()
+        )
+        return f"{sign} by {by}: {parts}"
+    if std.limit is None:
+        return "check"
+    sign = "≤" if std.at_most is not None else "≥"
+    shown = format_duration(std.limit.value) if std.limit.is_duration else f"{std.limit.value:g}"
+    return f"{sign} {shown}"
+
+
 __all__ = [
     "INSTANT_TEXT",
     "CompiledStandard",
     "as_text",
     "compile_rules",
     "facts",
+    "limit_text",
     "number_literal",
     "sql_depth",
 ]

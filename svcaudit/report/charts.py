@@ -20,13 +20,8 @@ import re
 from typing import Any
 
 from svcaudit.consistency import Position, funnel_limits_many
-from svcaudit.score import (
-    BUCKETS,
-    BUCKETS_PER_LIMIT,
-    BranchResult,
-    Distribution,
-    StandardResult,
-)
+from svcaudit.findings import BUCKETS, BUCKETS_PER_LIMIT, Distribution
+from svcaudit.score import BranchResult, StandardResult
 from svcaudit.standards.model import Overdispersion
 from svcaudit.units import MS_PER_UNIT, format_duration, format_percent
 

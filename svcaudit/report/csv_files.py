@@ -11,7 +11,8 @@ import io
 from collections.abc import Iterable
 from typing import TextIO
 
-from svcaudit.score import Breaches, Scorecard
+from svcaudit.findings import Breaches
+from svcaudit.score import Scorecard
 from svcaudit.units import format_duration
 
 

@@ -17,6 +17,7 @@ from typing import Any
 from rich.console import Console
 
 from svcaudit import __version__, drawing
+from svcaudit.findings import Breaches, Distribution
 from svcaudit.report import charts
 from svcaudit.report.base import Formatter, write_document
 from svcaudit.report.charts import Spec
@@ -32,7 +33,7 @@ from svcaudit.report.summary import (
     rows_text,
     verdict_parts,
 )
-from svcaudit.score import Breaches, Distribution, Scorecard, StandardResult, Status
+from svcaudit.score import Scorecard, StandardResult, Status
 
 SHOWN_REJECTS = 20
 MAX_CHARTED = 100  # standards with a funnel plot (each chart takes ~0.1 s to render)

@@ -16,10 +16,11 @@ from typer.testing import CliRunner
 from svcaudit import drawing
 from svcaudit.audit import AuditRequest, run_audit
 from svcaudit.cli import app
+from svcaudit.findings import BUCKETS
 from svcaudit.report import OutputFormat, charts
 from svcaudit.report import html as html_module
 from svcaudit.report.html import json_island
-from svcaudit.score import BUCKETS, Scorecard
+from svcaudit.score import Scorecard
 from tests.helpers import REPO
 from tests.report.html_fixture import HOLDS, XSS, write_chain
 
