@@ -22,6 +22,7 @@ from sqlglot import exp
 from svcaudit import engine
 from svcaudit.compile import Plan
 from svcaudit.errors import Location, SvcauditError, did_you_mean
+from svcaudit.expressions.dialect import DUCKDB
 from svcaudit.sources import Logs
 from svcaudit.sources.readers import Reject
 from svcaudit.steps import Progress, Steps, read_out, step
@@ -78,7 +79,7 @@ class DuckDBEngine:
 
     def render(self, tree: exp.Expr) -> str:
         """DuckDB's SQL."""
-        return tree.sql("duckdb")
+        return tree.sql(DUCKDB)
 
     def execute(self, sql: str, progress: Progress | None = None) -> list[tuple[Any, ...]]:
         """A query on the connection."""

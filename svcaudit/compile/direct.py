@@ -19,6 +19,7 @@ from svcaudit.compile.query import LEADING, AuditQuery, count_column
 from svcaudit.compile.repeats import repeats
 from svcaudit.compile.rules import facts
 from svcaudit.counts import COUNTS
+from svcaudit.expressions.dialect import DUCKDB
 from svcaudit.sources.prepare import MERGED
 
 
@@ -36,7 +37,7 @@ def direct_query(plan: Plan) -> AuditQuery:
     ]
 
     def ref(expression: exp.Expr) -> exp.Expr:
-        key = expression.sql("duckdb")
+        key = expression.sql(DUCKDB)
         if key not in inner:
             inner[key] = f"x{len(inner)}"
             projections.append(exp.alias_(expression, inner[key]))
@@ -66,7 +67,7 @@ def direct_query(plan: Plan) -> AuditQuery:
         .group_by(exp.column(BRANCH), exp.column(REJECTED))
     )
     return AuditQuery(
-        query.sql("duckdb"),
+        query.sql(DUCKDB),
         plan.compiled,
         plan.needed,
         tuple(columns),

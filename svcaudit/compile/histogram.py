@@ -29,6 +29,7 @@ from svcaudit.compile.query import LEADING, AuditQuery, count_column
 from svcaudit.compile.repeats import repeats
 from svcaudit.compile.rules import CompiledStandard, facts, number_literal
 from svcaudit.counts import COUNTS
+from svcaudit.expressions.dialect import DUCKDB
 from svcaudit.expressions.types import Kind
 from svcaudit.sources.prepare import MERGED
 
@@ -236,7 +237,7 @@ def histogram_query(plan: Plan) -> AuditQuery:
     text = _grouped(len(keys), list(binned.values()))
 
     def tree() -> exp.Select:
-        parsed = sqlglot.parse_one(text.replace(SOURCE, "__rows"), read="duckdb")
+        parsed = sqlglot.parse_one(text.replace(SOURCE, "__rows"), read=DUCKDB)
         assert isinstance(parsed, exp.Select)
         table = next(t for t in parsed.find_all(exp.Table) if t.name == "__rows")
         table.replace(rows.copy().subquery("m"))
@@ -244,7 +245,7 @@ def histogram_query(plan: Plan) -> AuditQuery:
 
     fold = Fold(len(keys), len(binned), every, fold_tests)
     return AuditQuery(
-        text.replace(SOURCE, f"({rows.sql('duckdb')}) AS m"),
+        text.replace(SOURCE, f"({rows.sql(DUCKDB)}) AS m"),
         plan.compiled,
         plan.needed,
         fold.columns,

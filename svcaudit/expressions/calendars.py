@@ -12,6 +12,10 @@ time is as long as its opening hours really were. It is one correlated subquery 
      WHERE d NOT IN (holidays))
 
 ``business_time`` is signed: an end before its start gives a negative duration.
+
+The compiler does not write that SQL: it makes a ``BusinessTime`` node (start, end and the
+calendar itself), which each dialect renders: DuckDB's as above (``expressions.dialect``),
+Spark's as an aggregate over a sequence of days (``spark.dialect``).
 """
 
 from __future__ import annotations
@@ -43,10 +47,54 @@ def _local(tz: str, instant: exp.Expr) -> exp.Expr:
     return exp.func("timezone", exp.Literal.string(tz), instant)
 
 
+class BusinessTime(exp.Expression, exp.Func):
+    """Milliseconds of opening time between two instants under a calendar (signed): a node of
+    svcaudit's own, which each dialect renders (``duckdb_business_time``; Spark's in
+    ``spark.dialect``)."""
+
+    # start, end, and the CalendarSpec (sqlglot's own class attribute, read, never changed)
+    arg_types = {"this": True, "expression": True, "calendar": True}  # noqa: RUF012
+
+    @property
+    def calendar(self) -> CalendarSpec:
+        """The calendar whose opening hours count."""
+        cal: CalendarSpec = self.args["calendar"]
+        return cal
+
+
 def business_time_sql(start: exp.Expr, end: exp.Expr, cal: CalendarSpec) -> exp.Expr:
     """Milliseconds of opening time between ``start`` and ``end`` under ``cal`` (signed)."""
-    lo = exp.func("least", start.copy(), end.copy())
-    hi = exp.func("greatest", start.copy(), end.copy())
+    return BusinessTime(this=start.copy(), expression=end.copy(), calendar=cal)
+
+
+def span(node: BusinessTime) -> tuple[exp.Expr, exp.Expr]:
+    """The earlier and the later of the node's two instants."""
+    start, end = node.this, node.expression
+    return (
+        exp.func("least", start.copy(), end.copy()),
+        exp.func("greatest", start.copy(), end.copy()),
+    )
+
+
+def signed(node: BusinessTime, total: exp.Expr) -> exp.Expr:
+    """``total`` (over the span) with the node's sign, NULL when an instant is missing."""
+    start, end = node.this, node.expression
+    sign = exp.Case().when(exp.LT(this=end.copy(), expression=start.copy()), exp.Literal.number(-1))
+    sign = sign.else_(exp.Literal.number(1))
+    product = exp.Mul(this=exp.paren(total), expression=sign)
+    nulls = exp.or_(start.copy().is_(exp.null()), end.copy().is_(exp.null()))
+    return exp.Case().when(nulls, exp.null()).else_(product)
+
+
+def local_day(tz: str, instant: exp.Expr) -> exp.Expr:
+    """The local date of an instant in ``tz``."""
+    return exp.cast(_local(tz, instant), "DATE")
+
+
+def duckdb_business_time(node: BusinessTime) -> exp.Expr:
+    """DuckDB's SQL for a ``BusinessTime`` node: the correlated subquery of the module."""
+    cal = node.calendar
+    lo, hi = span(node)
     tz = cal.time_zone
     day = exp.column("d", table="days")
     days = exp.select(
@@ -55,8 +103,8 @@ def business_time_sql(start: exp.Expr, end: exp.Expr, cal: CalendarSpec) -> exp.
                 "unnest",
                 exp.func(
                     "generate_series",
-                    exp.cast(_local(tz, lo.copy()), "DATE"),
-                    exp.cast(_local(tz, hi.copy()), "DATE"),
+                    local_day(tz, lo.copy()),
+                    local_day(tz, hi.copy()),
                     exp.cast(exp.Literal.string("1 day"), "INTERVAL"),
                 ),
             ),
@@ -102,11 +150,7 @@ def business_time_sql(start: exp.Expr, end: exp.Expr, cal: CalendarSpec) -> exp.
         query = query.where(
             exp.not_(exp.In(this=exp.cast(day.copy(), "DATE"), expressions=holidays))
         )
-    sign = exp.Case().when(exp.LT(this=end.copy(), expression=start.copy()), exp.Literal.number(-1))
-    sign = sign.else_(exp.Literal.number(1))
-    total = exp.Mul(this=exp.paren(query.subquery()), expression=sign)
-    nulls = exp.or_(start.copy().is_(exp.null()), end.copy().is_(exp.null()))
-    return exp.Case().when(nulls, exp.null()).else_(total)
+    return signed(node, query.subquery())
 
 
 def choose_calendar_sql(

@@ -39,6 +39,7 @@ from sqlglot import exp
 
 from svcaudit.compile import INSTANT_TEXT
 from svcaudit.errors import SvcauditError
+from svcaudit.expressions.calendars import BusinessTime, local_day, signed, span
 
 KEEP = "__keep"
 
@@ -301,13 +302,6 @@ def _rewrite(node: exp.Expr) -> exp.Expr:
     return node
 
 
-def _minutes(interval: exp.Expr) -> int:
-    """CAST('08:30:00' AS INTERVAL) -> 510."""
-    text = str(interval.this.this) if isinstance(interval, exp.Cast) else ""
-    hours, minutes, _ = text.split(":")
-    return int(hours) * 60 + int(minutes)
-
-
 def _local_instant(day: exp.Expr, minutes: int, zone: exp.Expr) -> exp.Expr:
     """The instant of a local wall-clock time on ``day`` in ``zone`` (24:00 = next day)."""
     if minutes >= 1440:
@@ -318,36 +312,22 @@ def _local_instant(day: exp.Expr, minutes: int, zone: exp.Expr) -> exp.Expr:
 
 
 def _business_time(node: exp.Expr) -> exp.Expr:
-    """The business-time subquery of ``expressions.calendars`` as one Spark expression.
+    """A ``BusinessTime`` node (``expressions.calendars``) as one Spark expression.
 
-    DuckDB: a correlated subquery over ``unnest(generate_series(first day, last day))`` joined
-    with the opening hours (VALUES). Spark cannot correlate a generator in FROM, so the same
-    sum is ``aggregate(sequence(first day, last day), 0, (acc, d) -> acc + overlap(d))`` with
-    the opening and closing instants of each day made in the calendar's zone.
+    DuckDB renders it as a correlated subquery over ``unnest(generate_series(first day,
+    last day))`` joined with the opening hours. Spark cannot correlate a generator in FROM,
+    so the same sum is ``aggregate(sequence(first day, last day), 0, (acc, d) -> acc +
+    overlap(d))``, with the opening and closing instants of each day made in the calendar's
+    zone from the node's calendar itself.
     """
-    if not isinstance(node, exp.Subquery) or not isinstance(node.this, exp.Select):
+    if not isinstance(node, BusinessTime):
         return node
-    select = node.this
-    joins = select.args.get("joins") or []
-    hours = joins[0].this if joins else None
-    if not (isinstance(hours, exp.Values) and hours.alias == "h"):
-        return node
-    overlap = select.expressions[0].find(exp.Greatest)
-    assert overlap is not None
-    sub = overlap.expressions[0]
-    closes = sub.this.expressions[0]  # epoch_ms(least(hi, close))
-    opens = sub.expression.expressions[0]  # epoch_ms(greatest(lo, open))
-    hi, lo = closes.this, opens.this
-    zone = closes.expressions[0].expressions[0]  # timezone('zone', d + c)
-    source = select.args.get("from_") or select.args.get("from")
-    series = source.find(exp.GenerateSeries) if source is not None else None
-    assert series is not None
-    first, last = series.args["start"], series.args["end"]
+    cal = node.calendar
+    lo, hi = span(node)
+    zone = exp.Literal.string(cal.time_zone)
     day = exp.column("d")
     per_day: list[exp.Expr] = []
-    for row in hours.expressions:
-        dow, o, c = row.expressions
-        o_min, c_min = _minutes(o), _minutes(c)
+    for dow, o_min, c_min in cal.hours:
         overlap_ms = exp.func(
             "greatest",
             exp.Literal.number(0),
@@ -361,28 +341,28 @@ def _business_time(node: exp.Expr) -> exp.Expr:
             ),
         )
         is_day = exp.EQ(
-            this=exp.Extract(this=exp.var("isodow"), expression=day.copy()), expression=dow.copy()
+            this=exp.Extract(this=exp.var("isodow"), expression=day.copy()),
+            expression=exp.Literal.number(dow),
         )
         per_day.append(exp.Case().when(is_day, overlap_ms).else_(exp.Literal.number(0)))
     total: exp.Expr = per_day[0]
     for more in per_day[1:]:
         total = exp.Add(this=total, expression=more)
-    where = select.args.get("where")
-    if where is not None:  # NOT (CAST(d AS DATE) IN (holidays))
-        holidays = where.this.find(exp.In)
-        assert holidays is not None
-        closed = exp.In(this=day.copy(), expressions=[h.copy() for h in holidays.expressions])
+    if cal.holidays:
+        closed = exp.In(
+            this=day.copy(),
+            expressions=[exp.cast(exp.Literal.string(d.isoformat()), "DATE") for d in cal.holidays],
+        )
         total = exp.Case().when(closed, exp.Literal.number(0)).else_(total)
     step = exp.Lambda(
         this=exp.Add(this=exp.column("acc"), expression=exp.cast(total, "BIGINT")),
         expressions=[exp.to_identifier("acc"), exp.to_identifier("d")],
     )
-    return _fn(
-        "aggregate",
-        _fn("sequence", first.copy(), last.copy()),
-        exp.cast(exp.Literal.number(0), "BIGINT"),
-        step,
+    days = _fn(
+        "sequence", local_day(cal.time_zone, lo.copy()), local_day(cal.time_zone, hi.copy())
     )
+    summed = _fn("aggregate", days, exp.cast(exp.Literal.number(0), "BIGINT"), step)
+    return signed(node, summed)
 
 
 def _unqualify(node: exp.Expr) -> exp.Expr:

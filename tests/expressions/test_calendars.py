@@ -12,9 +12,12 @@ import json
 from pathlib import Path
 
 import pytest
+from sqlglot import exp
 from typer.testing import CliRunner
 
 from svcaudit.cli import app
+from svcaudit.expressions.calendars import BusinessTime, CalendarSpec, business_time_sql
+from svcaudit.expressions.dialect import DUCKDB
 
 runner = CliRunner()
 
@@ -173,3 +176,18 @@ def test_local_time_functions_use_the_branch_calendar_zone(tmp_path: Path) -> No
     by = {s["id"]: {b["branch"]: b["passed"] for b in s["branches"]} for s in report["standards"]}
     assert by["from-ten"] == {"Krakow": 1, "Lisbon": 0}
     assert by["weekend"] == {"Krakow": 1, "Lisbon": 0}
+
+
+def test_business_time_is_a_node_each_dialect_renders() -> None:
+    # the compiler makes a node holding the calendar itself; DuckDB's dialect renders it as
+    # the correlated subquery, and no engine has to parse that SQL back
+    cal = CalendarSpec("office", "Europe/Warsaw", ((1, 480, 1020),), (), ())
+    node = business_time_sql(exp.column("a"), exp.column("b"), cal)
+    assert isinstance(node, BusinessTime) and node.calendar is cal
+    text = exp.select(node).sql(DUCKDB).upper()
+    assert "GENERATE_SERIES" in text and "'EUROPE/WARSAW'" in text
+    copied = node.copy()
+    assert copied == node and hash(copied) == hash(node)  # shared conditions dedupe by value
+    utc = CalendarSpec("x", "UTC", ((1, 0, 60),), (), ())
+    other = business_time_sql(exp.column("a"), exp.column("b"), utc)
+    assert other != node
