@@ -95,8 +95,8 @@ class StandardRow:
 
 @dataclass(frozen=True, slots=True)
 class BranchRow:
-    """A row of a standard's branches table, as its cells read (the hottest loop of a big
-    report: 160,000 rows for 800 standards over 200 branches, so no lookups in the template)."""
+    """A row of a standard's branches table, each cell's text ready (the hottest loop of a big
+    report: 160,000 rows for 800 standards over 200 branches)."""
 
     branch: str
     in_scope: int
