@@ -3,15 +3,18 @@
 Everything is inline: the styles, the charts (SVG as ``data:`` images, see ``charts``) and the
 report's data as a JSON island (``<script type="application/json">``, never run). A Content
 Security Policy forbids scripts and any network access, so even a hostile branch name could
-not run; still, every user-supplied string is escaped with ``html.escape`` where it is put.
+not run; still, every user-supplied string is escaped where it is put.
 The numbers are the JSON report's: each table row carries them as ``data-`` attributes.
+
+The page is Jinja2 templates (``templates/``, autoescaped, see ``templating``); this module
+builds only the data they show.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from html import escape
+from dataclasses import dataclass
 from typing import Any
 
 from rich.console import Console
@@ -27,6 +30,7 @@ from svcaudit.report.summary import (
     MARKER_LEGEND,
     MARKERS,
     Level,
+    Line,
     branch_order,
     pct,
     problems,
@@ -37,70 +41,12 @@ from svcaudit.score import Scorecard, StandardResult, Status
 
 SHOWN_REJECTS = 20
 MAX_CHARTED = 100  # standards with a funnel plot (each chart takes ~0.1 s to render)
-CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'"
 STATUS_CLASS = {
     Status.MET: "met",
     Status.BREACHED: "breached",
     Status.WARNING: "warning",
     Status.NO_DATA: "nodata",
 }
-STYLE = """
-:root { --fg: #1b1b1b; --muted: #555; --line: #d9d9d9; --bad: #b3161b; --warn: #8a5a00;
-        --good: #1e6b2f; --bg-soft: #f6f7f9; }
-* { box-sizing: border-box; }
-body { font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, Helvetica, Arial, sans-serif;
-       color: var(--fg); margin: 0 auto; padding: 1.5rem 2rem 3rem; max-width: 1280px; }
-h1 { font-size: 1.6rem; margin: 0 0 .25rem; }
-h2 { font-size: 1.3rem; margin: 2.2rem 0 .6rem; padding-top: .6rem;
-     border-top: 2px solid var(--line); }
-h3 { font-size: 1.05rem; margin: 1.2rem 0 .4rem; }
-a { color: #0b57d0; }
-a:focus-visible, summary:focus-visible, [tabindex]:focus-visible { outline: 3px solid #0b57d0;
-       outline-offset: 2px; }
-.skip { position: absolute; left: -999px; }
-.skip:focus { left: 1rem; top: .5rem; background: #fff; padding: .3rem .6rem; }
-.meta { color: var(--muted); margin: 0 0 1rem; }
-.verdict { font-size: 1.1rem; padding: .7rem 1rem; border-radius: 6px; background: var(--bg-soft);
-           border-left: 6px solid var(--good); }
-.verdict.breach { border-left-color: var(--bad); }
-.level-error { color: var(--bad); font-weight: 600; }
-.level-warning { color: var(--warn); }
-.level-good { color: var(--good); font-weight: 600; }
-.level-notice { color: var(--muted); }
-.scroll { overflow-x: auto; }
-table { border-collapse: collapse; margin: .4rem 0 1rem; font-variant-numeric: tabular-nums;
-        font-size: .92rem; }
-th .title { display: block; font-weight: normal; color: var(--muted); min-width: 14rem;
-            max-width: 24rem; }
-th a { white-space: nowrap; }
-caption { text-align: left; font-weight: 600; padding: .3rem 0; }
-th, td { padding: .3rem .6rem; border-bottom: 1px solid var(--line); text-align: left;
-         vertical-align: top; }
-thead th { background: var(--bg-soft); border-bottom: 2px solid var(--line); }
-td.num, th.num { text-align: right; white-space: nowrap; }
-.status { font-weight: 600; white-space: nowrap; }
-.status.breached { color: var(--bad); } .status.warning { color: var(--warn); }
-.status.met { color: var(--good); } .status.nodata { color: var(--muted); }
-.pos-alarm-low { color: var(--bad); font-weight: 600; } .pos-alert-low { color: var(--warn); }
-.pos-alert-high, .pos-alarm-high { color: var(--good); } .pos-too-few { color: var(--muted); }
-figure { margin: .5rem 0 1rem; }
-figure img { max-width: 100%; height: auto; border: 1px solid var(--line); border-radius: 4px; }
-figcaption { color: var(--muted); font-size: .9rem; max-width: 70ch; }
-.charts { display: flex; flex-wrap: wrap; gap: 1rem 2rem; align-items: flex-start; }
-.charts figure, figure.wide { flex: 0 1 auto; width: min-content; }
-.charts img, figure.wide img { max-width: none; }
-.charts { overflow-x: auto; }
-nav ul { columns: 3 16rem; padding-left: 1.2rem; }
-details summary { cursor: pointer; font-weight: 600; }
-.note { color: var(--muted); font-size: .9rem; }
-ul.problems li { margin: .15rem 0; }
-@media print { .skip { display: none; } h2 { break-before: auto; } figure { break-inside: avoid; } }
-"""
-
-
-def _e(value: object) -> str:
-    """Escaped text for an element or a quoted attribute."""
-    return escape("" if value is None else str(value), quote=True)
 
 
 def _attr(value: Any) -> str:
@@ -109,7 +55,7 @@ def _attr(value: Any) -> str:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
-    return _e(repr(value) if isinstance(value, float) else value)
+    return repr(value) if isinstance(value, float) else str(value)
 
 
 def json_island(data: Any) -> str:
@@ -118,167 +64,169 @@ def json_island(data: Any) -> str:
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
+@dataclass(frozen=True)
+class Figure:
+    """A chart as the page shows it: the drawn SVG as a ``data:`` URI, its size and texts."""
+
+    id: str
+    css_class: str
+    src: str
+    width: int
+    height: int
+    title: str
+    description: str
+
+
+@dataclass(frozen=True)
+class StandardRow:
+    """A row of the standards table."""
+
+    result: StandardResult
+    status_class: str
+    ci: str
+    worst: str
+    data: tuple[tuple[str, str], ...]  # the JSON report's numbers, as ``data-`` attributes
+
+
+@dataclass(frozen=True, slots=True)
+class BranchRow:
+    """A row of a standard's branches table, each cell's text ready (the hottest loop of a big
+    report: 160,000 rows for 800 standards over 200 branches)."""
+
+    branch: str
+    in_scope: int
+    passed: int
+    rate: str  # exact, for ``data-rate``
+    consistency: str  # the JSON report's word, for ``data-consistency``
+    rate_text: str
+    n: str
+    ci: str
+    met: str
+    position: str
+    position_text: str  # with its marker
+    limits: str
+
+
+@dataclass(frozen=True)
+class WorstTable:
+    """A standard's worst breaching interactions: the branch, then the other cells."""
+
+    heads: tuple[str, ...]
+    rows: tuple[tuple[Any, tuple[Any, ...]], ...]
+    total: int
+    limit: str
+
+
+@dataclass(frozen=True)
+class Section:
+    """What one standard's section shows."""
+
+    result: StandardResult
+    status_class: str
+    figures: tuple[Figure, ...]
+    problems: tuple[Line, ...]
+    judged: bool  # two or more branches judged: "every judged branch is within" if no problems
+    branches: tuple[BranchRow, ...]
+    worst: WorstTable | None
+
+
+@dataclass(frozen=True)
+class GeneralLine:
+    """A consistency sentence about no one standard, under the heatmap."""
+
+    css_class: str
+    text: str
+
+
 def _figure(
-    spec: dict[str, Any] | None, figure_id: str, drawn: Mapping[str, str], extra: str = ""
-) -> str:
+    spec: dict[str, Any] | None, figure_id: str, drawn: Mapping[str, str], wide: bool = False
+) -> Figure | None:
     if spec is None:
-        return ""
-    title = spec["title"]["text"]
-    description = spec["description"]
+        return None
     width, height = charts.svg_size(drawn[figure_id])
-    return (
-        f'<figure class="chart{extra}" id="{_e(figure_id)}">'
-        f'<img src="{charts.data_uri(drawn[figure_id])}" width="{width}" height="{height}" '
-        f'alt="{_e(title)}. {_e(description)}">'
-        f"<figcaption>{_e(description)}</figcaption></figure>"
+    return Figure(
+        id=figure_id,
+        css_class="chart wide" if wide else "chart",
+        src=charts.data_uri(drawn[figure_id]),
+        width=width,
+        height=height,
+        title=spec["title"]["text"],
+        description=spec["description"],
     )
 
 
-def _verdict(card: Scorecard) -> str:
-    parts = "".join(
-        f'<span class="level-{p.level.value}">{_e(p.text)}</span>' for p in verdict_parts(card)
-    )
-    kind = "breach" if card.verdict == "breach" else "pass"
-    return f'<p class="verdict {kind}" id="verdict" data-verdict="{_e(card.verdict)}">{parts}</p>'
-
-
-def _rows(card: Scorecard) -> str:
+def _rows(card: Scorecard) -> list[tuple[str, int]]:
     r = card.rows
-    cells = [
+    return [
         ("read", r.read),
         ("evaluated", r.evaluated),
         ("rejected", r.rejected),
         ("merged", r.merged),
         ("outside", r.outside),
     ]
-    head = "".join(f'<th scope="col" class="num">{name}</th>' for name, _ in cells)
-    body = "".join(f'<td class="num" data-{name}="{n}">{n:,}</td>' for name, n in cells)
-    return (
-        f'<p id="rows-text">{_e(rows_text(card))}</p>'
-        '<div class="scroll"><table id="rows"><caption>Rows</caption>'
-        f"<thead><tr>{head}</tr></thead><tbody><tr>{body}</tr></tbody></table></div>"
+
+
+def _standard_row(s: StandardResult) -> StandardRow:
+    c = s.counts
+    worst = s.worst_branch
+    numbers = (
+        ("in-scope", c.in_scope),
+        ("passed", c.passed),
+        ("failed", c.failed),
+        ("unmeasured", c.unmeasured),
+        ("rate", c.rate),
+        ("ci-low", c.ci_low),
+        ("ci-high", c.ci_high),
+        ("target", s.target),
+        ("met", s.met),
+        ("status", s.status.value),
     )
-
-
-def _standards_table(card: Scorecard) -> str:
-    heads = [
-        ("Standard", ""),
-        ("Limit", ""),
-        ("Rate", "num"),
-        ("Target", "num"),
-        ("95% CI", "num"),
-        ("In scope", "num"),
-        ("Passed", "num"),
-        ("Failed", "num"),
-        ("No value", "num"),
-        ("Status", ""),
-        ("Consistency", ""),
-        ("Worst branch", ""),
-    ]
-    head = "".join(f'<th scope="col" class="{c}">{h}</th>' for h, c in heads)
-    rows = []
-    for s in card.standards:
-        c = s.counts
-        worst = s.worst_branch
-        worst_text = (
-            f"{_e(worst.branch)} {pct(worst.counts.rate)}"
+    return StandardRow(
+        result=s,
+        status_class=STATUS_CLASS[s.status],
+        ci=f"{pct(c.ci_low)}–{pct(c.ci_high)}" if c.rate is not None else "—",
+        worst=(
+            f"{worst.branch} {pct(worst.counts.rate)}"
             if worst is not None and len(s.branches) > 1
             else "—"
-        )
-        ci = f"{pct(c.ci_low)}–{pct(c.ci_high)}" if c.rate is not None else "—"
-        data = " ".join(
-            f'data-{k}="{_attr(v)}"'
-            for k, v in (
-                ("in-scope", c.in_scope),
-                ("passed", c.passed),
-                ("failed", c.failed),
-                ("unmeasured", c.unmeasured),
-                ("rate", c.rate),
-                ("ci-low", c.ci_low),
-                ("ci-high", c.ci_high),
-                ("target", s.target),
-                ("met", s.met),
-                ("status", s.status.value),
-            )
-        )
-        rows.append(
-            f'<tr data-standard="{_e(s.id)}" {data}>'
-            f'<th scope="row"><a href="#std-{_e(s.id)}">{_e(s.id)}</a>'
-            f'<span class="title">{_e(s.title)}</span></th><td class="num">{_e(s.limit)}</td>'
-            f'<td class="num">{pct(c.rate)}</td><td class="num">{pct(s.target)}</td>'
-            f'<td class="num">{ci}</td><td class="num">{c.in_scope:,}</td>'
-            f'<td class="num">{c.passed:,}</td><td class="num">{c.failed:,}</td>'
-            f'<td class="num">{c.unmeasured:,}</td>'
-            f'<td class="status {STATUS_CLASS[s.status]}">{_e(s.status.value)}</td>'
-            f"<td>{_e(s.consistency_status.value)}</td><td>{worst_text}</td></tr>"
-        )
-    return (
-        '<div class="scroll" tabindex="0" role="region" aria-labelledby="standards-caption">'
-        '<table id="standards"><caption id="standards-caption">Every standard: its rate '
-        "against its target, and whether branches deliver it consistently</caption>"
-        f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>"
+        ),
+        data=tuple((k, _attr(v)) for k, v in numbers),
     )
 
 
-def _branches_table(s: StandardResult) -> str:
-    heads = ["Branch", "Rate", "n", "95% CI", "Target met", "Funnel position", "Limits (low)"]
-    head = "".join(
-        f'<th scope="col" class="{"num" if i in (1, 2, 3) else ""}">{h}</th>'
-        for i, h in enumerate(heads)
-    )
-    rows = []
-    for b in sorted(s.branches, key=lambda b: (b.counts.rate is None, b.counts.rate or 0.0)):
-        c = b.counts
-        limits = f"{pct(b.limits.inner_low)} / {pct(b.limits.outer_low)}" if b.limits else "—"
-        met = "—" if b.met is None else ("yes" if b.met else "no")
-        marker = MARKERS[b.position]
-        rows.append(
-            f'<tr data-branch="{_e(b.branch)}" data-in-scope="{c.in_scope}" '
-            f'data-passed="{c.passed}" data-rate="{_attr(c.rate)}" '
-            f'data-consistency="{_e(b.position.summary)}">'
-            f'<th scope="row">{_e(b.branch)}</th><td class="num">{pct(c.rate)}</td>'
-            f'<td class="num">{c.n:,}</td>'
-            f'<td class="num">{pct(c.ci_low)}–{pct(c.ci_high)}</td><td>{met}</td>'
-            f'<td class="pos-{b.position.value}">{_e(marker)} {_e(b.position.value)}</td>'
-            f"<td>{limits}</td></tr>"
+def _branch_rows(s: StandardResult) -> tuple[BranchRow, ...]:
+    ordered = sorted(s.branches, key=lambda b: (b.counts.rate is None, b.counts.rate or 0.0))
+    return tuple(
+        BranchRow(
+            branch=b.branch,
+            in_scope=b.counts.in_scope,
+            passed=b.counts.passed,
+            rate=_attr(b.counts.rate),
+            consistency=b.position.summary,
+            rate_text=pct(b.counts.rate),
+            n=f"{b.counts.n:,}",
+            ci=f"{pct(b.counts.ci_low)}–{pct(b.counts.ci_high)}",
+            met="—" if b.met is None else ("yes" if b.met else "no"),
+            position=b.position.value,
+            position_text=f"{MARKERS[b.position]} {b.position.value}",
+            limits=(f"{pct(b.limits.inner_low)} / {pct(b.limits.outer_low)}" if b.limits else "—"),
         )
-    return (
-        f'<details><summary>Branches of {_e(s.id)} (table)</summary><div class="scroll">'
-        f'<table class="branches" data-standard="{_e(s.id)}"><caption>{_e(s.id)} by branch, '
-        "lowest rate first; limits: inner / outer funnel limit below the chain</caption>"
-        f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table></div></details>"
+        for b in ordered
     )
 
 
-def _worst_table(found: Breaches | None, s: StandardResult) -> str:
+def _worst_table(found: Breaches | None, s: StandardResult) -> WorstTable | None:
     if found is None:
-        return (
-            '<p class="note">Not listed in this report: '
-            f"<code>svcaudit explain {_e(s.id)} LOG -s STANDARDS</code> lists them.</p>"
-        )
-    if not found.rows:
-        return '<p class="note">No breaching interactions.</p>'
-    heads = ["Branch", "Interaction", "Value", "File", *found.columns]
-    head = "".join(f'<th scope="col">{_e(h)}</th>' for h in heads)
+        return None
     files = found.files or (None,) * len(found.rows)
     rows = []
     for row, source in zip(found.rows, files, strict=True):
         branch, ident, value = row[:3]
-        cells = [value_text(value, found.measure_is_duration), source, *found.cells(row)]
-        rows.append(
-            f'<tr><th scope="row">{_e(branch)}</th><td>{_e(ident)}</td>'
-            + "".join(f"<td>{_e(v)}</td>" for v in cells)
-            + "</tr>"
-        )
+        cells = (ident, value_text(value, found.measure_is_duration), source, *found.cells(row))
+        rows.append((branch, cells))
     total = s.counts.failed + (s.counts.unmeasured if s.counts.n == s.counts.in_scope else 0)
-    return (
-        '<div class="scroll" tabindex="0" role="region" '
-        f'aria-label="Worst breaching interactions of {_e(s.id)}">'
-        f'<table class="worst" data-standard="{_e(s.id)}"><caption>The {len(found.rows)} worst '
-        f"of {total:,} breaching interactions ({_e(found.limit)}); all of them: "
-        "<code>svcaudit explain</code> or <code>--violations PATH.csv</code></caption>"
-        f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>"
-    )
+    heads = ("Branch", "Interaction", "Value", "File", *found.columns)
+    return WorstTable(heads=heads, rows=tuple(rows), total=total, limit=found.limit)
 
 
 def _specs(s: StandardResult, dist: Distribution | None, charted: bool) -> dict[str, Spec]:
@@ -289,74 +237,42 @@ def _specs(s: StandardResult, dist: Distribution | None, charted: bool) -> dict[
     return {figure: spec for figure, spec in found.items() if spec is not None}
 
 
-def _standard_section(
+def _section(
     s: StandardResult,
     specs: Mapping[str, Spec],
     drawn: Mapping[str, str],
     worst: Breaches | None,
-    lines: list[str],
-) -> str:
-    c = s.counts
-    status = STATUS_CLASS[s.status]
-    figures = "".join(
+    lines: list[Line],
+) -> Section:
+    figures = (
         _figure(specs.get(f"{kind}-{s.id}"), f"{kind}-{s.id}", drawn)
         for kind in ("funnel", "distribution")
     )
-    summary = (
-        f"{pct(c.rate)} of {c.n:,} against a target of {pct(s.target)} "
-        f"(95% CI {pct(c.ci_low)}–{pct(c.ci_high)})"
-        if c.rate is not None
-        else "no interactions in scope" + (f" ({_e(s.note)})" if s.note else "")
-    )
-    problems_html = (
-        '<ul class="problems">' + "".join(lines) + "</ul>"
-        if lines
-        else '<p class="note">Every judged branch is within the funnel limits.</p>'
-        if s.consistency is not None and s.consistency.judged >= 2
-        else ""
-    )
-    return (
-        f'<section id="std-{_e(s.id)}" aria-labelledby="h-{_e(s.id)}">'
-        f'<h2 id="h-{_e(s.id)}">{_e(s.id)}: {_e(s.title)}</h2>'
-        f'<p><span class="status {status}">{_e(s.status.value)}</span> · limit {_e(s.limit)} · '
-        f"{summary} · {_e(s.path)}{':' + str(s.line) if s.line else ''}</p>"
-        f'<div class="charts">{figures}</div>{problems_html}'
-        + (
-            f"{_branches_table(s)}<h3>Worst breaching interactions</h3>{_worst_table(worst, s)}"
-            if c.rate is not None
-            else ""
-        )
-        + "</section>"
-    )
-
-
-def _rejects(card: Scorecard) -> str:
-    if not card.rows.rejected:
-        return ""
-    rows = "".join(
-        f"<tr><td>{_e(r.file)}</td><td class='num'>{_e(r.line)}</td><td>{_e(r.reason)}</td></tr>"
-        for r in card.rejects[:SHOWN_REJECTS]
-    )
-    more = card.rows.rejected - min(SHOWN_REJECTS, len(card.rejects))
-    tail = f'<p class="note">… and {more:,} more (--rejects PATH.csv)</p>' if more > 0 else ""
-    return (
-        f'<h2 id="rejects">Rejected rows ({card.rows.rejected:,})</h2><div class="scroll">'
-        '<table><thead><tr><th scope="col">File</th><th scope="col" class="num">Line</th>'
-        f'<th scope="col">Reason</th></tr></thead><tbody>{rows}</tbody></table></div>{tail}'
+    return Section(
+        result=s,
+        status_class=STATUS_CLASS[s.status],
+        figures=tuple(f for f in figures if f is not None),
+        problems=tuple(lines),
+        judged=s.consistency is not None and s.consistency.judged >= 2,
+        branches=_branch_rows(s) if s.counts.rate is not None else (),
+        worst=_worst_table(worst, s),
     )
 
 
 def html_report(card: Scorecard) -> str:
     """The whole report as one HTML document."""
+    from svcaudit.report import templating  # noqa: PLC0415 -- jinja2 only when writing HTML
+
     order = branch_order(card)
     heat = charts.heatmap_spec(card.standards, order, MARKERS, card.attention_order())
-    by_standard: dict[str, list[str]] = {}
+    by_standard: dict[str, list[Line]] = {}
+    general: list[GeneralLine] = []
     for line in problems(card):
         if line.standard is not None:
-            by_standard.setdefault(line.standard.id, []).append(
-                f'<li class="level-{line.level.value}">{_e(line.text)}</li>'
-            )
-    general = [line for line in problems(card) if line.standard is None]
+            by_standard.setdefault(line.standard.id, []).append(line)
+        else:
+            level = line.level.value if line.level != Level.NOTE else "notice"
+            general.append(GeneralLine(level, line.text))
     charted = set(card.attention_order()[:MAX_CHARTED])
     dists = {d.standard_id: d for d in card.distributions}
     worst = {w.standard_id: w for w in card.worst}
@@ -364,61 +280,26 @@ def html_report(card: Scorecard) -> str:
     for s in card.standards:
         specs |= _specs(s, dists.get(s.id), s.id in charted)
     drawn = dict(zip(specs, drawing.svgs(list(specs.values())), strict=True))  # all at once
-    sections = "".join(
-        _standard_section(s, specs, drawn, worst.get(s.id), by_standard.get(s.id, []))
-        for s in card.standards
-    )
-    if len(card.standards) > MAX_CHARTED:
-        sections = (
-            f'<p class="note">Charts for {MAX_CHARTED} of {len(card.standards):,} standards: '
-            "those breached, warned or inconsistent first; every standard has its tables.</p>"
-            + sections
-        )
-    nav = "".join(
-        f'<li><a href="#std-{_e(s.id)}">{_e(s.id)}</a> '
-        f'<span class="status {STATUS_CLASS[s.status]}">{_e(s.status.value)}</span></li>'
-        for s in card.standards
-    )
-    redacted = (
-        '<p class="note">Redacted columns (shown as keyed-hash tokens, the same token for the '
-        f"same value within this report): {_e(', '.join(card.redacted))}</p>"
-        if card.redacted
-        else ""
-    )
-    general_html = "".join(
-        f'<p class="level-{line.level.value if line.level != Level.NOTE else "notice"}">'
-        f"{_e(line.text)}</p>"
-        for line in general
-    )
-    overview = (
-        '<section id="overview" aria-labelledby="overview-heading">'
-        '<h2 id="overview-heading">Branches</h2>'
-        f'<p class="note">{_e(MARKER_LEGEND)}</p>'
-        f'<div class="scroll">{_figure(heat, "heatmap", drawn, " wide")}</div>'
-        f"{general_html}</section>"
-        if heat is not None
-        else ""
-    )
-    meta = (
-        f"logs: {_e(', '.join(card.logs))} · standards: {_e(', '.join(card.standards_files))}"
-        f" · profile: {_e(card.profile)} · svcaudit {_e(__version__)}"
-    )
-    return (
-        "<!DOCTYPE html>\n"
-        '<html lang="en"><head><meta charset="utf-8">'
-        f'<meta http-equiv="Content-Security-Policy" content="{CSP}">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>svcaudit: {_e(card.name)} ({_e(card.verdict)})</title>"
-        f"<style>{STYLE}</style></head><body>"
-        '<a class="skip" href="#main">Skip to the report</a>'
-        f'<header><h1>svcaudit · {_e(card.name)}</h1><p class="meta">{meta}</p></header>'
-        f'<main id="main">{_verdict(card)}{_rows(card)}{redacted}'
-        f'<h2 id="standards-heading">Standards</h2>{_standards_table(card)}'
-        f'<nav aria-label="Standards"><ul>{nav}</ul></nav>'
-        f"{overview}{sections}{_rejects(card)}</main>"
-        '<script type="application/json" id="svcaudit-data">'
-        f"{json_island(scorecard_dict(card))}</script>"
-        "</body></html>\n"
+    return templating.render(
+        "report.html.j2",
+        card=card,
+        version=__version__,
+        verdict=verdict_parts(card),
+        verdict_kind="breach" if card.verdict == "breach" else "pass",
+        rows_text=rows_text(card),
+        rows=_rows(card),
+        standards=[_standard_row(s) for s in card.standards],
+        heatmap=_figure(heat, "heatmap", drawn, wide=True),
+        marker_legend=MARKER_LEGEND,
+        general=general,
+        max_charted=MAX_CHARTED,
+        sections=[
+            _section(s, specs, drawn, worst.get(s.id), by_standard.get(s.id, []))
+            for s in card.standards
+        ],
+        rejects=card.rejects[:SHOWN_REJECTS],
+        more_rejects=card.rows.rejected - min(SHOWN_REJECTS, len(card.rejects)),
+        island=templating.safe(json_island(scorecard_dict(card))),
     )
 
 

@@ -17,6 +17,9 @@ whose hold is over 60 s (61, 200, 180: all "offered") and in scope only there: 3
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 from pathlib import Path
 
 from tests.helpers import write
@@ -62,3 +65,41 @@ def write_chain(directory: Path) -> tuple[Path, Path]:
     lines += [",".join(f'"{v}"' if "," in v or "<" in v else v for v in row) for row in ROWS]
     log = write(directory / "hostile.csv", "\n".join(lines) + "\n", dedent=False)
     return log, write(directory / "hostile.yaml", RULES)
+
+
+#: Text that would close the page's ``<style>``, open a script and break out of a quoted
+#: attribute (either quote) if it were not escaped, with an ampersand for good measure.
+HOSTILE = "</style><script>alert('x & \"y\"')</script>"
+HOSTILE_ROWS = [  # id, branch, hold_seconds, agent: the hostile text as ids, branches, agents
+    (f"{HOSTILE} 1", HOSTILE, "10", HOSTILE),
+    (f"{HOSTILE} 2", HOSTILE, "90", HOSTILE),
+    (f"{HOSTILE} 3", HOSTILE, "120", "Anna Nowak"),
+    ("4", "Kraków", "20", "Ewa Lis"),
+    ("5", "Kraków", "75", HOSTILE),
+    ("6", "Kraków", "30", "Ewa Lis"),
+]
+HOSTILE_RULES = f"""\
+svcaudit: 1
+name: {json.dumps(HOSTILE)}
+consistency:
+  min_interactions: 3
+standards:
+  - id: hold-60s
+    title: {json.dumps(HOSTILE)}
+    when: agent != {json.dumps(HOSTILE[::-1])}
+    measure: hold
+    at_most: 60s
+    target: 90%
+"""
+
+
+def write_hostile_chain(directory: Path) -> tuple[Path, Path]:
+    """A log and standards file carrying ``HOSTILE`` as the audit's name, a standard's title,
+    two branch names, interaction ids and values of a column the standard reads (``agent``,
+    shown with each breaching interaction)."""
+    text = io.StringIO()
+    out = csv.writer(text, lineterminator="\n")
+    out.writerow(["id", "branch", "hold_seconds", "agent"])
+    out.writerows(HOSTILE_ROWS)
+    log = write(directory / "hostile-all.csv", text.getvalue(), dedent=False)
+    return log, write(directory / "hostile-all.yaml", HOSTILE_RULES, dedent=False)

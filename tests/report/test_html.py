@@ -6,7 +6,9 @@ import base64
 import json
 import math
 import re
+import tomllib
 from html.parser import HTMLParser
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -17,12 +19,12 @@ from svcaudit import drawing
 from svcaudit.audit import AuditRequest, run_audit
 from svcaudit.cli import app
 from svcaudit.findings import BUCKETS
-from svcaudit.report import OutputFormat, charts
+from svcaudit.report import OutputFormat, charts, templating
 from svcaudit.report import html as html_module
 from svcaudit.report.html import json_island
 from svcaudit.score import Scorecard
 from tests.helpers import REPO
-from tests.report.html_fixture import HOLDS, XSS, write_chain
+from tests.report.html_fixture import HOLDS, HOSTILE, XSS, write_chain, write_hostile_chain
 
 runner = CliRunner()
 
@@ -160,6 +162,66 @@ def test_user_text_is_escaped(reports: tuple[str, dict[str, Any], int]) -> None:
     for uri in re.findall(r'src="data:image/svg\+xml;base64,([^"]+)"', html):
         svg = base64.b64decode(uri).decode("utf-8")
         assert "<script" not in svg and "onload" not in svg.lower()
+
+
+def test_hostile_text_is_never_markup(tmp_path: Path) -> None:
+    """The audit's name, a standard's title, branch names, interaction ids and a column's
+    values all carry ``</style><script>alert('x & "y"')</script>``: the page holds it as
+    text, in the parsed document and in its source, never as an element or an attribute."""
+    log, rules = write_hostile_chain(tmp_path)
+    card = run_audit(AuditRequest(logs=[str(log)], standards=[str(rules)], details=5))
+    html = html_module.html_report(card)
+    markup, island_text = html.split('<script type="application/json" id="svcaudit-data">')
+    for piece in ("<script>", "</style><script", "alert('", '"y"', "& "):
+        assert piece not in markup, piece
+    assert markup.count("</style>") == 1 and "<script" not in markup
+    assert island_text.endswith("</script></body></html>\n")  # JSON: no <, > or & in it
+    assert not {"<", ">", "&"} & set(island_text.removesuffix("</script></body></html>\n"))
+    page = parse(html)
+    tags = [t for t, _ in page.tags]
+    assert tags.count("style") == 1 and tags.count("script") == 1
+    assert page.find("script") == [
+        (tags.index("script"), {"type": "application/json", "id": "svcaudit-data"})
+    ]
+
+    def text(tag: str, **attrs: str) -> list[str]:
+        return [page.text[i] for i, _ in page.find(tag, **attrs)]
+
+    assert text("title") == [f"svcaudit: {HOSTILE} (breach)"]
+    assert text("h1") == [f"svcaudit · {HOSTILE}"]
+    assert text("h2", id="h-hold-60s") == [f"hold-60s: {HOSTILE}"]
+    assert text("span", **{"class": "title"}) == [HOSTILE]
+    branch_rows = [a for _, a in page.find("tr") if "data-branch" in a]
+    assert {a["data-branch"] for a in branch_rows} == {HOSTILE, "Kraków"}
+    for a in branch_rows:  # a quote that broke out would have added attributes
+        assert set(a) == {"data-branch", "data-in-scope", "data-passed", "data-rate"} | {
+            "data-consistency"
+        }
+    assert HOSTILE in text("th", scope="row")  # the branch, in its table and the worst table
+    cells = text("td")
+    assert f"{HOSTILE} 2" in cells and HOSTILE in cells  # an interaction id, an agent
+    names = {name for _, attrs in page.tags for name in attrs}
+    assert not any(n.startswith("on") or "alert" in n or "script" in n for n in names)
+    island = json.loads(page.island)
+    assert island["name"] == HOSTILE and island["standards"][0]["title"] == HOSTILE
+
+
+def test_templates_are_package_data_and_all_autoescaped() -> None:
+    """Every template shipped is found by the loader, covered by the package-data glob, and
+    autoescaped; the HTML templates lose their line breaks and indentation when loaded."""
+    env = templating.environment()
+    shipped = {t.name for t in resources.files("svcaudit.report").joinpath("templates").iterdir()}
+    assert set(env.list_templates()) == shipped >= {"report.html.j2", "style.css.j2"}
+    config = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
+    assert "report/templates/*.j2" in config["tool"]["setuptools"]["package-data"]["svcaudit"]
+    assert all(name.endswith(".j2") for name in shipped)
+    assert env.autoescape is True  # for every template, whatever its name
+    for name in shipped:
+        assert env.get_template(name).name == name  # each one loads and compiles
+    assert env.from_string("{{ x }}").render(x=XSS) == "&lt;script&gt;alert(1)&lt;/script&gt;"
+    joined = templating.JoinLines(env).preprocess("<p>\n  <b>{{ x }}</b>\n</p>\n", "a.html.j2")
+    assert joined == "<p><b>{{ x }}</b></p>"
+    assert templating.JoinLines(env).preprocess("a {\n  b }\n", "style.css.j2") == "a {\n  b }\n"
 
 
 def test_json_island_cannot_close_its_script() -> None:
