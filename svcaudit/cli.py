@@ -43,7 +43,7 @@ from svcaudit.report.markdown import markdown
 from svcaudit.score import FailOn, Scorecard
 from svcaudit.sources import Logs
 from svcaudit.sources.base import FILE, REJECT
-from svcaudit.sources.profiles import detect_profile, suggest_mapping
+from svcaudit.sources.profiles import detect_profile, profile_help, suggest_mapping
 from svcaudit.standards.loader import load_standards
 from svcaudit.standards.model import json_schema_text
 from svcaudit.steps import Steps
@@ -330,8 +330,7 @@ def audit(
     profile: Annotated[
         str | None,
         typer.Option(
-            help="The logs' export format: amazon-connect, asterisk-queue-log, zendesk, "
-            "generic (default: the standards file's `profile:`, else detected)."
+            help=profile_help()
         ),
     ] = None,
     maps: Annotated[
@@ -570,10 +569,10 @@ def inspect(
         for name, t in schema.items():
             table.add_row(escape(name), kind_of_sql_type(t).value, t)
         out.print(table)
-        profile = detect_profile(set(schema))
+        profile = detect_profile(set(schema), f.format.value)
         if profile is not None:
             out.print(f"profile: [bold]{profile.name}[/] (detected; {escape(profile.summary)})")
-        elif f.format.value != "queue_log":
+        else:
             mapping = suggest_mapping(list(schema))
             if mapping:
                 maps = " ".join(

@@ -26,6 +26,7 @@ class Profile:
     prepare: Prepare | None = None  # run over the typed rows before counting, by every engine
     required: tuple[str, ...] = ()  # logical columns whose values must parse in every record
     unavailable: tuple[str, ...] = ()  # logical columns this export never has
+    reader: str | None = None  # a log format whose reader yields this profile's columns
     example: str = ""
     avoid: str = ""
 
@@ -119,6 +120,7 @@ ASTERISK = Profile(
     "talk, abandoned, exit_event, transferred; the queue is the branch.",
     signature=("exit_event", "transferred", "queued_at", "wait_seconds"),
     unavailable=("hold", "longest_hold", "holds", "after_work"),
+    reader="queue_log",
     example="svcaudit audit /var/log/asterisk/queue_log -s standards/contact-centre.yaml",
     avoid="counting ABANDON lines with grep: calls that timed out or found the queue empty "
     "are abandoned too",
@@ -134,12 +136,22 @@ GENERIC = Profile(
 PROFILES: dict[str, Profile] = {p.name: p for p in (GENERIC, AMAZON_CONNECT, ZENDESK, ASTERISK)}
 
 
-def detect_profile(columns: set[str]) -> Profile | None:
-    """The profile whose signature the export's columns carry, if any."""
+def detect_profile(columns: set[str], log_format: str | None = None) -> Profile | None:
+    """The profile whose signature the export's columns carry (or whose reader read a file
+    of ``log_format``), if any."""
     for profile in PROFILES.values():
-        if profile.matches(columns):
+        if profile.matches(columns) or (log_format and profile.reader == log_format):
             return profile
     return None
+
+
+def profile_help() -> str:
+    """The --profile option's help, from the registry."""
+    names = ", ".join([*(p for p in PROFILES if p != "generic"), "generic"])
+    return (
+        f"The logs' export format: {names} "
+        "(default: the standards file's `profile:`, else detected)."
+    )
 
 
 # Words exports use for the logical columns, for `svcaudit inspect` to suggest a mapping.
