@@ -141,6 +141,7 @@ def text(raw: Any, nulls: Iterable[str] = ("",)) -> str | None:
 
 US_AMPM = "%m/%d/%Y %I:%M:%S %p"  # 03/01/2011 02:27:57 PM
 US_SHORT = "%m/%d/%y %H:%M"  # 1/1/20 0:05 (a spreadsheet's re-save: two-digit years)
+US_24H = "%m/%d/%Y %H:%M"  # 3/14/2025 1:20 (a spreadsheet's re-save: 24-hour clock)
 ISO_Z = "%Y-%m-%dT%H:%M:%SZ"  # 2017-08-10T06:22:54Z
 ISO_DATE = "%Y-%m-%d"  # 2016-10-03
 DMY = "%d/%m/%Y %H:%M"  # 29/2/2016 01:16
@@ -211,6 +212,26 @@ EXPORTS: list[Export] = [
             ),
             Standard(
                 "closed-7d", closed_within("Created Date", "Closed Date", US_AMPM), at_most=7 * DAY
+            ),
+        ],
+    ),
+    Export(
+        "nyc-311-2025-animals",
+        "311_Animals_short.csv",
+        read_csv,
+        lambda r: text(r["Borough"]),
+        [
+            Standard(
+                "animal-abuse-action-8h",
+                closed_within("Created Date", "Resolution Action Updated Date", US_24H),
+                when=lambda r: r["Complaint Type"] == "Animal-Abuse",
+                at_most=8 * 3600.0,
+            ),
+            Standard(
+                "dead-animal-closed-3d",
+                closed_within("Created Date", "Closed Date", US_24H),
+                when=lambda r: r["Complaint Type"] == "Dead Animal",
+                at_most=3 * DAY,
             ),
         ],
     ),

@@ -35,7 +35,7 @@ compare = _load("compare")  # the CLI run and the comparison
 reference = _load("reference")  # the plain-Python figures
 
 #: exports whose svcaudit figures equal the reference's today (see FINDINGS.md)
-MATCHING = ["bugzilla-bugs", "cfpb-complaints", "github-issues-webcompat"]
+MATCHING = ["bugzilla-bugs", "cfpb-complaints", "github-issues-webcompat", "nyc-311-2025-animals"]
 
 
 def _expected(name: str) -> dict:
