@@ -163,9 +163,15 @@ def closed_by_due(r: Row) -> bool | Invalid | None:
     return closed <= due
 
 
+def present(raw: Any, fmt: str) -> bool:
+    """`x is not null` on a timestamp column: a value that can be read (an unreadable one is
+    missing too)."""
+    value = parse_time(raw, fmt)
+    return value is not None and not isinstance(value, Invalid)
+
+
 def due_date_present(r: Row) -> bool:
-    due = parse_time(r["Due Date"], US_AMPM)
-    return due is not None and not isinstance(due, Invalid)
+    return present(r["Due Date"], US_AMPM)
 
 
 def sn_bool(raw: str) -> bool | Invalid | None:
@@ -272,6 +278,26 @@ EXPORTS: list[Export] = [
                 closed_within("createddate", "closeddate", US_SHORT),
                 when=lambda r: r["requesttype"] == "Graffiti Removal",
                 at_most=2 * DAY,
+            ),
+        ],
+    ),
+    Export(
+        "sf-fire-calls",
+        "Fire_Department_Calls_for_Service_min.csv",
+        read_csv,
+        lambda r: text(r["Battalion"]),
+        [
+            Standard(
+                "turnout-90s",
+                closed_within("Dispatch DtTm", "Response DtTm", US_AMPM),
+                when=lambda r: r["Priority"] == "3" and present(r["Response DtTm"], US_AMPM),
+                at_most=90.0,
+            ),
+            Standard(
+                "on-scene-10min",
+                closed_within("Received DtTm", "On Scene DtTm", US_AMPM),
+                when=lambda r: r["Priority"] == "3" and present(r["On Scene DtTm"], US_AMPM),
+                at_most=600.0,
             ),
         ],
     ),
