@@ -31,7 +31,7 @@ import hashlib
 import json
 import sys
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -53,7 +53,6 @@ class Invalid:
         return f"Invalid({self.raw!r})"
 
 
-INVALID_TYPES = (Invalid,)
 Row = dict[str, Any]
 
 
@@ -109,7 +108,6 @@ class Export:
     standards: list[Standard]
     #: for an event log: the interaction key and the order of its updates
     fold: tuple[Callable[[Row], Any], Callable[[Row], Any]] | None = None
-    notes: list[str] = field(default_factory=list)
 
     @property
     def path(self) -> Path:
