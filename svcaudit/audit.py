@@ -178,8 +178,26 @@ def _session(request: AuditRequest) -> Iterator[_Session]:
         con.close()
 
 
-def run_audit(request: AuditRequest, progress: Steps | None = None) -> Scorecard:
-    """Run an audit; raise SvcauditError when it cannot be done.
+@dataclass(frozen=True)
+class Audited:
+    """A finished audit whose session is still open (inside ``open_audit``): its scorecard,
+    and every breaching interaction on demand, over the same plan and logs."""
+
+    card: Scorecard
+    session: _Session
+    request: AuditRequest
+    progress: Steps | None = None
+
+    def violations(self) -> Iterator[Breaches]:
+        """Every breaching interaction of every standard, with its line, a standard at a time
+        and in batches (as ``explain`` with no limit), without planning the audit again."""
+        return _redacted(self.session, self.request, None, None, None, True, self.progress)
+
+
+@contextmanager
+def open_audit(request: AuditRequest, progress: Steps | None = None) -> Iterator[Audited]:
+    """Run an audit and keep its session open for more queries over it (``--violations``);
+    raise SvcauditError when it cannot be done.
 
     ``progress`` is told each step ("auditing": the one scan; "repeated ids"; then the
     report's details) and the completion of its query while it runs.
@@ -191,55 +209,90 @@ def run_audit(request: AuditRequest, progress: Steps | None = None) -> Scorecard
         )
     baseline = load_baseline(request.baseline) if request.baseline else None
     with _session(request) as session:
-        distributions.preload()  # scoring's imports load while DuckDB reads the logs
-        raw = runner.run(session.engine, session.plan, progress)
-        standards = session.standards
-        names = [f.display for f in session.logs.files]
-        if raw.rows_evaluated == 0:
+        card = _scorecard(session, request, progress)
+        if baseline is not None:  # matched on the real branch names, before any are hashed
+            card = with_baseline(card, baseline, request.regression_limit)
+        redactor = _redactor(request, session.standards)
+        card = redact_scorecard(card, redactor, _group(request, session))
+        if all(s.counts.in_scope == 0 for s in card.standards):
             raise SvcauditError(
-                "no interaction could be evaluated"
-                + (f": all {raw.rows_rejected} rows were rejected" if raw.rows_rejected else ""),
-                location=Location(names[0]),
-                hint=(raw.rejects[0].reason if raw.rejects else "the log has a header but no rows"),
+                f"no interactions in scope for any standard ({card.rows.evaluated} rows "
+                "evaluated)",
+                location=Location(session.standards.paths[0]),
+                hint="check the `when:` conditions against the log's values (svcaudit inspect LOG)",
             )
-        card = score(
-            " + ".join(f.name for f in standards.files),
-            session.plan.compiled,
-            raw,
-            logs=names,
-            standards_files=standards.paths,
-            fail_on=request.fail_on,
+        yield Audited(card, session, request, progress)
+
+
+def run_audit(request: AuditRequest, progress: Steps | None = None) -> Scorecard:
+    """Run an audit (see ``open_audit``) and return its scorecard."""
+    with open_audit(request, progress) as audited:
+        return audited.card
+
+
+def _group(request: AuditRequest, session: _Session) -> tuple[str, ...]:
+    return request.by or (session.standards.branch,)
+
+
+def _scorecard(session: _Session, request: AuditRequest, progress: Steps | None) -> Scorecard:
+    """The session's scorecard: the one scan, scoring, then the report's details."""
+    distributions.preload()  # scoring's imports load while DuckDB reads the logs
+    raw = runner.run(session.engine, session.plan, progress)
+    standards = session.standards
+    names = [f.display for f in session.logs.files]
+    if raw.rows_evaluated == 0:
+        raise SvcauditError(
+            "no interaction could be evaluated"
+            + (f": all {raw.rows_rejected} rows were rejected" if raw.rows_rejected else ""),
+            location=Location(names[0]),
+            hint=(raw.rejects[0].reason if raw.rejects else "the log has a header but no rows"),
         )
-        measures: tuple[Distribution, ...] = ()
-        worst: list[Breaches] = []
-        if not raw.rows_rejected_on_read:  # no reader rejected a row, however many columns
-            session.plan = replace(session.plan, narrow_rejects=False)
-        if request.details:  # for the standards most in need of attention, a bounded number
-            chosen = card.attention_order()[:MAX_DETAILED]
-            measures = _distributions(session, chosen, step(progress, "distributions"))
-            worst = list(
-                _breaches(session, chosen, None, request.details, by_name=False, progress=progress)
-            )
-    profile = session.profile
+    card = score(
+        " + ".join(f.name for f in standards.files),
+        session.plan.compiled,
+        raw,
+        logs=names,
+        standards_files=standards.paths,
+        fail_on=request.fail_on,
+    )
+    measures: tuple[Distribution, ...] = ()
+    worst: list[Breaches] = []
+    if not raw.rows_rejected_on_read:  # no reader rejected a row, however many columns
+        session.plan = replace(session.plan, narrow_rejects=False)
+    if request.details:  # for the standards most in need of attention, a bounded number
+        chosen = card.attention_order()[:MAX_DETAILED]
+        measures = _distributions(session, chosen, step(progress, "distributions"))
+        worst = list(
+            _redacted(session, request, chosen, None, request.details, False, progress, False)
+        )
     redactor = _redactor(request, standards)
-    group = request.by or (standards.branch,)
-    card = replace(
+    return replace(
         card,
-        profile=profile.name + (" (detected)" if session.detected else ""),
+        profile=session.profile.name + (" (detected)" if session.detected else ""),
         distributions=measures,
-        worst=tuple(redact_breaches(w, redactor, group) for w in worst),
+        worst=tuple(worst),
         redacted=tuple(sorted(redactor.columns)),
     )
-    if baseline is not None:  # matched on the real branch names, before any are hashed
-        card = with_baseline(card, baseline, request.regression_limit)
-    card = redact_scorecard(card, redactor, group)
-    if all(s.counts.in_scope == 0 for s in card.standards):
-        raise SvcauditError(
-            f"no interactions in scope for any standard ({raw.rows_evaluated} rows evaluated)",
-            location=Location(standards.paths[0]),
-            hint="check the `when:` conditions against the log's values (svcaudit inspect LOG)",
-        )
-    return card
+
+
+def _redacted(
+    session: _Session,
+    request: AuditRequest,
+    standard_ids: Sequence[str] | None,
+    branch: str | None,
+    limit: int | None,
+    lines: bool,
+    progress: Steps | None,
+    by_name: bool = True,
+) -> Iterator[Breaches]:
+    """``_breaches`` with the redacted columns as tokens."""
+    redactor = _redactor(request, session.standards)
+    group = _group(request, session)
+    found = _breaches(
+        session, standard_ids, branch, limit, by_name=by_name, lines=lines, progress=progress
+    )
+    for b in found:
+        yield redact_breaches(b, redactor, group)
 
 
 def explain(
@@ -259,12 +312,7 @@ def explain(
     ``lines``: also the line of each interaction in its file (one more pass over the files).
     """
     with _session(request) as session:
-        redactor = _redactor(request, session.standards)
-        group = request.by or (session.standards.branch,)
-        for found in _breaches(
-            session, standard_ids, branch, limit, lines=lines, progress=progress
-        ):
-            yield redact_breaches(found, redactor, group)
+        yield from _redacted(session, request, standard_ids, branch, limit, lines, progress)
 
 
 def _lines(
