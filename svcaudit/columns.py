@@ -17,6 +17,7 @@ from sqlglot import exp
 from svcaudit.errors import SvcauditError
 from svcaudit.expressions.compile import Context, Resolver, compile_expression
 from svcaudit.expressions.errors import ExpressionError
+from svcaudit.expressions.nodes import Name
 from svcaudit.expressions.types import Kind, Typed, kind_of_sql_type
 from svcaudit.sources.readers import target_type
 from svcaudit.standards.loader import ParsedExpression
@@ -172,6 +173,18 @@ class FieldResolver(Layer):
     context: Context | None = None  # calendars and the branch column, for business_time()
     done: dict[str, Typed] = field(default_factory=dict)
     active: list[str] = field(default_factory=list)
+
+    @property
+    def notes(self) -> Mapping[str, str]:
+        """The notes on columns below, and on each field that just renames a column (so
+        `arrived_at: createddate` explains why arrived_at is text)."""
+        below: Mapping[str, str] = getattr(self.base, "notes", {})
+        renamed = {
+            name: below[parsed.tree.name]
+            for name, parsed in self.fields.items()
+            if isinstance(parsed.tree, Name) and parsed.tree.name in below
+        }
+        return {**below, **renamed}
 
     def resolve(self, name: str) -> Typed | None:
         """A compiled field (compiled once, cycles rejected), else the base resolver's answer."""

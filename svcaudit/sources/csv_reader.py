@@ -24,7 +24,7 @@ from svcaudit.sources.base import (
     merge_types,
 )
 from svcaudit.sources.files import LogFile, LogFormat
-from svcaudit.sources.inference import SAMPLE_ROWS
+from svcaudit.sources.inference import ISO_LIKE, SAMPLE_ROWS
 from svcaudit.sources.sql import (
     lit,
     named_arg,
@@ -75,7 +75,7 @@ class CsvReader(LogReader):
 
     def _refine(self, con: duckdb.DuckDBPyConnection, raw: dict[str, str]) -> dict[str, str]:
         """Types from a sample, and Unix-epoch numbers in timestamp-named columns as times."""
-        refined = super()._refine(con, raw)
+        refined = super()._refine(con, self._sniffed_times_as_text(con, raw))
         self.epochs: set[str] = set()
         candidates = [
             c
@@ -95,6 +95,24 @@ class CsvReader(LogReader):
                 self.epochs.add(c)
                 refined[c] = "TIMESTAMPTZ"
         return refined
+
+    def _sniffed_times_as_text(
+        self, con: duckdb.DuckDBPyConnection, raw: dict[str, str]
+    ) -> dict[str, str]:
+        """DuckDB's CSV sniffer types ``03/01/2011 02:27:57 PM`` as a timestamp with a format
+        the relation would not use (every row rejected), and may take 1/2/20 for the year 1:
+        a column it calls a date or timestamp that holds a value not written as ISO 8601 is
+        text here, so that svcaudit's own detection finds its one format, or refuses it."""
+        times = [c for c, t in raw.items() if t in _SNIFFED_TIMES]
+        if not times:
+            return raw
+        probes: list[exp.Expr] = []
+        for c in times:
+            iso = exp.func("regexp_matches", quoted_column(c), lit(ISO_LIKE))
+            other = exp.and_(exp.not_(quoted_column(c).is_(exp.null())), exp.not_(iso))
+            probes.append(exp.Count(this=exp.Case().when(other, exp.Literal.number(1))))
+        row = con.sql(exp.select(*probes).from_(self._sampled(con)).sql("duckdb")).fetchall()[0]
+        return {c: "VARCHAR" if c in times and row[times.index(c)] else t for c, t in raw.items()}
 
     def _any_row(self, f: LogFile) -> exp.Select:
         # any non-blank line after the header, read as plain lines (no CSV rules to trip on)
@@ -262,6 +280,7 @@ class CsvReader(LogReader):
 # 5138, or milliseconds over the same years -- the two ranges do not overlap, so each value is
 # read by its size, even when one column mixes them (exports from two systems).
 EPOCH_MIN, EPOCH_SPLIT, EPOCH_MAX = 1e8, 1e11, 1e14
+_SNIFFED_TIMES = frozenset(("DATE", "TIME", "TIMESTAMP", "TIMESTAMP WITH TIME ZONE"))
 _TIME_NAME = re.compile(r"(_at|_time|time_|timestamp|_ts|epoch|^ts)$|^(ts|time|timestamp)$", re.I)
 
 

@@ -36,10 +36,27 @@ TIMESTAMP_FORMATS = (
     "%d/%m/%Y",
     "%m/%d/%Y",
     "%d.%m.%Y",
+    # two-digit years (spreadsheets re-saving exports: 1/2/20 8:43), read as POSIX %y does:
+    # 69-99 are 1969-1999, 00-68 are 2000-2068
+    "%d/%m/%y %H:%M:%S",
+    "%d/%m/%y %H:%M",
+    "%m/%d/%y %H:%M:%S",
+    "%m/%d/%y %H:%M",
+    "%m/%d/%y %I:%M:%S %p",
+    "%m/%d/%y %I:%M %p",
+    "%d.%m.%y %H:%M",
+    "%d/%m/%y",
+    "%m/%d/%y",
 )
 
+#: the years a timestamp of a service log can have: a format that reads a value as another
+#: year (``%Y`` reading 1/2/20 as the year 20) does not read it
+PLAUSIBLE_YEARS = (1900, 2199)
 
 _DATE_LIKE = r"^\s*\d+[./-]\d+[./-]\d+"  # what every format in TIMESTAMP_FORMATS begins with
+#: ISO 8601 (2025-03-01, with or without a time, a T, a fraction, an offset): what DuckDB's
+#: cast to a timestamp reads right. It also accepts 1/2/20 (as 0001-02-20): not this.
+ISO_LIKE = r"^\s*\d{4}-\d{1,2}-\d{1,2}([ T]|$)"
 
 
 def _unknown_format_note(column: str, sample: object) -> str:
@@ -108,9 +125,13 @@ def _type_probes(columns: list[str]) -> list[exp.Expr]:
     for c in columns:
         probes.append(exp.Count(this=quoted_column(c)))
         for t in ("TIMESTAMPTZ", "DOUBLE", "BOOLEAN"):
-            probes.append(
-                exp.Count(this=exp.TryCast(this=quoted_column(c), to=exp.DataType.build(t)))
-            )
+            cast = exp.TryCast(this=quoted_column(c), to=exp.DataType.build(t))
+            if t == "TIMESTAMPTZ":  # only ISO text: the cast reads 1/2/20 as the year 1
+                iso = exp.func("regexp_matches", quoted_column(c), lit(ISO_LIKE))
+                read = exp.and_(iso, exp.not_(cast.is_(exp.null())))
+                probes.append(exp.Count(this=exp.Case().when(read, exp.Literal.number(1))))
+            else:
+                probes.append(exp.Count(this=cast))
         # values that could be a local date at all: every format starts digits/digits/digits
         date_like = exp.func("regexp_matches", quoted_column(c), lit(_DATE_LIKE))
         probes += [exp.func("count_if", date_like), exp.func("min", quoted_column(c))]
@@ -123,7 +144,10 @@ def _format_probes(columns: Mapping[str, int]) -> list[exp.Expr]:
     for c in columns:
         probes.append(exp.func("min", quoted_column(c)))
         for fmt in TIMESTAMP_FORMATS:
-            probes.append(exp.Count(this=exp.func("try_strptime", quoted_column(c), lit(fmt))))
+            year = exp.func("year", exp.func("try_strptime", quoted_column(c), lit(fmt)))
+            low, high = (exp.Literal.number(y) for y in PLAUSIBLE_YEARS)
+            plausible = exp.Between(this=year, low=low, high=high)
+            probes.append(exp.Count(this=exp.Case().when(plausible, exp.Literal.number(1))))
     return probes
 
 
@@ -143,9 +167,12 @@ def _detect_formats(columns: Mapping[str, int], row: tuple[Any, ...], found: Inf
         winners = [f for f, n in zip(TIMESTAMP_FORMATS, counts, strict=True) if n == best]
         orders = {_field_order(f) for f in winners}
         if len(orders) > 1:
+            either = " or ".join(
+                f'parse_time({c}, "{f}")' for f in sorted(winners, key=_field_order)[:2]
+            )
             found.notes[c] = (
                 f"its values (e.g. {sample!r}) read both day-first and month-first; "
-                f'map it explicitly, e.g. columns: {{x: parse_time({c}, "{winners[0]}")}}'
+                f"say which in `columns:`: {either}"
             )
             continue
         found.time_formats[c] = winners[0]

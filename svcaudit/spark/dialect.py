@@ -85,8 +85,17 @@ class SparkUnsupportedError(SvcauditError):
     """A construct the Spark engine cannot run with DuckDB's meaning (exit 2, with a hint)."""
 
 
-def java_pattern(strftime: str) -> str:
-    """A strftime format as a Java DateTimeFormatter pattern ('%d/%m/%Y' -> 'dd/MM/yyyy')."""
+#: for parsing, numbers of one or two digits, as DuckDB's strptime reads them (1/2/20 8:43):
+#: Java's two-letter patterns read exactly two digits, one letter reads either
+_PARSING = {"%m": "M", "%d": "d", "%H": "H", "%I": "h", "%M": "m", "%S": "s"}
+#: POSIX %y (DuckDB's): 69-99 are 1969-1999, 00-68 are 2000-2068; Java's yy is 2000-2099
+POSIX_PIVOT_YEAR = 2069
+
+
+def java_pattern(strftime: str, parsing: bool = False) -> str:
+    """A strftime format as a Java DateTimeFormatter pattern ('%d/%m/%Y' -> 'dd/MM/yyyy';
+    when ``parsing``, 'd/M/yyyy', which reads 1/2/2020 as DuckDB does)."""
+    codes = {**_STRFTIME, **_PARSING} if parsing else _STRFTIME
     out: list[str] = []
     literal: list[str] = []
     i = 0
@@ -99,9 +108,9 @@ def java_pattern(strftime: str) -> str:
 
     while i < len(strftime):
         code = strftime[i : i + 2]
-        if strftime[i] == "%" and code in _STRFTIME:
+        if strftime[i] == "%" and code in codes:
             flush()
-            out.append(_STRFTIME[code])
+            out.append(codes[code])
             i += 2
             continue
         if strftime[i] == "%":
@@ -219,8 +228,7 @@ def _anonymous(node: exp.Anonymous) -> exp.Expr:
     if name == "strftime" and len(args) == 2:
         return _fn("date_format", args[0], exp.Literal.string(java_pattern(_lit_text(args[1]))))
     if name == "try_strptime" and len(args) == 2:
-        pattern = exp.Literal.string(java_pattern(_lit_text(args[1])))
-        return _fn("try_to_timestamp", args[0], pattern)
+        return _try_strptime(args[0], _lit_text(args[1]))
     if name == "arg_min":
         return _fn("min_by", *args)
     if name == "to_timestamp" and len(args) == 1:
@@ -234,6 +242,19 @@ def _anonymous(node: exp.Anonymous) -> exp.Expr:
             hint="run this audit with --engine duckdb (the default)",
         )
     return node
+
+
+def _try_strptime(value: exp.Expr, strftime: str) -> exp.Expr:
+    """DuckDB's try_strptime on Spark: try_to_timestamp, with POSIX's century for %y."""
+    parsed = _fn("try_to_timestamp", value, exp.Literal.string(java_pattern(strftime, True)))
+    if "%y" not in strftime:
+        return parsed
+    late = exp.GTE(
+        this=_fn("year", parsed.copy()), expression=exp.Literal.number(POSIX_PIVOT_YEAR)
+    )
+    century = exp.Interval(this=exp.Literal.string("100"), unit=exp.var("YEAR"))
+    earlier = exp.Sub(this=parsed.copy(), expression=century)
+    return exp.Case().when(late, earlier).else_(parsed)
 
 
 def _extract(node: exp.Extract) -> exp.Expr:

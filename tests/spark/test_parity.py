@@ -354,3 +354,44 @@ def test_engine_in_the_config_file(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     assert "spark" in run.stdout and "local[1]" in run.stdout
     write(tmp_path / "svcaudit.yaml", "engine: sprak\n")
     assert invoke("config").code == 2
+
+
+SPREADSHEET_TIMES = """\
+id,branch,created,called
+1,A,1/2/20 8:43,1/2/20 8:47
+2,A,12/31/99 23:58,1/1/00 0:01
+3,B,2/14/20 12:46,2/14/20 12:56
+4,B,3/9/20 7:05,3/9/20 7:09
+"""
+US_TIMES = """\
+id,branch,created,called
+1,A,03/01/2011 02:27:57 PM,03/01/2011 02:31:57 PM
+2,A,12/25/2013 11:59:08 PM,12/26/2013 12:09:08 AM
+3,B,06/30/2014 12:00:00 PM,06/30/2014 12:03:00 PM
+"""
+CALLED_5M = """\
+svcaudit: 1
+name: Visits
+time_zone: Europe/Warsaw
+standards:
+  - id: called-5m
+    title: Called within five minutes
+    measure: called - created
+    at_most: 5m
+"""
+
+
+@pytest.mark.parametrize("text", [SPREADSHEET_TIMES, US_TIMES], ids=["two-digit-years", "us-12h"])
+def test_spreadsheet_timestamps_on_both_engines(spark: Any, tmp_path: Path, text: str) -> None:
+    """Two-digit years (POSIX pivot: 99 is 1999, 00 is 2000), unpadded days and months, and
+    US 12-hour times with seconds: the formats DuckDB detects are read alike by Spark."""
+    log = tmp_path / "visits.csv"
+    log.write_text(text, encoding="utf-8")
+    rules = write(tmp_path / "rules.yaml", CALLED_5M, dedent=False)
+    request = AuditRequest(logs=[str(log)], standards=[str(rules)])
+    duckdb_report = report(request)
+    std = duckdb_report["standards"][0]
+    # hand-checked: waits of 4, 3, 10 and 4 minutes; of 4, 10 and 3 minutes
+    expected = (4, 3) if text == SPREADSHEET_TIMES else (3, 2)
+    assert (std["in_scope"], std["passed"]) == expected
+    assert report(replace(request, engine="spark")) == duckdb_report
