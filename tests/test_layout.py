@@ -29,9 +29,6 @@ MAX_FUNCTION_LINES = 80
 KNOWN: dict[str, str] = {
     "svcaudit/cli.py": "module",  # 660 lines
     "svcaudit/cli.py:audit": "function",  # 152 lines
-    "svcaudit/report/charts.py:funnel_spec": "function",  # 147 lines
-    "svcaudit/report/charts.py:distribution_spec": "function",  # 108 lines
-    "svcaudit/report/charts.py:heatmap_spec": "function",  # 91 lines
 }
 
 

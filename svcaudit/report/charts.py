@@ -21,11 +21,12 @@ from typing import Any
 
 from svcaudit.consistency import Position, funnel_limits_many
 from svcaudit.findings import BUCKETS, BUCKETS_PER_LIMIT, Distribution
-from svcaudit.score import BranchResult, StandardResult
+from svcaudit.score import BranchResult, ConsistencyResult, StandardResult
 from svcaudit.standards.model import Overdispersion
 from svcaudit.units import MS_PER_UNIT, format_duration, format_percent
 
 Spec = dict[str, Any]
+Rows = list[dict[str, Any]]  # a chart's data: one dict a datum
 SCHEMA = "https://vega.github.io/schema/vega-lite/v5.json"  # an identifier; never fetched
 # Text is laid out when the SVG is rendered, with the fonts this machine has, and drawn by
 # the viewer's: Liberation Sans has Arial's metrics, so labels fit wherever the page opens.
@@ -102,45 +103,15 @@ def funnel_spec(s: StandardResult) -> Spec | None:
     if c is None or c.chain_rate is None or not rated:
         return None
     p0 = c.chain_rate
-    inner, outer = c.settings.limits
-    top = max(b.counts.n for b in rated)
-    start = max(1, min(c.settings.min_interactions, *(b.counts.n for b in rated)))
-    right = top * 1.35  # room for the labels of the largest branches
-    ns = sorted({round(start * (right / start) ** (i / 80)) for i in range(81)})
-    method = c.settings.overdispersion if c.widened else Overdispersion.NONE
-    limits = funnel_limits_many(
-        ns, p0, c.settings.limits, method=method, phi=c.dispersion.phi, tau2=c.dispersion.tau2
-    )
-    inner_name, outer_name = f"{format_percent(inner)} limits", f"{format_percent(outer)} limits"
-    lines = []
-    for n, lim in zip(ns, limits, strict=True):
-        lines += [
-            {"n": n, "limit": lim.inner_low, "level": inner_name, "side": "low"},
-            {"n": n, "limit": lim.inner_high, "level": inner_name, "side": "high"},
-            {"n": n, "limit": lim.outer_low, "level": outer_name, "side": "low"},
-            {"n": n, "limit": lim.outer_high, "level": outer_name, "side": "high"},
-        ]
-    labelled = {b.branch for b in (rated if len(rated) <= MAX_LABELLED else _furthest(rated, p0))}
-    points = [
-        {
-            "branch": b.branch,
-            "n": b.counts.n,
-            "rate": b.counts.rate,
-            "position": b.position.value,
-            "label": b.branch if b.branch in labelled else "",
-        }
-        for b in rated
-    ]
-    present = [p for p in POSITION_COLOURS if any(b.position.value == p for b in rated)]
+    right = max(b.counts.n for b in rated) * 1.35  # room for the labels of the largest branches
     rates = [b.counts.rate for b in rated if b.counts.rate is not None]
     judged_lows = [b.limits.outer_low for b in rated if b.limits is not None]
     low = max(0.0, min([*rates, *judged_lows, p0, s.target]) - 0.03)
-    domain = [math.floor(low * 50) / 50, 1.0]
     y = {
         "field": "rate",
         "type": "quantitative",
         "title": "Rate (share that complied)",
-        "scale": {"domain": domain},
+        "scale": {"domain": [math.floor(low * 50) / 50, 1.0]},
         "axis": {"format": ".0%"},
     }
     x = {
@@ -150,8 +121,39 @@ def funnel_spec(s: StandardResult) -> Spec | None:
         "scale": {"domain": [0, round(right)], "nice": False},
         "axis": {"tickMinStep": 1, "format": "d"},  # whole interactions
     }
+    spec = _base(
+        f"{s.id}: funnel plot",
+        _funnel_description(s, rated, p0, c.settings.limits),
+        f"chain rate {format_percent(p0)} (solid), target {format_percent(s.target)} (dotted)",
+    )
+    spec |= {
+        "width": 440,
+        "height": 300,
+        "layer": [
+            _limits_layer(c, p0, rated, right, x, y),
+            {
+                "data": {"values": [{"rate": p0}]},
+                "mark": {"type": "rule", "color": "#222", "strokeWidth": 1.5},
+                "encoding": {"y": y},
+            },
+            {
+                "data": {"values": [{"rate": s.target}]},
+                "mark": {"type": "rule", "color": "#7b3294", "strokeDash": [2, 3], "clip": True},
+                "encoding": {"y": y},
+            },
+            _points_layer(rated, p0, x, y),
+        ],
+    }
+    return spec
+
+
+def _funnel_description(
+    s: StandardResult, rated: list[BranchResult], p0: float, levels: tuple[float, float]
+) -> str:
+    """The funnel plot in words, for its ``aria`` description: the limits, who is below."""
+    inner, outer = levels
     flagged = [b for b in rated if b.position.is_low]
-    description = (
+    return (
         f"Funnel plot of {s.id}: each branch's rate against its number of interactions, "
         f"with the chain rate {format_percent(p0)} and the {format_percent(inner)} and "
         f"{format_percent(outer)} control limits. "
@@ -167,81 +169,85 @@ def funnel_spec(s: StandardResult) -> Spec | None:
             else "No branch is below the limits."
         )
     )
-    spec = _base(
-        f"{s.id}: funnel plot",
-        description,
-        f"chain rate {format_percent(p0)} (solid), target {format_percent(s.target)} (dotted)",
+
+
+def _limits_layer(
+    c: ConsistencyResult, p0: float, rated: list[BranchResult], right: float, x: Spec, y: Spec
+) -> Spec:
+    """The control limits, low and high, inner dashed and outer solid, at 81 sample sizes
+    spread evenly on a log scale up to ``right`` (widened if the branches are over-dispersed)."""
+    inner, outer = c.settings.limits
+    start = max(1, min(c.settings.min_interactions, *(b.counts.n for b in rated)))
+    ns = sorted({round(start * (right / start) ** (i / 80)) for i in range(81)})
+    method = c.settings.overdispersion if c.widened else Overdispersion.NONE
+    limits = funnel_limits_many(
+        ns, p0, c.settings.limits, method=method, phi=c.dispersion.phi, tau2=c.dispersion.tau2
     )
-    spec |= {
-        "width": 440,
-        "height": 300,
+    inner_name, outer_name = f"{format_percent(inner)} limits", f"{format_percent(outer)} limits"
+    lines: Rows = []
+    for n, lim in zip(ns, limits, strict=True):
+        lines += [
+            {"n": n, "limit": lim.inner_low, "level": inner_name, "side": "low"},
+            {"n": n, "limit": lim.inner_high, "level": inner_name, "side": "high"},
+            {"n": n, "limit": lim.outer_low, "level": outer_name, "side": "low"},
+            {"n": n, "limit": lim.outer_high, "level": outer_name, "side": "high"},
+        ]
+    return {
+        "data": {"values": lines},
+        "mark": {"type": "line", "clip": True},
+        "encoding": {
+            "x": x,
+            "y": {**y, "field": "limit"},
+            "detail": {"field": "side"},
+            "strokeDash": {
+                "field": "level",
+                "title": "Control limits",
+                "scale": {"domain": [inner_name, outer_name], "range": [[5, 3], [1, 0]]},
+            },
+            "color": {"value": "#888"},
+        },
+    }
+
+
+def _points_layer(rated: list[BranchResult], p0: float, x: Spec, y: Spec) -> Spec:
+    """The branches: points coloured and shaped by position, labelled (past ``MAX_LABELLED``
+    branches, only the ``_furthest`` out)."""
+    labelled = {b.branch for b in (rated if len(rated) <= MAX_LABELLED else _furthest(rated, p0))}
+    points = [
+        {
+            "branch": b.branch,
+            "n": b.counts.n,
+            "rate": b.counts.rate,
+            "position": b.position.value,
+            "label": b.branch if b.branch in labelled else "",
+        }
+        for b in rated
+    ]
+    present = [p for p in POSITION_COLOURS if any(b.position.value == p for b in rated)]
+    return {
+        "data": {"values": points},
         "layer": [
             {
-                "data": {"values": lines},
-                "mark": {"type": "line", "clip": True},
+                "mark": {"type": "point", "filled": True, "size": 70, "clip": True},
                 "encoding": {
                     "x": x,
-                    "y": {**y, "field": "limit"},
-                    "detail": {"field": "side"},
-                    "strokeDash": {
-                        "field": "level",
-                        "title": "Control limits",
-                        "scale": {"domain": [inner_name, outer_name], "range": [[5, 3], [1, 0]]},
-                    },
-                    "color": {"value": "#888"},
+                    "y": y,
+                    "color": _by_position(present, POSITION_COLOURS),
+                    "shape": _by_position(present, POSITION_SHAPES),
                 },
             },
             {
-                "data": {"values": [{"rate": p0}]},
-                "mark": {"type": "rule", "color": "#222", "strokeWidth": 1.5},
-                "encoding": {"y": y},
-            },
-            {
-                "data": {"values": [{"rate": s.target}]},
-                "mark": {"type": "rule", "color": "#7b3294", "strokeDash": [2, 3], "clip": True},
-                "encoding": {"y": y},
-            },
-            {
-                "data": {"values": points},
-                "layer": [
-                    {
-                        "mark": {"type": "point", "filled": True, "size": 70, "clip": True},
-                        "encoding": {
-                            "x": x,
-                            "y": y,
-                            "color": {
-                                "field": "position",
-                                "title": "Branch",
-                                "scale": {
-                                    "domain": present,
-                                    "range": [POSITION_COLOURS[p] for p in present],
-                                },
-                            },
-                            "shape": {
-                                "field": "position",
-                                "title": "Branch",
-                                "scale": {
-                                    "domain": present,
-                                    "range": [POSITION_SHAPES[p] for p in present],
-                                },
-                            },
-                        },
-                    },
-                    {
-                        "mark": {
-                            "type": "text",
-                            "align": "left",
-                            "dx": 7,
-                            "fontSize": 10,
-                            "clip": True,
-                        },
-                        "encoding": {"x": x, "y": y, "text": {"field": "label"}},
-                    },
-                ],
+                "mark": {"type": "text", "align": "left", "dx": 7, "fontSize": 10, "clip": True},
+                "encoding": {"x": x, "y": y, "text": {"field": "label"}},
             },
         ],
     }
-    return spec
+
+
+def _by_position(present: list[str], styles: dict[str, str]) -> Spec:
+    """A channel (colour or shape) by branch position: the ``present`` ones, in ``styles``."""
+    scale = {"domain": present, "range": [styles[p] for p in present]}
+    return {"field": "position", "title": "Branch", "scale": scale}
 
 
 def _furthest(rated: list[BranchResult], p0: float) -> list[BranchResult]:
@@ -275,38 +281,8 @@ def distribution_spec(d: Distribution, s: StandardResult) -> Spec | None:
     if d.total == 0:
         return None
     unit, size = _unit(d)
-    width = d.width / size
-    bars: list[dict[str, Any]] = []
-    for index, count in zip(range(-1, BUCKETS + 1), d.counts, strict=True):
-        if index in (-1, BUCKETS) and not count:
-            continue
-        start = index * width if index < BUCKETS else BUCKETS * width
-        end = start + width
-        passes = index < BUCKETS_PER_LIMIT if d.at_most else index >= BUCKETS_PER_LIMIT
-        low, high = d.bucket_edges(index)
-        if low is None:
-            label = f"{'≤' if d.at_most else '<'} 0"
-        elif high is None:
-            label = f"{'>' if d.at_most else '≥'} {_shown(d, low)}"
-        else:
-            label = f"{_shown(d, low)}–{_shown(d, high)}"
-        bars.append(
-            {
-                "start": start,
-                "end": end,
-                "count": count,
-                "outcome": "within the limit" if passes else "beyond the limit",
-                "label": label,
-            }
-        )
-    top = max(d.counts)
-    # whole interactions: with few, tick every count (Vega would place ticks at halves)
-    count_axis: dict[str, Any] = (
-        {"values": list(range(top + 1)), "format": "d"} if top <= 10 else {}
-    )
-    limit_at = d.limit / size
+    bars = _bars(d, d.width / size)
     sign = "≤" if d.at_most else "≥"
-    axis_title = f"Measured value ({unit})" if unit else "Measured value"
     beyond = sum(b["count"] for b in bars if b["outcome"] == "beyond the limit")
     over = d.counts[-1]
     description = (
@@ -325,59 +301,93 @@ def distribution_spec(d: Distribution, s: StandardResult) -> Spec | None:
         f"limit {sign} {_shown(d, d.limit)}; {d.total:,} measured"
         + (f"; last bar: beyond {_shown(d, BUCKETS * d.width)}" if over else ""),
     )
-    spec |= {
-        "width": 340,
-        "height": 300,
-        "layer": [
+    spec |= {"width": 340, "height": 300, "layer": _histogram_layers(d, bars, unit, size)}
+    return spec
+
+
+def _bars(d: Distribution, width: float) -> Rows:
+    """The histogram's bars, ``width`` wide in the unit shown, each with its outcome and its
+    range in words; the open-ended buckets (below zero, past the last) only if not empty."""
+    bars: Rows = []
+    for index, count in zip(range(-1, BUCKETS + 1), d.counts, strict=True):
+        if index in (-1, BUCKETS) and not count:
+            continue
+        start = index * width if index < BUCKETS else BUCKETS * width
+        passes = index < BUCKETS_PER_LIMIT if d.at_most else index >= BUCKETS_PER_LIMIT
+        low, high = d.bucket_edges(index)
+        if low is None:
+            label = f"{'≤' if d.at_most else '<'} 0"
+        elif high is None:
+            label = f"{'>' if d.at_most else '≥'} {_shown(d, low)}"
+        else:
+            label = f"{_shown(d, low)}–{_shown(d, high)}"
+        bars.append(
             {
-                "data": {"values": bars},
-                "mark": {"type": "bar", "binSpacing": 1, "stroke": "white", "strokeWidth": 0.5},
-                "encoding": {
-                    "x": {"field": "start", "type": "quantitative", "title": axis_title},
-                    "x2": {"field": "end"},
-                    "y": {
-                        "field": "count",
-                        "type": "quantitative",
-                        "title": "Interactions",
-                        "axis": count_axis,
+                "start": start,
+                "end": start + width,
+                "count": count,
+                "outcome": "within the limit" if passes else "beyond the limit",
+                "label": label,
+            }
+        )
+    return bars
+
+
+def _histogram_layers(d: Distribution, bars: Rows, unit: str, size: float) -> list[Spec]:
+    """The bars (blue within the limit, red beyond) and the limit as a labelled rule, on
+    axes in ``unit`` (``size`` measure units each)."""
+    top = max(d.counts)
+    # whole interactions: with few, tick every count (Vega would place ticks at halves)
+    count_axis: dict[str, Any] = (
+        {"values": list(range(top + 1)), "format": "d"} if top <= 10 else {}
+    )
+    at_limit = {"x": {"field": "limit", "type": "quantitative"}}
+    return [
+        {
+            "data": {"values": bars},
+            "mark": {"type": "bar", "binSpacing": 1, "stroke": "white", "strokeWidth": 0.5},
+            "encoding": {
+                "x": {
+                    "field": "start",
+                    "type": "quantitative",
+                    "title": f"Measured value ({unit})" if unit else "Measured value",
+                },
+                "x2": {"field": "end"},
+                "y": {
+                    "field": "count",
+                    "type": "quantitative",
+                    "title": "Interactions",
+                    "axis": count_axis,
+                },
+                "y2": {"datum": 0},
+                "color": {
+                    "field": "outcome",
+                    "title": None,
+                    "scale": {
+                        "domain": ["within the limit", "beyond the limit"],
+                        "range": ["#4c78a8", "#d62728"],
                     },
-                    "y2": {"datum": 0},
-                    "color": {
-                        "field": "outcome",
-                        "title": None,
-                        "scale": {
-                            "domain": ["within the limit", "beyond the limit"],
-                            "range": ["#4c78a8", "#d62728"],
-                        },
-                        "legend": {"orient": "top-right"},
-                    },
+                    "legend": {"orient": "top-right"},
                 },
             },
-            {
-                "data": {"values": [{"limit": limit_at, "text": f"limit {_shown(d, d.limit)}"}]},
-                "layer": [
-                    {
-                        "mark": {"type": "rule", "color": "#111", "strokeWidth": 2},
-                        "encoding": {"x": {"field": "limit", "type": "quantitative"}},
+        },
+        {
+            "data": {"values": [{"limit": d.limit / size, "text": f"limit {_shown(d, d.limit)}"}]},
+            "layer": [
+                {"mark": {"type": "rule", "color": "#111", "strokeWidth": 2}, "encoding": at_limit},
+                {
+                    "mark": {
+                        "type": "text",
+                        "align": "left",
+                        "dx": 4,
+                        "y": 8,
+                        "fontWeight": "bold",
                     },
-                    {
-                        "mark": {
-                            "type": "text",
-                            "align": "left",
-                            "dx": 4,
-                            "y": 8,
-                            "fontWeight": "bold",
-                        },
-                        "encoding": {
-                            "x": {"field": "limit", "type": "quantitative"},
-                            "text": {"field": "text"},
-                        },
-                    },
-                ],
-            },
-        ],
-    }
-    return spec
+                    "encoding": {**at_limit, "text": {"field": "text"}},
+                },
+            ],
+        },
+    ]
 
 
 def heatmap_spec(
@@ -398,21 +408,7 @@ def heatmap_spec(
     if total > MAX_HEATMAP_STANDARDS:
         first = set((attention or [s.id for s in standards])[:MAX_HEATMAP_STANDARDS])
         standards = tuple(s for s in standards if s.id in first)
-    cells: list[dict[str, Any]] = []
-    for s in standards:
-        chain = s.counts.rate
-        for b in s.branches:
-            if b.branch not in shown or b.counts.rate is None or chain is None:
-                continue
-            gap = b.counts.rate - chain
-            cells.append(
-                {
-                    "standard": s.id,
-                    "branch": b.branch,
-                    "gap": gap,
-                    "text": format_percent(b.counts.rate) + markers.get(b.position, ""),
-                }
-            )
+    cells = _heatmap_cells(standards, shown, markers)
     if not cells:
         return None
     most = max(0.05, min(0.3, max(abs(c["gap"]) for c in cells)))
@@ -445,29 +441,56 @@ def heatmap_spec(
         "width": {"step": 96},
         "height": {"step": 24},
         "encoding": {"x": x, "y": y},
-        "layer": [
-            {
-                "mark": {"type": "rect", "stroke": "white"},
-                "encoding": {
-                    "color": {
-                        "field": "gap",
-                        "type": "quantitative",
-                        "title": "vs chain",
-                        "scale": {"scheme": "redblue", "domain": [-most, most]},
-                        "legend": {"format": "+.0%"},
-                    }
-                },
-            },
-            {
-                "mark": {"type": "text", "fontSize": 11},
-                "encoding": {
-                    "text": {"field": "text"},
-                    "color": {
-                        "condition": {"test": "datum.strong", "value": "white"},
-                        "value": "#111",
-                    },
-                },
-            },
-        ],
+        "layer": _heatmap_layers(most),
     }
     return spec
+
+
+def _heatmap_cells(
+    standards: tuple[StandardResult, ...], shown: list[str], markers: dict[Position, str]
+) -> Rows:
+    """One cell per standard and ``shown`` branch with a rate: the branch's rate minus the
+    chain rate, and its rate as text with the marker of its position."""
+    cells: Rows = []
+    for s in standards:
+        chain = s.counts.rate
+        for b in s.branches:
+            if b.branch not in shown or b.counts.rate is None or chain is None:
+                continue
+            cells.append(
+                {
+                    "standard": s.id,
+                    "branch": b.branch,
+                    "gap": b.counts.rate - chain,
+                    "text": format_percent(b.counts.rate) + markers.get(b.position, ""),
+                }
+            )
+    return cells
+
+
+def _heatmap_layers(most: float) -> list[Spec]:
+    """The cells: rectangles red (below) to blue (above) over ±``most``, and their text."""
+    return [
+        {
+            "mark": {"type": "rect", "stroke": "white"},
+            "encoding": {
+                "color": {
+                    "field": "gap",
+                    "type": "quantitative",
+                    "title": "vs chain",
+                    "scale": {"scheme": "redblue", "domain": [-most, most]},
+                    "legend": {"format": "+.0%"},
+                }
+            },
+        },
+        {
+            "mark": {"type": "text", "fontSize": 11},
+            "encoding": {
+                "text": {"field": "text"},
+                "color": {
+                    "condition": {"test": "datum.strong", "value": "white"},
+                    "value": "#111",
+                },
+            },
+        },
+    ]
