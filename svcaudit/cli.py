@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import errno
 import functools
 import io
 import os
 import sys
-import tempfile
 import threading
 import traceback
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, TextIO
+from typing import Annotated
 
 import duckdb
 import typer
@@ -36,6 +34,15 @@ from svcaudit.compile import LogicalResolver, compile_rules
 from svcaudit.config import Config, Settings, find_config, load_config
 from svcaudit.errors import ExitCode, Location, SvcauditError
 from svcaudit.expressions.types import kind_of_sql_type
+from svcaudit.outputs import (
+    Content,
+    Input,
+    Output,
+    append,
+    log_inputs,
+    refuse_overwrites,
+    write_all,
+)
 from svcaudit.report import OutputFormat
 from svcaudit.report.csv_files import rejects_csv, value_text, write_violations
 from svcaudit.report.markdown import markdown
@@ -161,67 +168,6 @@ def _interrupted(e: Exception) -> bool:
     )
 
 
-def _write_all(files: Sequence[tuple[str, str | Callable[[TextIO], None]]]) -> None:
-    """Write files all or nothing: each to a temporary file beside it, then renamed.
-
-    A file's content is text, or a function that writes it (a violations file, streamed).
-
-    A failure while writing (a missing or read-only directory, a full disk, Ctrl-C) removes
-    every temporary file and leaves each target as it was, so no half-written report is
-    left for a CI job to pick up. Only the renames at the end, which do not fail short of
-    the file system failing, could leave some targets renewed and others not.
-    """
-    pending: list[tuple[str, str]] = []  # (temporary path, target)
-    for path, _ in files:
-        if Path(path).is_dir():
-            raise _write_error(path, IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR)))
-    try:
-        for path, text in files:
-            target = Path(path)
-            try:
-                fd, tmp = tempfile.mkstemp(
-                    dir=target.parent or ".", prefix=f".{target.name}.", suffix=".tmp"
-                )
-            except OSError as e:
-                raise _write_error(path, e) from None
-            pending.append((tmp, path))
-            try:
-                with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-                    if isinstance(text, str):
-                        f.write(text)
-                    else:
-                        text(f)
-                mask = os.umask(0)
-                os.umask(mask)
-                os.chmod(tmp, 0o666 & ~mask)  # mkstemp makes 0600; reports are ordinary files
-            except OSError as e:
-                raise _write_error(path, e) from None
-        for tmp, path in pending:
-            try:
-                os.replace(tmp, path)
-            except OSError as e:
-                raise _write_error(path, e) from None
-    finally:
-        for tmp, _ in pending:
-            Path(tmp).unlink(missing_ok=True)
-
-
-def _write_error(path: str, e: OSError) -> SvcauditError:
-    hints = {
-        errno.ENOSPC: "the disk is full; free some space",
-        errno.EDQUOT: "the disk quota is exhausted",
-        errno.ENOENT: "the directory does not exist; create it first",
-        errno.EACCES: "you cannot write there; choose another path",
-        errno.EROFS: "the file system is read-only; choose another path",
-        errno.EISDIR: "that is a directory; give a file name",
-        errno.ENOTDIR: "part of the path is a file, not a directory",
-    }
-    return SvcauditError(
-        f"cannot write {path}: {e.strerror or e}",
-        hint=hints.get(e.errno or 0, "check the path") + "; no report file was written",
-    )
-
-
 @contextmanager
 def _progress_bar(enabled: bool, after: float = 1.0) -> Iterator[engine.Steps | None]:
     """A progress bar on stderr, shown once an audit has run for ``after`` seconds, whatever
@@ -286,17 +232,36 @@ def _parse_report(spec: str) -> tuple[OutputFormat, str]:
         ) from None
 
 
-def _append(path: str, text: str) -> None:
-    """Append to a file another tool reads (the GitHub step summary)."""
-    try:
-        with open(path, "a", encoding="utf-8") as f:
-            f.write(text)
-    except OSError as e:
-        raise SvcauditError(f"cannot append to {path}: {e.strerror}") from None
-
-
 WORST_SHOWN = 10  # breaching interactions per standard in the HTML report
 REDACT_KEY_ENV = "SVCAUDIT_REDACT_KEY"
+
+
+def _option(ctx: typer.Context, param: str, flag: str) -> str:
+    """How the user gave an option: ``--output``, or ``output (svcaudit.yaml:3)``."""
+    source = ctx.get_parameter_source(param)
+    cfg = ctx.obj
+    if source is not None and source.name == "DEFAULT_MAP" and isinstance(cfg, Config):
+        key = {v: k for k, v in _PARAM_NAMES.items()}.get(param, param)
+        return f"{key} ({cfg.origins.get(key, cfg.path)})"
+    return flag
+
+
+def _refuse_overwrites(
+    ctx: typer.Context,
+    request: AuditRequest,
+    outputs: Sequence[tuple[str, str, str]],  # (parameter, flag, path)
+) -> None:
+    """Exit 2 before anything is read when an output would replace an input or another
+    output."""
+    inputs = [
+        *log_inputs(request.logs),
+        *(Input("the standards file", s) for s in request.standards),
+    ]
+    if isinstance(ctx.obj, Config) and ctx.obj.path is not None:
+        inputs.append(Input("the config file", str(ctx.obj.path)))
+    if request.baseline:
+        inputs.append(Input("the --baseline file", request.baseline))
+    refuse_overwrites([Output(_option(ctx, p, f), path) for p, f, path in outputs], inputs)
 
 
 def _redact_key() -> bytes | None:
@@ -317,6 +282,7 @@ def _render_to_text(card: Scorecard, fmt: OutputFormat) -> str:
     "-s standards/hospitality-five-star.yaml"
 )
 def audit(
+    ctx: typer.Context,
     logs: Annotated[list[str], typer.Argument(help="Log files or globs (- for standard input).")],
     standards: Annotated[
         list[str], typer.Option("--standards", "-s", help="Standards file (repeatable).")
@@ -446,9 +412,19 @@ def audit(
         outputs = [(f, path) for f, path in extra]
         if output:
             outputs.insert(0, (fmt, output))
+        _refuse_overwrites(
+            ctx,
+            request,
+            [
+                *([("output", "--output", output)] if output else []),
+                *(("reports", "--report", path) for _, path in extra),
+                *([("rejects", "--rejects", rejects)] if rejects else []),
+                *([("violations", "--violations", violations)] if violations else []),
+            ],
+        )
         with _progress_bar(err.is_terminal and not quiet) as progress:
             card = run_audit(request, progress)
-            files: list[tuple[str, str | Callable[[TextIO], None]]] = []
+            files: list[tuple[str, Content]] = []
             for f, path in outputs:
                 if progress is not None:
                     progress(f"writing {f.value}", None)
@@ -458,13 +434,13 @@ def audit(
             if violations:  # streamed: read one standard at a time while it is written
                 found = run_explain(request, None, None, None, lines=True, progress=progress)
                 files.append((violations, functools.partial(write_violations, found=found)))
-            _write_all(files)  # every file, or none, before anything reaches stdout
+            write_all(files)  # every file, or none, before anything reaches stdout
         if not output and not quiet:
             console = Console(highlight=False, soft_wrap=fmt.formatter().machine_readable)
             fmt.formatter().render(card, console)
         summary = os.environ.get("GITHUB_STEP_SUMMARY")
         if summary and OutputFormat.GITHUB in (fmt, *(f for f, _ in extra)):
-            _append(summary, markdown(card))
+            append(summary, markdown(card))
         if card.rows.rejected and (quiet or output or fmt != OutputFormat.TABLE):
             err.print(f"{card.rows.rejected:,} row(s) rejected; see the report for reasons")
     raise typer.Exit(card.exit_code)
@@ -623,7 +599,7 @@ def init(
         files = [(path, starter)]
         if not schema_path.exists() or force:
             files.append((str(schema_path), json_schema_text()))
-        _write_all(files)
+        write_all(files)
         typer.echo(f"wrote {path} (and {schema_path}); next: svcaudit validate {path}")
     raise typer.Exit(ExitCode.OK)
 

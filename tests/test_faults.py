@@ -132,7 +132,7 @@ def test_permission_denied(here: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     def denied(*args: Any, **kwargs: Any) -> Any:
         raise PermissionError(errno.EACCES, os.strerror(errno.EACCES))
 
-    monkeypatch.setattr(svcaudit.cli.tempfile, "mkstemp", denied)
+    monkeypatch.setattr(svcaudit.outputs.tempfile, "mkstemp", denied)
     run = invoke("audit", "log.csv", "-s", "s.yaml", "-o", "out/a.json")
     assert_one_error(run, "cannot write out/a.json", "Permission denied", "cannot write there")
     assert files_in(here / "out") == []
