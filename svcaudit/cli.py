@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import io
 import os
@@ -27,7 +28,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from svcaudit import __version__, engine
+from svcaudit import __version__, engine, signals
 from svcaudit.audit import AuditRequest, run_audit
 from svcaudit.audit import explain as run_explain
 from svcaudit.compile import LogicalResolver, compile_rules
@@ -134,24 +135,23 @@ def _print_error(e: SvcauditError) -> None:
 
 @contextmanager
 def _guard() -> Iterator[None]:
-    """Map errors to exit codes: bad input 2, Ctrl-C 130, anything else an internal error 3."""
+    """Map errors to exit codes: bad input 2, Ctrl-C 130 (SIGTERM 143, SIGHUP 129), anything
+    else an internal error 3."""
     try:
         yield
     except SvcauditError as e:
         _print_error(e)
         raise typer.Exit(ExitCode.BAD_INPUT) from None
-    except KeyboardInterrupt:
-        err.print("interrupted")
-        raise typer.Exit(ExitCode.INTERRUPTED) from None
+    except KeyboardInterrupt as e:
+        raise typer.Exit(_stopped(e)) from None
     except (typer.Exit, typer.Abort):
         raise
     except BrokenPipeError:  # stdout closed early (`... | head`): stop quietly, as Rich does
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         raise typer.Exit(1) from None
     except Exception as e:
-        if _interrupted(e):  # Ctrl-C inside a DuckDB call made on the main thread
-            err.print("interrupted")
-            raise typer.Exit(ExitCode.INTERRUPTED) from None
+        if _interrupted(e):  # Ctrl-C (or SIGTERM) inside a DuckDB call made on the main thread
+            raise typer.Exit(_stopped(signals.received() or KeyboardInterrupt())) from None
         if _debug["on"]:
             err.print(escape(traceback.format_exc()))
         err.print(
@@ -159,6 +159,13 @@ def _guard() -> Iterator[None]:
             "(this is a bug; rerun with --debug for the traceback and report it)"
         )
         raise typer.Exit(ExitCode.INTERNAL) from None
+
+
+def _stopped(e: KeyboardInterrupt) -> int:
+    """Say why the run stopped (on a terminal that may have gone: SIGHUP); its exit code."""
+    with contextlib.suppress(OSError):
+        err.print(f"terminated ({e.name})" if isinstance(e, signals.Terminated) else "interrupted")
+    return e.exit_code if isinstance(e, signals.Terminated) else int(ExitCode.INTERRUPTED)
 
 
 def _interrupted(e: Exception) -> bool:
@@ -625,11 +632,16 @@ def show_config(ctx: typer.Context) -> None:
 
 def main() -> None:
     """Console-script entry point."""
+    code: int | str | None = None
     try:
-        app()
-    except KeyboardInterrupt:  # outside a command (while importing or parsing options)
-        print("interrupted", file=sys.stderr)
-        sys.exit(ExitCode.INTERRUPTED)
+        with signals.stop_on_signals():
+            app()
+    except KeyboardInterrupt as e:  # outside a command (while importing or parsing options)
+        code = _stopped(e)
+    except SystemExit as e:
+        code = e.code
+    stopped = signals.received()  # also a signal outside a command (click says "Aborted!")
+    sys.exit(stopped.exit_code if stopped is not None else code)
 
 
 if __name__ == "__main__":
