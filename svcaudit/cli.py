@@ -44,7 +44,15 @@ from svcaudit.outputs import (
     refuse_overwrites,
     write_all,
 )
-from svcaudit.report import OutputFormat
+from svcaudit.report import (
+    DEFAULT_FORMAT,
+    FORMATTERS,
+    WORST_SHOWN,
+    Needs,
+    format_names,
+    format_of_path,
+    formatter,
+)
 from svcaudit.report.csv_files import rejects_csv, value_text, write_violations
 from svcaudit.report.markdown import markdown
 from svcaudit.score import FailOn, Scorecard
@@ -219,27 +227,33 @@ def _progress_bar(enabled: bool, after: float = 1.0) -> Iterator[engine.Steps | 
             bar.stop()
 
 
-def _parse_report(spec: str) -> tuple[OutputFormat, str]:
+def _format_name(value: str) -> str:
+    """A ``--format`` value: one of the registered formats (the same words as an enum's)."""
+    if value not in FORMATTERS:
+        raise ValueError(f"{value!r} is not one of {', '.join(map(repr, FORMATTERS))}.")
+    return value
+
+
+def _parse_report(spec: str) -> tuple[str, str]:
     """``json:out/audit.json`` -> (json, out/audit.json)."""
     name, sep, path = spec.partition(":")
-    choices = ", ".join(f.value for f in OutputFormat)
+    choices = ", ".join(format_names())
     if not sep or not path:
         raise SvcauditError(
             f"--report '{spec}' needs FORMAT:PATH",
             location=Location("--report"),
             hint=f"e.g. json:out/audit.json; formats: {choices}",
         )
-    try:
-        return OutputFormat(name.strip().lower()), path
-    except ValueError:
+    fmt = name.strip().lower()
+    if fmt not in FORMATTERS:
         raise SvcauditError(
             f"unknown report format '{name}'",
             location=Location("--report"),
             hint=f"formats: {choices}",
-        ) from None
+        )
+    return fmt, path
 
 
-WORST_SHOWN = 10  # breaching interactions per standard in the HTML report
 REDACT_KEY_ENV = "SVCAUDIT_REDACT_KEY"
 
 
@@ -277,10 +291,10 @@ def _redact_key() -> bytes | None:
     return key.encode("utf-8") if key else None
 
 
-def _render_to_text(card: Scorecard, fmt: OutputFormat) -> str:
+def _render_to_text(card: Scorecard, fmt: str) -> str:
     buffer = io.StringIO()
     console = Console(file=buffer, width=100, color_system=None, force_terminal=False)
-    fmt.formatter().render(card, console)
+    formatter(fmt).render(card, console)
     return buffer.getvalue()
 
 
@@ -326,9 +340,13 @@ def audit(
         typer.Option(help="... and before this time (a date includes that whole day)."),
     ] = None,
     output_format: Annotated[
-        OutputFormat | None,
+        str | None,
         typer.Option(
-            "--format", "-f", help="Report format (default: from --output's suffix, else table)."
+            "--format",
+            "-f",
+            help=f"Report format (default: from --output's suffix, else {DEFAULT_FORMAT}).",
+            parser=_format_name,
+            metavar=f"<{'|'.join(format_names())}>",
         ),
     ] = None,
     output: Annotated[
@@ -378,8 +396,7 @@ def audit(
 ) -> None:
     """Audit logs against standards; print a scorecard; exit 0 met, 1 breached, 2 not done."""
     with _guard():
-        fmt = output_format or (OutputFormat.from_suffix(output) if output else None)
-        fmt = fmt or OutputFormat.TABLE
+        fmt = output_format or (format_of_path(output) if output else None) or DEFAULT_FORMAT
         if branch and by:
             raise SvcauditError(
                 "give --branch or --by, not both",
@@ -411,7 +428,7 @@ def audit(
             redact=tuple(redact or ()),
             redact_key=_redact_key(),
             details=WORST_SHOWN
-            if any(f.needs_details for f in (fmt, *(f for f, _ in extra)))
+            if any(FORMATTERS[f].needs & Needs.DETAILS for f in (fmt, *(f for f, _ in extra)))
             else 0,
             engine=engine,
             spark_master=spark_master,
@@ -434,7 +451,7 @@ def audit(
             files: list[tuple[str, Content]] = []
             for f, path in outputs:
                 if progress is not None:
-                    progress(f"writing {f.value}", None)
+                    progress(f"writing {f}", None)
                 files.append((path, _render_to_text(card, f)))
             if rejects:
                 files.append((rejects, rejects_csv(card)))
@@ -443,12 +460,12 @@ def audit(
                 files.append((violations, functools.partial(write_violations, found=found)))
             write_all(files)  # every file, or none, before anything reaches stdout
         if not output and not quiet:
-            console = Console(highlight=False, soft_wrap=fmt.formatter().machine_readable)
-            fmt.formatter().render(card, console)
+            shown = formatter(fmt)
+            shown.render(card, Console(highlight=False, soft_wrap=shown.machine_readable))
         summary = os.environ.get("GITHUB_STEP_SUMMARY")
-        if summary and OutputFormat.GITHUB in (fmt, *(f for f, _ in extra)):
+        if summary and any(FORMATTERS[f].step_summary for f in (fmt, *(f for f, _ in extra))):
             append(summary, markdown(card))
-        if card.rows.rejected and (quiet or output or fmt != OutputFormat.TABLE):
+        if card.rows.rejected and (quiet or output or FORMATTERS[fmt].machine_readable):
             err.print(f"{card.rows.rejected:,} row(s) rejected; see the report for reasons")
     raise typer.Exit(card.exit_code)
 
