@@ -7,7 +7,6 @@ import functools
 import io
 import os
 import sys
-import threading
 import traceback
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -19,16 +18,10 @@ import duckdb
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import (
-    BarColumn,
-    Progress,
-    TaskProgressColumn,
-    TextColumn,
-    TimeElapsedColumn,
-)
 from rich.table import Table
 
 from svcaudit import __version__, engine, signals
+from svcaudit import cli_options as opt
 from svcaudit.audit import AuditRequest, run_audit
 from svcaudit.audit import explain as run_explain
 from svcaudit.compile import LogicalResolver, compile_rules
@@ -37,13 +30,13 @@ from svcaudit.errors import ExitCode, Location, SvcauditError
 from svcaudit.expressions.types import kind_of_sql_type
 from svcaudit.outputs import (
     Content,
-    Input,
     Output,
     append,
-    log_inputs,
+    audit_inputs,
     refuse_overwrites,
     write_all,
 )
+from svcaudit.progress_bar import progress_bar
 from svcaudit.report import (
     DEFAULT_FORMAT,
     FORMATTERS,
@@ -81,21 +74,6 @@ def _version(value: bool) -> None:
         typer.echo(f"svcaudit {__version__}")
         raise typer.Exit(ExitCode.OK)
 
-
-EngineOption = Annotated[
-    str,
-    typer.Option(
-        help="Where the audit runs: duckdb (in-process, default) or spark (PySpark; "
-        "pip install 'svcaudit[spark]')."
-    ),
-]
-SparkMasterOption = Annotated[
-    str | None,
-    typer.Option(
-        help="--engine spark: a master URL (local[4], spark://host:7077) or sc://host for "
-        "Spark Connect (default: SPARK_REMOTE, else local[2])."
-    ),
-]
 
 # Config keys that are named differently as audit() parameters.
 _PARAM_NAMES = {"format": "output_format", "report": "reports", "map": "maps"}
@@ -183,57 +161,6 @@ def _interrupted(e: Exception) -> bool:
     )
 
 
-@contextmanager
-def _progress_bar(enabled: bool, after: float = 1.0) -> Iterator[engine.Steps | None]:
-    """A progress bar on stderr, shown once an audit has run for ``after`` seconds, whatever
-    step it is in: the scan, the report's details, drawing the report."""
-    if not enabled:
-        yield None
-        return
-    bar = Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        TaskProgressColumn(),
-        TimeElapsedColumn(),
-        console=err,
-        transient=True,
-    )
-    task = bar.add_task("starting", total=1.0)
-    lock = threading.Lock()
-    ended = False
-
-    def show() -> None:
-        with lock:
-            if not ended:
-                bar.start()
-
-    timer = threading.Timer(after, show)
-    timer.daemon = True
-    timer.start()
-
-    def update(label: str, fraction: float | None) -> None:
-        if fraction is None:  # a step without a measure of its progress: the bar pulses
-            bar.update(task, description=label, completed=0)
-            bar.tasks[0].total = None  # (update() takes None as "unchanged")
-        else:
-            bar.update(task, description=label, completed=min(fraction, 1.0), total=1.0)
-
-    try:
-        yield update
-    finally:
-        timer.cancel()
-        with lock:
-            ended = True
-            bar.stop()
-
-
-def _format_name(value: str) -> str:
-    """A ``--format`` value: one of the registered formats (the same words as an enum's)."""
-    if value not in FORMATTERS:
-        raise ValueError(f"{value!r} is not one of {', '.join(map(repr, FORMATTERS))}.")
-    return value
-
-
 def _parse_report(spec: str) -> tuple[str, str]:
     """``json:out/audit.json`` -> (json, out/audit.json)."""
     name, sep, path = spec.partition(":")
@@ -274,21 +201,50 @@ def _refuse_overwrites(
 ) -> None:
     """Exit 2 before anything is read when an output would replace an input or another
     output."""
-    inputs = [
-        *log_inputs(request.logs),
-        *(Input("the standards file", s) for s in request.standards),
-    ]
-    if isinstance(ctx.obj, Config) and ctx.obj.path is not None:
-        inputs.append(Input("the config file", str(ctx.obj.path)))
-    if request.baseline:
-        inputs.append(Input("the --baseline file", request.baseline))
+    cfg = ctx.obj if isinstance(ctx.obj, Config) else None
+    config = cfg.path if cfg is not None else None
+    inputs = audit_inputs(request.logs, request.standards, config, request.baseline)
     refuse_overwrites([Output(_option(ctx, p, f), path) for p, f, path in outputs], inputs)
+
+
+def _points(text: str | None) -> float | None:
+    """``--fail-on-regression 5pp`` -> 0.05."""
+    if text is None:
+        return None
+    try:
+        return parse_points(text)
+    except ValueError as e:
+        raise SvcauditError(
+            str(e), location=Location("--fail-on-regression"), hint=POINTS_HINT
+        ) from None
 
 
 def _redact_key() -> bytes | None:
     """A fixed key for redaction tokens (same tokens across runs), else random per run."""
     key = os.environ.get(REDACT_KEY_ENV)
     return key.encode("utf-8") if key else None
+
+
+def _write_outputs(
+    card: Scorecard,
+    request: AuditRequest,
+    reports: Sequence[tuple[str, str]],
+    rejects: str | None,
+    violations: str | None,
+    progress: engine.Steps | None,
+) -> None:
+    """Every report file, the rejects and the violations: all, or none (``write_all``)."""
+    files: list[tuple[str, Content]] = []
+    for f, path in reports:
+        if progress is not None:
+            progress(f"writing {f}", None)
+        files.append((path, _render_to_text(card, f)))
+    if rejects:
+        files.append((rejects, rejects_csv(card)))
+    if violations:  # streamed: read one standard at a time while it is written
+        found = run_explain(request, None, None, None, lines=True, progress=progress)
+        files.append((violations, functools.partial(write_violations, found=found)))
+    write_all(files)  # every file, or none, before anything reaches stdout
 
 
 def _render_to_text(card: Scorecard, fmt: str) -> str:
@@ -304,95 +260,26 @@ def _render_to_text(card: Scorecard, fmt: str) -> str:
 )
 def audit(
     ctx: typer.Context,
-    logs: Annotated[list[str], typer.Argument(help="Log files or globs (- for standard input).")],
-    standards: Annotated[
-        list[str], typer.Option("--standards", "-s", help="Standards file (repeatable).")
-    ],
-    branch: Annotated[
-        str | None, typer.Option(help="Column naming the branch (overrides `branch:`).")
-    ] = None,
-    by: Annotated[
-        str | None,
-        typer.Option(
-            help="Compare groups along other columns instead of branches: channel, "
-            "or several as branch,channel."
-        ),
-    ] = None,
-    profile: Annotated[
-        str | None,
-        typer.Option(
-            help="The logs' export format: amazon-connect, asterisk-queue-log, zendesk, "
-            "generic (default: the standards file's `profile:`, else detected)."
-        ),
-    ] = None,
-    maps: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--map", help="Use a source column as a logical one: LOGICAL=SOURCE (repeatable)."
-        ),
-    ] = None,
-    since: Annotated[
-        str | None,
-        typer.Option(help="Audit interactions that arrived on or after this date/time."),
-    ] = None,
-    until: Annotated[
-        str | None,
-        typer.Option(help="... and before this time (a date includes that whole day)."),
-    ] = None,
-    output_format: Annotated[
-        str | None,
-        typer.Option(
-            "--format",
-            "-f",
-            help=f"Report format (default: from --output's suffix, else {DEFAULT_FORMAT}).",
-            parser=_format_name,
-            metavar=f"<{'|'.join(format_names())}>",
-        ),
-    ] = None,
-    output: Annotated[
-        str | None, typer.Option("--output", "-o", help="Write the report to this file.")
-    ] = None,
-    fail_on: Annotated[
-        FailOn,
-        typer.Option(help="Exit 1 on breached standards (fail), on warnings too (warn), or never."),
-    ] = FailOn.FAIL,
-    reports: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--report",
-            help="Also write a report as FORMAT:PATH, e.g. json:out/audit.json (repeatable).",
-        ),
-    ] = None,
-    rejects: Annotated[
-        str | None, typer.Option(help="Write rejected rows (file, line, reason) to this CSV.")
-    ] = None,
-    violations: Annotated[
-        str | None,
-        typer.Option(help="Write every breaching interaction of every standard to this CSV."),
-    ] = None,
-    baseline: Annotated[
-        str | None,
-        typer.Option(help="An earlier JSON report: show each rate's change since then."),
-    ] = None,
-    fail_on_regression: Annotated[
-        str | None,
-        typer.Option(
-            help="Exit 1 when a rate fell by more than this since --baseline, e.g. 5pp "
-            "(even if still above target)."
-        ),
-    ] = None,
-    quiet: Annotated[
-        bool, typer.Option("--quiet", "-q", help="Print nothing on stdout; only the exit code.")
-    ] = False,
-    redact: Annotated[
-        list[str] | None,
-        typer.Option(
-            help="Show this column's values (e.g. agent, or the branch column) as keyed-hash "
-            "tokens in every report and the violations file (repeatable; adds to `redact:`).",
-        ),
-    ] = None,
-    engine: EngineOption = "duckdb",
-    spark_master: SparkMasterOption = None,
+    logs: opt.Logs,
+    standards: opt.Standards,
+    branch: opt.Branch = None,
+    by: opt.By = None,
+    profile: opt.Profile = None,
+    maps: opt.Maps = None,
+    since: opt.Since = None,
+    until: opt.Until = None,
+    output_format: opt.Format = None,
+    output: opt.Output = None,
+    fail_on: opt.FailOnOption = FailOn.FAIL,
+    reports: opt.Reports = None,
+    rejects: opt.Rejects = None,
+    violations: opt.Violations = None,
+    baseline: opt.Baseline = None,
+    fail_on_regression: opt.FailOnRegression = None,
+    quiet: opt.Quiet = False,
+    redact: opt.Redact = None,
+    engine: opt.Engine = "duckdb",
+    spark_master: opt.SparkMaster = None,
 ) -> None:
     """Audit logs against standards; print a scorecard; exit 0 met, 1 breached, 2 not done."""
     with _guard():
@@ -406,21 +293,13 @@ def audit(
         columns = tuple(c.strip() for c in by.split(",") if c.strip()) if by else ()
         columns = columns or ((branch,) if branch else ())
         extra = [_parse_report(r) for r in reports or []]
-        regression = None
-        if fail_on_regression is not None:
-            try:
-                regression = parse_points(fail_on_regression)
-            except ValueError as e:
-                raise SvcauditError(
-                    str(e), location=Location("--fail-on-regression"), hint=POINTS_HINT
-                ) from None
         request = AuditRequest(
             logs=logs,
             standards=standards,
             by=columns,
             fail_on=fail_on,
             baseline=baseline,
-            regression_limit=regression,
+            regression_limit=_points(fail_on_regression),
             profile=profile,
             maps=tuple(maps or ()),
             since=since,
@@ -446,19 +325,9 @@ def audit(
                 *([("violations", "--violations", violations)] if violations else []),
             ],
         )
-        with _progress_bar(err.is_terminal and not quiet) as progress:
+        with progress_bar(err, err.is_terminal and not quiet) as progress:
             card = run_audit(request, progress)
-            files: list[tuple[str, Content]] = []
-            for f, path in outputs:
-                if progress is not None:
-                    progress(f"writing {f}", None)
-                files.append((path, _render_to_text(card, f)))
-            if rejects:
-                files.append((rejects, rejects_csv(card)))
-            if violations:  # streamed: read one standard at a time while it is written
-                found = run_explain(request, None, None, None, lines=True, progress=progress)
-                files.append((violations, functools.partial(write_violations, found=found)))
-            write_all(files)  # every file, or none, before anything reaches stdout
+            _write_outputs(card, request, outputs, rejects, violations, progress)
         if not output and not quiet:
             shown = formatter(fmt)
             shown.render(card, Console(highlight=False, soft_wrap=shown.machine_readable))
@@ -492,8 +361,8 @@ def explain(
         list[str] | None,
         typer.Option(help="Show this column's values as keyed-hash tokens (repeatable)."),
     ] = None,
-    engine: EngineOption = "duckdb",
-    spark_master: SparkMasterOption = None,
+    engine: opt.Engine = "duckdb",
+    spark_master: opt.SparkMaster = None,
 ) -> None:
     """Show the interactions that breach a standard, worst first, with the values behind it."""
     with _guard():

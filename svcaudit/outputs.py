@@ -65,15 +65,24 @@ class _Place:
         return self.real == other.real or (self.inode is not None and self.inode == other.inode)
 
 
-def log_inputs(args: Iterable[str]) -> list[Input]:
-    """The log files that command-line arguments name (globs expanded, ``-`` left out),
-    found without opening any of them."""
+def audit_inputs(
+    logs: Iterable[str],
+    standards: Iterable[str],
+    config: str | os.PathLike[str] | None,
+    baseline: str | None,
+) -> list[Input]:
+    """The files an audit reads, found without opening any: the logs (globs expanded, ``-``
+    left out), the standards files, the config file and the baseline."""
     found: list[Input] = []
-    for arg in args:
-        if arg == "-":
-            continue
-        matches = sorted(glob.glob(arg)) if glob.has_magic(arg) else [arg]
-        found += [Input("the log", m) for m in matches]
+    for arg in logs:
+        if arg != "-":
+            matches = sorted(glob.glob(arg)) if glob.has_magic(arg) else [arg]
+            found += [Input("the log", m) for m in matches]
+    found += [Input("the standards file", s) for s in standards]
+    if config is not None:
+        found.append(Input("the config file", os.fspath(config)))
+    if baseline:
+        found.append(Input("the --baseline file", baseline))
     return found
 
 
