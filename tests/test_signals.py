@@ -183,3 +183,45 @@ def test_a_signal_ignored_at_start_stays_ignored(restored: None) -> None:
         os.kill(os.getpid(), signal.SIGHUP)
     assert signal.getsignal(signal.SIGHUP) is signal.SIG_IGN
     assert signals.received() is None
+
+
+def _children(pid: int) -> set[int]:
+    """The processes whose parent is ``pid``."""
+    found = set()
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:  # ended meanwhile
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                found.add(int(entry.name))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="charts are drawn in-process")
+def test_sigterm_while_chart_workers_draw_ends_them_too(big: Path, tmp_path: Path) -> None:
+    """48 charts (24 standards): drawn by worker processes, which end with the run."""
+    out = tmp_path / "out"
+    out.mkdir()
+    proc = start(big, tmp_path / "tmp", "big.parquet", "-s", "s.yaml", "-o", str(out / "r.html"))
+    try:
+        wait_for(lambda: bool(_children(proc.pid)), proc, 180)  # as they start
+        workers = _children(proc.pid)
+        stopped(proc, signal.SIGTERM)
+    finally:
+        proc.kill()
+    deadline = time.monotonic() + 10
+    while any(_alive(w) for w in workers) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not [w for w in workers if _alive(w)]
+    assert names(out) == []
+    assert names(tmp_path / "tmp") == []
