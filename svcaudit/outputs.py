@@ -17,6 +17,7 @@ import contextlib
 import errno
 import glob
 import os
+import re
 import stat
 import tempfile
 from collections.abc import Callable, Iterable, Sequence
@@ -143,7 +144,10 @@ def write_all(files: Sequence[tuple[str, Content]]) -> None:
 
 def _plan(path: str) -> str | None:
     """The resolved path to replace for a regular file (there or to be made); None for a
-    character device or a pipe, written into. Anything else is an error."""
+    character device, a pipe or a descriptor already open (``/dev/stdout``), written into.
+    Anything else is an error."""
+    if _descriptor(path) is not None:
+        return None
     try:
         mode = os.stat(path).st_mode
     except FileNotFoundError:  # a new file (a missing directory fails when it is made)
@@ -181,13 +185,38 @@ def _fill_temporary(path: str, real: str, content: Content) -> str:
 
 
 def _write_into(path: str, content: Content) -> None:
-    """Write into a character device or a pipe as it is (never created, truncated, renamed)."""
+    """Write into a character device or a pipe as it is (never created, truncated, renamed),
+    or into a descriptor this process has open, where it points (``-o /dev/stdout >> log``
+    appends to the log, as the shell opened it)."""
+    number = _descriptor(path)
     try:
-        fd = os.open(path, os.O_WRONLY)
+        fd = os.dup(number) if number is not None else os.open(path, os.O_WRONLY)
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
             _put(f, content)
     except OSError as e:
         raise write_error(path, e) from None
+
+
+_DESCRIPTOR = re.compile(
+    r"/dev/(?:std(?P<std>out|err)|fd/(?P<fd>\d+))|/proc/(?P<pid>self|\d+)/fd/(?P<n>\d+)"
+)
+_STANDARD = {"out": 1, "err": 2}
+
+
+def _descriptor(path: str) -> int | None:
+    """The number of the open descriptor that ``path`` names (``/dev/stdout``, ``/dev/fd/3``,
+    ``/proc/self/fd/1``, or a link to one), if it names one of this process's."""
+    here = os.path.abspath(path)
+    for _ in range(40):  # links followed one at a time: realpath would go past the name
+        m = _DESCRIPTOR.fullmatch(here)
+        if m and (m["std"] or m["fd"] or m["pid"] in ("self", str(os.getpid()))):
+            return _STANDARD[m["std"]] if m["std"] else int(m["fd"] or m["n"])
+        try:
+            target = os.readlink(here)
+        except (OSError, ValueError):
+            return None
+        here = os.path.normpath(os.path.join(os.path.dirname(here), target))
+    return None
 
 
 def _put(f: TextIO, content: Content) -> None:

@@ -12,6 +12,8 @@ import json
 import os
 import socket
 import stat
+import subprocess
+import sys
 import threading
 from pathlib import Path
 from typing import Any
@@ -20,7 +22,7 @@ import pytest
 
 import svcaudit.cli
 import svcaudit.outputs
-from tests.helpers import write
+from tests.helpers import REPO, write
 from tests.invoke import assert_one_error, invoke
 
 LOG = """\
@@ -314,3 +316,39 @@ def test_a_socket_is_not_an_output(here: Path) -> None:
         s.bind("out/s.sock")
         run = invoke(*AUDIT, "-o", "out/s.sock")
     assert_one_error(run, "cannot write out/s.sock", "not a file, a character device or a pipe")
+
+
+def _svcaudit(cwd: Path, *args: str, stdout: Any) -> subprocess.CompletedProcess[bytes]:
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    return subprocess.run(
+        [sys.executable, "-m", "svcaudit", "--no-config", *args],
+        cwd=cwd,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=stdout,
+        stderr=subprocess.PIPE,
+        check=False,
+    )
+
+
+def test_dev_stdout_is_the_open_descriptor_appended_to_as_the_shell_opened_it(
+    here: Path,
+) -> None:
+    """``svcaudit audit ... -f json -o /dev/stdout >> history.log``: the report is appended
+    (opening /dev/stdout anew, or renaming over it, would lose what the log held)."""
+    write(here / "history.log", "earlier\n")
+    with open(here / "history.log", "ab") as log:
+        run = _svcaudit(here, *AUDIT, "-f", "json", "-o", "/dev/stdout", stdout=log)
+    assert run.returncode == 1, run.stderr
+    text = (here / "history.log").read_text()
+    assert text.startswith("earlier\n{")
+    assert json.loads(text.removeprefix("earlier\n"))["verdict"] == "breach"
+    assert os.path.islink("/dev/stdout")
+    assert files_in(here) == ["history.log", "log.csv", "out", "s.yaml"]
+
+
+def test_dev_stdout_through_a_pipe(here: Path) -> None:
+    run = _svcaudit(here, *AUDIT, "--report", "junit:/dev/stdout", "-q", stdout=subprocess.PIPE)
+    assert run.returncode == 1, run.stderr
+    assert run.stdout.startswith(b"<?xml") and b"greet-60s" in run.stdout
+    assert os.path.islink("/dev/stdout")
