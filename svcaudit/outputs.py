@@ -48,10 +48,12 @@ class Input:
 
 @dataclass(frozen=True)
 class _Place:
-    """Where a path leads: the resolved path, and the file's identity if it is a regular one."""
+    """Where a path leads: the resolved path, the file's identity if it is a regular one, and
+    whether it is written into (a device, a pipe, an open descriptor) rather than replaced."""
 
     real: str
     inode: tuple[int, int] | None
+    written_into: bool = False
 
     @classmethod
     def of(cls, path: str) -> _Place:
@@ -60,7 +62,11 @@ class _Place:
             st = os.stat(path)
         except (OSError, ValueError):  # not there (yet), or not a path the system takes
             return cls(real, None)
-        return cls(real, (st.st_dev, st.st_ino) if stat.S_ISREG(st.st_mode) else None)
+        inode = (st.st_dev, st.st_ino) if stat.S_ISREG(st.st_mode) else None
+        into = (
+            _descriptor(path) is not None or stat.S_ISCHR(st.st_mode) or stat.S_ISFIFO(st.st_mode)
+        )
+        return cls(real, inode, into)
 
     def same(self, other: _Place) -> bool:
         return self.real == other.real or (self.inode is not None and self.inode == other.inode)
@@ -88,7 +94,8 @@ def audit_inputs(
 
 
 def refuse_overwrites(outputs: Sequence[Output], inputs: Sequence[Input]) -> None:
-    """Raise ``SvcauditError`` for the first output that is an input or another output."""
+    """Raise ``SvcauditError`` for the first output that is an input, or that another output
+    would replace (two written into one device, pipe or descriptor follow each other)."""
     places = [(i, _Place.of(i.path)) for i in inputs]
     seen: list[tuple[Output, _Place]] = []
     for out in outputs:
@@ -102,8 +109,8 @@ def refuse_overwrites(outputs: Sequence[Output], inputs: Sequence[Input]) -> Non
                     location=Location(out.option),
                     hint="write the output to another path",
                 )
-        for earlier, where in seen:
-            if place.same(where):
+        for earlier, where in seen:  # (two reports into one stream follow each other)
+            if place.same(where) and not (place.written_into and where.written_into):
                 raise SvcauditError(
                     f"{out.path} is also the output of {earlier.option}; two outputs cannot "
                     "share a file",

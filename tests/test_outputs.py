@@ -352,3 +352,12 @@ def test_dev_stdout_through_a_pipe(here: Path) -> None:
     assert run.returncode == 1, run.stderr
     assert run.stdout.startswith(b"<?xml") and b"greet-60s" in run.stdout
     assert os.path.islink("/dev/stdout")
+
+
+def test_two_reports_into_one_stream_follow_each_other(here: Path) -> None:
+    """Nothing is replaced, so nothing is lost: the -o report, then each --report in turn."""
+    args = ("-f", "markdown", "-o", "/dev/stdout", "--report", "junit:/dev/fd/1")
+    run = _svcaudit(here, *AUDIT, *args, "--report", "json:/dev/null", stdout=subprocess.PIPE)
+    assert run.returncode == 1, run.stderr
+    markdown, _, junit = run.stdout.decode().partition("<?xml")
+    assert "greet-60s" in markdown and "greet-60s" in junit
