@@ -44,6 +44,7 @@ class Input:
 
     kind: str  # "the log", "the standards file", ...
     path: str
+    hint: str = "write the output to another path"
 
 
 @dataclass(frozen=True)
@@ -89,7 +90,13 @@ def audit_inputs(
     if config is not None:
         found.append(Input("the config file", os.fspath(config)))
     if baseline:
-        found.append(Input("the --baseline file", baseline))
+        found.append(
+            Input(
+                "the --baseline file",
+                baseline,
+                "to replace last run's report, copy it aside first and pass the copy as --baseline",
+            )
+        )
     return found
 
 
@@ -107,7 +114,7 @@ def refuse_overwrites(outputs: Sequence[Output], inputs: Sequence[Input]) -> Non
                     f"{out.path} is {given.kind} {given.path}{also}; an output never "
                     "replaces an input",
                     location=Location(out.option),
-                    hint="write the output to another path",
+                    hint=given.hint,
                 )
         for earlier, where in seen:  # (two reports into one stream follow each other)
             if place.same(where) and not (place.written_into and where.written_into):

@@ -112,7 +112,9 @@ def test_an_output_on_a_standards_or_baseline_file_is_refused(
     write(here / "more.yaml", RULES.replace("greet-60s", "greet-2"))
     write(here / "old.json", "{}")
     run = invoke(*AUDIT, *args)
-    assert_one_error(run, needle)
+    error = assert_one_error(run, needle)
+    if "--baseline" in args:
+        assert "copy it aside first and pass the copy as --baseline" in error
     assert never_read == []
     assert (here / "more.yaml").read_text() == RULES.replace("greet-60s", "greet-2")
     assert (here / "old.json").read_text() == "{}"
