@@ -2,48 +2,57 @@
 
 from __future__ import annotations
 
-import errno
+import contextlib
 import functools
 import io
 import os
 import sys
-import tempfile
-import threading
 import traceback
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, TextIO
+from typing import Annotated
 
 import duckdb
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import (
-    BarColumn,
-    Progress,
-    TaskProgressColumn,
-    TextColumn,
-    TimeElapsedColumn,
-)
 from rich.table import Table
 
-from svcaudit import __version__, engine
-from svcaudit.audit import AuditRequest, run_audit
+from svcaudit import __version__, engine, signals
+from svcaudit import cli_options as opt
+from svcaudit.audit import AuditRequest, open_audit
 from svcaudit.audit import explain as run_explain
 from svcaudit.compile import LogicalResolver, compile_rules
 from svcaudit.config import Config, Settings, find_config, load_config
-from svcaudit.engines import engine_help
 from svcaudit.errors import ExitCode, Location, SvcauditError
 from svcaudit.expressions.types import kind_of_sql_type
-from svcaudit.report import OutputFormat
+from svcaudit.findings import Breaches
+from svcaudit.outputs import (
+    Content,
+    Output,
+    append,
+    audit_inputs,
+    refuse_overwrites,
+    write_all,
+)
+from svcaudit.progress_bar import progress_bar
+from svcaudit.report import (
+    DEFAULT_FORMAT,
+    FORMATTERS,
+    WORST_SHOWN,
+    Needs,
+    format_names,
+    format_of_path,
+    formatter,
+)
 from svcaudit.report.csv_files import rejects_csv, value_text, write_violations
 from svcaudit.report.markdown import markdown
 from svcaudit.score import FailOn, Scorecard
 from svcaudit.sources import Logs
 from svcaudit.sources.base import FILE, REJECT
-from svcaudit.sources.profiles import detect_profile, profile_help, suggest_mapping
+from svcaudit.sources.profiles import detect_profile, suggest_mapping
 from svcaudit.standards.loader import load_standards
 from svcaudit.standards.model import json_schema_text
 from svcaudit.steps import Steps
@@ -67,15 +76,6 @@ def _version(value: bool) -> None:
         typer.echo(f"svcaudit {__version__}")
         raise typer.Exit(ExitCode.OK)
 
-
-EngineOption = Annotated[str, typer.Option(help=engine_help())]
-SparkMasterOption = Annotated[
-    str | None,
-    typer.Option(
-        help="--engine spark: a master URL (local[4], spark://host:7077) or sc://host for "
-        "Spark Connect (default: SPARK_REMOTE, else local[2])."
-    ),
-]
 
 # Config keys that are named differently as audit() parameters.
 _PARAM_NAMES = {"format": "output_format", "report": "reports", "map": "maps"}
@@ -123,24 +123,23 @@ def _print_error(e: SvcauditError) -> None:
 
 @contextmanager
 def _guard() -> Iterator[None]:
-    """Map errors to exit codes: bad input 2, Ctrl-C 130, anything else an internal error 3."""
+    """Map errors to exit codes: bad input 2, Ctrl-C 130 (SIGTERM 143, SIGHUP 129), anything
+    else an internal error 3."""
     try:
         yield
     except SvcauditError as e:
         _print_error(e)
         raise typer.Exit(ExitCode.BAD_INPUT) from None
-    except KeyboardInterrupt:
-        err.print("interrupted")
-        raise typer.Exit(ExitCode.INTERRUPTED) from None
+    except KeyboardInterrupt as e:
+        raise typer.Exit(_stopped(e)) from None
     except (typer.Exit, typer.Abort):
         raise
     except BrokenPipeError:  # stdout closed early (`... | head`): stop quietly, as Rich does
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         raise typer.Exit(1) from None
     except Exception as e:
-        if _interrupted(e):  # Ctrl-C inside a DuckDB call made on the main thread
-            err.print("interrupted")
-            raise typer.Exit(ExitCode.INTERRUPTED) from None
+        if _interrupted(e):  # Ctrl-C (or SIGTERM) inside a DuckDB call made on the main thread
+            raise typer.Exit(_stopped(signals.received() or KeyboardInterrupt())) from None
         if _debug["on"]:
             err.print(escape(traceback.format_exc()))
         err.print(
@@ -150,6 +149,13 @@ def _guard() -> Iterator[None]:
         raise typer.Exit(ExitCode.INTERNAL) from None
 
 
+def _stopped(e: KeyboardInterrupt) -> int:
+    """Say why the run stopped (on a terminal that may have gone: SIGHUP); its exit code."""
+    with contextlib.suppress(OSError):
+        err.print(f"terminated ({e.name})" if isinstance(e, signals.Terminated) else "interrupted")
+    return e.exit_code if isinstance(e, signals.Terminated) else int(ExitCode.INTERRUPTED)
+
+
 def _interrupted(e: Exception) -> bool:
     """DuckDB reports SIGINT during a query on the main thread as an error, not Ctrl-C."""
     return isinstance(e, duckdb.InterruptException) or (
@@ -157,142 +163,62 @@ def _interrupted(e: Exception) -> bool:
     )
 
 
-def _write_all(files: Sequence[tuple[str, str | Callable[[TextIO], None]]]) -> None:
-    """Write files all or nothing: each to a temporary file beside it, then renamed.
-
-    A file's content is text, or a function that writes it (a violations file, streamed).
-
-    A failure while writing (a missing or read-only directory, a full disk, Ctrl-C) removes
-    every temporary file and leaves each target as it was, so no half-written report is
-    left for a CI job to pick up. Only the renames at the end, which do not fail short of
-    the file system failing, could leave some targets renewed and others not.
-    """
-    pending: list[tuple[str, str]] = []  # (temporary path, target)
-    for path, _ in files:
-        if Path(path).is_dir():
-            raise _write_error(path, IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR)))
-    try:
-        for path, text in files:
-            target = Path(path)
-            try:
-                fd, tmp = tempfile.mkstemp(
-                    dir=target.parent or ".", prefix=f".{target.name}.", suffix=".tmp"
-                )
-            except OSError as e:
-                raise _write_error(path, e) from None
-            pending.append((tmp, path))
-            try:
-                with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-                    if isinstance(text, str):
-                        f.write(text)
-                    else:
-                        text(f)
-                mask = os.umask(0)
-                os.umask(mask)
-                os.chmod(tmp, 0o666 & ~mask)  # mkstemp makes 0600; reports are ordinary files
-            except OSError as e:
-                raise _write_error(path, e) from None
-        for tmp, path in pending:
-            try:
-                os.replace(tmp, path)
-            except OSError as e:
-                raise _write_error(path, e) from None
-    finally:
-        for tmp, _ in pending:
-            Path(tmp).unlink(missing_ok=True)
-
-
-def _write_error(path: str, e: OSError) -> SvcauditError:
-    hints = {
-        errno.ENOSPC: "the disk is full; free some space",
-        errno.EDQUOT: "the disk quota is exhausted",
-        errno.ENOENT: "the directory does not exist; create it first",
-        errno.EACCES: "you cannot write there; choose another path",
-        errno.EROFS: "the file system is read-only; choose another path",
-        errno.EISDIR: "that is a directory; give a file name",
-        errno.ENOTDIR: "part of the path is a file, not a directory",
-    }
-    return SvcauditError(
-        f"cannot write {path}: {e.strerror or e}",
-        hint=hints.get(e.errno or 0, "check the path") + "; no report file was written",
-    )
-
-
-@contextmanager
-def _progress_bar(enabled: bool, after: float = 1.0) -> Iterator[Steps | None]:
-    """A progress bar on stderr, shown once an audit has run for ``after`` seconds, whatever
-    step it is in: the scan, the report's details, drawing the report."""
-    if not enabled:
-        yield None
-        return
-    bar = Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        TaskProgressColumn(),
-        TimeElapsedColumn(),
-        console=err,
-        transient=True,
-    )
-    task = bar.add_task("starting", total=1.0)
-    lock = threading.Lock()
-    ended = False
-
-    def show() -> None:
-        with lock:
-            if not ended:
-                bar.start()
-
-    timer = threading.Timer(after, show)
-    timer.daemon = True
-    timer.start()
-
-    def update(label: str, fraction: float | None) -> None:
-        if fraction is None:  # a step without a measure of its progress: the bar pulses
-            bar.update(task, description=label, completed=0)
-            bar.tasks[0].total = None  # (update() takes None as "unchanged")
-        else:
-            bar.update(task, description=label, completed=min(fraction, 1.0), total=1.0)
-
-    try:
-        yield update
-    finally:
-        timer.cancel()
-        with lock:
-            ended = True
-            bar.stop()
-
-
-def _parse_report(spec: str) -> tuple[OutputFormat, str]:
+def _parse_report(spec: str) -> tuple[str, str]:
     """``json:out/audit.json`` -> (json, out/audit.json)."""
     name, sep, path = spec.partition(":")
-    choices = ", ".join(f.value for f in OutputFormat)
+    choices = ", ".join(format_names())
     if not sep or not path:
         raise SvcauditError(
             f"--report '{spec}' needs FORMAT:PATH",
             location=Location("--report"),
             hint=f"e.g. json:out/audit.json; formats: {choices}",
         )
-    try:
-        return OutputFormat(name.strip().lower()), path
-    except ValueError:
+    fmt = name.strip().lower()
+    if fmt not in FORMATTERS:
         raise SvcauditError(
             f"unknown report format '{name}'",
             location=Location("--report"),
             hint=f"formats: {choices}",
-        ) from None
+        )
+    return fmt, path
 
 
-def _append(path: str, text: str) -> None:
-    """Append to a file another tool reads (the GitHub step summary)."""
-    try:
-        with open(path, "a", encoding="utf-8") as f:
-            f.write(text)
-    except OSError as e:
-        raise SvcauditError(f"cannot append to {path}: {e.strerror}") from None
-
-
-WORST_SHOWN = 10  # breaching interactions per standard in the HTML report
 REDACT_KEY_ENV = "SVCAUDIT_REDACT_KEY"
+
+
+def _option(ctx: typer.Context, param: str, flag: str) -> str:
+    """How the user gave an option: ``--output``, or ``output (svcaudit.yaml:3)``."""
+    source = ctx.get_parameter_source(param)
+    cfg = ctx.obj
+    if source is not None and source.name == "DEFAULT_MAP" and isinstance(cfg, Config):
+        key = {v: k for k, v in _PARAM_NAMES.items()}.get(param, param)
+        return f"{key} ({cfg.origins.get(key, cfg.path)})"
+    return flag
+
+
+def _refuse_overwrites(
+    ctx: typer.Context,
+    request: AuditRequest,
+    outputs: Sequence[tuple[str, str, str]],  # (parameter, flag, path)
+) -> None:
+    """Exit 2 before anything is read when an output would replace an input or another
+    output."""
+    cfg = ctx.obj if isinstance(ctx.obj, Config) else None
+    config = cfg.path if cfg is not None else None
+    inputs = audit_inputs(request.logs, request.standards, config, request.baseline)
+    refuse_overwrites([Output(_option(ctx, p, f), path) for p, f, path in outputs], inputs)
+
+
+def _points(text: str | None) -> float | None:
+    """``--fail-on-regression 5pp`` -> 0.05."""
+    if text is None:
+        return None
+    try:
+        return parse_points(text)
+    except ValueError as e:
+        raise SvcauditError(
+            str(e), location=Location("--fail-on-regression"), hint=POINTS_HINT
+        ) from None
 
 
 def _redact_key() -> bytes | None:
@@ -301,10 +227,31 @@ def _redact_key() -> bytes | None:
     return key.encode("utf-8") if key else None
 
 
-def _render_to_text(card: Scorecard, fmt: OutputFormat) -> str:
+def _write_outputs(
+    card: Scorecard,
+    reports: Sequence[tuple[str, str]],
+    rejects: str | None,
+    violations: tuple[str | None, Callable[[], Iterator[Breaches]] | None],
+    progress: Steps | None,
+) -> None:
+    """Every report file, the rejects and the violations: all, or none (``write_all``)."""
+    files: list[tuple[str, Content]] = []
+    for f, path in reports:
+        if progress is not None:
+            progress(f"writing {f}", None)
+        files.append((path, _render_to_text(card, f)))
+    if rejects:
+        files.append((rejects, rejects_csv(card)))
+    target, breaches = violations
+    if target and breaches:  # streamed: read one standard at a time while it is written
+        files.append((target, functools.partial(write_violations, found=breaches())))
+    write_all(files)  # every file, or none, before anything reaches stdout
+
+
+def _render_to_text(card: Scorecard, fmt: str) -> str:
     buffer = io.StringIO()
     console = Console(file=buffer, width=100, color_system=None, force_terminal=False)
-    fmt.formatter().render(card, console)
+    formatter(fmt).render(card, console)
     return buffer.getvalue()
 
 
@@ -313,95 +260,31 @@ def _render_to_text(card: Scorecard, fmt: OutputFormat) -> str:
     "-s standards/hospitality-five-star.yaml"
 )
 def audit(
-    logs: Annotated[list[str], typer.Argument(help="Log files or globs (- for standard input).")],
-    standards: Annotated[
-        list[str], typer.Option("--standards", "-s", help="Standards file (repeatable).")
-    ],
-    branch: Annotated[
-        str | None, typer.Option(help="Column naming the branch (overrides `branch:`).")
-    ] = None,
-    by: Annotated[
-        str | None,
-        typer.Option(
-            help="Compare groups along other columns instead of branches: channel, "
-            "or several as branch,channel."
-        ),
-    ] = None,
-    profile: Annotated[
-        str | None,
-        typer.Option(
-            help=profile_help()
-        ),
-    ] = None,
-    maps: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--map", help="Use a source column as a logical one: LOGICAL=SOURCE (repeatable)."
-        ),
-    ] = None,
-    since: Annotated[
-        str | None,
-        typer.Option(help="Audit interactions that arrived on or after this date/time."),
-    ] = None,
-    until: Annotated[
-        str | None,
-        typer.Option(help="... and before this time (a date includes that whole day)."),
-    ] = None,
-    output_format: Annotated[
-        OutputFormat | None,
-        typer.Option(
-            "--format", "-f", help="Report format (default: from --output's suffix, else table)."
-        ),
-    ] = None,
-    output: Annotated[
-        str | None, typer.Option("--output", "-o", help="Write the report to this file.")
-    ] = None,
-    fail_on: Annotated[
-        FailOn,
-        typer.Option(help="Exit 1 on breached standards (fail), on warnings too (warn), or never."),
-    ] = FailOn.FAIL,
-    reports: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--report",
-            help="Also write a report as FORMAT:PATH, e.g. json:out/audit.json (repeatable).",
-        ),
-    ] = None,
-    rejects: Annotated[
-        str | None, typer.Option(help="Write rejected rows (file, line, reason) to this CSV.")
-    ] = None,
-    violations: Annotated[
-        str | None,
-        typer.Option(help="Write every breaching interaction of every standard to this CSV."),
-    ] = None,
-    baseline: Annotated[
-        str | None,
-        typer.Option(help="An earlier JSON report: show each rate's change since then."),
-    ] = None,
-    fail_on_regression: Annotated[
-        str | None,
-        typer.Option(
-            help="Exit 1 when a rate fell by more than this since --baseline, e.g. 5pp "
-            "(even if still above target)."
-        ),
-    ] = None,
-    quiet: Annotated[
-        bool, typer.Option("--quiet", "-q", help="Print nothing on stdout; only the exit code.")
-    ] = False,
-    redact: Annotated[
-        list[str] | None,
-        typer.Option(
-            help="Show this column's values (e.g. agent, or the branch column) as keyed-hash "
-            "tokens in every report and the violations file (repeatable; adds to `redact:`).",
-        ),
-    ] = None,
-    engine: EngineOption = "duckdb",
-    spark_master: SparkMasterOption = None,
+    ctx: typer.Context,
+    logs: opt.Logs,
+    standards: opt.Standards,
+    branch: opt.Branch = None,
+    by: opt.By = None,
+    profile: opt.Profile = None,
+    maps: opt.Maps = None,
+    since: opt.Since = None,
+    until: opt.Until = None,
+    output_format: opt.Format = None,
+    output: opt.Output = None,
+    fail_on: opt.FailOnOption = FailOn.FAIL,
+    reports: opt.Reports = None,
+    rejects: opt.Rejects = None,
+    violations: opt.Violations = None,
+    baseline: opt.Baseline = None,
+    fail_on_regression: opt.FailOnRegression = None,
+    quiet: opt.Quiet = False,
+    redact: opt.Redact = None,
+    engine: opt.Engine = "duckdb",
+    spark_master: opt.SparkMaster = None,
 ) -> None:
     """Audit logs against standards; print a scorecard; exit 0 met, 1 breached, 2 not done."""
     with _guard():
-        fmt = output_format or (OutputFormat.from_suffix(output) if output else None)
-        fmt = fmt or OutputFormat.TABLE
+        fmt = output_format or (format_of_path(output) if output else None) or DEFAULT_FORMAT
         if branch and by:
             raise SvcauditError(
                 "give --branch or --by, not both",
@@ -411,21 +294,13 @@ def audit(
         columns = tuple(c.strip() for c in by.split(",") if c.strip()) if by else ()
         columns = columns or ((branch,) if branch else ())
         extra = [_parse_report(r) for r in reports or []]
-        regression = None
-        if fail_on_regression is not None:
-            try:
-                regression = parse_points(fail_on_regression)
-            except ValueError as e:
-                raise SvcauditError(
-                    str(e), location=Location("--fail-on-regression"), hint=POINTS_HINT
-                ) from None
         request = AuditRequest(
             logs=logs,
             standards=standards,
             by=columns,
             fail_on=fail_on,
             baseline=baseline,
-            regression_limit=regression,
+            regression_limit=_points(fail_on_regression),
             profile=profile,
             maps=tuple(maps or ()),
             since=since,
@@ -433,7 +308,7 @@ def audit(
             redact=tuple(redact or ()),
             redact_key=_redact_key(),
             details=WORST_SHOWN
-            if any(f.needs_details for f in (fmt, *(f for f, _ in extra)))
+            if any(FORMATTERS[f].needs & Needs.DETAILS for f in (fmt, *(f for f, _ in extra)))
             else 0,
             engine=engine,
             spark_master=spark_master,
@@ -441,26 +316,30 @@ def audit(
         outputs = [(f, path) for f, path in extra]
         if output:
             outputs.insert(0, (fmt, output))
-        with _progress_bar(err.is_terminal and not quiet) as progress:
-            card = run_audit(request, progress)
-            files: list[tuple[str, str | Callable[[TextIO], None]]] = []
-            for f, path in outputs:
-                if progress is not None:
-                    progress(f"writing {f.value}", None)
-                files.append((path, _render_to_text(card, f)))
-            if rejects:
-                files.append((rejects, rejects_csv(card)))
-            if violations:  # streamed: read one standard at a time while it is written
-                found = run_explain(request, None, None, None, lines=True, progress=progress)
-                files.append((violations, functools.partial(write_violations, found=found)))
-            _write_all(files)  # every file, or none, before anything reaches stdout
+        _refuse_overwrites(
+            ctx,
+            request,
+            [
+                *([("output", "--output", output)] if output else []),
+                *(("reports", "--report", path) for _, path in extra),
+                *([("rejects", "--rejects", rejects)] if rejects else []),
+                *([("violations", "--violations", violations)] if violations else []),
+            ],
+        )
+        with (
+            progress_bar(err, err.is_terminal and not quiet) as progress,
+            open_audit(request, progress) as audited,  # open: --violations reads it again
+        ):
+            card = audited.card
+            found = audited.violations if violations else None
+            _write_outputs(card, outputs, rejects, (violations, found), progress)
         if not output and not quiet:
-            console = Console(highlight=False, soft_wrap=fmt.formatter().machine_readable)
-            fmt.formatter().render(card, console)
+            shown = formatter(fmt)
+            shown.render(card, Console(highlight=False, soft_wrap=shown.machine_readable))
         summary = os.environ.get("GITHUB_STEP_SUMMARY")
-        if summary and OutputFormat.GITHUB in (fmt, *(f for f, _ in extra)):
-            _append(summary, markdown(card))
-        if card.rows.rejected and (quiet or output or fmt != OutputFormat.TABLE):
+        if summary and any(FORMATTERS[f].step_summary for f in (fmt, *(f for f, _ in extra))):
+            append(summary, markdown(card))
+        if card.rows.rejected and (quiet or output or FORMATTERS[fmt].machine_readable):
             err.print(f"{card.rows.rejected:,} row(s) rejected; see the report for reasons")
     raise typer.Exit(card.exit_code)
 
@@ -487,8 +366,8 @@ def explain(
         list[str] | None,
         typer.Option(help="Show this column's values as keyed-hash tokens (repeatable)."),
     ] = None,
-    engine: EngineOption = "duckdb",
-    spark_master: SparkMasterOption = None,
+    engine: opt.Engine = "duckdb",
+    spark_master: opt.SparkMaster = None,
 ) -> None:
     """Show the interactions that breach a standard, worst first, with the values behind it."""
     with _guard():
@@ -618,7 +497,7 @@ def init(
         files = [(path, starter)]
         if not schema_path.exists() or force:
             files.append((str(schema_path), json_schema_text()))
-        _write_all(files)
+        write_all(files)
         typer.echo(f"wrote {path} (and {schema_path}); next: svcaudit validate {path}")
     raise typer.Exit(ExitCode.OK)
 
@@ -644,11 +523,16 @@ def show_config(ctx: typer.Context) -> None:
 
 def main() -> None:
     """Console-script entry point."""
+    code: int | str | None = None
     try:
-        app()
-    except KeyboardInterrupt:  # outside a command (while importing or parsing options)
-        print("interrupted", file=sys.stderr)
-        sys.exit(ExitCode.INTERRUPTED)
+        with signals.stop_on_signals():
+            app()
+    except KeyboardInterrupt as e:  # outside a command (while importing or parsing options)
+        code = _stopped(e)
+    except SystemExit as e:
+        code = e.code
+    stopped = signals.received()  # also a signal outside a command (click says "Aborted!")
+    sys.exit(stopped.exit_code if stopped is not None else code)
 
 
 if __name__ == "__main__":

@@ -19,9 +19,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic_core import PydanticCustomError
 
 from svcaudit.errors import Location, SvcauditError, did_you_mean
+from svcaudit.report import FORMATTERS, one_of
 from svcaudit.standards.yaml_reader import parse_yaml
 
 CONFIG_NAMES = ("svcaudit.yaml", "svcaudit.yml")
@@ -38,7 +40,7 @@ class Settings(BaseModel):
     by: str | None = None
     profile: str | None = None
     map: list[str] | None = None
-    format: Literal["table", "json", "junit", "markdown", "github", "html"] | None = None
+    format: str | None = Field(None, description="Report format: a registered format's name")
     output: str | None = None
     report: list[str] | None = None
     fail_on: Literal["fail", "warn", "never"] | None = None
@@ -51,6 +53,18 @@ class Settings(BaseModel):
     redact: list[str] | None = Field(None, description="Columns shown as keyed-hash tokens")
     engine: Literal["duckdb", "spark"] | None = None
     spark_master: str | None = None
+
+    @field_validator("format", mode="before")
+    @classmethod
+    def _registered_format(cls, value: object) -> object:
+        """One of the output formats' names (``svcaudit.report.FORMATTERS``)."""
+        if value is not None and (not isinstance(value, str) or value not in FORMATTERS):
+            raise PydanticCustomError(
+                "literal_error",
+                "Input should be {expected}",
+                {"expected": one_of(FORMATTERS), "hint": did_you_mean(str(value), FORMATTERS)},
+            )
+        return value
 
 
 @dataclass(frozen=True)
@@ -153,7 +167,8 @@ def _settings(data: dict[str, Any], name: str, lines: dict[str, int | None]) -> 
         raise SvcauditError(
             f"config key '{key}': {first['input']!r} is not allowed: {first['msg']}",
             location=loc,
-            hint="the same values as the command-line option; see svcaudit audit --help",
+            hint=first.get("ctx", {}).get("hint")
+            or "the same values as the command-line option; see svcaudit audit --help",
         ) from None
 
 

@@ -82,20 +82,37 @@ def _cores() -> int:
         return os.cpu_count() or 1
 
 
+#: Signals held, not lost, while workers start (when this process handles them itself)
+_HELD = (signal.SIGTERM, signal.SIGHUP)
+
+
 @contextmanager
 def _sigint_ignored() -> Iterator[None]:
     """Ctrl-C ignored while workers start (a few milliseconds; one pressed then is lost):
     they inherit it ignored, so a Ctrl-C to the terminal's process group cannot end one with
     a traceback while Python starts in it, and cannot cut this process short while it hands
-    a worker its start (the worker would print ``EOFError: Ran out of input``)."""
+    a worker its start (the worker would print ``EOFError: Ran out of input``). A signal
+    with a handler of this process's own (SIGTERM, SIGHUP: ``svcaudit.signals``) is held
+    meanwhile and handled once the workers have started."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
     previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    handlers = {s: signal.getsignal(s) for s in _HELD}
+    held: list[int] = []
+    for signum, handler in handlers.items():
+        if callable(handler):
+            signal.signal(signum, lambda n, _: held.append(n))
     try:
         yield
     finally:
         signal.signal(signal.SIGINT, previous)
+        for signum, handler in handlers.items():
+            signal.signal(signum, handler)
+        for number in held:
+            handler = handlers[signal.Signals(number)]
+            if callable(handler):
+                handler(number, None)
 
 
 def _worker() -> None:

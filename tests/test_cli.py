@@ -416,7 +416,7 @@ def test_internal_error_is_exit_3_with_one_line_and_a_debug_hint(
     workdir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(workdir)
-    monkeypatch.setattr("svcaudit.cli.run_audit", fake_audit(RuntimeError("boom")))
+    monkeypatch.setattr("svcaudit.cli.open_audit", fake_audit(RuntimeError("boom")))
     result = CliRunner().invoke(app, ["audit", "log.csv", "-s", "ok.yaml"], env=ENV)
     assert result.exit_code == 3
     lines = [line for line in result.stderr.splitlines() if line.strip()]
@@ -429,7 +429,7 @@ def test_debug_shows_the_traceback_of_an_internal_error(
     workdir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(workdir)
-    monkeypatch.setattr("svcaudit.cli.run_audit", fake_audit(RuntimeError("boom")))
+    monkeypatch.setattr("svcaudit.cli.open_audit", fake_audit(RuntimeError("boom")))
     result = CliRunner().invoke(app, ["--debug", "audit", "log.csv", "-s", "ok.yaml"], env=ENV)
     assert result.exit_code == 3
     assert "Traceback" in result.stderr and "RuntimeError" in result.stderr
@@ -437,7 +437,7 @@ def test_debug_shows_the_traceback_of_an_internal_error(
 
 def test_ctrl_c_is_exit_130(workdir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(workdir)
-    monkeypatch.setattr("svcaudit.cli.run_audit", fake_audit(KeyboardInterrupt()))
+    monkeypatch.setattr("svcaudit.cli.open_audit", fake_audit(KeyboardInterrupt()))
     result = CliRunner().invoke(app, ["audit", "log.csv", "-s", "ok.yaml"], env=ENV)
     assert result.exit_code == 130
     assert "Traceback" not in result.stderr + result.stdout

@@ -25,6 +25,7 @@ import pytest
 
 import svcaudit.audit
 import svcaudit.cli
+import svcaudit.runner
 from tests.helpers import REPO, write
 from tests.invoke import assert_one_error, invoke
 
@@ -132,7 +133,7 @@ def test_permission_denied(here: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     def denied(*args: Any, **kwargs: Any) -> Any:
         raise PermissionError(errno.EACCES, os.strerror(errno.EACCES))
 
-    monkeypatch.setattr(svcaudit.cli.tempfile, "mkstemp", denied)
+    monkeypatch.setattr(svcaudit.outputs.tempfile, "mkstemp", denied)
     run = invoke("audit", "log.csv", "-s", "s.yaml", "-o", "out/a.json")
     assert_one_error(run, "cannot write out/a.json", "Permission denied", "cannot write there")
     assert files_in(here / "out") == []
@@ -159,13 +160,13 @@ def test_violations_that_cannot_be_written_stop_every_output(here: Path) -> None
 
 def test_a_log_deleted_mid_run(here: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Deleted after its columns were read, before the audit's scan."""
-    real = svcaudit.audit.aggregate_query
+    real = svcaudit.runner.aggregate_query
 
     def delete_then_compile(*args: Any, **kwargs: Any) -> Any:
         (here / "log.csv").unlink()
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(svcaudit.audit, "aggregate_query", delete_then_compile)
+    monkeypatch.setattr(svcaudit.runner, "aggregate_query", delete_then_compile)
     run = invoke("audit", "log.csv", "-s", "s.yaml", "-f", "json", *REPORTS)
     assert_one_error(run, "log.csv")
     assert files_in(here / "out") == []

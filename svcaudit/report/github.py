@@ -95,6 +95,8 @@ def workflow_commands(card: Scorecard) -> list[str]:
 class GithubFormatter(Formatter):
     """``--format github``: annotations on the standards file plus one verdict line."""
 
+    name = "github"
+    step_summary = True
     machine_readable = True
 
     def render(self, card: Scorecard, console: Console) -> None:

@@ -22,7 +22,7 @@ from rich.console import Console
 from svcaudit import __version__, drawing
 from svcaudit.findings import Breaches, Distribution
 from svcaudit.report import charts
-from svcaudit.report.base import Formatter, write_document
+from svcaudit.report.base import Formatter, Needs, write_document
 from svcaudit.report.charts import Spec
 from svcaudit.report.csv_files import value_text
 from svcaudit.report.json import scorecard_dict
@@ -306,6 +306,9 @@ def html_report(card: Scorecard) -> str:
 class HtmlFormatter(Formatter):
     """``--format html``: a self-contained HTML page with charts (for people, offline)."""
 
+    name = "html"
+    suffixes = (".html", ".htm")
+    needs = Needs.DETAILS
     machine_readable = True
 
     def render(self, card: Scorecard, console: Console) -> None:

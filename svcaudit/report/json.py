@@ -131,6 +131,8 @@ def scorecard_dict(card: Scorecard) -> dict[str, Any]:
 class JsonFormatter(Formatter):
     """``--format json``: the whole scorecard as one JSON document."""
 
+    name = "json"
+    suffixes = (".json",)
     machine_readable = True
 
     def render(self, card: Scorecard, console: Console) -> None:

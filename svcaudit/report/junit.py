@@ -130,6 +130,8 @@ def junit_xml(card: Scorecard) -> str:
 class JunitFormatter(Formatter):
     """``--format junit``: JUnit XML for CI test-report views."""
 
+    name = "junit"
+    suffixes = (".xml",)
     machine_readable = True
 
     def render(self, card: Scorecard, console: Console) -> None:

@@ -109,6 +109,8 @@ def markdown(card: Scorecard) -> str:
 class MarkdownFormatter(Formatter):
     """``--format markdown``: tables a merge request or a step summary renders."""
 
+    name = "markdown"
+    suffixes = (".md", ".markdown")
     machine_readable = True
 
     def render(self, card: Scorecard, console: Console) -> None:

@@ -276,6 +276,9 @@ def implausible_block(card: Scorecard) -> Text | None:
 class TableFormatter(Formatter):
     """``--format table`` (default): the Rich scorecard for people."""
 
+    name = "table"
+    suffixes = (".txt",)
+
     def render(self, card: Scorecard, console: Console) -> None:
         """Print header, standards, branch grid, consistency, rejects, rows and verdict."""
         header = Text(f"svcaudit · {card.name}", style="bold")

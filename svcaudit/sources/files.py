@@ -308,8 +308,8 @@ def _stdin(fmt: LogFormat) -> LogFile:
     with tempfile.NamedTemporaryFile(
         prefix="svcaudit-stdin-", suffix=f".{fmt.value}", delete=False
     ) as tmp:
+        atexit.register(_remove, tmp.name)  # before the copy, which a signal may cut short
         shutil.copyfileobj(sys.stdin.buffer, tmp)
-    atexit.register(_remove, tmp.name)
     if Path(tmp.name).stat().st_size == 0:
         raise SvcauditError("standard input is empty", location=Location("<stdin>"))
     if fmt != LogFormat.PARQUET:

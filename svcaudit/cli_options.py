@@ -1,0 +1,110 @@
+"""The options of ``svcaudit audit`` (and those ``explain`` shares): names, types and help.
+
+Part of the command line (``svcaudit.cli``), kept apart so the commands read as what they do.
+The ``--format`` choices come from the formats' registry (``svcaudit.report.FORMATTERS``).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from svcaudit.engines import engine_help
+from svcaudit.report import DEFAULT_FORMAT, FORMATTERS, format_names
+from svcaudit.score import FailOn
+from svcaudit.sources.profiles import profile_help
+
+
+def format_name(value: str) -> str:
+    """A ``--format`` value: one of the registered formats (worded as for an enum option)."""
+    if value not in FORMATTERS:
+        raise ValueError(f"{value!r} is not one of {', '.join(map(repr, FORMATTERS))}.")
+    return value
+
+
+Logs = Annotated[list[str], typer.Argument(help="Log files or globs (- for standard input).")]
+Standards = Annotated[
+    list[str], typer.Option("--standards", "-s", help="Standards file (repeatable).")
+]
+Branch = Annotated[str | None, typer.Option(help="Column naming the branch (overrides `branch:`).")]
+By = Annotated[
+    str | None,
+    typer.Option(
+        help="Compare groups along other columns instead of branches: channel, "
+        "or several as branch,channel."
+    ),
+]
+Profile = Annotated[str | None, typer.Option(help=profile_help())]
+Maps = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--map", help="Use a source column as a logical one: LOGICAL=SOURCE (repeatable)."
+    ),
+]
+Since = Annotated[
+    str | None, typer.Option(help="Audit interactions that arrived on or after this date/time.")
+]
+Until = Annotated[
+    str | None, typer.Option(help="... and before this time (a date includes that whole day).")
+]
+Format = Annotated[
+    str | None,
+    typer.Option(
+        "--format",
+        "-f",
+        help=f"Report format (default: from --output's suffix, else {DEFAULT_FORMAT}).",
+        parser=format_name,
+        metavar=f"<{'|'.join(format_names())}>",
+    ),
+]
+Output = Annotated[
+    str | None, typer.Option("--output", "-o", help="Write the report to this file.")
+]
+FailOnOption = Annotated[
+    FailOn,
+    typer.Option(help="Exit 1 on breached standards (fail), on warnings too (warn), or never."),
+]
+Reports = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--report",
+        help="Also write a report as FORMAT:PATH, e.g. json:out/audit.json (repeatable).",
+    ),
+]
+Rejects = Annotated[
+    str | None, typer.Option(help="Write rejected rows (file, line, reason) to this CSV.")
+]
+Violations = Annotated[
+    str | None,
+    typer.Option(help="Write every breaching interaction of every standard to this CSV."),
+]
+Baseline = Annotated[
+    str | None,
+    typer.Option(help="An earlier JSON report: show each rate's change since then."),
+]
+FailOnRegression = Annotated[
+    str | None,
+    typer.Option(
+        help="Exit 1 when a rate fell by more than this since --baseline, e.g. 5pp "
+        "(even if still above target)."
+    ),
+]
+Quiet = Annotated[
+    bool, typer.Option("--quiet", "-q", help="Print nothing on stdout; only the exit code.")
+]
+Redact = Annotated[
+    list[str] | None,
+    typer.Option(
+        help="Show this column's values (e.g. agent, or the branch column) as keyed-hash "
+        "tokens in every report and the violations file (repeatable; adds to `redact:`).",
+    ),
+]
+Engine = Annotated[str, typer.Option(help=engine_help())]
+SparkMaster = Annotated[
+    str | None,
+    typer.Option(
+        help="--engine spark: a master URL (local[4], spark://host:7077) or sc://host for "
+        "Spark Connect (default: SPARK_REMOTE, else local[2])."
+    ),
+]
