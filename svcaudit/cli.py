@@ -20,15 +20,15 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from svcaudit import __version__, engine, signals
+from svcaudit import __version__, signals
 from svcaudit import cli_options as opt
 from svcaudit.audit import AuditRequest, open_audit
 from svcaudit.audit import explain as run_explain
 from svcaudit.compile import LogicalResolver, compile_rules
 from svcaudit.config import Config, Settings, find_config, load_config
 from svcaudit.errors import ExitCode, Location, SvcauditError
-from svcaudit.expressions.types import kind_of_sql_type
 from svcaudit.findings import Breaches
+from svcaudit.inspection import show_log
 from svcaudit.outputs import (
     Content,
     Output,
@@ -43,20 +43,15 @@ from svcaudit.report import (
     FORMATTERS,
     WORST_SHOWN,
     Needs,
-    format_names,
     format_of_path,
     formatter,
 )
 from svcaudit.report.csv_files import rejects_csv, value_text, write_violations
 from svcaudit.report.markdown import markdown
 from svcaudit.score import FailOn, Scorecard
-from svcaudit.sources import Logs
-from svcaudit.sources.base import FILE, REJECT
-from svcaudit.sources.profiles import detect_profile, suggest_mapping
 from svcaudit.standards.loader import load_standards
 from svcaudit.standards.model import json_schema_text
 from svcaudit.steps import Steps
-from svcaudit.units import POINTS_HINT, parse_points
 
 app = typer.Typer(
     name="svcaudit",
@@ -163,26 +158,6 @@ def _interrupted(e: Exception) -> bool:
     )
 
 
-def _parse_report(spec: str) -> tuple[str, str]:
-    """``json:out/audit.json`` -> (json, out/audit.json)."""
-    name, sep, path = spec.partition(":")
-    choices = ", ".join(format_names())
-    if not sep or not path:
-        raise SvcauditError(
-            f"--report '{spec}' needs FORMAT:PATH",
-            location=Location("--report"),
-            hint=f"e.g. json:out/audit.json; formats: {choices}",
-        )
-    fmt = name.strip().lower()
-    if fmt not in FORMATTERS:
-        raise SvcauditError(
-            f"unknown report format '{name}'",
-            location=Location("--report"),
-            hint=f"formats: {choices}",
-        )
-    return fmt, path
-
-
 REDACT_KEY_ENV = "SVCAUDIT_REDACT_KEY"
 
 
@@ -207,18 +182,6 @@ def _refuse_overwrites(
     config = cfg.path if cfg is not None else None
     inputs = audit_inputs(request.logs, request.standards, config, request.baseline)
     refuse_overwrites([Output(_option(ctx, p, f), path) for p, f, path in outputs], inputs)
-
-
-def _points(text: str | None) -> float | None:
-    """``--fail-on-regression 5pp`` -> 0.05."""
-    if text is None:
-        return None
-    try:
-        return parse_points(text)
-    except ValueError as e:
-        raise SvcauditError(
-            str(e), location=Location("--fail-on-regression"), hint=POINTS_HINT
-        ) from None
 
 
 def _redact_key() -> bytes | None:
@@ -285,22 +248,15 @@ def audit(
     """Audit logs against standards; print a scorecard; exit 0 met, 1 breached, 2 not done."""
     with _guard():
         fmt = output_format or (format_of_path(output) if output else None) or DEFAULT_FORMAT
-        if branch and by:
-            raise SvcauditError(
-                "give --branch or --by, not both",
-                location=Location("--by"),
-                hint="--by branch,channel includes the branch column itself",
-            )
-        columns = tuple(c.strip() for c in by.split(",") if c.strip()) if by else ()
-        columns = columns or ((branch,) if branch else ())
-        extra = [_parse_report(r) for r in reports or []]
+        columns = opt.group_columns(branch, by)
+        extra = [opt.parse_report(r) for r in reports or []]
         request = AuditRequest(
             logs=logs,
             standards=standards,
             by=columns,
             fail_on=fail_on,
             baseline=baseline,
-            regression_limit=_points(fail_on_regression),
+            regression_limit=opt.regression_points(fail_on_regression),
             profile=profile,
             maps=tuple(maps or ()),
             since=since,
@@ -431,44 +387,7 @@ def inspect(
 ) -> None:
     """Show a log's format, its columns with the types svcaudit reads them as, and sample rows."""
     with _guard():
-        logs = Logs.open([log])
-        con = engine.connect(
-            "UTC", [f.path for f in logs.files]
-        )  # timestamps shown in UTC, whatever the machine
-        schema = logs.schema(con)
-        f = logs.files[0]
-        out = Console(highlight=False)
-        out.print(
-            f"[bold]{escape(f.display)}[/]: {f.format.value}{' (gzip)' if f.compressed else ''}"
-        )
-        table = Table(title="Columns", title_justify="left")
-        table.add_column("column")
-        table.add_column("read as")
-        table.add_column("DuckDB type")
-        for name, t in schema.items():
-            table.add_row(escape(name), kind_of_sql_type(t).value, t)
-        out.print(table)
-        profile = detect_profile(set(schema), f.format.value)
-        if profile is not None:
-            out.print(f"profile: [bold]{profile.name}[/] (detected; {escape(profile.summary)})")
-        else:
-            mapping = suggest_mapping(list(schema))
-            if mapping:
-                maps = " ".join(
-                    f"--map {k}={v!r}" if " " in v else f"--map {k}={v}" for k, v in mapping.items()
-                )
-                out.print(f"suggested mapping: {escape(maps)}")
-        if rows:
-            query = logs.relation({}).limit(rows).sql("duckdb")
-            rel = con.sql(query)
-            sample = Table(title=f"First {rows} rows", title_justify="left")
-            shown = [i for i, c in enumerate(rel.columns) if c not in (FILE, REJECT)]
-            for i in shown:
-                sample.add_column(escape(rel.columns[i]), overflow="fold")
-            for r in rel.fetchall():
-                sample.add_row(*("" if r[i] is None else escape(str(r[i])) for i in shown))
-            out.print(sample)
-        con.close()
+        show_log(log, rows, Console(highlight=False))
     raise typer.Exit(ExitCode.OK)
 
 

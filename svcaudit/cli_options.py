@@ -11,9 +11,11 @@ from typing import Annotated
 import typer
 
 from svcaudit.engines import engine_help
+from svcaudit.errors import Location, SvcauditError
 from svcaudit.report import DEFAULT_FORMAT, FORMATTERS, format_names
 from svcaudit.score import FailOn
 from svcaudit.sources.profiles import profile_help
+from svcaudit.units import POINTS_HINT, parse_points
 
 
 def format_name(value: str) -> str:
@@ -108,3 +110,47 @@ SparkMaster = Annotated[
         "Spark Connect (default: SPARK_REMOTE, else local[2])."
     ),
 ]
+
+
+def group_columns(branch: str | None, by: str | None) -> tuple[str, ...]:
+    """``--branch B`` or ``--by A,B`` as the columns results are grouped by (() : default)."""
+    if branch and by:
+        raise SvcauditError(
+            "give --branch or --by, not both",
+            location=Location("--by"),
+            hint="--by branch,channel includes the branch column itself",
+        )
+    columns = tuple(c.strip() for c in by.split(",") if c.strip()) if by else ()
+    return columns or ((branch,) if branch else ())
+
+
+def parse_report(spec: str) -> tuple[str, str]:
+    """``json:out/audit.json`` -> (json, out/audit.json)."""
+    name, sep, path = spec.partition(":")
+    choices = ", ".join(format_names())
+    if not sep or not path:
+        raise SvcauditError(
+            f"--report '{spec}' needs FORMAT:PATH",
+            location=Location("--report"),
+            hint=f"e.g. json:out/audit.json; formats: {choices}",
+        )
+    fmt = name.strip().lower()
+    if fmt not in FORMATTERS:
+        raise SvcauditError(
+            f"unknown report format '{name}'",
+            location=Location("--report"),
+            hint=f"formats: {choices}",
+        )
+    return fmt, path
+
+
+def regression_points(text: str | None) -> float | None:
+    """``--fail-on-regression 5pp`` -> 0.05."""
+    if text is None:
+        return None
+    try:
+        return parse_points(text)
+    except ValueError as e:
+        raise SvcauditError(
+            str(e), location=Location("--fail-on-regression"), hint=POINTS_HINT
+        ) from None

@@ -26,10 +26,7 @@ MAX_FUNCTION_LINES = 80
 #: "path" for a module over MAX_MODULE_LINES, "path:qualified.name" for a function over
 #: MAX_FUNCTION_LINES. The list only shrinks: an entry that no longer violates fails
 #: ``test_known_violators_still_violate`` until it is removed from here.
-KNOWN: dict[str, str] = {
-    "svcaudit/cli.py": "module",  # 660 lines
-    "svcaudit/cli.py:audit": "function",  # 152 lines
-}
+KNOWN: dict[str, str] = {}
 
 
 def function_lengths(source: str) -> Iterator[tuple[str, int]]:
@@ -133,7 +130,7 @@ def _children() -> set[str]:
         ("Only the CLI uses Typer", {"cli", "cli_options", "__main__"}),
         (
             "Core never prints: only the CLI and the reports use Rich",
-            {"cli", "cli_options", "progress_bar", "config", "__main__", "report"},
+            {"cli", "cli_options", "progress_bar", "inspection", "config", "__main__", "report"},
         ),
     ],
 )
