@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -22,6 +23,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic_core import PydanticCustomError
 
+from svcaudit.engines import ENGINES
 from svcaudit.errors import Location, SvcauditError, did_you_mean
 from svcaudit.report import FORMATTERS, one_of
 from svcaudit.standards.yaml_reader import parse_yaml
@@ -51,20 +53,31 @@ class Settings(BaseModel):
     rejects: str | None = None
     quiet: bool | None = None
     redact: list[str] | None = Field(None, description="Columns shown as keyed-hash tokens")
-    engine: Literal["duckdb", "spark"] | None = None
+    engine: str | None = Field(None, description="Where the audit runs: a registered engine")
     spark_master: str | None = None
 
     @field_validator("format", mode="before")
     @classmethod
     def _registered_format(cls, value: object) -> object:
         """One of the output formats' names (``svcaudit.report.FORMATTERS``)."""
-        if value is not None and (not isinstance(value, str) or value not in FORMATTERS):
-            raise PydanticCustomError(
-                "literal_error",
-                "Input should be {expected}",
-                {"expected": one_of(FORMATTERS), "hint": did_you_mean(str(value), FORMATTERS)},
-            )
-        return value
+        return _registered(value, FORMATTERS)
+
+    @field_validator("engine", mode="before")
+    @classmethod
+    def _registered_engine(cls, value: object) -> object:
+        """One of the engines' names (``svcaudit.engines.ENGINES``)."""
+        return _registered(value, ENGINES)
+
+
+def _registered(value: object, registry: Mapping[str, object]) -> object:
+    """``value`` when it names an entry of ``registry``; else the error pydantic reports."""
+    if value is not None and (not isinstance(value, str) or value not in registry):
+        raise PydanticCustomError(
+            "literal_error",
+            "Input should be {expected}",
+            {"expected": one_of(registry), "hint": did_you_mean(str(value), registry)},
+        )
+    return value
 
 
 @dataclass(frozen=True)

@@ -354,3 +354,21 @@ def test_config_command_without_a_config(runs: dict[str, Result]) -> None:
     assert path == "(none found)"
     assert {"standards", "fail_on", "report"} <= set(rows)
     assert all(origin == "default" for _, origin in rows.values())
+
+
+def test_the_engine_in_the_config_file_is_one_of_the_registry(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the config's `engine:` is checked against ENGINES (svcaudit.engines), with a hint
+    from svcaudit.config import Settings  # noqa: PLC0415
+    from tests.invoke import invoke  # noqa: PLC0415
+
+    assert Settings.model_validate({"engine": "spark"}).engine == "spark"
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "svcaudit.yaml").write_text("engine: sprak\n")
+    run = invoke("audit", "log.csv", "-s", "s.yaml")
+    assert run.code == 2
+    assert run.stderr.strip().endswith(
+        "svcaudit.yaml:1: config key 'engine': 'sprak' is not allowed: Input should be 'duckdb' "
+        "or 'spark' (hint: did you mean 'spark'?)"
+    )
