@@ -64,3 +64,32 @@ def assert_accounting(card: Scorecard) -> None:
         assert c.in_scope <= card.rows.evaluated, s.id
         assert sum(b.counts.in_scope for b in s.branches) == c.in_scope, s.id
         assert sum(b.counts.passed for b in s.branches) == c.passed, s.id
+
+
+#: rows of ``write_big_audit``'s log: a scan of several seconds, to interrupt in the middle
+BIG_ROWS = 16_000_000
+
+
+def write_big_audit(d: Path, rows: int = BIG_ROWS) -> None:
+    """``d/big.parquet`` (``rows`` interactions in 50 branches) and ``d/s.yaml`` (24
+    standards): an audit of several seconds, for tests that signal a real process."""
+    import duckdb  # noqa: PLC0415 (only these tests need it here)
+
+    duckdb.sql(
+        f"""COPY (SELECT 'B' || (i % 50) AS branch,
+                         TIMESTAMP '2025-01-01' + to_seconds(i // 10) AS arrived_at,
+                         (hash(i) % 120)::INT AS greet_seconds,
+                         (hash(i * 7) % 90)::INT AS hold_seconds
+                  FROM range({rows}) t(i)) TO '{d / "big.parquet"}' (FORMAT parquet)"""
+    )
+    lines = ["svcaudit: 1", "name: Big", "standards:"]
+    for i in range(12):
+        for measure in ("greet", "hold"):
+            lines += [
+                f"  - id: {measure}-{i}",
+                f"    title: {measure} {i}",
+                f"    measure: {measure}",
+                f"    at_most: {10 + 5 * i}s",
+                f"    when: hold > {i}s",
+            ]
+    write(d / "s.yaml", "\n".join(lines) + "\n")

@@ -20,13 +20,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import pytest
 
 import svcaudit.audit
 import svcaudit.cli
 import svcaudit.runner
-from tests.helpers import REPO, write
+from tests.helpers import REPO, write, write_big_audit
 from tests.invoke import assert_one_error, invoke
 
 LOG = """\
@@ -181,24 +180,7 @@ BIG_ROWS = 16_000_000
 def big(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """16 M interactions in Parquet and 24 standards: an audit of several seconds."""
     d = tmp_path_factory.mktemp("big")
-    duckdb.sql(
-        f"""COPY (SELECT 'B' || (i % 50) AS branch,
-                         TIMESTAMP '2025-01-01' + to_seconds(i // 10) AS arrived_at,
-                         (hash(i) % 120)::INT AS greet_seconds,
-                         (hash(i * 7) % 90)::INT AS hold_seconds
-                  FROM range({BIG_ROWS}) t(i)) TO '{d / "big.parquet"}' (FORMAT parquet)"""
-    )
-    lines = ["svcaudit: 1", "name: Big", "standards:"]
-    for i in range(12):
-        for measure in ("greet", "hold"):
-            lines += [
-                f"  - id: {measure}-{i}",
-                f"    title: {measure} {i}",
-                f"    measure: {measure}",
-                f"    at_most: {10 + 5 * i}s",
-                f"    when: hold > {i}s",
-            ]
-    write(d / "s.yaml", "\n".join(lines) + "\n")
+    write_big_audit(d, BIG_ROWS)
     return d
 
 

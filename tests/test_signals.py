@@ -18,11 +18,10 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from svcaudit import signals
-from tests.helpers import REPO, write
+from tests.helpers import REPO, write, write_big_audit
 
 ROWS = 16_000_000
 CODES = {signal.SIGTERM: 143, signal.SIGHUP: 129}
@@ -32,24 +31,7 @@ CODES = {signal.SIGTERM: 143, signal.SIGHUP: 129}
 def big(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """16 M interactions in Parquet and 24 standards: a scan of several seconds."""
     d = tmp_path_factory.mktemp("signals")
-    duckdb.sql(
-        f"""COPY (SELECT 'B' || (i % 50) AS branch,
-                         TIMESTAMP '2025-01-01' + to_seconds(i // 10) AS arrived_at,
-                         (hash(i) % 120)::INT AS greet_seconds,
-                         (hash(i * 7) % 90)::INT AS hold_seconds
-                  FROM range({ROWS}) t(i)) TO '{d / "big.parquet"}' (FORMAT parquet)"""
-    )
-    lines = ["svcaudit: 1", "name: Big", "standards:"]
-    for i in range(12):
-        for measure in ("greet", "hold"):
-            lines += [
-                f"  - id: {measure}-{i}",
-                f"    title: {measure} {i}",
-                f"    measure: {measure}",
-                f"    at_most: {10 + 5 * i}s",
-                f"    when: hold > {i}s",
-            ]
-    write(d / "s.yaml", "\n".join(lines) + "\n")
+    write_big_audit(d, ROWS)
     # three branches of 50, greeted within 10 s: about 860,000 breaches to write out
     write(
         d / "few.yaml",
