@@ -280,7 +280,7 @@ class CsvReader(LogReader):
 # 5138, or milliseconds over the same years -- the two ranges do not overlap, so each value is
 # read by its size, even when one column mixes them (exports from two systems).
 EPOCH_MIN, EPOCH_SPLIT, EPOCH_MAX = 1e8, 1e11, 1e14
-_SNIFFED_TIMES = frozenset(("DATE", "TIME", "TIMESTAMP", "TIMESTAMP WITH TIME ZONE"))
+_SNIFFED_TIMES = frozenset(("DATE", "TIMESTAMP", "TIMESTAMP WITH TIME ZONE"))  # dates, not TIME
 _TIME_NAME = re.compile(r"(_at|_time|time_|timestamp|_ts|epoch|^ts)$|^(ts|time|timestamp)$", re.I)
 
 

@@ -95,7 +95,11 @@ POSIX_PIVOT_YEAR = 2069
 def java_pattern(strftime: str, parsing: bool = False) -> str:
     """A strftime format as a Java DateTimeFormatter pattern ('%d/%m/%Y' -> 'dd/MM/yyyy';
     when ``parsing``, 'd/M/yyyy', which reads 1/2/2020 as DuckDB does)."""
-    codes = {**_STRFTIME, **_PARSING} if parsing else _STRFTIME
+    def width(code: str, after: str) -> str:
+        # one letter reads one or two digits, but only where a separator ends the number:
+        # %Y%m%d%H%M (digits run on) keeps Java's fixed widths
+        return _PARSING[code] if parsing and code in _PARSING and after != "%" else _STRFTIME[code]
+
     out: list[str] = []
     literal: list[str] = []
     i = 0
@@ -108,9 +112,9 @@ def java_pattern(strftime: str, parsing: bool = False) -> str:
 
     while i < len(strftime):
         code = strftime[i : i + 2]
-        if strftime[i] == "%" and code in codes:
+        if strftime[i] == "%" and code in _STRFTIME:
             flush()
-            out.append(codes[code])
+            out.append(width(code, strftime[i + 2 : i + 3]))
             i += 2
             continue
         if strftime[i] == "%":

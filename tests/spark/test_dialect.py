@@ -303,3 +303,12 @@ def test_an_instant_as_text_is_duckdbs_text(spark: Any) -> None:
     null.meta[INSTANT_TEXT] = True
     probes["NULL"] = null
     both(spark, probes)
+
+
+def test_parsing_patterns_read_one_or_two_digits_where_a_separator_follows() -> None:
+    # DuckDB's strptime reads 1/2/20 8:43 with %m/%d/%y %H:%M; Java's MM/dd read exactly two
+    # digits, so parsing uses one letter, except where digits run on into the next field
+    assert java_pattern("%m/%d/%y %H:%M", parsing=True) == "M/d/yy H:m"
+    assert java_pattern("%m/%d/%Y %I:%M:%S %p", parsing=True) == "M/d/yyyy h:m:s a"
+    assert java_pattern("%Y%m%d%H%M", parsing=True) == "yyyyMMddHHm"
+    assert java_pattern("%m/%d/%y %H:%M") == "MM/dd/yy HH:mm"  # formatting keeps the widths
