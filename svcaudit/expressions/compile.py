@@ -207,6 +207,8 @@ class _Compiler:
             raise ExpressionError(
                 f"cannot apply '{op}' to {lk.article} and {rk.article}", node.span, hint
             )
+        if op == "/":  # x / 0 is missing, never inf or NaN (which compare as passing)
+            rsql = exp.Nullif(this=rsql, expression=exp.Literal.number(0))
         return Typed(_ARITH[op](this=lsql, expression=rsql), result)
 
     def in_list(self, node: InList) -> Typed:

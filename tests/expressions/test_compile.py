@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -256,3 +258,21 @@ def test_function_registry_documents_itself_and_examples_compile() -> None:
         assert fn.summary and fn.example and fn.avoid, name
         typed = compile_expression(parse_expression(fn.example), LogicalResolver())
         assert typed.kind in (Kind.BOOLEAN, Kind.DURATION, Kind.ANY), (name, typed.kind)
+
+
+def test_dividing_by_zero_is_missing_never_a_pass(tmp_path: Path) -> None:
+    # DuckDB makes 5/0 inf and 0/0 NaN, and both compare as >= 0.8: two silent passes.
+    # Divided by zero, a value is missing: unmeasured (and, with missing: fail, not passed).
+    # Rows: 0/0 and 5/0 unmeasured, 4/10 fails, 9/10 passes.
+    from tests.invoke import invoke  # noqa: PLC0415
+
+    log = tmp_path / "log.csv"
+    log.write_text("id,site,answered,offered\n1,A,0,0\n2,A,5,0\n3,A,4,10\n4,A,9,10\n")
+    rules = tmp_path / "s.yaml"
+    rules.write_text(
+        "svcaudit: 1\nname: t\nbranch: site\nstandards:\n"
+        "  - id: sl\n    title: service level\n    check: answered / offered >= 0.8\n"
+    )
+    run = invoke("audit", str(log), "-s", str(rules), "--format", "json")
+    std = json.loads(run.stdout)["standards"][0]
+    assert (std["in_scope"], std["passed"], std["failed"], std["unmeasured"]) == (4, 1, 1, 2)

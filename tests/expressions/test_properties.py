@@ -164,7 +164,7 @@ def _extend(kind: Kind, sub: Any) -> st.SearchStrategy[E]:
             st.builds(
                 lambda a, d: binary("/", a, d, kind),
                 num,
-                st.sampled_from([2, 4, 0.5]).map(lambda v: E(repr(v), kind, ("lit", v))),
+                st.sampled_from([2, 4, 0.5, 0]).map(lambda v: E(repr(v), kind, ("lit", v))),
             ),
             num.map(lambda a: E(f"-({a.text})", kind, ("neg", a.tree))),
             num.map(lambda a: call("abs", kind, a)),
@@ -282,7 +282,7 @@ def _binary(op: str, a: Any, b: Any) -> Any:
         case "*":
             return a * b
         case "/":
-            return a / b
+            return None if b == 0 else a / b  # dividing by zero gives no value
         case "==":
             return a == b
         case "!=":

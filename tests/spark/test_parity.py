@@ -395,3 +395,20 @@ def test_spreadsheet_timestamps_on_both_engines(spark: Any, tmp_path: Path, text
     expected = (4, 3) if text == SPREADSHEET_TIMES else (3, 2)
     assert (std["in_scope"], std["passed"]) == expected
     assert report(replace(request, engine="spark")) == duckdb_report
+
+
+def test_division_by_zero_is_missing_on_both_engines(spark: Any, tmp_path: Path) -> None:
+    """0/0 and 5/0 give no value on either engine (unmeasured), never a pass."""
+    log = tmp_path / "log.csv"
+    log.write_text("id,site,answered,offered\n1,A,0,0\n2,A,5,0\n3,A,4,10\n4,A,9,10\n")
+    rules = write(
+        tmp_path / "s.yaml",
+        "svcaudit: 1\nname: t\nbranch: site\nstandards:\n"
+        "  - id: sl\n    title: service level\n    check: answered / offered >= 0.8\n",
+        dedent=False,
+    )
+    request = AuditRequest(logs=[str(log)], standards=[str(rules)])
+    duckdb_report = report(request)
+    std = duckdb_report["standards"][0]
+    assert (std["passed"], std["failed"], std["unmeasured"]) == (1, 1, 2)
+    assert report(replace(request, engine="spark")) == duckdb_report
