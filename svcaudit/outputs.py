@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import glob
 import os
 import re
 import stat
@@ -25,6 +24,7 @@ from dataclasses import dataclass
 from typing import TextIO
 
 from svcaudit.errors import Location, SvcauditError
+from svcaudit.sources.files import log_paths
 
 #: What a file holds: its text, or a function that writes it (a violations file, streamed)
 Content = str | Callable[[TextIO], None]
@@ -84,7 +84,7 @@ def audit_inputs(
     found: list[Input] = []
     for arg in logs:
         if arg != "-":
-            matches = sorted(glob.glob(arg)) if glob.has_magic(arg) else [arg]
+            matches = log_paths(arg)
             found += [Input("the log", m) for m in matches]
     found += [Input("the standards file", s) for s in standards]
     if config is not None:

@@ -71,7 +71,7 @@ def expand_inputs(args: list[str], *, stdin_format: LogFormat | None = None) -> 
         if arg == "-":
             files.append(_stdin(stdin_format or LogFormat.CSV))
             continue
-        matches = sorted(glob.glob(arg)) if glob.has_magic(arg) else [arg]
+        matches = log_paths(arg)
         if not matches:
             raise SvcauditError(
                 "no file matches this pattern",
@@ -79,8 +79,29 @@ def expand_inputs(args: list[str], *, stdin_format: LogFormat | None = None) -> 
                 hint="check the pattern; quote it so the shell does not expand it",
             )
         for match in matches:
+            _literal_name(match)
             files.append(_log_file(match))
     return files
+
+
+def log_paths(arg: str) -> list[str]:
+    """The paths one log argument names: a pattern expanded (``exports/*.csv``), unless a
+    file exists by that very name (``export[1].csv`` must never read ``export1.csv``)."""
+    if glob.has_magic(arg) and not os.path.lexists(arg):
+        return sorted(glob.glob(arg))
+    return [arg]
+
+
+def _literal_name(path: str) -> None:
+    """DuckDB's readers expand ``[``, ``*`` and ``?`` in a file name, so a file named with
+    them cannot be read as itself: refused, rather than another file read in its place."""
+    if glob.has_magic(path):
+        raise SvcauditError(
+            "a file whose name holds [, * or ? cannot be read as named (the reader would take "
+            "the name as a pattern)",
+            location=Location(path),
+            hint="rename the file, or copy it to a name without those characters",
+        )
 
 
 def _log_file(path: str) -> LogFile:

@@ -453,3 +453,28 @@ def test_every_row_rejected_is_an_error_not_an_empty_pass(tmp_path: Path, rules:
     )
     with pytest.raises(SvcauditError):
         audit([log], [rules])
+
+
+def test_a_file_named_like_a_pattern_is_never_read_as_another_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # 'export[1].csv' as a pattern matches export1.csv; a file of that very name exists, so
+    # it is what the user means. DuckDB's readers would expand the name again, so it cannot
+    # be read as itself: refused (exit 2, with the fix), never export1.csv read in its place.
+    # A real pattern still expands (export?.csv: export1.csv, 2 interactions).
+    from tests.invoke import invoke  # noqa: PLC0415
+
+    monkeypatch.chdir(tmp_path)
+    header = "id,branch,arrived_at,greeted_at\n"
+    row = "{i},A,2025-03-01 10:00:00,2025-03-01 10:00:30\n"
+    (tmp_path / "export[1].csv").write_text(header + row.format(i=1))
+    (tmp_path / "export1.csv").write_text(header + row.format(i=1) + row.format(i=2))
+    (tmp_path / "s.yaml").write_text(
+        "svcaudit: 1\nname: t\nstandards:\n  - id: g\n    title: g\n"
+        "    measure: greeted_at - arrived_at\n    at_most: 60s\n"
+    )
+    named = invoke("audit", "export[1].csv", "-s", "s.yaml", "--format", "json")
+    assert named.code == 2 and named.stdout == ""
+    assert "export[1].csv" in named.stderr and "cannot be read as named" in named.stderr
+    pattern = invoke("audit", "export?.csv", "-s", "s.yaml", "--format", "json")
+    assert json.loads(pattern.stdout)["rows"]["read"] == 2, pattern.stderr
