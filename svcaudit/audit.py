@@ -14,6 +14,7 @@ from sqlglot import exp
 
 from svcaudit import distributions, engine, runner
 from svcaudit.baseline import load_baseline
+from svcaudit.columns import UnavailableColumnError
 from svcaudit.compile import (
     BreachQuery,
     Plan,
@@ -209,6 +210,7 @@ def open_audit(request: AuditRequest, progress: Steps | None = None) -> Iterator
         )
     baseline = load_baseline(request.baseline) if request.baseline else None
     with _session(request) as session:
+        _check_redacted(session, request)
         card = _scorecard(session, request, progress)
         if baseline is not None:  # matched on the real branch names, before any are hashed
             card = with_baseline(card, baseline, request.regression_limit)
@@ -228,6 +230,26 @@ def run_audit(request: AuditRequest, progress: Steps | None = None) -> Scorecard
     """Run an audit (see ``open_audit``) and return its scorecard."""
     with open_audit(request, progress) as audited:
         return audited.card
+
+
+def _check_redacted(session: _Session, request: AuditRequest) -> None:
+    """Every column to redact is one the audit knows: a typo (``--redact agnet``) would
+    leave the real column's values in every report."""
+    known = [*session.plan.schema, *(session.standards.columns or {}), "id", "branch"]
+    for name in (*request.redact, *session.standards.redact):
+        if not name.strip() or name.strip() in known:
+            continue
+        try:
+            found = session.plan.resolver.resolve(name.strip()) is not None
+        except UnavailableColumnError:  # a column this export never has: nothing to show
+            found = True
+        if not found:
+            where = "--redact" if name in request.redact else session.standards.paths[0]
+            raise SvcauditError(
+                f"cannot redact '{name}': the log has no such column",
+                location=Location(where),
+                hint=did_you_mean(name, known) or "columns: " + ", ".join(known[:12]),
+            )
 
 
 def _group(request: AuditRequest, session: _Session) -> tuple[str, ...]:

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from svcaudit.cli import app
 from svcaudit.redact import Redactor
-from tests.helpers import write
+from tests.helpers import REPO, write
 
 runner = CliRunner()
 KEY = "a key for the test"
@@ -94,3 +94,16 @@ def test_tokens_are_stable_within_a_run_and_keyed() -> None:
     assert a.token("Anna") != b.token("Anna")  # another run, another random key
     assert a.token(None) is None
     assert Redactor.of(["agent"], KEY.encode()).token("Anna") == token("Anna")
+
+
+def test_a_misspelt_column_to_redact_is_refused_with_a_did_you_mean(tmp_path: Path) -> None:
+    # `--redact agnet` would leave every agent's name in the reports: exit 2 before reading
+    from tests.invoke import invoke  # noqa: PLC0415
+
+    log = str(REPO / "examples" / "hotel-chain.csv")
+    rules = str(REPO / "standards" / "hospitality-five-star.yaml")
+    run = invoke("audit", log, "-s", rules, "--redact", "agnet", "-o", str(tmp_path / "r.json"))
+    assert run.code == 2
+    assert run.stderr.strip().startswith("error: --redact: cannot redact 'agnet'")
+    assert "did you mean 'agent'?" in run.stderr
+    assert not (tmp_path / "r.json").exists()
