@@ -334,6 +334,7 @@ def explain(
     ``lines``: also the line of each interaction in its file (one more pass over the files).
     """
     with _session(request) as session:
+        _check_redacted(session, request)
         yield from _redacted(session, request, standard_ids, branch, limit, lines, progress)
 
 
