@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Generator, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
@@ -189,7 +189,7 @@ class Audited:
     request: AuditRequest
     progress: Steps | None = None
 
-    def violations(self) -> Iterator[Breaches]:
+    def violations(self) -> Generator[Breaches, None, None]:
         """Every breaching interaction of every standard, with its line, a standard at a time
         and in batches (as ``explain`` with no limit), without planning the audit again."""
         return _redacted(self.session, self.request, None, None, None, True, self.progress)
@@ -306,7 +306,7 @@ def _redacted(
     lines: bool,
     progress: Steps | None,
     by_name: bool = True,
-) -> Iterator[Breaches]:
+) -> Generator[Breaches, None, None]:
     """``_breaches`` with the redacted columns as tokens."""
     redactor = _redactor(request, session.standards)
     group = _group(request, session)

@@ -8,7 +8,7 @@ import io
 import os
 import sys
 import traceback
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
@@ -194,7 +194,7 @@ def _write_outputs(
     card: Scorecard,
     reports: Sequence[tuple[str, str]],
     rejects: str | None,
-    violations: tuple[str | None, Callable[[], Iterator[Breaches]] | None],
+    violations: tuple[str | None, Callable[[], Generator[Breaches, None, None]] | None],
     progress: Steps | None,
 ) -> None:
     """Every report file, the rejects and the violations: all, or none (``write_all``)."""
@@ -206,9 +206,14 @@ def _write_outputs(
     if rejects:
         files.append((rejects, rejects_csv(card)))
     target, breaches = violations
-    if target and breaches:  # streamed: read one standard at a time while it is written
-        files.append((target, functools.partial(write_violations, found=breaches())))
-    write_all(files)  # every file, or none, before anything reaches stdout
+    found = breaches() if target and breaches else None
+    if target and found is not None:  # streamed: read a standard at a time while written
+        files.append((target, functools.partial(write_violations, found=found)))
+    try:
+        write_all(files)  # every file, or none, before anything reaches stdout
+    finally:  # its queries end before the audit's session closes, however writing ended
+        if found is not None:
+            found.close()
 
 
 def _render_to_text(card: Scorecard, fmt: str) -> str:

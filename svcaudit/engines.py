@@ -106,8 +106,9 @@ class DuckDBEngine:
         self.execute(f'CREATE OR REPLACE TEMP TABLE "{table}" AS {sql}', progress)
         try:
             yield table
-        finally:
-            self.con.execute(f'DROP TABLE IF EXISTS "{table}"')
+        finally:  # (a connection closed already has dropped it)
+            with contextlib.suppress(duckdb.ConnectionException):
+                self.con.execute(f'DROP TABLE IF EXISTS "{table}"')
 
     def rejects(
         self, needed: Mapping[str, str], rejected: int, limit: int

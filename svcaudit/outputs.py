@@ -13,6 +13,7 @@ Errors are ``SvcauditError`` with the path and a hint; this module never prints 
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import errno
 import os
@@ -151,6 +152,7 @@ def write_all(files: Sequence[tuple[str, Content]]) -> None:
                 os.replace(tmp, real)
             except OSError as e:
                 raise write_error(path, e) from None
+            _LIVE.discard(tmp)
     finally:
         for tmp, _, _ in pending:
             _remove(tmp)
@@ -184,6 +186,7 @@ def _fill_temporary(path: str, real: str, content: Content) -> str:
         fd, tmp = tempfile.mkstemp(dir=folder or ".", prefix=f".{name}.", suffix=".tmp")
     except OSError as e:
         raise write_error(path, e) from None
+    _LIVE.add(tmp)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
             _put(f, content)
@@ -241,8 +244,20 @@ def _put(f: TextIO, content: Content) -> None:
 
 
 def _remove(path: str) -> None:
+    _LIVE.discard(path)
     with contextlib.suppress(OSError):  # gone already (renamed), or its folder went away
         os.unlink(path)
+
+
+#: temporary files not yet renamed or removed: removed at exit too, so that a signal that
+#: lands while one is being made or cleaned up (exit 143) still leaves nothing behind
+_LIVE: set[str] = set()
+
+
+@atexit.register
+def _remove_left() -> None:
+    for path in list(_LIVE):
+        _remove(path)
 
 
 _HINTS = {
