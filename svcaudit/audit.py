@@ -133,6 +133,7 @@ class _Session:
     profile: Profile
     detected: bool
     engine: Engine  # where the compiled queries run (--engine)
+    redactor: Redactor  # one per session: a value gets one token in every output of a run
 
 
 @contextmanager
@@ -172,9 +173,9 @@ def _session(request: AuditRequest) -> Iterator[_Session]:
         )
         plan = replace(plan, narrow_rejects=any(r.narrow_rejects for r in logs.readers))
         where = Where(con, logs, standards.time_zone, request.spark_master, staged)
-        yield _Session(
-            standards, logs, con, plan, profile, detected, get_engine(request.engine, where)
-        )
+        redactor = Redactor.of((*standards.redact, *request.redact), request.redact_key)
+        runs_on = get_engine(request.engine, where)
+        yield _Session(standards, logs, con, plan, profile, detected, runs_on, redactor)
     finally:
         con.close()
 
@@ -214,8 +215,7 @@ def open_audit(request: AuditRequest, progress: Steps | None = None) -> Iterator
         card = _scorecard(session, request, progress)
         if baseline is not None:  # matched on the real branch names, before any are hashed
             card = with_baseline(card, baseline, request.regression_limit)
-        redactor = _redactor(request, session.standards)
-        card = redact_scorecard(card, redactor, _group(request, session))
+        card = redact_scorecard(card, session.redactor, _group(request, session))
         if all(s.counts.in_scope == 0 for s in card.standards):
             raise SvcauditError(
                 f"no interactions in scope for any standard ({card.rows.evaluated} rows "
@@ -287,13 +287,12 @@ def _scorecard(session: _Session, request: AuditRequest, progress: Steps | None)
         worst = list(
             _redacted(session, request, chosen, None, request.details, False, progress, False)
         )
-    redactor = _redactor(request, standards)
     return replace(
         card,
         profile=session.profile.name + (" (detected)" if session.detected else ""),
         distributions=measures,
         worst=tuple(worst),
-        redacted=tuple(sorted(redactor.columns)),
+        redacted=tuple(sorted(session.redactor.columns)),
     )
 
 
@@ -308,13 +307,12 @@ def _redacted(
     by_name: bool = True,
 ) -> Generator[Breaches, None, None]:
     """``_breaches`` with the redacted columns as tokens."""
-    redactor = _redactor(request, session.standards)
     group = _group(request, session)
     found = _breaches(
         session, standard_ids, branch, limit, by_name=by_name, lines=lines, progress=progress
     )
     for b in found:
-        yield redact_breaches(b, redactor, group)
+        yield redact_breaches(b, session.redactor, group)
 
 
 def explain(
@@ -364,10 +362,6 @@ def _with_lines(b: Breaches, lines: Mapping[tuple[str, str], int]) -> Breaches:
             for row, source in zip(b.rows, b.files, strict=True)
         ),
     )
-
-
-def _redactor(request: AuditRequest, standards: StandardsSet) -> Redactor:
-    return Redactor.of((*standards.redact, *request.redact), request.redact_key)
 
 
 def _breaches(

@@ -107,3 +107,24 @@ def test_a_misspelt_column_to_redact_is_refused_with_a_did_you_mean(tmp_path: Pa
     assert run.stderr.strip().startswith("error: --redact: cannot redact 'agnet'")
     assert "did you mean 'agent'?" in run.stderr
     assert not (tmp_path / "r.json").exists()
+
+
+def test_one_run_gives_a_value_one_token_in_every_output(tmp_path: Path) -> None:
+    # the scorecard, its worst breaching interactions (HTML details) and the violations file
+    # of one run: a branch redacted has the same token in all of them (no fixed key set)
+    from svcaudit.audit import AuditRequest, open_audit  # noqa: PLC0415
+
+    request = AuditRequest(
+        logs=[str(REPO / "examples" / "hotel-chain.csv")],
+        standards=[str(REPO / "standards" / "hospitality-five-star.yaml")],
+        redact=("branch",),
+        details=5,
+    )
+    with open_audit(request) as audited:
+        card = audited.card
+        violations = {row[0] for b in audited.violations() for row in b.rows}
+    tokens = set(card.branches)
+    assert all(t.startswith("anon-") for t in tokens) and len(tokens) == 7
+    worst = {row[0] for b in card.worst for row in b.rows}
+    assert worst and worst <= tokens
+    assert violations and violations <= tokens
