@@ -193,7 +193,7 @@ class Audited:
     def violations(self) -> Generator[Breaches, None, None]:
         """Every breaching interaction of every standard, with its line, a standard at a time
         and in batches (as ``explain`` with no limit), without planning the audit again."""
-        return _redacted(self.session, self.request, None, None, None, True, self.progress)
+        return _redacted(self.session, self.request, None, None, None, self.progress, lines=True)
 
 
 @contextmanager
@@ -285,7 +285,7 @@ def _scorecard(session: _Session, request: AuditRequest, progress: Steps | None)
         chosen = card.attention_order()[:MAX_DETAILED]
         measures = _distributions(session, chosen, step(progress, "distributions"))
         worst = list(
-            _redacted(session, request, chosen, None, request.details, False, progress, False)
+            _redacted(session, request, chosen, None, request.details, progress, by_name=False)
         )
     return replace(
         card,
@@ -302,8 +302,9 @@ def _redacted(
     standard_ids: Sequence[str] | None,
     branch: str | None,
     limit: int | None,
-    lines: bool,
     progress: Steps | None,
+    *,
+    lines: bool = False,
     by_name: bool = True,
 ) -> Generator[Breaches, None, None]:
     """``_breaches`` with the redacted columns as tokens."""
@@ -333,7 +334,7 @@ def explain(
     """
     with _session(request) as session:
         _check_redacted(session, request)
-        yield from _redacted(session, request, standard_ids, branch, limit, lines, progress)
+        yield from _redacted(session, request, standard_ids, branch, limit, progress, lines=lines)
 
 
 def _lines(

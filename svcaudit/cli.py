@@ -194,7 +194,7 @@ def _write_outputs(
     card: Scorecard,
     reports: Sequence[tuple[str, str]],
     rejects: str | None,
-    violations: tuple[str | None, Callable[[], Generator[Breaches, None, None]] | None],
+    violations: tuple[str, Callable[[], Generator[Breaches, None, None]]] | None,
     progress: Steps | None,
 ) -> None:
     """Every report file, the rejects and the violations: all, or none (``write_all``)."""
@@ -205,10 +205,9 @@ def _write_outputs(
         files.append((path, _render_to_text(card, f)))
     if rejects:
         files.append((rejects, rejects_csv(card)))
-    target, breaches = violations
-    found = breaches() if target and breaches else None
-    if target and found is not None:  # streamed: read a standard at a time while written
-        files.append((target, functools.partial(write_violations, found=found)))
+    found = violations[1]() if violations else None  # a standard at a time, while written
+    if violations and found is not None:
+        files.append((violations[0], functools.partial(write_violations, found=found)))
     try:
         write_all(files)  # every file, or none, before anything reaches stdout
     finally:  # its queries end before the audit's session closes, however writing ended
@@ -292,8 +291,8 @@ def audit(
             open_audit(request, progress) as audited,  # open: --violations reads it again
         ):
             card = audited.card
-            found = audited.violations if violations else None
-            _write_outputs(card, outputs, rejects, (violations, found), progress)
+            streamed = (violations, audited.violations) if violations else None
+            _write_outputs(card, outputs, rejects, streamed, progress)
         if not output and not quiet:
             shown = formatter(fmt)
             shown.render(card, Console(highlight=False, soft_wrap=shown.machine_readable))

@@ -9,6 +9,7 @@ validated.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
@@ -174,10 +175,11 @@ class FieldResolver(Layer):
     done: dict[str, Typed] = field(default_factory=dict)
     active: list[str] = field(default_factory=list)
 
-    @property
+    @functools.cached_property
     def notes(self) -> Mapping[str, str]:
         """The notes on columns below, and on each field that just renames a column (so
-        `arrived_at: createddate` explains why arrived_at is text)."""
+        `arrived_at: createddate` explains why arrived_at is text). Worked out once: every
+        arithmetic on a name looks its note up, and a wide log has thousands of notes."""
         below: Mapping[str, str] = getattr(self.base, "notes", {})
         renamed = {
             name: below[parsed.tree.name]

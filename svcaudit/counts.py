@@ -53,7 +53,6 @@ COUNTS: tuple[Count, ...] = (
 
 NAMES: tuple[str, ...] = tuple(c.name for c in COUNTS)
 INDEX: dict[str, int] = {name: i for i, name in enumerate(NAMES)}
-FACTS: tuple[str, ...] = tuple(c.fact for c in COUNTS if c.fact is not None)
 
 
 def _check_registry() -> None:
@@ -111,4 +110,4 @@ class Counts(tuple[int, ...]):
         return cls(*(c.combine(row[i] for row in many) for i, c in enumerate(COUNTS)))
 
 
-__all__ = ["COUNTS", "FACTS", "INDEX", "NAMES", "Count", "Counts"]
+__all__ = ["COUNTS", "INDEX", "NAMES", "Count", "Counts"]

@@ -18,7 +18,6 @@ from svcaudit.errors import Location, SvcauditError, memory_limit, out_of_memory
 from svcaudit.sources.readers import LogReader
 from svcaudit.steps import BATCH_ROWS, POLL_SECONDS, Progress, in_batches
 
-MAX_LISTED_REJECTS = 10_000
 T = TypeVar("T")
 # What DuckDB raises when a log cannot be read (other engine errors are bugs and propagate);
 # PermissionException: a log that vanished makes DuckDB look for a directory of that name.
@@ -28,9 +27,6 @@ READ_ERRORS = (
     duckdb.ConversionException,
     duckdb.PermissionException,
 )
-
-
-HELD_TABLE = "__svcaudit_held"  # rows an engine holds for several queries (Engine.hold)
 
 
 
@@ -192,7 +188,6 @@ def read_error(error: duckdb.Error, readers: Sequence[LogReader]) -> SvcauditErr
 
 
 __all__ = [
-    "HELD_TABLE",
     "READ_ERRORS",
     "changed",
     "connect",

@@ -25,7 +25,7 @@ from svcaudit.errors import Location, SvcauditError, did_you_mean
 from svcaudit.expressions.dialect import DUCKDB
 from svcaudit.sources import Logs
 from svcaudit.sources.readers import Reject
-from svcaudit.steps import Progress, Steps, read_out, step
+from svcaudit.steps import HELD_TABLE, Progress, Steps, read_out, step
 
 
 class Engine(Protocol):
@@ -102,7 +102,7 @@ class DuckDBEngine:
     @contextlib.contextmanager
     def hold(self, sql: str, progress: Progress | None) -> Iterator[str]:
         """A temporary table (in memory, spilled past the memory limit)."""
-        table = engine.HELD_TABLE
+        table = HELD_TABLE
         self.execute(f'CREATE OR REPLACE TEMP TABLE "{table}" AS {sql}', progress)
         try:
             yield table

@@ -17,6 +17,8 @@ Steps = Callable[[str, float | None], None]
 #: Rows per batch of a streamed result
 BATCH_ROWS = 50_000
 POLL_SECONDS = 0.1
+#: the temporary table (or view) an engine holds rows in for several queries (Engine.hold)
+HELD_TABLE = "__svcaudit_held"
 
 
 def step(progress: Steps | None, label: str) -> Progress | None:
@@ -47,4 +49,13 @@ def in_batches(take: Callable[[int], Sequence[Any]], size: int) -> Iterator[list
             yield [tuple(r) for r in batch]
 
 
-__all__ = ["BATCH_ROWS", "POLL_SECONDS", "Progress", "Steps", "in_batches", "read_out", "step"]
+__all__ = [
+    "BATCH_ROWS",
+    "HELD_TABLE",
+    "POLL_SECONDS",
+    "Progress",
+    "Steps",
+    "in_batches",
+    "read_out",
+    "step",
+]

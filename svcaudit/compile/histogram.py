@@ -138,10 +138,9 @@ class Fold:
             if t.measure is not None:
                 masks.update(_binned_facts(t, bins[t.measure][where]))
             for count in COUNTS:
-                mask = None if count.fact is None else masks.get(count.fact)
                 if count.fact is None:
                     out.append(total(where, n))
-                elif mask is None:  # a fact this standard cannot have
+                elif (mask := masks.get(count.fact)) is None:  # a fact it cannot have
                     out.append(np.zeros(size))
                 else:
                     out.append(total(where[mask], n))

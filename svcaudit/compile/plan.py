@@ -118,10 +118,10 @@ def plan_audit(
     compiled = compile_rules(standards, resolver)
     for name in required:  # read (and so check) them even when no standard uses them
         resolver.resolve(name)
-    renames = _renames(mapping or {}, schema)
+    mapped = mapping or {}
     keys: list[exp.Expr] = []
     for name in group_by or [standards.branch]:
-        col = renames.get(name)
+        col = _source_column(name, mapped, schema)
         if col is not None:  # a plain column names groups as written ("N" is not false)
             source_columns.needed[col] = "VARCHAR"
             keys.append(exp.column(col, quoted=True))
@@ -143,7 +143,7 @@ def plan_audit(
             source_columns.needed.setdefault(col, typ)
     status = _status(resolver, period)
     needed = dict(source_columns.needed)  # what the aggregate reads: fixed from here on
-    ident = _ident(renames, source_columns, resolver)
+    ident = _ident(_source_column("id", mapped, schema), source_columns, resolver)
     return Plan(
         compiled=tuple(compiled),
         resolver=resolver,
@@ -158,22 +158,21 @@ def plan_audit(
     )
 
 
-def _renames(mapping: Mapping[str, ParsedExpression], schema: Mapping[str, str]) -> dict[str, str]:
-    """Logical names that are a plain source column (renamed by the mapping, or the column of
-    that name when the mapping does not define it): logical -> source column."""
-    out: dict[str, str] = {}
-    for name, parsed in mapping.items():
-        if isinstance(parsed.tree, Name) and parsed.tree.name in schema:
-            out[name] = parsed.tree.name
-    return {**{c: c for c in schema if c not in mapping}, **out}
+def _source_column(
+    name: str, mapping: Mapping[str, ParsedExpression], schema: Mapping[str, str]
+) -> str | None:
+    """The source column a logical name plainly is: the column the mapping renames to it, or
+    the column of that name when the mapping does not define it (None: an expression)."""
+    parsed = mapping.get(name)
+    if parsed is None:
+        return name if name in schema else None
+    tree = parsed.tree
+    return tree.name if isinstance(tree, Name) and tree.name in schema else None
 
 
-def _ident(
-    renames: Mapping[str, str], columns: LogResolver, resolver: Resolver
-) -> exp.Expr | None:
-    """The interaction id as text: a plain source column as written, else as the audit
-    types it. A column the standards read with another type is shown cast to text."""
-    col = renames.get("id")
+def _ident(col: str | None, columns: LogResolver, resolver: Resolver) -> exp.Expr | None:
+    """The interaction id as text: a plain source column (``col``) as written, else as the
+    audit types it. A column the standards read with another type is shown cast to text."""
     if col is not None:
         if columns.needed.setdefault(col, "VARCHAR") == "VARCHAR":
             return exp.column(col, quoted=True)

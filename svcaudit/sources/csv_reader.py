@@ -112,7 +112,8 @@ class CsvReader(LogReader):
             other = exp.and_(exp.not_(quoted_column(c).is_(exp.null())), exp.not_(iso))
             probes.append(exp.Count(this=exp.Case().when(other, exp.Literal.number(1))))
         row = con.sql(exp.select(*probes).from_(self._sampled(con)).sql("duckdb")).fetchall()[0]
-        return {c: "VARCHAR" if c in times and row[times.index(c)] else t for c, t in raw.items()}
+        text = {c for c, others in zip(times, row, strict=True) if others}
+        return {c: "VARCHAR" if c in text else t for c, t in raw.items()}
 
     def _any_row(self, f: LogFile) -> exp.Select:
         # any non-blank line after the header, read as plain lines (no CSV rules to trip on)

@@ -10,7 +10,6 @@ from typing import Any
 from sqlglot import exp
 
 from svcaudit.compile import Plan
-from svcaudit.engine import HELD_TABLE
 from svcaudit.errors import Location, SvcauditError
 from svcaudit.sources import Logs
 from svcaudit.sources.readers import Reject
@@ -18,7 +17,7 @@ from svcaudit.spark.dialect import spark_sql
 from svcaudit.spark.progress import watched
 from svcaudit.spark.session import configure, spark_session
 from svcaudit.spark.sources import SparkLogs
-from svcaudit.steps import BATCH_ROWS, Progress, Steps, in_batches, step
+from svcaudit.steps import BATCH_ROWS, HELD_TABLE, Progress, Steps, in_batches, step
 
 
 class SparkEngine:
