@@ -79,6 +79,7 @@ def _bound(value: str | None, option: str, end_of_day: bool) -> str | None:
 #: Standards that get measure distributions and worst breaching interactions (HTML report):
 #: each costs a scan of the log and two charts, so a guide of 800 standards stays practical.
 MAX_DETAILED = 100
+MAX_LISTED = runner.MAX_LISTED_REJECTS  # invalid values listed (all are counted)
 
 
 def choose_profile(
@@ -170,6 +171,7 @@ def _session(request: AuditRequest) -> Iterator[_Session]:
             required=profile.required,
             unavailable=profile.unavailable,
             period=period,
+            flags_invalid=any(r.flags_invalid for r in logs.readers),
         )
         plan = replace(plan, narrow_rejects=any(r.narrow_rejects for r in logs.readers))
         where = Where(con, logs, standards.time_zone, request.spark_master, staged)
@@ -277,6 +279,7 @@ def _scorecard(session: _Session, request: AuditRequest, progress: Steps | None)
         standards_files=standards.paths,
         fail_on=request.fail_on,
     )
+    card = replace(card, invalid_values=tuple(session.logs.locate(raw.invalid_values, MAX_LISTED)))
     measures: tuple[Distribution, ...] = ()
     worst: list[Breaches] = []
     if not raw.rows_rejected_on_read:  # no reader rejected a row, however many columns

@@ -23,9 +23,11 @@ from svcaudit.compile import (
     aggregate_query,
     count_column,
 )
-from svcaudit.compile.plan import OUTSIDE, REJECTED_ROW
+from svcaudit.compile.extra import invalid_values_query
+from svcaudit.compile.plan import INVALID, OUTSIDE, REJECTED_ROW
 from svcaudit.counts import NAMES, Counts
-from svcaudit.sources.readers import Reject
+from svcaudit.expressions.types import kind_of_sql_type
+from svcaudit.sources.readers import TYPE_WORDS, InvalidValue, Reject
 from svcaudit.steps import Progress, Steps, step
 
 if TYPE_CHECKING:
@@ -47,6 +49,8 @@ class RawResult:
     rows_duplicate: int = 0  # evaluated rows repeating an earlier row's interaction id
     duplicate_ids: tuple[tuple[str, int], ...] = ()  # the most repeated ids, with their rows
     rows_rejected_on_read: int = 0  # of rows_rejected: by a reader, before the relation
+    invalid_count: int = 0  # invalid values in evaluated rows (missing for their rows)
+    invalid_values: tuple[InvalidValue, ...] = ()  # each distinct one with its rows, no line
 
 
 @dataclass(frozen=True)
@@ -58,6 +62,7 @@ class Tally:
     rejected: int  # rejected in the relation (values that did not convert)
     merged: int
     outside: int
+    invalid: int = 0  # invalid values in the evaluated rows
 
 
 def tally_rows(rows: Sequence[Sequence[Any]], columns: Sequence[str], n: int) -> Tally:
@@ -66,9 +71,10 @@ def tally_rows(rows: Sequence[Sequence[Any]], columns: Sequence[str], n: int) ->
     merged, then the counts of the registry per standard (a count not there is 0)."""
     at = {name: i for i, name in enumerate(columns)}
     branch_at, status_at, rows_at, merged_at = (at[c] for c in (BRANCH, REJECTED, ROWS, MERGED))
+    invalid_at = at.get(INVALID)
     places = [[at.get(count_column(i, name)) for name in NAMES] for i in range(n)]
     branches: dict[str | None, tuple[Counts, ...]] = {}
-    evaluated = rejected = merged = outside = 0
+    evaluated = rejected = merged = outside = invalid = 0
     for row in rows:
         branch, status, count = row[branch_at], int(row[status_at]), int(row[rows_at])
         if status == REJECTED_ROW:
@@ -79,10 +85,11 @@ def tally_rows(rows: Sequence[Sequence[Any]], columns: Sequence[str], n: int) ->
             continue
         evaluated += count
         merged += int(row[merged_at] or 0)
+        invalid += int(row[invalid_at] or 0) if invalid_at is not None else 0
         branches[branch] = tuple(
             Counts(*(0 if j is None else int(row[j] or 0) for j in where)) for where in places
         )
-    return Tally(branches, evaluated, rejected, merged, outside)
+    return Tally(branches, evaluated, rejected, merged, outside, invalid)
 
 
 def aggregate_rows(engine: Engine, query: AuditQuery, progress: Progress | None) -> list[Any]:
@@ -115,7 +122,10 @@ def run(engine: Engine, plan: Plan, progress: Steps | None = None) -> RawResult:
             listing = engine.render(query.repeats.listing)
             found = engine.execute(listing, step(progress, "repeated ids"))
             repeated = [(str(i), int(c)) for i, c in found]
+    invalid = invalid_values(engine, plan) if tally.invalid else ()
     return RawResult(
+        invalid_count=tally.invalid,
+        invalid_values=invalid,
         rows_duplicate=duplicate,
         duplicate_ids=tuple(repeated),
         rows_evaluated=tally.evaluated,
@@ -129,6 +139,23 @@ def run(engine: Engine, plan: Plan, progress: Steps | None = None) -> RawResult:
 
 
 Build = Callable[[Plan], exp.Select]
+
+
+def invalid_values(engine: Engine, plan: Plan) -> tuple[InvalidValue, ...]:
+    """Each distinct invalid value of the evaluated rows, with its file and rows (lines are
+    the readers' to find: ``Logs.locate``), in the order of the columns' flags."""
+    columns = list(plan.flagged)
+    found: dict[tuple[str, str, str], int] = {}
+    for file, n, *flags in fetch(engine, plan, invalid_values_query):
+        for column, value in zip(columns, flags, strict=True):
+            if value is not None:
+                key = (str(file), column, str(value))
+                found[key] = found.get(key, 0) + int(str(n))
+    words = {c: TYPE_WORDS.get(kind_of_sql_type(plan.needed[c]), plan.needed[c]) for c in columns}
+    return tuple(
+        InvalidValue(file, None, column, value, words[column], rows)
+        for (file, column, value), rows in sorted(found.items())
+    )
 
 
 def fetch(

@@ -27,7 +27,7 @@ from svcaudit.distributions import norm_ppf
 from svcaudit.errors import ExitCode
 from svcaudit.findings import Breaches, Distribution
 from svcaudit.runner import RawResult
-from svcaudit.sources.readers import Reject
+from svcaudit.sources.readers import InvalidValue, Reject
 from svcaudit.standards.model import Consistency, Missing, Overdispersion, Severity
 
 CONFIDENCE = 0.95
@@ -259,6 +259,7 @@ class Rows:
     outside: int = 0  # interactions outside the audited period (--since/--until)
     duplicate: int = 0  # evaluated rows repeating an interaction id (kept; not in the sum)
     duplicate_ids: tuple[tuple[str, int], ...] = ()  # the most repeated ids and their rows
+    invalid_values: int = 0  # values that could not be typed, in evaluated rows (not in the sum)
 
 
 @dataclass(frozen=True)
@@ -281,6 +282,8 @@ class Scorecard:
     distributions: tuple[Distribution, ...] = ()
     worst: tuple[Breaches, ...] = ()
     redacted: tuple[str, ...] = ()  # columns whose values the reports show as tokens
+    #: the first invalid values (``rows.invalid_values`` in all), at their lines where known
+    invalid_values: tuple[InvalidValue, ...] = ()
 
     @property
     def regressions(self) -> tuple[Regression, ...]:
@@ -398,8 +401,10 @@ def score(
             raw.rows_outside,
             raw.rows_duplicate,
             raw.duplicate_ids,
+            raw.invalid_count,
         ),
         rejects=raw.rejects,
+        invalid_values=raw.invalid_values,
         branches=tuple(names[b] for b in order),
         logs=tuple(logs),
         standards_files=tuple(standards_files),

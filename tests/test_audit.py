@@ -347,7 +347,7 @@ def test_hotel_demo_story(reference: ModuleType) -> None:
     # reference counts them passed, so the chain figure above already covers them.
 
 
-def test_hotel_demo_rejects_point_at_the_malformed_records() -> None:
+def test_hotel_demo_rejects_and_invalid_values_point_at_the_planted_errors() -> None:
     log = REPO / "examples" / "hotel-chain.csv"
     card = audit([log], [REPO / "standards" / "hospitality-five-star.yaml"])
     # The README names the malformed records by id; find the physical line each starts on.
@@ -358,8 +358,23 @@ def test_hotel_demo_rejects_point_at_the_malformed_records() -> None:
             if line.startswith(i + ","):
                 lines[i] = number
     assert len(lines) == 7
-    assert sorted(r.line for r in card.rejects) == sorted(lines.values())
+    # two broken records (a field too few, one too many) are rejected; the other five hold
+    # a value that cannot be typed: invalid values, at their line and naming their column
+    broken = ["H-01873", "H-02561"]
+    assert sorted(r.line for r in card.rejects) == sorted(lines[i] for i in broken)
     assert all(r.file == str(log) for r in card.rejects)
+    invalid = {
+        "H-00418": ("arrived_at", "2025-02-30 25:61:00"),
+        "H-01257": ("greeted_at", "2025-03-24 12:75:17"),
+        "H-03113": ("rings", "three"),
+        "H-03827": ("hold_seconds", "forty"),
+        "H-04452": ("hold_seconds", "long"),
+    }
+    assert card.rows.invalid_values == 5
+    assert sorted((v.line, v.column, v.value) for v in card.invalid_values) == sorted(
+        (lines[i], column, value) for i, (column, value) in invalid.items()
+    )
+    assert all(v.file == str(log) and v.rows == 1 for v in card.invalid_values)
 
 
 def test_progress_is_told_every_step_in_order() -> None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from sqlglot import exp
 
-from svcaudit.compile.plan import BRANCH, REJECTED, ROWS, Plan
+from svcaudit.compile.plan import BRANCH, INVALID, REJECTED, ROWS, Plan
 from svcaudit.compile.query import LEADING, AuditQuery, count_column
 from svcaudit.compile.repeats import repeats
 from svcaudit.compile.rules import facts
@@ -47,16 +47,19 @@ def direct_query(plan: Plan) -> AuditQuery:
     aggregates: list[exp.Expr] = [
         exp.alias_(exp.Count(this=exp.Star()), ROWS),
         exp.alias_(exp.Sum(this=exp.column(MERGED)), MERGED),
+        exp.alias_(exp.Sum(this=exp.column(INVALID)), INVALID),
     ]
     for i, cs in enumerate(plan.compiled):
         scope = ref(cs.scope)
-        tests = facts(cs, ref(cs.value), ref(cs.passes))  # on the projected value
+        invalid = ref(cs.invalid) if cs.invalid is not None else None
+        tests = facts(cs, ref(cs.value), ref(cs.passes), invalid)  # on the projected values
         for count in COUNTS:
             if count.fact is not None and count.fact not in tests:
                 continue  # this standard cannot have it: 0, decoded by name
             row = scope.copy() if count.fact is None else exp.and_(scope.copy(), tests[count.fact])
             columns.append(count_column(i, count.name))
             aggregates.append(_count_if(row, columns[-1]))
+    projections.append(exp.alias_(plan.invalid_values(), INVALID))
     if plan.prepare is not None:
         projections.append(exp.column(MERGED))
     else:

@@ -210,7 +210,22 @@ def distribution_query(
     return DistributionQuery(query, tuple(chosen))
 
 
+def invalid_values_query(plan: Plan) -> exp.Select:
+    """The invalid values of the evaluated rows in one scan: per file, each combination of
+    flagged columns' invalid raw text (NULL where the value was read) and its rows, so that a
+    column of one bad code costs one row of the result, not one per row of the log."""
+    flags = [exp.column(flag, quoted=True) for flag in plan.flagged.values()]
+    some = _any([exp.not_(f.copy().is_(exp.null())) for f in flags])
+    return (
+        exp.select(exp.column(FILE), exp.alias_(exp.Count(this=exp.Star()), "__n"), *flags)
+        .from_(plan.source().subquery("log"))
+        .where(exp.and_(plan.evaluated(), some))
+        .group_by(exp.column(FILE), *(f.copy() for f in flags))
+    )
+
+
 __all__ = [
+    "invalid_values_query",
     "BreachQuery",
     "DistributionQuery",
     "breach_query",

@@ -24,7 +24,7 @@ import numpy as np
 import sqlglot
 from sqlglot import exp
 
-from svcaudit.compile.plan import BRANCH, REJECTED, Plan
+from svcaudit.compile.plan import BRANCH, INVALID, REJECTED, Plan
 from svcaudit.compile.query import LEADING, AuditQuery, count_column
 from svcaudit.compile.repeats import repeats
 from svcaudit.compile.rules import CompiledStandard, facts, number_literal
@@ -117,6 +117,7 @@ class Fold:
         grouping = _integers(columns[first_bin + self.bins])
         n = _integers(columns[first_bin + self.bins + 1])
         merged = _integers(columns[first_bin + self.bins + 2], missing=0)
+        invalid = _integers(columns[first_bin + self.bins + 3], missing=0)
         size = len(groups)
         subsets = {g: np.flatnonzero(grouping == g) for g in np.unique(grouping)}
         empty = np.zeros(0, dtype=np.int64)
@@ -130,7 +131,7 @@ class Fold:
             return found
 
         whole = subsets.get(self.every, empty)
-        out = [total(whole, n), total(whole, merged)]
+        out = [total(whole, n), total(whole, merged), total(whole, invalid)]
         for t in self.tests:
             rows_of = subsets.get(t.grouping, empty)
             where = rows_of[flag(rows_of, t.scope)]
@@ -205,7 +206,8 @@ def histogram_query(plan: Plan) -> AuditQuery:
 
     def tests(cs: CompiledStandard, m: Binned | None) -> Tests:
         scope = bit(cs.scope.copy())
-        found = facts(cs, exp.paren(cs.value.copy()), cs.passes.copy())
+        invalid = cs.invalid.copy() if cs.invalid is not None else None
+        found = facts(cs, exp.paren(cs.value.copy()), cs.passes.copy(), invalid)
         if m is None:
             return Tests(every, scope, bits=tuple((f, bit(c)) for f, c in found.items()))
         assert cs.limit is not None
@@ -232,6 +234,7 @@ def histogram_query(plan: Plan) -> AuditQuery:
         *keys,
         *(exp.alias_(value.copy(), f"__v{m.index}") for value, m in binned.items()),
         exp.alias_(merged, MERGED),
+        exp.alias_(plan.invalid_values(), INVALID),
     ).from_(plan.source().subquery("log"), copy=False)
     text = _grouped(len(keys), list(binned.values()))
 
@@ -281,7 +284,8 @@ def _grouped(keys: int, binned: list[Binned]) -> str:
     binning = ", ".join([*keyed, *(f"{m.bin_sql()} AS __b{m.index}" for m in binned)])
     return (
         f"SELECT {', '.join([*keyed, *bins])}, {marked} AS __set, COUNT(*) AS __n,"
-        f" SUM({MERGED}) AS {MERGED} FROM (SELECT {binning}, {MERGED} FROM {SOURCE}) AS b"
+        f" SUM({MERGED}) AS {MERGED}, SUM({INVALID}) AS {INVALID}"
+        f" FROM (SELECT {binning}, {MERGED}, {INVALID} FROM {SOURCE}) AS b"
         f" GROUP BY {grouped}"
     )
 

@@ -6,23 +6,25 @@ order, with the same result.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from sqlglot import exp
 
 from svcaudit.columns import FieldResolver, LogResolver, UnavailableResolver
-from svcaudit.compile.rules import CompiledStandard, as_text, compile_rules
+from svcaudit.compile.rules import CompiledStandard, as_text, compile_rules, read_invalid
 from svcaudit.errors import Location, SvcauditError, did_you_mean
 from svcaudit.expressions.compile import Resolver
 from svcaudit.expressions.nodes import Name
-from svcaudit.expressions.types import Kind
+from svcaudit.expressions.types import Kind, kind_of_sql_type
 from svcaudit.sources.prepare import Prepare
 from svcaudit.sources.readers import REJECT
+from svcaudit.sources.values import invalid_column
 from svcaudit.standards.loader import ParsedExpression, StandardsSet
 
 BRANCH = "__branch"
 REJECTED = "__rejected"
 ROWS = "__rows"
+INVALID = "__invalid_values"  # the aggregate's count of invalid values in evaluated rows
 
 #: a row's status in the aggregate: read, rejected, or outside --since/--until
 EVALUATED, REJECTED_ROW, OUTSIDE = 0, 1, 2
@@ -46,6 +48,8 @@ class Plan:
     # a reader may reject a row only when a query reads its bad value (DuckDB's CSV reader
     # converts only the columns a query reads): ``rows`` then reads every needed column
     narrow_rejects: bool = True
+    #: the needed typed columns whose invalid values the relation flags -> the flag's column
+    flagged: Mapping[str, str] = field(default_factory=dict)
 
     def source(self) -> exp.Select:
         """The log relation as the aggregate reads it: the needed columns typed
@@ -81,6 +85,21 @@ class Plan:
         read = exp.not_(exp.Anonymous(this="hash", expressions=needed).is_(exp.null()))
         return exp.select("*").from_(source.subquery("read")).where(read)
 
+    def invalid_values(self) -> exp.Expr:
+        """The number of invalid values in a row (of the flagged columns)."""
+        terms: list[exp.Expr] = [
+            exp.Case()
+            .when(exp.column(flag, quoted=True).is_(exp.null()), exp.Literal.number(0))
+            .else_(exp.Literal.number(1))
+            for flag in self.flagged.values()
+        ]
+        if not terms:
+            return exp.Literal.number(0)
+        total = terms[0]
+        for term in terms[1:]:
+            total = exp.Add(this=total, expression=term)
+        return total
+
     def evaluated(self) -> exp.Expr:
         """The test that a row is evaluated (not rejected, not outside the period)."""
         return exp.EQ(this=self.status.copy(), expression=exp.Literal.number(EVALUATED))
@@ -100,6 +119,7 @@ def plan_audit(
     required: Sequence[str] = (),
     unavailable: Sequence[str] = (),
     period: tuple[str | None, str | None] = (None, None),
+    flags_invalid: bool = False,
 ) -> Plan:
     """Compile all standards over ``relation(needed columns)``: one plan for any query.
 
@@ -107,7 +127,9 @@ def plan_audit(
     Results are grouped by ``group_by`` (default: the standards' branch column); several
     columns (``--by branch,channel``) make one group per combination, named "A / B".
     ``prepare`` runs over the typed rows first (keeping one record per key, say, and
-    counting the others as merged).
+    counting the others as merged). ``flags_invalid``: the relation flags the invalid values
+    of its needed typed columns (``svcaudit.sources.values``), so that each standard counts
+    those its measure or check reads.
     """
     source_columns = LogResolver(schema, origin, notes)
     resolver: Resolver = source_columns
@@ -144,7 +166,15 @@ def plan_audit(
     status = _status(resolver, period)
     needed = dict(source_columns.needed)  # what the aggregate reads: fixed from here on
     ident = _ident(_source_column("id", mapped, schema), source_columns, resolver)
+    flagged = (
+        {c: invalid_column(c) for c, t in needed.items() if kind_of_sql_type(t) != Kind.STRING}
+        if flags_invalid
+        else {}
+    )
+    if flagged:
+        compiled = [replace(cs, invalid=read_invalid(cs.value, flagged)) for cs in compiled]
     return Plan(
+        flagged=flagged,
         compiled=tuple(compiled),
         resolver=resolver,
         group=group,

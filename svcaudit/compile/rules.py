@@ -7,6 +7,7 @@ meaning; every aggregate strategy and every engine starts from them.
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from sqlglot import exp
@@ -33,6 +34,9 @@ class CompiledStandard:
     limit: float | None  # in the measure's own units (ms for durations)
     unavailable: str | None = None  # a column the export lacks: nothing is in scope
     plausible_max: float | None = None  # durations: longer (or negative) is implausible
+    #: the test that a value the measure or check reads was invalid in the row (set by the
+    #: plan from the columns it reads; None: it reads none that can be)
+    invalid: exp.Expr | None = None
 
     def implausible(self, value: exp.Expr) -> exp.Expr | None:
         """The test that ``value`` (this standard's measure) is an impossible duration."""
@@ -230,22 +234,42 @@ def as_text(typed: Typed) -> exp.Expr:
 
 
 
-def facts(cs: CompiledStandard, value: exp.Expr, passes: exp.Expr) -> dict[str, exp.Expr]:
+def facts(
+    cs: CompiledStandard, value: exp.Expr, passes: exp.Expr, invalid: exp.Expr | None = None
+) -> dict[str, exp.Expr]:
     """The per-row tests behind one standard's counts, by fact name (``svcaudit.counts``),
-    over ``value`` (its measure, computed once) and ``passes``; a fact the standard cannot
-    have (a check is never implausible) is absent, and its count is 0.
+    over ``value`` (its measure, computed once), ``passes`` and ``invalid`` (``cs.invalid``
+    as the strategy refers to it); a fact the standard cannot have (a check is never
+    implausible) is absent, and its count is 0.
 
     An implausible duration (negative, absurdly long) counts as unmeasured, never as passed.
+    An invalid value (present in the log, not readable as its column's type) is missing: the
+    measure it feeds has no value, so it is unmeasured, and counted as ``invalid`` too.
     """
     bad = cs.implausible(value)
     missing: exp.Expr = value.copy().is_(exp.null())
+    found: dict[str, exp.Expr]
     if bad is None:
-        return {"unmeasured": missing, "passed": passes}
-    return {
-        "unmeasured": exp.or_(missing, bad),
-        "passed": exp.and_(passes, exp.not_(bad.copy())),
-        "implausible": bad.copy(),
-    }
+        found = {"unmeasured": missing, "passed": passes}
+    else:
+        found = {
+            "unmeasured": exp.or_(missing, bad),
+            "passed": exp.and_(passes, exp.not_(bad.copy())),
+            "implausible": bad.copy(),
+        }
+    if invalid is not None:
+        found["invalid"] = exp.and_(missing.copy(), exp.paren(invalid))
+    return found
+
+
+def read_invalid(value: exp.Expr, flagged: Mapping[str, str]) -> exp.Expr | None:
+    """The test that a column ``value`` reads held an invalid value in the row: ``flagged``
+    maps each column that can hold one to its relation column of invalid raw text."""
+    names = sorted({c.name for c in value.find_all(exp.Column) if c.name in flagged})
+    if not names:
+        return None
+    tests = [exp.not_(exp.column(flagged[n], quoted=True).is_(exp.null())) for n in names]
+    return exp.or_(*tests) if len(tests) > 1 else tests[0]
 
 
 def limit_text(cs: CompiledStandard) -> str:
@@ -274,5 +298,6 @@ __all__ = [
     "facts",
     "limit_text",
     "number_literal",
+    "read_invalid",
     "sql_depth",
 ]

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 
 import duckdb
 from sqlglot import exp
 
 from svcaudit.sources.files import LogFile, LogFormat, expand_inputs
-from svcaudit.sources.readers import READERS, LogReader, Reject, merge_types
+from svcaudit.sources.readers import READERS, InvalidValue, LogReader, Reject, merge_types
 
 
 class Logs:
@@ -43,6 +45,30 @@ class Logs:
         empty = [f for reader in self.readers for f in reader.empty_files(con)]
         return empty if len(empty) == len(self.files) else []
 
+    def locate(self, values: Sequence[InvalidValue], limit: int) -> list[InvalidValue]:
+        """The invalid values of the audit (each with its rows, no line) at their lines, in
+        the order of the files, up to ``limit``; a format without lines keeps them as they
+        are."""
+        out: list[InvalidValue] = []
+        for reader in self.readers:
+            for f in reader.files:
+                mine = [v for v in values if v.file == f.display]
+                if not mine:
+                    continue
+                wanted: dict[str, dict[str, int]] = {}
+                for v in mine:
+                    wanted.setdefault(v.column, {})[v.value] = v.rows
+                found = reader.value_lines(f, wanted, limit - len(out)) if reader.has_lines(f) else []
+                expected = {v.column: v.expected for v in mine}
+                out += [InvalidValue(f.display, n, c, v, expected[c]) for n, c, v in found]
+                seen = Counter((c, v) for _, c, v in found)
+                for v in mine:  # those not found at a line (or lines not known): as they are
+                    if v.rows > seen[(v.column, v.value)] and len(out) < limit:
+                        out.append(replace(v, rows=v.rows - seen[(v.column, v.value)]))
+                if len(out) >= limit:
+                    return out
+        return out
+
     def relation(self, needed: Mapping[str, str]) -> exp.Select:
         """All interactions, needed columns typed, plus the ``__reject`` reason column."""
         parts = [reader.relation(needed) for reader in self.readers]
@@ -54,4 +80,4 @@ class Logs:
         return exp.select("*").from_(union.subquery("logs"))
 
 
-__all__ = ["LogFile", "LogFormat", "LogReader", "Logs", "Reject"]
+__all__ = ["InvalidValue", "LogFile", "LogFormat", "LogReader", "Logs", "Reject"]

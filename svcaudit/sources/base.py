@@ -25,6 +25,7 @@ from svcaudit.sources.casting import typed_projection
 from svcaudit.sources.files import LogFile, LogFormat
 from svcaudit.sources.inference import SAMPLE_ROWS, infer_types
 from svcaudit.sources.sql import lit, quoted_column
+from svcaudit.sources.values import DEFAULT_RULES, ValueRules
 
 REJECT = "__reject"
 FILE = "__file"  # the log file a row came from, as shown to people
@@ -39,6 +40,28 @@ class Reject:
     file: str
     line: int | None
     reason: str
+
+
+@dataclass(frozen=True)
+class InvalidValue:
+    """A value present in the log that cannot be read as its column's type: missing for its
+    row (which stays in every standard not reading it). ``rows``: how many rows hold it
+    where their lines are not known (a JSON document, Parquet); else 1, at ``line``."""
+
+    file: str
+    line: int | None
+    column: str
+    value: str
+    expected: str  # "a timestamp", "a number", "true/false"
+    rows: int = 1
+
+    @property
+    def reason(self) -> str:
+        """What is wrong, naming the column."""
+        return f'column "{self.column}": cannot read "{self.value}" as {self.expected}'
+
+
+TYPE_WORDS = {Kind.TIMESTAMP: "a timestamp", Kind.NUMBER: "a number", Kind.BOOLEAN: "true/false"}
 
 
 def file_column(f: LogFile) -> exp.Expr:
@@ -74,11 +97,15 @@ class LogReader(ABC):
     #: whether a row's bad value is rejected only by a query that reads its column (a reader
     #: that converts while reading); the others compute ``__reject`` from every needed column
     narrow_rejects: ClassVar[bool] = False
+    #: whether the relation flags invalid values (``invalid_column``) of the needed typed
+    #: columns; a reader that builds its own typed columns (queue_log) has none
+    flags_invalid: ClassVar[bool] = True
 
     def __init__(self, files: Sequence[LogFile]) -> None:
         self.files = list(files)
         self.time_formats = {}  # column -> strptime format of its timestamps (31/03/2025 10:00)
         self.notes = {}  # column -> why it stays text (ambiguous dates)
+        self.rules = DEFAULT_RULES  # null markers and true/false words (`columns:`)
         self._schema: dict[str, str] | None = None
         self._raw: dict[str, str] = {}
         self._sample_held = False  # the sample is in its temporary table (``_sampled``)
@@ -170,8 +197,17 @@ class LogReader(ABC):
         """The first rows of the relation with a ``__reject`` reason, with file and line."""
         return []
 
+    def value_lines(
+        self, f: LogFile, values: Mapping[str, Mapping[str, int]], limit: int
+    ) -> list[tuple[int, str, str]]:
+        """The lines of ``f`` where a column holds one of its invalid ``values`` (column ->
+        raw text -> how many rows of the audit hold it: no more are listed), in file order,
+        as (line, column, value); formats without lines per record find none."""
+        return []
+
     time_formats: dict[str, str]
     notes: dict[str, str]
+    rules: ValueRules
 
     #: Types a text column may turn out to hold. JSON keeps its own numbers and booleans, so
     #: there only timestamps (always strings in JSON) are looked for.
@@ -239,6 +275,8 @@ def numbered_rejects(
 __all__ = [
     "FILE",
     "REJECT",
+    "TYPE_WORDS",
+    "InvalidValue",
     "REJECTS_SCAN",
     "REJECTS_TABLE",
     "SAMPLE_ROWS",

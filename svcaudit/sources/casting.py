@@ -5,7 +5,7 @@ Naive local timestamps become instants by plain arithmetic where the UTC offset 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -14,6 +14,13 @@ from sqlglot import exp
 
 from svcaudit.expressions.types import Kind, kind_of_sql_type
 from svcaudit.sources.sql import lit, quoted_column
+from svcaudit.sources.values import (
+    DEFAULT_RULES,
+    ValueRules,
+    boolean_words,
+    invalid_column,
+    without_markers,
+)
 
 
 def typed_projection(
@@ -21,42 +28,93 @@ def typed_projection(
     needed: Mapping[str, str],
     formats: Mapping[str, str] | None = None,
     spans: Sequence[OffsetSpan] | None = None,
+    rules: ValueRules = DEFAULT_RULES,
+    epochs: Collection[str] = (),
 ) -> tuple[list[exp.Expr], exp.Expr]:
-    """Columns with the needed ones cast (TRY_CAST), and the reject reason of a row.
+    """Columns with the needed ones typed, each typed one beside its invalid raw text
+    (``invalid_column``), and the reject reason of a row (none here: a value that does not
+    convert is an invalid value of its column, not a broken row).
 
-    A value present in the file that does not convert gives its row a reason such as
-    ``column "greeted_at": cannot read "yesterday" as a timestamp``; values are data here,
-    never SQL text.
+    Text is read through the column's null markers first (``ValueRules``): a marker is
+    missing, not invalid. ``epochs``: text columns of Unix times (seconds or milliseconds).
+    Values are data here, never SQL text.
     """
     cols: list[exp.Expr] = []
-    case = exp.Case()
     for c, physical in schema.items():
         want = needed.get(c)
-        if not want or want == physical:
+        if not want:
             cols.append(quoted_column(c))
             continue
-        if want == "TIMESTAMPTZ" and physical == "TIMESTAMP" and not (formats and c in formats):
-            cols.append(exp.alias_(local_to_instant(quoted_column(c), spans), c, quoted=True))
-            continue  # cannot fail: no reject reason to look for
-        cast: exp.Expr = exp.TryCast(this=quoted_column(c), to=exp.DataType.build(want))
-        if want == "DOUBLE" and physical in _NUMBERS:
+        is_text = kind_of_sql_type(physical) in (Kind.STRING, Kind.ANY)
+        if is_text:
+            text = without_markers(quoted_column(c), rules.markers(c))
+            if want == physical or kind_of_sql_type(want) == Kind.STRING:
+                cols.append(exp.alias_(text, c, quoted=True))
+                continue
+            value, raw = _from_text(c, text, want, formats, rules, epochs), text.copy()
+        elif want == physical or kind_of_sql_type(want) == Kind.STRING:
+            cast = quoted_column(c) if want == physical else _try_cast(quoted_column(c), want)
             cols.append(exp.alias_(cast, c, quoted=True))
+            if kind_of_sql_type(want) != Kind.STRING:
+                cols.append(_never_invalid(c))  # a native value is its type already
             continue
-        if formats and c in formats:
-            parsed = exp.func(
-                "try_strptime", exp.cast(quoted_column(c), "VARCHAR"), lit(formats[c])
-            )
-            cast = exp.cast(parsed, want)
-        cols.append(exp.alias_(cast, c, quoted=True))
-        bad = exp.and_(exp.not_(quoted_column(c).is_(exp.null())), cast.copy().is_(exp.null()))
-        what = _TYPE_WORDS.get(kind_of_sql_type(want), want)
-        value = exp.cast(quoted_column(c), "VARCHAR")
-        case = case.when(
-            bad,
-            exp.func("concat", lit(f'column "{c}": cannot read "'), value, lit(f'" as {what}')),
-        )
-    reject = case if case.args.get("ifs") else exp.cast(exp.null(), "VARCHAR")
-    return cols, reject
+        elif want == "TIMESTAMPTZ" and physical == "TIMESTAMP" and not (formats and c in formats):
+            cols.append(exp.alias_(local_to_instant(quoted_column(c), spans), c, quoted=True))
+            cols.append(_never_invalid(c))  # cannot fail
+            continue
+        elif want == "DOUBLE" and physical in _NUMBERS:
+            cols += [exp.alias_(_try_cast(quoted_column(c), want), c, quoted=True), _never_invalid(c)]
+            continue
+        else:
+            value = _from_text(c, exp.cast(quoted_column(c), "VARCHAR"), want, formats, rules, ())
+            raw = quoted_column(c)
+        cols.append(exp.alias_(value, c, quoted=True))
+        bad = exp.and_(exp.not_(raw.is_(exp.null())), value.copy().is_(exp.null()))
+        shown = exp.cast(quoted_column(c), "VARCHAR")
+        invalid = exp.Case().when(bad, shown).else_(exp.cast(exp.null(), "VARCHAR"))
+        cols.append(exp.alias_(invalid, invalid_column(c), quoted=True))
+    return cols, exp.cast(exp.null(), "VARCHAR")
+
+
+def _try_cast(value: exp.Expr, to: str) -> exp.Expr:
+    return exp.TryCast(this=value, to=exp.DataType.build(to))
+
+
+def _never_invalid(c: str) -> exp.Expr:
+    return exp.alias_(exp.cast(exp.null(), "VARCHAR"), invalid_column(c), quoted=True)
+
+
+def _from_text(
+    c: str,
+    text: exp.Expr,
+    want: str,
+    formats: Mapping[str, str] | None,
+    rules: ValueRules,
+    epochs: Collection[str],
+) -> exp.Expr:
+    """Text (null markers already NULL) read as ``want``: NULL where it cannot be."""
+    if formats and c in formats:
+        parsed = exp.func("try_strptime", text, lit(formats[c]))
+        return exp.cast(parsed, want)
+    if c in epochs:
+        return epoch_timestamp(_try_cast(text, "DOUBLE"))
+    words = rules.words(c)
+    if words is not None and kind_of_sql_type(want) == Kind.BOOLEAN:
+        return boolean_words(text, words)
+    return _try_cast(text, want)
+
+
+# Unix time in a column named like a time (created_at, start_time, ts): seconds from 1973 to
+# 5138, or milliseconds over the same years -- the two ranges do not overlap, so each value is
+# read by its size, even when one column mixes them (exports from two systems).
+EPOCH_MIN, EPOCH_SPLIT, EPOCH_MAX = 1e8, 1e11, 1e14
+
+
+def epoch_timestamp(value: exp.Expr) -> exp.Expr:
+    """Seconds or milliseconds since 1970 (told apart by size) as a timestamp."""
+    millis = exp.GTE(this=exp.Abs(this=value.copy()), expression=exp.Literal.number(EPOCH_SPLIT))
+    scaled = exp.Div(this=value.copy(), expression=exp.Literal.number(1000))
+    return exp.func("to_timestamp", exp.Case().when(millis, scaled).else_(value.copy()))
 
 
 _NUMBERS = frozenset(
@@ -151,5 +209,3 @@ def local_to_instant(column: exp.Expr, spans: Sequence[OffsetSpan] | None) -> ex
 def _timestamp(value: datetime) -> exp.Expr:
     return exp.cast(exp.Literal.string(value.isoformat(sep=" ")), "TIMESTAMP")
 
-
-_TYPE_WORDS = {Kind.TIMESTAMP: "a timestamp", Kind.NUMBER: "a number", Kind.BOOLEAN: "true/false"}

@@ -23,13 +23,13 @@ from svcaudit.sources.base import (
     file_column,
     merge_types,
 )
+from svcaudit.sources.casting import EPOCH_MAX, EPOCH_MIN, typed_projection
 from svcaudit.sources.files import LogFile, LogFormat
 from svcaudit.sources.inference import ISO_LIKE, SAMPLE_ROWS
 from svcaudit.sources.sql import (
     lit,
     named_arg,
     quoted_column,
-    struct_literal,
     text_lines,
     union_all,
 )
@@ -129,54 +129,24 @@ class CsvReader(LogReader):
         return exp.select("*").from_(union_all(parts).subquery("s")).limit(SAMPLE_ROWS)
 
     def relation(self, needed: Mapping[str, str]) -> exp.Select:
+        """Every field read as text (so that only a broken record is rejected), then the
+        needed columns typed: a value that does not convert is an invalid value."""
         parts = []
-        formatted = {c: self.time_formats[c] for c in needed if c in self.time_formats}
-        options: dict[str, exp.Expr] = {}
-        for kind in ("timestampformat", "dateformat"):
-            fmts = {
-                f
-                for c, f in formatted.items()
-                if (kind == "dateformat") == ("%H" not in f and "%I" not in f)
-            }
-            if len(fmts) > 1:
-                raise SvcauditError(
-                    f"the columns {', '.join(sorted(formatted))} write timestamps in different "
-                    f"formats ({', '.join(sorted(fmts))})",
-                    location=Location(self.files[0].display),
-                    hint='convert one with parse_time(column, "format") in `columns:`',
-                )
-            if fmts:
-                options[kind] = lit(fmts.pop())
-        epochs = {c for c in needed if c in getattr(self, "epochs", set())}
         for f in self.files:
-            types = {c: needed.get(c, "VARCHAR") for c in self._columns[f.path]}
-            for c in epochs & set(types):  # read as numbers, then seconds or milliseconds
-                types[c] = "DOUBLE"
-            for c in formatted:
-                if c in types:  # read with the detected format, then place in the time zone
-                    types[c] = self._schema[c] if self._schema else "TIMESTAMP"
             call = self._call(
                 f,
-                types=struct_literal(types),
+                all_varchar=exp.true(),
                 store_rejects=exp.true(),
                 rejects_table=lit(REJECTS_TABLE),
                 rejects_scan=lit(REJECTS_SCAN),
-                **options,
             )
-            text_cols = [c for c, t in types.items() if t == "VARCHAR"]
-            reject = exp.alias_(_repeated_header(text_cols), REJECT)
+            reject = exp.alias_(_repeated_header(self._columns[f.path]), REJECT)
             parts.append(exp.select("*", file_column(f), reject).from_(call))
         union = union_all(parts).subquery("c")
-        if not formatted and not epochs:
-            return exp.select("*").from_(union)
-        cols = [
-            exp.alias_(exp.cast(quoted_column(c), "TIMESTAMPTZ"), c, quoted=True)
-            if c in formatted
-            else exp.alias_(epoch_timestamp(quoted_column(c)), c, quoted=True)
-            if c in epochs
-            else quoted_column(c)
-            for c in self._schema or {}
-        ]
+        text = dict.fromkeys(self._schema or {}, "VARCHAR")
+        formatted = {c: f for c, f in self.time_formats.items() if c in needed}
+        epochs = {c for c in needed if c in getattr(self, "epochs", set())}
+        cols, _ = typed_projection(text, needed, formatted, rules=self.rules, epochs=epochs)
         return exp.select(*cols, quoted_column(FILE), exp.column(REJECT)).from_(union)
 
     def has_lines(self, f: LogFile) -> bool:
@@ -198,6 +168,32 @@ class CsvReader(LogReader):
                         break
         except (OSError, EOFError, csv.Error, UnicodeDecodeError):
             pass  # lines are a convenience; the interaction id still finds the row
+        return found
+
+    def value_lines(
+        self, f: LogFile, values: Mapping[str, Mapping[str, int]], limit: int
+    ) -> list[tuple[int, str, str]]:
+        """Physical lines of the records holding the invalid values (records with the
+        header's number of fields, as the audit read them)."""
+        found: list[tuple[int, str, str]] = []
+        left = {(c, v): n for c, by_value in values.items() for v, n in by_value.items()}
+        try:
+            records = csv_records(f)
+            _, header = next(records, (0, []))
+            header = [h.lstrip("\ufeff") for h in header]
+            at = [(header.index(c), c) for c in values if c in header]
+            for line, row in records:
+                if len(row) != len(header):
+                    continue
+                for i, c in at:
+                    key = (c, row[i])
+                    if left.get(key, 0) > 0:
+                        left[key] -= 1
+                        found.append((line, c, row[i]))
+                        if len(found) >= limit:
+                            return found
+        except (OSError, EOFError, csv.Error, UnicodeDecodeError):
+            pass  # lines are a convenience: the values are listed without them
         return found
 
     def value_rejects(
@@ -277,20 +273,8 @@ class CsvReader(LogReader):
         return (int(rows[0][5]) if rows else 0), out
 
 
-# Unix time in a column named like a time (created_at, start_time, ts): seconds from 1973 to
-# 5138, or milliseconds over the same years -- the two ranges do not overlap, so each value is
-# read by its size, even when one column mixes them (exports from two systems).
-EPOCH_MIN, EPOCH_SPLIT, EPOCH_MAX = 1e8, 1e11, 1e14
 _SNIFFED_TIMES = frozenset(("DATE", "TIMESTAMP", "TIMESTAMP WITH TIME ZONE"))  # dates, not TIME
 _TIME_NAME = re.compile(r"(_at|_time|time_|timestamp|_ts|epoch|^ts)$|^(ts|time|timestamp)$", re.I)
-
-
-def epoch_timestamp(value: exp.Expr) -> exp.Expr:
-    """Seconds or milliseconds since 1970 (told apart by size) as a timestamp."""
-    millis = exp.GTE(this=exp.Abs(this=value.copy()), expression=exp.Literal.number(EPOCH_SPLIT))
-    scaled = exp.Div(this=value.copy(), expression=exp.Literal.number(1000))
-    return exp.func("to_timestamp", exp.Case().when(millis, scaled).else_(value.copy()))
-
 
 REPEATED_HEADER = "repeated header row (exports concatenated with their headers?)"
 _OTHER_DELIMITERS = {";": "semicolons", "|": "pipes", "\t": "tabs", ",": "commas"}

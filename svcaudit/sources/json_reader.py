@@ -231,7 +231,7 @@ class JsonReader(LogReader):
 
     def _typed(self, f: LogFile, needed: Mapping[str, str]) -> exp.Select:
         text = dict.fromkeys(self._schema or {}, "VARCHAR")
-        cols, reject = typed_projection(text, needed, self.time_formats)
+        cols, reject = typed_projection(text, needed, self.time_formats, rules=self.rules)
         malformed = lit("malformed JSON (a truncated or broken record)")
         reject = exp.Case().when(exp.column("__malformed"), malformed).else_(reject)
         return exp.select(*cols, file_column(f), exp.alias_(reject, REJECT)).from_(

@@ -78,7 +78,9 @@ class ParquetReader(LogReader):
     def relation(
         self, needed: Mapping[str, str], files: Sequence[LogFile] | None = None
     ) -> exp.Select:
-        cols, reject = typed_projection(self._raw, needed, self.time_formats, self._spans)
+        cols, reject = typed_projection(
+            self._raw, needed, self.time_formats, self._spans, rules=self.rules
+        )
         shown = exp.Case()  # read_parquet names the file by its path; people by its display
         for f in files or self.files:
             shown = shown.when(

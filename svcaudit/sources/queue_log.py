@@ -32,6 +32,7 @@ class QueueLogReader(LogReader):
     formats = (LogFormat.QUEUE_LOG,)
     FIELDS = 10
 
+    flags_invalid = False  # its columns are built from the events, never read as text
     SCHEMA: ClassVar[dict[str, str]] = {
         "id": "VARCHAR",
         "branch": "VARCHAR",

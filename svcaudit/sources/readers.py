@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from svcaudit.sources.base import FILE, REJECT, LogReader, Reject, merge_types, target_type
+from svcaudit.sources.base import (
+    FILE,
+    REJECT,
+    TYPE_WORDS,
+    InvalidValue,
+    LogReader,
+    Reject,
+    merge_types,
+    target_type,
+)
 from svcaudit.sources.casting import typed_projection
 from svcaudit.sources.csv_reader import CsvReader
 from svcaudit.sources.files import LogFormat
@@ -21,6 +30,8 @@ __all__ = [
     "FILE",
     "READERS",
     "REJECT",
+    "TYPE_WORDS",
+    "InvalidValue",
     "CsvReader",
     "JsonReader",
     "LogReader",

@@ -174,7 +174,7 @@ class SparkLogs:
         """The typed projection over text columns, with a reason from reading (``__bad``)."""
         schema = reader._schema or {}
         text = dict.fromkeys(schema, "VARCHAR")  # every format is read as text first
-        cols, typed_reject = typed_projection(text, needed, reader.time_formats)
+        cols, typed_reject = typed_projection(text, needed, reader.time_formats, rules=reader.rules)
         bad = exp.column(BAD)
         reject = exp.Case().when(bad.is_(exp.null()).not_(), bad.copy()).else_(typed_reject)
         return exp.select(
