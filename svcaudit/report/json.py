@@ -89,6 +89,20 @@ def scorecard_dict(card: Scorecard) -> dict[str, Any]:
             "outside": card.rows.outside,
         },
         "rejects": [{"file": r.file, "line": r.line, "reason": r.reason} for r in card.rejects],
+        "invalid_values": {
+            "count": card.rows.invalid_values,
+            "values": [
+                {
+                    "file": v.file,
+                    "line": v.line,
+                    "column": v.column,
+                    "value": v.value,
+                    "rows": v.rows,
+                    "reason": v.reason,
+                }
+                for v in card.invalid_values
+            ],
+        },
         "duplicates": {
             "rows": card.rows.duplicate,
             "ids": [{"id": i, "rows": n} for i, n in card.rows.duplicate_ids],
