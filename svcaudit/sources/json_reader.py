@@ -276,6 +276,46 @@ class JsonReader(LogReader):
         return found
 
 
+    def value_lines(
+        self, f: LogFile, values: Mapping[str, Mapping[str, int]], limit: int
+    ) -> list[tuple[int, str, str]]:
+        """JSON Lines: the lines whose records hold the invalid values (a value is compared as
+        the text svcaudit read it as: a JSON string as it is, anything else as JSON)."""
+        found: list[tuple[int, str, str]] = []
+        if f.format != LogFormat.JSONL:
+            return found
+        left = {(c, v): n for c, by_value in values.items() for v, n in by_value.items()}
+        paths = {c: self._paths.get(c, (c,)) for c in values}
+        opener = gzip.open if f.compressed else open
+        try:
+            with opener(f.path, "rt", encoding="utf-8-sig") as stream:
+                for number, line in enumerate(stream, 1):
+                    try:
+                        record = json.loads(line) if line.strip() else None
+                    except ValueError:
+                        continue
+                    for c, path in paths.items():
+                        raw = _at(record, path)
+                        text = raw if isinstance(raw, str) else json.dumps(raw)
+                        if left.get((c, text), 0) > 0:
+                            left[(c, text)] -= 1
+                            found.append((number, c, text))
+                            if len(found) >= limit:
+                                return found
+        except (OSError, EOFError, UnicodeDecodeError):
+            pass  # lines are a convenience: the values are listed without them
+        return found
+
+
+def _at(record: object, path: Sequence[str]) -> object:
+    """The value at ``path`` in a JSON record (None where there is none)."""
+    for part in path:
+        if not isinstance(record, dict):
+            return None
+        record = record.get(part)
+    return record
+
+
 def _singular(name: str) -> str:
     """tickets -> ticket, metric_sets -> metric_set (side-loading naming)."""
     return name[:-1] if name.endswith("s") else name

@@ -99,11 +99,16 @@ def test_rows_appended_same_layout(log: Path, monkeypatch: pytest.MonkeyPatch) -
     assert run.code == 1, run.stderr
     assert "Traceback" not in run.stderr
     report = json.loads(run.stdout)
-    # 5 rows: line 6 rejected; greet 30, 90, 20, 120 -> 2 of 4; hold 10, 40, 20, 50 -> 2 of 4.
+    # 5 rows, none broken: line 6's "not a time" is an invalid arrived_at (missing for it);
+    # greet 30, 90, 20, 120 and none -> 2 of 5, 1 unmeasured (invalid); hold 10, 40, 20, 50,
+    # 5 -> 3 of 5 (line 6 stays in the standard that does not read arrived_at).
     assert report["rows"]["read"] == 5
-    assert (report["rows"]["evaluated"], report["rows"]["rejected"]) == (4, 1)
-    assert [(r["line"], r["reason"]) for r in report["rejects"]] == [
+    assert (report["rows"]["evaluated"], report["rows"]["rejected"]) == (5, 0)
+    assert [(v["line"], v["reason"]) for v in report["invalid_values"]["values"]] == [
         (6, 'column "arrived_at": cannot read "not a time" as a timestamp')
     ]
-    counts = {s["id"]: (s["in_scope"], s["passed"], s["failed"]) for s in report["standards"]}
-    assert counts == {"greet-60s": (4, 2, 2), "hold-30s": (4, 2, 2)}
+    counts = {
+        s["id"]: (s["in_scope"], s["passed"], s["failed"], s["unmeasured"], s["invalid"])
+        for s in report["standards"]
+    }
+    assert counts == {"greet-60s": (5, 2, 2, 1, 1), "hold-30s": (5, 3, 2, 0, 0)}

@@ -188,7 +188,7 @@ def test_parquet(tmp_path: Path, rules: Path) -> None:
     assert chain(card, "hold-30s") == (3, 2, 1, 0)
 
 
-def test_parquet_with_timestamps_as_text_rejects_bad_values(tmp_path: Path, rules: Path) -> None:
+def test_parquet_with_timestamps_as_text_reads_bad_values_as_invalid(tmp_path: Path, rules: Path) -> None:
     log = tmp_path / "text.parquet"
     con = duckdb.connect(":memory:")
     con.execute(
@@ -204,12 +204,17 @@ def test_parquet_with_timestamps_as_text_rejects_bad_values(tmp_path: Path, rule
     )
     con.close()
     card = audit([log], [rules])
-    # Row 2 cannot be read ("soon" is no timestamp): rejected, not dropped, not unmeasured.
-    assert (card.rows.read, card.rows.evaluated, card.rows.rejected) == (3, 2, 1)
-    assert chain(card, "answer-60s") == (2, 1, 1, 0)  # 40 s pass, 120 s fail
-    assert len(card.rejects) == 1
-    assert card.rejects[0].line == 2
-    assert "soon" in card.rejects[0].reason and "answered_at" in card.rejects[0].reason
+    # Row 2's "soon" is no timestamp: an invalid value, missing for that row (unmeasured),
+    # never a rejected row; a Parquet file has no lines per record, so it is listed with its
+    # number of rows.
+    assert (card.rows.read, card.rows.evaluated, card.rows.rejected) == (3, 3, 0)
+    assert chain(card, "answer-60s") == (3, 1, 1, 1)  # 40 s pass, 120 s fail, soon: none
+    (std,) = [s for s in card.standards if s.id == "answer-60s"]
+    assert std.counts.count("invalid") == 1
+    assert [(v.line, v.column, v.value, v.rows) for v in card.invalid_values] == [
+        (None, "answered_at", "soon", 1)
+    ]
+    assert card.invalid_values[0].reason == 'column "answered_at": cannot read "soon" as a timestamp'
 
 
 def test_several_files_and_a_glob(tmp_path: Path, rules: Path) -> None:
@@ -367,7 +372,7 @@ def test_unit_suffixed_number_columns_are_durations(
     assert chain(card, "hold-30s") == (2, passed, 2 - passed, 0)
 
 
-def test_bad_rows_are_rejected_with_file_line_and_reason(tmp_path: Path, rules: Path) -> None:
+def test_broken_records_rejected_bad_values_invalid_with_file_line_and_column(tmp_path: Path, rules: Path) -> None:
     log = write(
         tmp_path / "bad.csv",
         "branch,arrived_at,answered_at,hold_seconds\n"  # line 1
@@ -381,21 +386,29 @@ def test_bad_rows_are_rejected_with_file_line_and_reason(tmp_path: Path, rules: 
         "B,2025-03-03 09:00:00,2025-03-03 09:00:06,6\n",  # 9: ok
     )
     card = audit([log], [rules])
-    assert (card.rows.read, card.rows.evaluated, card.rows.rejected) == (8, 4, 4)
+    # Only the broken records (lines 4 and 6) are rejected; "not a time" and "ten" are
+    # invalid values: missing for their rows, which stay in the standard not reading them.
+    assert (card.rows.read, card.rows.evaluated, card.rows.rejected) == (8, 6, 2)
     assert_accounting(card)
     rejects = sorted(card.rejects, key=lambda r: r.line or 0)
-    assert [r.file for r in rejects] == [str(log)] * 4
-    assert [r.line for r in rejects] == [3, 4, 5, 6]
-    assert "not a time" in rejects[0].reason and "timestamp" in rejects[0].reason
-    assert "arrived_at" in rejects[0].reason
-    assert "fields" in rejects[1].reason
-    assert "ten" in rejects[2].reason and "number" in rejects[2].reason
-    assert "hold_seconds" in rejects[2].reason
-    assert "fields" in rejects[3].reason
-    # The rejected rows count nowhere else. answer: 30 s, 120 s, 5 s, 6 s -> 3 of 4.
-    assert chain(card, "answer-60s") == (4, 3, 1, 0)
-    # hold: 10, 45, 5, 6 -> 3 of 4.
-    assert chain(card, "hold-30s") == (4, 3, 1, 0)
+    assert [r.file for r in rejects] == [str(log)] * 2
+    assert [r.line for r in rejects] == [4, 6]
+    assert all("fields" in r.reason for r in rejects)
+    assert [(v.file, v.line, v.column, v.value) for v in card.invalid_values] == [
+        (str(log), 3, "arrived_at", "not a time"),
+        (str(log), 5, "hold_seconds", "ten"),
+    ]
+    assert card.invalid_values[0].reason == (
+        'column "arrived_at": cannot read "not a time" as a timestamp'
+    )
+    assert card.invalid_values[1].reason == 'column "hold_seconds": cannot read "ten" as a number'
+    assert card.rows.invalid_values == 2
+    # answer: 30 s, (line 3: none), 30 s, 120 s, 5 s, 6 s -> 4 of 6, 1 unmeasured (invalid).
+    assert chain(card, "answer-60s") == (6, 4, 1, 1)
+    # hold: 10, 10, (line 5: none), 45, 5, 6 -> 4 of 6, 1 unmeasured (invalid).
+    assert chain(card, "hold-30s") == (6, 4, 1, 1)
+    for s in card.standards:
+        assert s.counts.count("invalid") == 1
 
 
 def test_reject_lines_are_physical_lines_after_a_quoted_line_break(
@@ -414,11 +427,14 @@ def test_reject_lines_are_physical_lines_after_a_quoted_line_break(
         "B,2025-03-03 09:00:00,2025-03-03 09:00:40,13,\n",  # 7: ok
     )
     card = audit([log], [rules])
-    assert (card.rows.read, card.rows.evaluated, card.rows.rejected) == (5, 3, 2)
-    assert sorted(r.line for r in card.rejects) == [4, 6]
+    assert (card.rows.read, card.rows.evaluated, card.rows.rejected) == (5, 4, 1)
+    assert [r.line for r in card.rejects] == [6]
+    assert [(v.line, v.column, v.value) for v in card.invalid_values] == [
+        (4, "hold_seconds", "ten")
+    ]
 
 
-def test_json_lines_bad_rows_are_rejected_with_line_and_reason(tmp_path: Path, rules: Path) -> None:
+def test_json_lines_broken_records_rejected_bad_values_invalid(tmp_path: Path, rules: Path) -> None:
     good = (
         '{"branch": "A", "arrived_at": "2025-03-03T09:00:00Z", '
         '"answered_at": "2025-03-03T09:00:30Z", "hold_seconds": 3}\n'
@@ -435,20 +451,25 @@ def test_json_lines_bad_rows_are_rejected_with_line_and_reason(tmp_path: Path, r
         dedent=False,
     )
     card = audit([log], [rules])
-    assert (card.rows.read, card.rows.evaluated, card.rows.rejected) == (5, 2, 3)
-    rejects = sorted(card.rejects, key=lambda r: r.line or 0)
-    assert [(r.file, r.line) for r in rejects] == [(str(log), 2), (str(log), 3), (str(log), 4)]
-    assert "not a date" in rejects[0].reason
-    assert "ten" in rejects[1].reason
-    assert "json" in rejects[2].reason.lower()
-    assert chain(card, "answer-60s") == (2, 2, 0, 0)
+    # the cut-off record (line 4) is rejected; lines 2 and 3 hold invalid values
+    assert (card.rows.read, card.rows.evaluated, card.rows.rejected) == (5, 4, 1)
+    assert [(r.file, r.line) for r in card.rejects] == [(str(log), 4)]
+    assert "json" in card.rejects[0].reason.lower()
+    assert [(v.line, v.column, v.value) for v in card.invalid_values] == [
+        (2, "arrived_at", "not a date"),
+        (3, "hold_seconds", "ten"),
+    ]
+    # answer: 30 s, (line 2: none), 30 s, 30 s -> 3 of 4, 1 unmeasured
+    assert chain(card, "answer-60s") == (4, 3, 0, 1)
+    # hold: 3, 3, (line 3: none), 3 -> 3 of 4, 1 unmeasured
+    assert chain(card, "hold-30s") == (4, 3, 0, 1)
 
 
 def test_every_row_rejected_is_an_error_not_an_empty_pass(tmp_path: Path, rules: Path) -> None:
     log = write(
         tmp_path / "allbad.csv",
         "branch,arrived_at,answered_at,hold_seconds\n"
-        "A,2025-03-03 09:00:00,2025-03-03 09:00:30,x\n"
+        "A,2025-03-03 09:00:00,2025-03-03 09:00:30,1,2\n"
         "A,2025-03-03 09:00:00,2025-03-03 09:00:30\n",
     )
     with pytest.raises(SvcauditError):
