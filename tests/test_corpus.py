@@ -50,6 +50,8 @@ class Case:
     extra_args: tuple[str, ...] = ()
     implausible: dict[str, int] = field(default_factory=dict)  # of the unmeasured
     duplicate_ids: tuple[tuple[str, int], ...] = ()  # (id, rows), most repeated first
+    invalid: tuple[tuple[int, str, str], ...] = ()  # invalid values: (line, column, raw text)
+    invalid_in: dict[str, int] = field(default_factory=dict)  # standard -> its `invalid`
 
 
 def _bytes(data: bytes) -> Callable[[Path], None]:
@@ -212,9 +214,10 @@ CASES: list[Case] = [
         "mixed-line-ends",
         "mixed.csv",
         _mixed_line_ends,
-        rows=(5, 4, 1),
-        counts={"greet-60s": (4, 4, 0, 0), "hold-30s": (4, 3, 1, 0)},
-        rejects=((5, 'column "arrived_at": cannot read "soon" as a timestamp'),),
+        rows=(5, 5, 0),  # line 5's "soon" is an invalid value, not a broken record
+        counts={"greet-60s": (5, 4, 0, 1), "hold-30s": (5, 4, 1, 0)},
+        invalid=((5, "arrived_at", "soon"),),
+        invalid_in={"greet-60s": 1},
     ),
     # a 10 MB free-text field in row 2 is just a long note; hold 10, 10, 40.
     Case(
@@ -268,22 +271,21 @@ CASES: list[Case] = [
     Case(
         "quoted-newlines",
         "quoted-newlines.csv",
-        rows=(4, 3, 1),
-        counts={"greet-60s": (3, 2, 1, 0), "hold-30s": (3, 2, 1, 0)},
-        rejects=((7, 'column "arrived_at": cannot read "yesterday" as a timestamp'),),
+        rows=(4, 4, 0),  # "yesterday" (line 7) is an invalid value; hold 10, 45, 20, 5
+        counts={"greet-60s": (4, 2, 1, 1), "hold-30s": (4, 3, 1, 0)},
+        invalid=((7, "arrived_at", "yesterday"),),
+        invalid_in={"greet-60s": 1},
     ),
     # arrived_at: 4 ISO 8601 forms (naive, +01:00, Z, .000Z) make the column a timestamp; the
-    # local-format and epoch values on lines 6 and 7 are rejected. greet: 30, 45 (10:00+01:00 is
-    # 09:00Z), 70, 5 -> 3 of 4.
+    # local-format and epoch values on lines 6 and 7 are invalid values (missing for their rows).
+    # greet: 30, 45 (10:00+01:00 is 09:00Z), 70, 5, none, none -> 3 of 6.
     Case(
         "timestamps-in-several-formats",
         "timestamps-mixed.csv",
-        rows=(6, 4, 2),
-        counts={"greet-60s": (4, 3, 1, 0), "hold-30s": (4, 4, 0, 0)},
-        rejects=(
-            (6, 'cannot read "03/03/2025 09:00" as a timestamp'),
-            (7, 'cannot read "1740992400" as a timestamp'),
-        ),
+        rows=(6, 6, 0),
+        counts={"greet-60s": (6, 3, 1, 2), "hold-30s": (6, 6, 0, 0)},
+        invalid=((6, "arrived_at", "03/03/2025 09:00"), (7, "arrived_at", "1740992400")),
+        invalid_in={"greet-60s": 2},
     ),
     # line 3 has 6 fields, line 4 has 4: both rejected. Rows 1 and 4: hold 10, 31.
     Case(
@@ -427,6 +429,10 @@ def test_corpus_case(case: Case, results: dict[str, Result]) -> None:
             }
             assert by_branch == case.branches[std["id"]]
         assert std["implausible"] == case.implausible.get(std["id"], 0), std["id"]
+        assert std["invalid"] == case.invalid_in.get(std["id"], 0), std["id"]
+    invalid = report["invalid_values"]
+    assert tuple((v["line"], v["column"], v["value"]) for v in invalid["values"]) == case.invalid
+    assert invalid["count"] == len(case.invalid)
     repeated = tuple((d["id"], d["rows"]) for d in report["duplicates"]["ids"])
     assert repeated == case.duplicate_ids
     assert report["duplicates"]["rows"] == sum(n - 1 for _, n in case.duplicate_ids)

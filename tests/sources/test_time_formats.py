@@ -39,8 +39,9 @@ def run(
     return result.exit_code, result.stdout, result.stderr
 
 
-def test_day_first_timestamps_are_detected_and_bad_values_rejected(tmp_path: Path) -> None:
-    # 31/03 can only be day-first. Waits: 4 min (pass), 30 min (fail); row 3 is rejected.
+def test_day_first_timestamps_are_detected_and_bad_values_invalid(tmp_path: Path) -> None:
+    # 31/03 can only be day-first. Waits: 4 min (pass), 30 min (fail); row 3's "not yet" is
+    # an invalid value: missing for that row (unmeasured, counted as invalid), not a reject.
     log = (
         "id,branch,created,called\n"
         "1,A,31/03/2025 10:00,31/03/2025 10:04\n"
@@ -50,15 +51,22 @@ def test_day_first_timestamps_are_detected_and_bad_values_rejected(tmp_path: Pat
     code, out, _ = run(tmp_path, log)
     report = json.loads(out)
     std = report["standards"][0]
-    assert (std["passed"], std["in_scope"]) == (1, 2)
-    assert report["rows"] == {"read": 3, "evaluated": 2, "rejected": 1, "merged": 0, "outside": 0}
-    assert report["rejects"] == [
-        {
-            "file": str(tmp_path / "visits.csv"),
-            "line": 4,
-            "reason": 'column "called": cannot read "not yet" as a timestamp',
-        }
-    ]
+    assert (std["passed"], std["in_scope"], std["unmeasured"], std["invalid"]) == (1, 3, 1, 1)
+    assert report["rows"] == {"read": 3, "evaluated": 3, "rejected": 0, "merged": 0, "outside": 0}
+    assert report["rejects"] == []
+    assert report["invalid_values"] == {
+        "count": 1,
+        "values": [
+            {
+                "file": str(tmp_path / "visits.csv"),
+                "line": 4,
+                "column": "called",
+                "value": "not yet",
+                "rows": 1,
+                "reason": 'column "called": cannot read "not yet" as a timestamp',
+            }
+        ],
+    }
     assert code == 1
 
 
