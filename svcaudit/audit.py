@@ -14,7 +14,7 @@ from sqlglot import exp
 
 from svcaudit import distributions, engine, runner
 from svcaudit.baseline import load_baseline
-from svcaudit.columns import UnavailableColumnError
+from svcaudit.columns import UnavailableColumnError, column_readings, column_units
 from svcaudit.compile import (
     BreachQuery,
     Plan,
@@ -148,7 +148,7 @@ def _session(request: AuditRequest) -> Iterator[_Session]:
         logs = Logs([replace(f, display=staged.get(f.path, f.display)) for f in logs.files])
     con = engine.connect(standards.time_zone, [f.path for f in logs.files])
     try:
-        schema = logs.schema(con)
+        schema = logs.declare(con, column_readings(standards.declared, logs.schema(con)))
         empty = logs.all_empty(con)
         if empty:
             raise SvcauditError(
@@ -172,6 +172,7 @@ def _session(request: AuditRequest) -> Iterator[_Session]:
             unavailable=profile.unavailable,
             period=period,
             flags_invalid=any(r.flags_invalid for r in logs.readers),
+            units=column_units(standards.declared),
         )
         plan = replace(plan, narrow_rejects=any(r.narrow_rejects for r in logs.readers))
         where = Where(con, logs, standards.time_zone, request.spark_master, staged)
@@ -220,8 +221,7 @@ def open_audit(request: AuditRequest, progress: Steps | None = None) -> Iterator
         card = redact_scorecard(card, session.redactor, _group(request, session))
         if all(s.counts.in_scope == 0 for s in card.standards):
             raise SvcauditError(
-                f"no interactions in scope for any standard ({card.rows.evaluated} rows "
-                "evaluated)",
+                f"no interactions in scope for any standard ({card.rows.evaluated} rows evaluated)",
                 location=Location(session.standards.paths[0]),
                 hint="check the `when:` conditions against the log's values (svcaudit inspect LOG)",
             )

@@ -15,13 +15,14 @@ from dataclasses import dataclass, field
 
 from sqlglot import exp
 
-from svcaudit.errors import SvcauditError
+from svcaudit.errors import SvcauditError, did_you_mean
 from svcaudit.expressions.compile import Context, Resolver, compile_expression
 from svcaudit.expressions.errors import ExpressionError
 from svcaudit.expressions.nodes import Name
 from svcaudit.expressions.types import Kind, Typed, kind_of_sql_type
 from svcaudit.sources.readers import target_type
-from svcaudit.standards.loader import ParsedExpression
+from svcaudit.sources.values import ColumnReading
+from svcaudit.standards.loader import Declared, ParsedExpression
 
 # A number column whose name ends so is read as a duration in that unit: `hold_seconds` is `hold`.
 UNIT_SUFFIXES: dict[str, int] = {
@@ -64,6 +65,37 @@ LOGICAL_COLUMNS: dict[str, Kind] = {
 }
 
 
+def column_readings(
+    declared: Mapping[str, Declared], schema: Mapping[str, str]
+) -> dict[str, ColumnReading]:
+    """The declarations of `columns:` for the readers; one over a column the log does not
+    have is an error at the declaration."""
+    out: dict[str, ColumnReading] = {}
+    for source, d in declared.items():
+        if source not in schema:
+            hint = did_you_mean(source, list(schema)) or f"columns: {', '.join(list(schema)[:12])}"
+            raise SvcauditError(
+                f"`columns:` declares how to read the log's column '{source}', which the log "
+                "does not have",
+                location=d.location,
+                hint=hint + ("; name it with `source:`" if d.declaration.source is None else ""),
+            )
+        decl = d.declaration
+        out[source] = ColumnReading(
+            type=decl.read_as.sql if decl.types_it or decl.type is not None else None,
+            format=decl.format,
+            nulls=decl.null,
+            true_words=decl.true or (),
+            false_words=decl.false or (),
+        )
+    return out
+
+
+def column_units(declared: Mapping[str, Declared]) -> dict[str, int]:
+    """Number columns declared with a `unit:`: source column -> milliseconds per unit."""
+    return {s: d.declaration.unit.ms for s, d in declared.items() if d.declaration.unit}
+
+
 class LogResolver:
     """Names of a log's columns, noting which ones (and as what type) the standards use."""
 
@@ -72,11 +104,13 @@ class LogResolver:
         schema: Mapping[str, str],
         origin: str = "the log",
         notes: Mapping[str, str] | None = None,
+        units: Mapping[str, int] | None = None,
     ) -> None:
         self.schema = dict(schema)
         self.needed: dict[str, str] = {}
         self.origin = origin
         self.notes = dict(notes or {})
+        self.units = dict(units or {})  # number columns declared durations: ms per unit
 
     def resolve(self, name: str) -> Typed | None:
         """A column as it is, or ``name_seconds`` (and other unit suffixes) as a duration."""
@@ -84,6 +118,9 @@ class LogResolver:
             kind = kind_of_sql_type(self.schema[name])
             self.needed[name] = target_type(kind, self.schema[name])
             ref: exp.Expr = exp.column(name, quoted=True)
+            if kind == Kind.NUMBER and name in self.units:  # declared `unit:`
+                per = exp.Literal.number(self.units[name])
+                return Typed(exp.Mul(this=ref, expression=per), Kind.DURATION)
             if kind == Kind.DURATION:  # an INTERVAL column
                 ref = exp.cast(
                     exp.Mul(this=exp.func("epoch", ref), expression=exp.Literal.number(1000)),
@@ -93,7 +130,7 @@ class LogResolver:
         for suffix, ms in UNIT_SUFFIXES.items():
             source = name + suffix
             if source in self.schema and kind_of_sql_type(self.schema[source]) == Kind.NUMBER:
-                self.needed[source] = self.schema[source]
+                self.needed[source] = target_type(Kind.NUMBER, self.schema[source])
                 col = exp.column(source, quoted=True)
                 return Typed(exp.Mul(this=col, expression=exp.Literal.number(ms)), Kind.DURATION)
         return None

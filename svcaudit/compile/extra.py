@@ -84,7 +84,6 @@ def _any(conditions: Sequence[exp.Expr]) -> exp.Expr:
     )
 
 
-
 def breach_query(
     plan: Plan, standard_id: str, branch: str | None, limit: int | None
 ) -> BreachQuery:
@@ -225,11 +224,11 @@ def invalid_values_query(plan: Plan) -> exp.Select:
 
 
 __all__ = [
-    "invalid_values_query",
     "BreachQuery",
     "DistributionQuery",
     "breach_query",
     "breaching_rows",
     "distribution_query",
     "interactions",
+    "invalid_values_query",
 ]

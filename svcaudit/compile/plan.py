@@ -120,6 +120,7 @@ def plan_audit(
     unavailable: Sequence[str] = (),
     period: tuple[str | None, str | None] = (None, None),
     flags_invalid: bool = False,
+    units: Mapping[str, int] | None = None,
 ) -> Plan:
     """Compile all standards over ``relation(needed columns)``: one plan for any query.
 
@@ -131,7 +132,7 @@ def plan_audit(
     of its needed typed columns (``svcaudit.sources.values``), so that each standard counts
     those its measure or check reads.
     """
-    source_columns = LogResolver(schema, origin, notes)
+    source_columns = LogResolver(schema, origin, notes, units)
     resolver: Resolver = source_columns
     if unavailable:
         resolver = UnavailableResolver(resolver, frozenset(unavailable))
@@ -166,11 +167,7 @@ def plan_audit(
     status = _status(resolver, period)
     needed = dict(source_columns.needed)  # what the aggregate reads: fixed from here on
     ident = _ident(_source_column("id", mapped, schema), source_columns, resolver)
-    flagged = (
-        {c: invalid_column(c) for c, t in needed.items() if kind_of_sql_type(t) != Kind.STRING}
-        if flags_invalid
-        else {}
-    )
+    flagged = _flagged(needed) if flags_invalid else {}
     if flagged:
         compiled = [replace(cs, invalid=read_invalid(cs.value, flagged)) for cs in compiled]
     return Plan(
@@ -186,6 +183,11 @@ def plan_audit(
         ident=ident,
         schema=dict(schema),
     )
+
+
+def _flagged(needed: Mapping[str, str]) -> dict[str, str]:
+    """The needed typed columns (whose values may be invalid) -> their flag's column."""
+    return {c: invalid_column(c) for c, t in needed.items() if kind_of_sql_type(t) != Kind.STRING}
 
 
 def _source_column(

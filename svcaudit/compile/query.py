@@ -2,8 +2,9 @@
 
 Both aggregate strategies (``direct``, ``histogram``) produce an ``AuditQuery`` whose rows,
 after its ``fold`` when it has one, have the columns ``columns`` names: the group, the row
-status, rows, merged rows and invalid values, then ``count_column(i, name)`` per standard and count of the
-registry (``svcaudit.counts``). A count a standard cannot have may be left out: it is 0.
+status, rows, merged rows and invalid values, then ``count_column(i, name)`` per standard
+and count of the registry (``svcaudit.counts``). A count a standard cannot have may be left
+out: it is 0.
 """
 
 from __future__ import annotations

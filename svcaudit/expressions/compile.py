@@ -161,6 +161,12 @@ class _Compiler:
             return _timestamp_literal(lnode, left), right
         span = (lnode.span[0], rnode.span[1])
         hint = _UNIT_HINT if {lk, rk} == {Kind.NUMBER, Kind.DURATION} else None
+        if {lk, rk} == {Kind.NUMBER, Kind.STRING}:
+            name = next((n.name for n in (lnode, rnode) if isinstance(n, Name)), "COLUMN")
+            hint = (
+                f"compare with a number, or, if '{name}' holds codes (3, 2, E), read it as "
+                f"text: `columns: {{{name}: {{type: text}}}}`"
+            )
         raise ExpressionError(f"cannot compare {lk.article} with {rk.article}", span, hint)
 
     def arithmetic(self, node: Binary) -> Typed:

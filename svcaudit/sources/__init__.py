@@ -11,6 +11,7 @@ from sqlglot import exp
 
 from svcaudit.sources.files import LogFile, LogFormat, expand_inputs
 from svcaudit.sources.readers import READERS, InvalidValue, LogReader, Reject, merge_types
+from svcaudit.sources.values import ColumnReading
 
 
 class Logs:
@@ -36,6 +37,15 @@ class Logs:
                 merged[name] = merge_types(merged.get(name, t), t)
         return merged
 
+    def declare(
+        self, con: duckdb.DuckDBPyConnection, readings: Mapping[str, ColumnReading]
+    ) -> dict[str, str]:
+        """Read the declared columns as declared; the schema after it."""
+        for reader in self.readers:
+            reader.schema(con)
+            reader.declare(readings)
+        return self.schema(con)
+
     def notes(self) -> dict[str, str]:
         """Why some columns stay text (after schema()): column -> explanation."""
         return {c: n for reader in self.readers for c, n in reader.notes.items()}
@@ -58,7 +68,9 @@ class Logs:
                 wanted: dict[str, dict[str, int]] = {}
                 for v in mine:
                     wanted.setdefault(v.column, {})[v.value] = v.rows
-                found = reader.value_lines(f, wanted, limit - len(out)) if reader.has_lines(f) else []
+                found = (
+                    reader.value_lines(f, wanted, limit - len(out)) if reader.has_lines(f) else []
+                )
                 expected = {v.column: v.expected for v in mine}
                 out += [InvalidValue(f.display, n, c, v, expected[c]) for n, c, v in found]
                 seen = Counter((c, v) for _, c, v in found)

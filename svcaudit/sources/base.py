@@ -25,7 +25,7 @@ from svcaudit.sources.casting import typed_projection
 from svcaudit.sources.files import LogFile, LogFormat
 from svcaudit.sources.inference import SAMPLE_ROWS, infer_types
 from svcaudit.sources.sql import lit, quoted_column
-from svcaudit.sources.values import DEFAULT_RULES, ValueRules
+from svcaudit.sources.values import DEFAULT_RULES, ColumnReading, ValueRules
 
 REJECT = "__reject"
 FILE = "__file"  # the log file a row came from, as shown to people
@@ -120,6 +120,29 @@ class LogReader(ABC):
             except duckdb.Error as e:
                 raise self.read_error(e) from None
         return self._schema
+
+    def declare(self, readings: Mapping[str, ColumnReading]) -> None:
+        """Read the declared columns as declared (after ``schema``): their type and
+        timestamp format replace what was detected, their words join the value rules."""
+        if self._schema is None:
+            return
+        nulls = dict(self.rules.nulls)
+        trues, falses = dict(self.rules.true_words), dict(self.rules.false_words)
+        for c, r in readings.items():
+            if c not in self._schema:
+                continue
+            if r.type is not None:
+                self._schema[c] = r.type
+                self.notes.pop(c, None)
+                self.time_formats.pop(c, None)
+                getattr(self, "epochs", set()).discard(c)
+            if r.format is not None:
+                self.time_formats[c] = r.format
+            if r.nulls is not None:
+                nulls[c] = r.nulls
+            if r.true_words or r.false_words:
+                trues[c], falses[c] = r.true_words, r.false_words
+        self.rules = ValueRules(nulls, trues, falses, self.rules.default_nulls)
 
     def changed_files(self) -> list[LogFile]:
         """Files whose size or modification time changed since their layout was read."""
@@ -275,11 +298,11 @@ def numbered_rejects(
 __all__ = [
     "FILE",
     "REJECT",
-    "TYPE_WORDS",
-    "InvalidValue",
     "REJECTS_SCAN",
     "REJECTS_TABLE",
     "SAMPLE_ROWS",
+    "TYPE_WORDS",
+    "InvalidValue",
     "LogReader",
     "Reject",
     "file_column",

@@ -63,7 +63,10 @@ def typed_projection(
             cols.append(_never_invalid(c))  # cannot fail
             continue
         elif want == "DOUBLE" and physical in _NUMBERS:
-            cols += [exp.alias_(_try_cast(quoted_column(c), want), c, quoted=True), _never_invalid(c)]
+            cols += [
+                exp.alias_(_try_cast(quoted_column(c), want), c, quoted=True),
+                _never_invalid(c),
+            ]
             continue
         else:
             value = _from_text(c, exp.cast(quoted_column(c), "VARCHAR"), want, formats, rules, ())
@@ -208,4 +211,3 @@ def local_to_instant(column: exp.Expr, spans: Sequence[OffsetSpan] | None) -> ex
 
 def _timestamp(value: datetime) -> exp.Expr:
     return exp.cast(exp.Literal.string(value.isoformat(sep=" ")), "TIMESTAMP")
-

@@ -55,6 +55,17 @@ class ValueRules:
 DEFAULT_RULES = ValueRules()
 
 
+@dataclass(frozen=True)
+class ColumnReading:
+    """How a declaration (`columns:` in a standards file) says to read one source column."""
+
+    type: str | None = None  # DuckDB type; None: as detected
+    format: str | None = None  # strptime format of its timestamps
+    nulls: tuple[str, ...] | None = None  # its null markers (None: the defaults)
+    true_words: tuple[str, ...] = ()
+    false_words: tuple[str, ...] = ()
+
+
 def is_marker(value: exp.Expr, markers: tuple[str, ...]) -> exp.Expr:
     """The test that a text value is one of ``markers`` (compared after trimming blanks)."""
     trimmed = exp.Trim(this=value.copy())
@@ -86,6 +97,7 @@ __all__ = [
     "DEFAULT_NULLS",
     "DEFAULT_RULES",
     "INVALID_PREFIX",
+    "ColumnReading",
     "ValueRules",
     "boolean_words",
     "invalid_column",

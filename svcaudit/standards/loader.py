@@ -17,6 +17,7 @@ from svcaudit.expressions.calendars import CalendarSpec
 from svcaudit.expressions.errors import ExpressionError, caret_line
 from svcaudit.expressions.nodes import Node
 from svcaudit.expressions.parser import parse_expression
+from svcaudit.standards.declarations import ColumnDeclaration
 from svcaudit.standards.model import Consistency, Standard, StandardsFile
 from svcaudit.standards.validation import validation_error
 from svcaudit.standards.yaml_reader import Marks, YamlPath, read_yaml
@@ -74,6 +75,27 @@ class Rule:
 
 
 @dataclass(frozen=True)
+class Declared:
+    """A column declaration (`columns:` as a mapping) and where it is written."""
+
+    name: str  # the entry's name (a logical column, or the source column itself)
+    source: str  # the log's column it reads
+    declaration: ColumnDeclaration
+    location: Location
+
+
+def declarations(spec: StandardsFile, path: str, marks: Marks) -> dict[str, Declared]:
+    """A file's column declarations by the source column they read."""
+    out: dict[str, Declared] = {}
+    for name, entry in spec.columns.items():
+        if isinstance(entry, ColumnDeclaration):
+            source = entry.source or name
+            loc = marks.get(("columns", name), (Location(path), None, None))[0]
+            out[source] = Declared(name, source, entry, loc)
+    return out
+
+
+@dataclass(frozen=True)
 class StandardsSet:
     """All standards of an audit, from one or more files."""
 
@@ -86,6 +108,7 @@ class StandardsSet:
     profile: str | None = None
     columns: Mapping[str, ParsedExpression] = field(default_factory=dict)
     redact: tuple[str, ...] = ()  # columns hashed in every report (all files' lists)
+    declared: Mapping[str, Declared] = field(default_factory=dict)  # source column -> how read
 
 
 def load_standards(paths: Sequence[str | Path]) -> StandardsSet:
@@ -96,9 +119,18 @@ def load_standards(paths: Sequence[str | Path]) -> StandardsSet:
     rules: list[Rule] = []
     seen: dict[str, Rule] = {}
     columns: dict[str, ParsedExpression] = {}
+    declared: dict[str, Declared] = {}
     for p in paths:
-        spec, rule_list, file_columns = load_file(p)
+        spec, rule_list, file_columns, file_declared = load_file(p)
         files.append(spec)
+        for source, d in file_declared.items():
+            earlier = declared.setdefault(source, d)
+            if earlier.declaration != d.declaration:
+                raise SvcauditError(
+                    f"column '{source}' is declared differently in two standards files",
+                    location=d.location,
+                    hint=f"it is declared at {earlier.location}",
+                )
         for name, expr in file_columns.items():
             if name in columns and columns[name].text != expr.text:
                 raise SvcauditError(
@@ -137,12 +169,13 @@ def load_standards(paths: Sequence[str | Path]) -> StandardsSet:
         profile=first_file.profile,
         columns=columns,
         redact=tuple(dict.fromkeys(c for spec in files for c in spec.redact)),
+        declared=declared,
     )
 
 
 def load_file(
     path: str | Path,
-) -> tuple[StandardsFile, list[Rule], dict[str, ParsedExpression]]:
+) -> tuple[StandardsFile, list[Rule], dict[str, ParsedExpression], dict[str, Declared]]:
     """Load one standards file into its model and rules."""
     name = str(path)
     try:
@@ -168,7 +201,8 @@ def load_file(
         spec = StandardsFile.model_validate(data)
     except ValidationError as e:
         raise validation_error(e, name, marks, data) from None
-    return spec, *_rules(spec, name, marks, doc.columns)
+    rules, columns = _rules(spec, name, marks, doc.columns)
+    return spec, rules, columns, declarations(spec, name, marks)
 
 
 def _rules(
@@ -196,8 +230,15 @@ def _rules(
         fields[name] = expr
     calendars = {name: cal.spec(name, spec.time_zone) for name, cal in spec.calendars.items()}
     columns: dict[str, ParsedExpression] = {}
-    for name, text in spec.columns.items():
-        expr = parsed(("columns", name), text, f"column '{name}'")
+    for name, entry in spec.columns.items():
+        if isinstance(entry, ColumnDeclaration):  # a source column renamed: `source` as it is
+            if entry.source is None or entry.source == name:
+                continue
+            text = "`" + entry.source.replace("`", "``") + "`"
+            loc = marks.get(("columns", name, "source"), (Location(path), None, None))[0]
+            columns[name] = ParsedExpression(text, parse_expression(text), loc, None)
+            continue
+        expr = parsed(("columns", name), entry, f"column '{name}'")
         assert expr is not None
         columns[name] = expr
     rules: list[Rule] = []

@@ -19,9 +19,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import (
     BaseModel,
     ConfigDict,
+    Discriminator,
     Field,
     PlainSerializer,
     PlainValidator,
+    Tag,
     WithJsonSchema,
     field_validator,
     model_validator,
@@ -29,6 +31,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from svcaudit.expressions.calendars import CalendarSpec
+from svcaudit.standards.declarations import ColumnDeclaration
 from svcaudit.units import (
     DURATION_HINT,
     PERCENT_HINT,
@@ -148,6 +151,16 @@ Percent = Annotated[
 Expression = Annotated[
     str,
     Field(min_length=1, description="An expression in the svcaudit expression language"),
+]
+
+
+#: a `columns:` entry: an expression, or a declaration of how a column is read (the tags
+#: name the two in validation errors' paths, where ``validation`` leaves them out)
+ColumnEntry = Annotated[
+    Annotated[Expression, Tag("expression")] | Annotated[ColumnDeclaration, Tag("declaration")],
+    Discriminator(
+        lambda v: "declaration" if isinstance(v, dict | ColumnDeclaration) else "expression"
+    ),
 ]
 
 
@@ -434,9 +447,10 @@ class StandardsFile(_Model):
     profile: str | None = Field(
         None, description="The export format of the logs (e.g. amazon-connect); default: detected"
     )
-    columns: dict[str, Expression] = Field(
+    columns: dict[str, ColumnEntry] = Field(
         default_factory=dict,
-        description="Logical columns defined over the log's own (e.g. arrived_at: `Created On`)",
+        description="Logical columns defined over the log's own (e.g. arrived_at: `Created On`), "
+        "or how a column is read ({source, type, format, unit, null, true, false})",
     )
     fields: dict[str, Expression] = Field(
         default_factory=dict, description="Named derived measures usable in expressions"

@@ -8,6 +8,7 @@ from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
 from svcaudit.errors import Location, SvcauditError, did_you_mean
+from svcaudit.standards.declarations import ColumnDeclaration
 from svcaudit.standards.model import Consistency, Standard, StandardsFile
 from svcaudit.standards.yaml_reader import Marks, YamlPath
 
@@ -66,7 +67,7 @@ def validation_error(
 
 
 def _line_of(detail: ErrorDetails, marks: Marks) -> int:
-    loc = _nearest(tuple(detail["loc"]), marks)
+    loc = _nearest(_path(detail), marks)
     return loc.line or 0 if loc else 0
 
 
@@ -76,13 +77,23 @@ def _nearest(at: YamlPath, marks: Marks) -> Location | None:
     return marks[at][0] if at in marks else None
 
 
+#: the tags of tagged unions in pydantic's error paths (no key of the file)
+_TAGS = frozenset(("expression", "declaration"))
+
+
+def _path(detail: ErrorDetails) -> YamlPath:
+    """An error's path in the file, without the unions' tags."""
+    loc = tuple(detail["loc"])
+    return tuple(p for i, p in enumerate(loc) if not (p in _TAGS and i and loc[0] == "columns"))
+
+
 def _one_error(
     detail: ErrorDetails,
     path: str,
     marks: Marks,
     data: dict[str, Any],
 ) -> SvcauditError:
-    at: YamlPath = tuple(detail["loc"])
+    at: YamlPath = _path(detail)
     kind = detail["type"]
     ctx = detail.get("ctx") or {}
     where = _describe(at, data)
@@ -128,6 +139,9 @@ def _one_error(
         "field_name",
         "limits",
         "calendar",
+        "format",
+        "words",
+        "declaration",
     }:
         message = f"`{at[-1]}`{where}: {message}"
     return SvcauditError(message, location=loc, hint=str(hint) if hint else None)
@@ -148,6 +162,8 @@ def _allowed_keys(parent: YamlPath) -> list[str]:
         return list(StandardsFile.model_fields)
     if parent[0] == "standards" and len(parent) == 2:
         return list(Standard.model_fields)
+    if parent[0] == "columns":
+        return list(ColumnDeclaration.model_fields)
     return list(Consistency.model_fields)
 
 

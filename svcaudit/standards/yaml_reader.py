@@ -197,7 +197,9 @@ class _Builder:
             if not isinstance(key_node, yaml.ScalarNode):
                 raise SvcauditError("keys must be plain names", location=self.loc(key_node))
             k = self.scalar(key_node)
-            if not isinstance(k, str | int):
+            if isinstance(k, bool) or k is None:  # a key is a name: `true:`, `null:` as written
+                k = str(key_node.value)
+            elif not isinstance(k, str | int):
                 k = str(k)
             if k in result:
                 first = self.marks[(*at, k)][1]

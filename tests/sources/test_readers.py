@@ -188,7 +188,9 @@ def test_parquet(tmp_path: Path, rules: Path) -> None:
     assert chain(card, "hold-30s") == (3, 2, 1, 0)
 
 
-def test_parquet_with_timestamps_as_text_reads_bad_values_as_invalid(tmp_path: Path, rules: Path) -> None:
+def test_parquet_with_timestamps_as_text_reads_bad_values_as_invalid(
+    tmp_path: Path, rules: Path
+) -> None:
     log = tmp_path / "text.parquet"
     con = duckdb.connect(":memory:")
     con.execute(
@@ -214,7 +216,9 @@ def test_parquet_with_timestamps_as_text_reads_bad_values_as_invalid(tmp_path: P
     assert [(v.line, v.column, v.value, v.rows) for v in card.invalid_values] == [
         (None, "answered_at", "soon", 1)
     ]
-    assert card.invalid_values[0].reason == 'column "answered_at": cannot read "soon" as a timestamp'
+    assert (
+        card.invalid_values[0].reason == 'column "answered_at": cannot read "soon" as a timestamp'
+    )
 
 
 def test_several_files_and_a_glob(tmp_path: Path, rules: Path) -> None:
@@ -372,7 +376,9 @@ def test_unit_suffixed_number_columns_are_durations(
     assert chain(card, "hold-30s") == (2, passed, 2 - passed, 0)
 
 
-def test_broken_records_rejected_bad_values_invalid_with_file_line_and_column(tmp_path: Path, rules: Path) -> None:
+def test_broken_records_rejected_bad_values_invalid_with_file_line_and_column(
+    tmp_path: Path, rules: Path
+) -> None:
     log = write(
         tmp_path / "bad.csv",
         "branch,arrived_at,answered_at,hold_seconds\n"  # line 1
