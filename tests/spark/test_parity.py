@@ -412,3 +412,86 @@ def test_division_by_zero_is_missing_on_both_engines(spark: Any, tmp_path: Path)
     std = duckdb_report["standards"][0]
     assert (std["passed"], std["failed"], std["unmeasured"]) == (1, 1, 2)
     assert report(replace(request, engine="spark")) == duckdb_report
+
+
+VALUES_CSV = """\
+id,branch,arrived_at,greeted_at,rating,Callback,Came
+1,A,2025-03-03 09:00:00,2025-03-03 09:00:30,5,Y,03.03.2025 09.00.00
+2,?,2025-03-03 09:00:00,2025-03-03 09:01:30,E,N,03.03.2025 09.00.00
+3,B,2025-03-03 09:00:00,later,N/A,maybe,soon
+4,NULL,2025-03-03 09:00:00,2025-03-03 09:00:50,3,,-
+5,B,2025-03-03 09:00:00,2025-03-03 09:00:20,4,yes,03.03.2025 09.00.10
+"""
+VALUES_RULES = """\
+svcaudit: 1
+name: Values
+time_zone: UTC
+columns:
+  offered: {source: Callback, true: ["Y", "yes"], false: ["N"]}
+  came: {source: Came, format: "%d.%m.%Y %H.%M.%S"}
+standards:
+  - id: greet-60s
+    title: Greeted within 60 seconds
+    measure: greeted_at - arrived_at
+    at_most: 60s
+  - id: rating-4
+    title: Rated at least 4
+    when: rating > 0
+    measure: rating
+    at_least: 4
+  - id: callback
+    title: A callback is offered
+    check: offered
+  - id: came-early
+    title: Came before 09:00:05
+    check: came < arrived_at + 5s
+"""
+
+
+@pytest.mark.parametrize("fmt", ["csv", "jsonl"])
+def test_invalid_values_and_null_markers_on_both_engines(
+    spark: Any, tmp_path: Path, fmt: str
+) -> None:
+    """Invalid values (E, later, maybe, soon), null markers (?, N/A, NULL, empty, -) and
+    declared words and formats: the same counts, invalid values and lines on both engines."""
+    if fmt == "csv":
+        log = write(tmp_path / "v.csv", VALUES_CSV, dedent=False)
+    else:
+        lines = VALUES_CSV.splitlines()
+        header = lines[0].split(",")
+        records = [
+            {k: int(v) if v.isdigit() else v for k, v in zip(header, line.split(","), strict=True)}
+            for line in lines[1:]
+        ]
+        log = write(tmp_path / "v.jsonl", "".join(json.dumps(r) + "\n" for r in records))
+    rules = write(tmp_path / "v.yaml", VALUES_RULES, dedent=False)
+    request = AuditRequest(logs=[str(log)], standards=[str(rules)], fail_on=FailOn.NEVER)
+    duckdb_report = report(request)
+    counts = {
+        s["id"]: (s["in_scope"], s["passed"], s["failed"], s["unmeasured"], s["invalid"])
+        for s in duckdb_report["standards"]
+    }
+    # by hand: greet 30, 90, later (invalid), 50, 20 -> 3 of 5; rating 5, E (invalid: not in
+    # scope of rating > 0), N/A (missing: out of scope too), 3, 4 -> 2 of 3; callback Y, N,
+    # maybe (invalid), empty, yes -> 2 of 5; came 09:00:00, 09:00:00, soon (invalid),
+    # - (missing), 09:00:10 -> 2 of 5
+    assert counts == {
+        "greet-60s": (5, 3, 1, 1, 1),
+        "rating-4": (3, 2, 1, 0, 0),
+        "callback": (5, 2, 1, 2, 1),
+        "came-early": (5, 2, 1, 2, 1),
+    }
+    assert duckdb_report["invalid_values"]["count"] == 4
+    invalid = duckdb_report["invalid_values"]["values"]
+    listed = [(v["line"], v["column"], v["value"]) for v in invalid]
+    if fmt == "jsonl":  # a record per line, the header gone
+        listed = [(n + 1, c, v) for n, c, v in listed]
+    assert sorted(listed) == [
+        (3, "rating", "E"),
+        (4, "Callback", "maybe"),
+        (4, "Came", "soon"),
+        (4, "greeted_at", "later"),
+    ]
+    branches = {b["branch"] for b in duckdb_report["standards"][0]["branches"]}
+    assert branches == {"A", "B", "(no branch)"}
+    assert report(replace(request, engine="spark")) == duckdb_report
