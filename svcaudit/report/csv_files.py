@@ -17,12 +17,17 @@ from svcaudit.units import format_duration
 
 
 def rejects_csv(card: Scorecard) -> str:
-    """Every listed rejected row: file, line, reason."""
+    """Every listed rejected row, then every listed invalid value: file, line, reason."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(["file", "line", "reason"])
     for r in card.rejects:
         writer.writerow([spreadsheet_safe(c) for c in (r.file, r.line, r.reason)])
+    for v in card.invalid_values:  # rows kept: a value missing for its row, not a reject
+        reason = f"invalid value (the row is kept, the value missing): {v.reason}"
+        if v.line is None and v.rows > 1:
+            reason += f" ({v.rows} rows)"
+        writer.writerow([spreadsheet_safe(c) for c in (v.file, v.line, reason)])
     return buffer.getvalue()
 
 

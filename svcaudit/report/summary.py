@@ -116,6 +116,11 @@ def rows_text(card: Scorecard) -> str:
         text += f" + {r.merged:,} merged (earlier records of the same interaction)"
     if r.outside:
         text += f" + {r.outside:,} outside the audited period"
+    if r.invalid_values:
+        text += (
+            f"; {r.invalid_values:,} invalid value(s) read as missing (their rows kept; "
+            "see `invalid` per standard)"
+        )
     if r.duplicate:
         shown = ", ".join(f"{i} ({n} rows)" for i, n in r.duplicate_ids[:3])
         text += (

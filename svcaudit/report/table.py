@@ -258,6 +258,27 @@ def rejects_block(card: Scorecard) -> Text | None:
     return text
 
 
+def invalid_block(card: Scorecard) -> Text | None:
+    """The first invalid values: missing for their rows, which are kept."""
+    count = card.rows.invalid_values
+    if not count:
+        return None
+    text = Text(
+        f"Invalid values ({count:,}), read as missing (the rows stay in every standard that "
+        "does not read them):\n",
+        style="yellow",
+    )
+    for v in card.invalid_values[:SHOWN_REJECTS]:
+        where = f"{v.file}:{v.line}" if v.line is not None else f"{v.file} ({v.rows:,} rows)"
+        text.append(f"  {where}: {v.reason}\n")
+    more = count - sum(v.rows for v in card.invalid_values[:SHOWN_REJECTS])
+    if more > 0:
+        text.append(
+            f"  ... and {more:,} more (write them all with --rejects PATH.csv)\n", style="dim"
+        )
+    return text
+
+
 def implausible_block(card: Scorecard) -> Text | None:
     """Standards with impossible durations among their measures (counted as unmeasured)."""
     odd = [(s.id, n) for s in card.standards if (n := s.counts.count("implausible"))]
@@ -297,6 +318,7 @@ class TableFormatter(Formatter):
             consistency_block(card),
             regressions_block(card),
             rejects_block(card),
+            invalid_block(card),
             implausible_block(card),
         )
         for block in blocks:

@@ -214,3 +214,29 @@ def test_json_report_lists_invalid_values(tmp_path: Path, monkeypatch: pytest.Mo
     ]
     by_id = {s["id"]: (s["unmeasured"], s["invalid"]) for s in report["standards"]}
     assert by_id == {"greet-60s": (1, 1), "rating-4": (1, 1), "greet-when-rated-high": (0, 0)}
+
+
+def test_scorecard_and_rejects_file_list_invalid_values(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    write(
+        tmp_path / "visits.csv",
+        "id,branch,arrived_at,greeted_at,rating\n"
+        "1,A,2025-03-03 09:00:00,2025-03-03 09:00:30,5\n"
+        "2,A,2025-03-03 09:00:00,2025-03-03 09:00:40,E\n"
+        "3,A,2025-03-03 09:00:00,2025-03-03 09:00:40\n",  # a field short: rejected
+    )
+    rules(tmp_path)
+    run = invoke("audit", "visits.csv", "-s", "rules.yaml", "--rejects", "r.csv")
+    assert run.code == 1, run.stderr
+    assert "Invalid values (1)" in run.stdout
+    assert 'visits.csv:3: column "rating": cannot read "E" as a number' in run.stdout
+    assert "1 invalid value(s) read as missing" in run.stdout
+    rejects = (tmp_path / "r.csv").read_text(encoding="utf-8").splitlines()
+    assert rejects[0] == "file,line,reason"
+    assert rejects[1] == 'visits.csv,4,"wrong number of fields: expected 5, found 4"'
+    assert rejects[2] == (
+        'visits.csv,3,"invalid value (the row is kept, the value missing): column ""rating"": '
+        'cannot read ""E"" as a number"'
+    )
