@@ -186,6 +186,10 @@ class SparkLogs:
 
     def _listing(self, typed: exp.Select, raw: exp.Expr | None = None) -> exp.Select:
         cols = [exp.column(POS), exp.column(REJECT), exp.alias_(raw or _null_text(), RAW)]
+        # Spark refuses a query of a CSV file reading only its corrupt-record column (as the
+        # reject reason does, now that a bad value is no reject): read a data column too
+        data = [n for n in typed.named_selects if not n.startswith("__")][:1]
+        cols += [exp.alias_(quoted_column(n), "__read") for n in data]
         return exp.select(*cols).from_(typed.subquery("typed"))
 
     def _csv_part(
@@ -344,6 +348,8 @@ class SparkLogs:
         """The first rejected rows, numbered as the DuckDB readers number them."""
         out: list[Reject] = []
         for part in self.parts:
+            # a data column read along (see ``_listing``), kept to the end so that it is read
+            read = [exp.column("__read")] if "__read" in part.listing.named_selects else []
             numbered = exp.select(
                 exp.alias_(
                     exp.Window(
@@ -354,9 +360,10 @@ class SparkLogs:
                 ),
                 exp.column(REJECT),
                 exp.column(RAW),
+                *read,
             ).from_(part.listing.subquery("l"))
             query = (
-                exp.select("__line", REJECT, RAW)
+                exp.select("__line", REJECT, RAW, *(r.copy() for r in read))
                 .from_(numbered.subquery("n"))
                 .where(exp.column(REJECT).is_(exp.null()).not_())
                 .order_by("__line")
