@@ -16,6 +16,7 @@ from sqlglot import exp
 
 from svcaudit.expressions.types import Kind, kind_of_sql_type
 from svcaudit.sources.sql import lit, quoted_column
+from svcaudit.sources.values import DEFAULT_NULLS, is_marker
 
 SAMPLE_ROWS = 20_000
 INFER_SHARE = 0.5  # a text column is read as a type when most sampled values fit it
@@ -123,7 +124,10 @@ def _type_probes(columns: list[str]) -> list[exp.Expr]:
     """Six counts per column: values, values read as each type, date-like values; a sample."""
     probes: list[exp.Expr] = []
     for c in columns:
-        probes.append(exp.Count(this=quoted_column(c)))
+        # null markers (?, N/A, ...) are missing values: not counted among the values
+        marker = is_marker(quoted_column(c), DEFAULT_NULLS)
+        present = exp.not_(exp.func("coalesce", marker, exp.true()))
+        probes.append(exp.func("count_if", present))
         for t in ("TIMESTAMPTZ", "DOUBLE", "BOOLEAN"):
             cast = exp.TryCast(this=quoted_column(c), to=exp.DataType.build(t))
             if t == "TIMESTAMPTZ":  # only ISO text: the cast reads 1/2/20 as the year 1

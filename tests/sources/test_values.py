@@ -240,3 +240,19 @@ def test_scorecard_and_rejects_file_list_invalid_values(
         'visits.csv,3,"invalid value (the row is kept, the value missing): column ""rating"": '
         'cannot read ""E"" as a number"'
     )
+
+
+def test_null_markers_do_not_count_against_a_columns_type(tmp_path: Path) -> None:
+    # 3 of 5 ratings are "?": the column is still numbers (2 of the 2 values), so rating-4
+    # reads 5 (pass) and 3 (fail), the markers unmeasured
+    log = write(
+        tmp_path / "visits.csv",
+        "id,branch,arrived_at,greeted_at,rating\n"
+        + "".join(
+            f"{i},A,2025-03-03 09:00:00,2025-03-03 09:00:30,{r}\n"
+            for i, r in enumerate(["?", "?", "?", "5", "3"], 1)
+        ),
+    )
+    card = audit([log], [rules(tmp_path)])
+    assert chain(card, "rating-4") == (5, 1, 1, 3)
+    assert standard(card, "rating-4").counts.count("invalid") == 0
