@@ -21,7 +21,7 @@ from svcaudit.expressions.errors import ExpressionError
 from svcaudit.expressions.nodes import Name
 from svcaudit.expressions.types import Kind, Typed, kind_of_sql_type
 from svcaudit.sources.readers import target_type
-from svcaudit.sources.values import ColumnReading
+from svcaudit.sources.values import ColumnReading, text_column
 from svcaudit.standards.loader import Declared, ParsedExpression
 
 # A number column whose name ends so is read as a duration in that unit: `hold_seconds` is `hold`.
@@ -135,6 +135,13 @@ class LogResolver:
                 return Typed(exp.Mul(this=col, expression=exp.Literal.number(ms)), Kind.DURATION)
         return None
 
+    def resolve_text(self, name: str) -> Typed | None:
+        """A column's text as written, whatever type it is read as (None: no such column)."""
+        if name not in self.schema:
+            return None
+        self.needed[text_column(name)] = "VARCHAR"
+        return Typed(exp.column(text_column(name), quoted=True), Kind.STRING)
+
     def known_names(self) -> Iterable[str]:
         """Every column, plus the duration names unit suffixes provide."""
         yield from self.schema
@@ -185,6 +192,12 @@ class UnavailableResolver(Layer):
     def known_names(self) -> Iterable[str]:
         """The base resolver's names."""
         return self.base.known_names()
+
+    def resolve_text(self, name: str) -> Typed | None:
+        """The base resolver's text of a column (None for the profile's missing ones)."""
+        if name in self.names:
+            return None
+        return _text_of(self.base, name)
 
 
 class LogicalResolver:
@@ -249,7 +262,24 @@ class FieldResolver(Layer):
         self.done[name] = typed
         return typed
 
+    def resolve_text(self, name: str) -> Typed | None:
+        """A column's text as written: through a field that just renames a column
+        (`arrived_at: createddate`), else the column of that name below."""
+        parsed = self.fields.get(name)
+        if parsed is not None and not (self.shadow_ok and name in self.active):
+            if not isinstance(parsed.tree, Name):
+                return None  # a computed field has no text of its own
+            name = parsed.tree.name
+        return _text_of(self.base, name)
+
     def known_names(self) -> Iterable[str]:
         """Fields (except those being compiled: a field cannot use itself) and columns."""
         yield from (f for f in self.fields if f not in self.active)
         yield from self.base.known_names()
+
+
+def _text_of(resolver: Resolver, name: str) -> Typed | None:
+    """``resolver``'s text of column ``name``, if it can give one."""
+    written = getattr(resolver, "resolve_text", None)
+    found: Typed | None = written(name) if written is not None else None
+    return found

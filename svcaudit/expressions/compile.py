@@ -17,7 +17,7 @@ from sqlglot import exp
 from svcaudit.errors import did_you_mean
 from svcaudit.expressions.calendars import CalendarSpec, business_time_sql, choose_calendar_sql
 from svcaudit.expressions.errors import ExpressionError
-from svcaudit.expressions.functions import FUNCTIONS
+from svcaudit.expressions.functions import FUNCTIONS, Function
 from svcaudit.expressions.nodes import (
     Binary,
     Call,
@@ -241,6 +241,7 @@ class _Compiler:
             )
             raise ExpressionError(f"unknown function '{node.name}'", node.name_span, hint)
         args = [self.compile(a) for a in node.args]
+        args = self.as_written(fn, node, args)
         if fn.variadic:
             if not args:
                 raise ExpressionError(f"{fn.name}() needs at least one argument", node.span)
@@ -267,6 +268,29 @@ class _Compiler:
                 self.unify(picked, other, node.args[fn.result_from], node.args[args.index(other)])
             return Typed(fn.build([a.sql for a in args]), picked.kind)
         return Typed(fn.build([a.sql for a in args]), fn.returns)
+
+    def as_written(self, fn: Function, node: Call, args: list[Typed]) -> list[Typed]:
+        """A column passed where text is expected (parse_time, trim, ...; coalesce with text)
+        is its text as written in the log, whatever type detection gave it: parse_time(x,
+        "%m/%d/%Y %I:%M:%S %p") reads x's own text, never a value detection already read."""
+        text_at = [
+            i
+            for i, a in enumerate(args)
+            if (fn.variadic and any(b.kind == Kind.STRING for b in args))
+            or (not fn.variadic and i < len(fn.params) and fn.params[i] == Kind.STRING)
+        ]
+        written = getattr(self.resolver, "resolve_text", None)
+        out = list(args)
+        for i in text_at:
+            arg_node = node.args[i]
+            if written is None or not isinstance(arg_node, Name):
+                continue
+            if out[i].kind in (Kind.STRING, Kind.ANY, Kind.NULL):
+                continue
+            text = written(arg_node.name)
+            if text is not None:
+                out[i] = text
+        return out
 
     def local_time(self, build: Callable[[list[exp.Expr]], exp.Expr], ts: exp.Expr) -> exp.Expr:
         """hour()/weekday()/date() in the time zone of the branch's calendar."""

@@ -16,6 +16,7 @@ from svcaudit.expressions.types import Kind, kind_of_sql_type
 from svcaudit.sources.sql import lit, quoted_column
 from svcaudit.sources.values import (
     DEFAULT_RULES,
+    TEXT_PREFIX,
     ValueRules,
     boolean_words,
     invalid_column,
@@ -76,6 +77,13 @@ def typed_projection(
         shown = exp.cast(quoted_column(c), "VARCHAR")
         invalid = exp.Case().when(bad, shown).else_(exp.cast(exp.null(), "VARCHAR"))
         cols.append(exp.alias_(invalid, invalid_column(c), quoted=True))
+    for key in needed:  # a column's text as written, beside its typed value (parse_time)
+        base = key.removeprefix(TEXT_PREFIX)
+        if key.startswith(TEXT_PREFIX) and base in schema:
+            written: exp.Expr = quoted_column(base)
+            if kind_of_sql_type(schema[base]) not in (Kind.STRING, Kind.ANY):
+                written = exp.cast(written, "VARCHAR")
+            cols.append(exp.alias_(without_markers(written, rules.markers(base)), key, quoted=True))
     return cols, exp.cast(exp.null(), "VARCHAR")
 
 

@@ -27,6 +27,15 @@ DEFAULT_NULLS: tuple[str, ...] = ("", "?", "N/A", "NA", "n/a", "null", "NULL", "
 INVALID_PREFIX = "__invalid:"
 
 
+#: the prefix of a needed column holding another column's text as written (``parse_time``)
+TEXT_PREFIX = "__text:"
+
+
+def text_column(name: str) -> str:
+    """The relation's column holding ``name``'s text as written (null markers are NULL)."""
+    return TEXT_PREFIX + name
+
+
 def invalid_column(name: str) -> str:
     """The relation's column holding ``name``'s raw text where it could not be read."""
     return INVALID_PREFIX + name
@@ -97,10 +106,12 @@ __all__ = [
     "DEFAULT_NULLS",
     "DEFAULT_RULES",
     "INVALID_PREFIX",
+    "TEXT_PREFIX",
     "ColumnReading",
     "ValueRules",
     "boolean_words",
     "invalid_column",
     "is_marker",
+    "text_column",
     "without_markers",
 ]

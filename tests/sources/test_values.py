@@ -256,3 +256,40 @@ def test_null_markers_do_not_count_against_a_columns_type(tmp_path: Path) -> Non
     card = audit([log], [rules(tmp_path)])
     assert chain(card, "rating-4") == (5, 1, 1, 3)
     assert standard(card, "rating-4").counts.count("invalid") == 0
+
+
+PARSE_TIME_RULES = """\
+svcaudit: 1
+name: Raw text
+columns:
+  answered: parse_time(created, "%Y-%m-%d %H:%M:%S")
+standards:
+  - id: same
+    title: parse_time over a column detected as a timestamp reads its text
+    measure: answered - created
+    at_most: 5m
+  - id: called-5m
+    title: Called within 5 minutes
+    measure: parse_time(called, "%m/%d/%Y %I:%M %p") - created
+    at_most: 5m
+  - id: first
+    title: trim() over a timestamp column reads its text
+    check: trim(created) == "2025-03-01 10:00:00"
+"""
+PARSE_TIME_LOG = (
+    "id,branch,created,called\n"
+    "1,A,2025-03-01 10:00:00,03/01/2025 10:04 AM\n"  # called after 4 min
+    "2,A,2025-03-02 09:00:00,03/02/2025 09:30 AM\n"  # called after 30 min
+)
+
+
+def test_parse_time_and_trim_read_the_text_whatever_detection_decided(tmp_path: Path) -> None:
+    # `created` is detected as a timestamp and `called` as US 12-hour times; parse_time()
+    # and trim() over them read the text as written: same instant (0 s, twice), 4 and 30
+    # minutes, and only row 1's text equals "2025-03-01 10:00:00"
+    log = write(tmp_path / "visits.csv", PARSE_TIME_LOG, dedent=False)
+    std = write(tmp_path / "rules.yaml", PARSE_TIME_RULES, dedent=False)
+    card = audit([log], [std])
+    assert chain(card, "same") == (2, 2, 0, 0)
+    assert chain(card, "called-5m") == (2, 1, 1, 0)
+    assert chain(card, "first") == (2, 1, 1, 0)
