@@ -273,10 +273,15 @@ class _Compiler:
         """A column passed where text is expected (parse_time, trim, ...; coalesce with text)
         is its text as written in the log, whatever type detection gave it: parse_time(x,
         "%m/%d/%Y %I:%M:%S %p") reads x's own text, never a value detection already read."""
+        # coalesce() with text: a timestamp column's text (a number and text stay an error)
         text_at = [
             i
             for i, a in enumerate(args)
-            if (fn.variadic and any(b.kind == Kind.STRING for b in args))
+            if (
+                fn.variadic
+                and a.kind == Kind.TIMESTAMP
+                and any(b.kind == Kind.STRING for b in args)
+            )
             or (not fn.variadic and i < len(fn.params) and fn.params[i] == Kind.STRING)
         ]
         written = getattr(self.resolver, "resolve_text", None)

@@ -103,6 +103,14 @@ def markdown(card: Scorecard) -> str:
         ]
         if card.rows.rejected > SHOWN_REJECTS:
             out.append(f"- … and {card.rows.rejected - SHOWN_REJECTS:,} more")
+    if card.rows.invalid_values:
+        count = card.rows.invalid_values
+        out += ["", f"### Invalid values ({count:,}), read as missing", ""]
+        for v in card.invalid_values[:SHOWN_REJECTS]:
+            where = f"{v.file}:{v.line}" if v.line is not None else f"{v.file} ({v.rows:,} rows)"
+            out.append(f"- {code(where)} {md(v.reason)}")
+        if count > SHOWN_REJECTS:
+            out.append(f"- … and {count - SHOWN_REJECTS:,} more")
     return "\n".join(out) + "\n"
 
 

@@ -293,3 +293,19 @@ def test_parse_time_and_trim_read_the_text_whatever_detection_decided(tmp_path: 
     assert chain(card, "same") == (2, 2, 0, 0)
     assert chain(card, "called-5m") == (2, 1, 1, 0)
     assert chain(card, "first") == (2, 1, 1, 0)
+
+
+def test_markdown_lists_invalid_values(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    write(
+        tmp_path / "visits.csv",
+        "id,branch,arrived_at,greeted_at,rating\n"
+        "1,A,2025-03-03 09:00:00,2025-03-03 09:00:30,E\n"
+        "2,A,2025-03-03 09:00:00,2025-03-03 09:00:30,5\n",
+    )
+    rules(tmp_path)
+    run = invoke("audit", "visits.csv", "-s", "rules.yaml", "-f", "markdown", "--fail-on", "never")
+    assert run.code == 0, run.stderr
+    assert "### Invalid values (1), read as missing" in run.stdout
+    assert '`visits.csv:2` column "rating": cannot read "E" as a number' in run.stdout
+    assert "1 invalid value(s) read as missing" in run.stdout
