@@ -130,8 +130,9 @@ def _ids(standards: tuple[StandardResult, ...] | list[StandardResult]) -> str:
 
 
 def worst_branches(s: StandardResult, limit: int = 3) -> list[BranchResult]:
-    """The lowest-rated branches below target (or at all, when none is below), worst first."""
-    rated = [b for b in s.branches if b.counts.rate is not None]
+    """The lowest-rated judged branches below target (or at all, when none is below), worst
+    first; a branch with fewer than ``min_interactions`` is not named."""
+    rated = [b for b in s.branches if b.judged and b.counts.rate is not None]
     rated.sort(key=lambda b: (b.counts.rate or 0.0, -b.counts.n, b.branch))
     below = [b for b in rated if b.met is False]
     return (below or rated)[:limit]
