@@ -18,8 +18,10 @@ from svcaudit.columns import UnavailableColumnError
 from svcaudit.compile import (
     BreachQuery,
     Plan,
+    branch_names,
     breach_query,
     breaching_rows,
+    check_branch,
     distribution_query,
     interactions,
     plan_audit,
@@ -334,7 +336,14 @@ def explain(
     """
     with _session(request) as session:
         _check_redacted(session, request)
-        yield from _redacted(session, request, standard_ids, branch, limit, progress, lines=lines)
+        shown = False
+        for b in _redacted(session, request, standard_ids, branch, limit, progress, lines=lines):
+            shown = shown or bool(b.rows)
+            yield b
+        if branch is not None and not shown:  # no breach there: is there such a branch?
+            names = runner.fetch(session.engine, session.plan, branch_names)
+            hidden = any(session.redactor.covers(c) for c in _group(request, session))
+            check_branch(branch, [str(n) for (n, *_) in names], redacted=hidden)
 
 
 def _lines(

@@ -19,6 +19,7 @@ import svcaudit.compile
 import svcaudit.engine
 import svcaudit.spark.engine
 from svcaudit.audit import AuditRequest, explain, run_audit
+from svcaudit.errors import SvcauditError
 from svcaudit.report.json import scorecard_dict
 from svcaudit.score import FailOn
 from tests.expressions.test_calendars import write_case
@@ -253,6 +254,14 @@ def test_explain_finds_the_same_breaches(spark: Any, monkeypatch: pytest.MonkeyP
     assert on_spark.columns == on_duckdb.columns
     assert [r[:3] for r in on_spark.rows] == [r[:3] for r in on_duckdb.rows]
     assert on_duckdb.rows
+    # --branch with another case of a real branch name: the same refusal on both engines
+    queue = str(on_duckdb.rows[0][0])
+    messages = []
+    for engine in ("duckdb", "spark"):
+        with pytest.raises(SvcauditError) as caught:
+            list(explain(replace(request, engine=engine), ["hold-total-2min"], queue.swapcase(), 5))
+        messages.append(str(caught.value))
+    assert messages[0] == messages[1] and f"did you mean '{queue}'?" in messages[0]
 
 
 def test_every_breach_in_batches_on_both_engines(
