@@ -22,7 +22,7 @@ from rich.table import Table
 
 from svcaudit import __version__, signals
 from svcaudit import cli_options as opt
-from svcaudit.audit import AuditRequest, open_audit
+from svcaudit.audit import AuditRequest, AuditStoppedError, open_audit
 from svcaudit.audit import explain as run_explain
 from svcaudit.compile import LogicalResolver, compile_rules
 from svcaudit.config import Config, Settings, find_config, load_config
@@ -46,7 +46,7 @@ from svcaudit.report import (
     format_of_path,
     formatter,
 )
-from svcaudit.report.csv_files import rejects_csv, value_text, write_violations
+from svcaudit.report.csv_files import rejects_csv, rejects_text, value_text, write_violations
 from svcaudit.report.markdown import markdown
 from svcaudit.score import FailOn, Scorecard
 from svcaudit.standards.loader import load_standards
@@ -215,6 +215,18 @@ def _write_outputs(
             found.close()
 
 
+@contextmanager
+def _rejects_kept(rejects: str | None) -> Iterator[None]:
+    """An audit that stops with nothing to score still writes ``--rejects``: the reasons are
+    what the user needs then (every row rejected: why)."""
+    try:
+        yield
+    except AuditStoppedError as stopped:
+        if rejects:
+            write_all([(rejects, rejects_text(stopped.rejects))])
+        raise
+
+
 def _render_to_text(card: Scorecard, fmt: str) -> str:
     buffer = io.StringIO()
     console = Console(file=buffer, width=100, color_system=None, force_terminal=False)
@@ -288,6 +300,7 @@ def audit(
         )
         with (
             progress_bar(err, err.is_terminal and not quiet) as progress,
+            _rejects_kept(rejects),
             open_audit(request, progress) as audited,  # open: --violations reads it again
         ):
             card = audited.card
