@@ -36,7 +36,6 @@ from svcaudit.redact import Redactor, redact_breaches, redact_scorecard
 from svcaudit.score import FailOn, Scorecard, score, with_baseline
 from svcaudit.sources import Logs
 from svcaudit.sources.profiles import PROFILES, Profile, detect_profile
-from svcaudit.sources.readers import Reject
 from svcaudit.standards.loader import ParsedExpression, StandardsSet, load_standards
 from svcaudit.steps import Progress, Steps, step
 
@@ -199,17 +198,6 @@ class Audited:
         return _redacted(self.session, self.request, None, None, None, self.progress, lines=True)
 
 
-class AuditStoppedError(SvcauditError):
-    """The logs were read but there is nothing to score; ``rejects`` are the rows rejected on
-    the way, which ``--rejects`` still writes."""
-
-    def __init__(
-        self, rejects: Sequence[Reject], message: str, *, location: Location, hint: str
-    ) -> None:
-        super().__init__(message, location=location, hint=hint)
-        self.rejects = tuple(rejects)
-
-
 @contextmanager
 def open_audit(request: AuditRequest, progress: Steps | None = None) -> Iterator[Audited]:
     """Run an audit and keep its session open for more queries over it (``--violations``);
@@ -231,7 +219,7 @@ def open_audit(request: AuditRequest, progress: Steps | None = None) -> Iterator
             card = with_baseline(card, baseline, request.regression_limit)
         card = redact_scorecard(card, session.redactor, _group(request, session))
         if all(s.counts.in_scope == 0 for s in card.standards):
-            raise AuditStoppedError(
+            raise runner.AuditStoppedError(
                 card.rejects,
                 f"no interactions in scope for any standard ({card.rows.evaluated} rows "
                 "evaluated)",
@@ -278,7 +266,7 @@ def _scorecard(session: _Session, request: AuditRequest, progress: Steps | None)
     standards = session.standards
     names = [f.display for f in session.logs.files]
     if raw.rows_evaluated == 0:
-        raise AuditStoppedError(
+        raise runner.AuditStoppedError(
             raw.rejects,
             "no interaction could be evaluated"
             + (f": all {raw.rows_rejected} rows were rejected" if raw.rows_rejected else ""),

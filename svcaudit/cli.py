@@ -20,9 +20,9 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from svcaudit import __version__, signals
+from svcaudit import __version__, runner, signals
 from svcaudit import cli_options as opt
-from svcaudit.audit import AuditRequest, AuditStoppedError, open_audit
+from svcaudit.audit import AuditRequest, open_audit
 from svcaudit.audit import explain as run_explain
 from svcaudit.compile import LogicalResolver, compile_rules
 from svcaudit.config import Config, Settings, find_config, load_config
@@ -221,7 +221,7 @@ def _rejects_kept(rejects: str | None) -> Iterator[None]:
     what the user needs then (every row rejected: why)."""
     try:
         yield
-    except AuditStoppedError as stopped:
+    except runner.AuditStoppedError as stopped:
         if rejects:
             write_all([(rejects, rejects_text(stopped.rejects))])
         raise

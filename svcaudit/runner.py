@@ -25,6 +25,7 @@ from svcaudit.compile import (
 )
 from svcaudit.compile.plan import OUTSIDE, REJECTED_ROW
 from svcaudit.counts import NAMES, Counts
+from svcaudit.errors import Location, SvcauditError
 from svcaudit.sources.readers import Reject
 from svcaudit.steps import Progress, Steps, step
 
@@ -159,4 +160,24 @@ def fetch_each(
             yield engine.batches(engine.render(build(on_table)), progress, label)
 
 
-__all__ = ["MAX_LISTED_REJECTS", "RawResult", "Tally", "fetch", "fetch_each", "run", "tally_rows"]
+class AuditStoppedError(SvcauditError):
+    """The logs were read but there is nothing to score; ``rejects`` are the rows rejected on
+    the way, which ``--rejects`` still writes."""
+
+    def __init__(
+        self, rejects: Sequence[Reject], message: str, *, location: Location, hint: str
+    ) -> None:
+        super().__init__(message, location=location, hint=hint)
+        self.rejects = tuple(rejects)
+
+
+__all__ = [
+    "MAX_LISTED_REJECTS",
+    "AuditStoppedError",
+    "RawResult",
+    "Tally",
+    "fetch",
+    "fetch_each",
+    "run",
+    "tally_rows",
+]

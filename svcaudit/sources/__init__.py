@@ -38,6 +38,17 @@ class Logs:
         """Why some columns stay text (after schema()): column -> explanation."""
         return {c: n for reader in self.readers for c, n in reader.notes.items()}
 
+    def timestamp_formats(self) -> dict[str, str]:
+        """How each timestamp column is read (after schema()): column -> its format (the
+        strptime pattern detection chose, ISO 8601, epoch...); files of several formats: each
+        reader's, joined."""
+        found: dict[str, list[str]] = {}
+        for reader in self.readers:
+            for c, f in reader.timestamp_formats().items():
+                if f not in found.setdefault(c, []):
+                    found[c].append(f)
+        return {c: "; ".join(fs) for c, fs in found.items()}
+
     def all_empty(self, con: duckdb.DuckDBPyConnection) -> list[LogFile]:
         """The files without data rows, when no file has any (else an empty list)."""
         empty = [f for reader in self.readers for f in reader.empty_files(con)]

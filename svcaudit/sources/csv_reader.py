@@ -14,6 +14,7 @@ from sqlglot import exp
 from svcaudit.errors import Location, SvcauditError
 from svcaudit.expressions.types import Kind, kind_of_sql_type
 from svcaudit.sources.base import (
+    EPOCH,
     FILE,
     REJECT,
     REJECTS_SCAN,
@@ -95,6 +96,10 @@ class CsvReader(LogReader):
                 self.epochs.add(c)
                 refined[c] = "TIMESTAMPTZ"
         return refined
+
+    def timestamp_formats(self) -> dict[str, str]:
+        found = super().timestamp_formats()
+        return {c: EPOCH if c in getattr(self, "epochs", set()) else f for c, f in found.items()}
 
     def _sniffed_times_as_text(
         self, con: duckdb.DuckDBPyConnection, raw: dict[str, str]

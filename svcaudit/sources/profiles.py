@@ -9,7 +9,7 @@ add or override entries the same way. Adding a profile is adding one entry to ``
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 
 from svcaudit.sources.prepare import LatestPerKey, Prepare
@@ -179,14 +179,25 @@ def _norm(name: str) -> str:
     return "".join(c for c in name.lower() if c.isalnum())
 
 
-def suggest_mapping(columns: list[str]) -> dict[str, str]:
-    """Logical column -> the export's column that most likely holds it (exact words only)."""
+def named_like(logical: str, columns: list[str]) -> list[str]:
+    """The columns whose names are words exports use for ``logical``, in ``_SYNONYMS`` order."""
+    by_norm = {_norm(c): c for c in columns}
+    found = (by_norm.get(_norm(word)) for word in _SYNONYMS.get(logical, ()))
+    return list(dict.fromkeys(c for c in found if c is not None))
+
+
+def suggest_mapping(
+    columns: list[str], avoid: Mapping[str, Collection[str]] | None = None
+) -> dict[str, str]:
+    """Logical column -> the export's column that most likely holds it (exact words only);
+    ``avoid``: logical column -> columns that cannot hold it (a branch that is a map point)."""
     by_norm = {_norm(c): c for c in columns}
     out: dict[str, str] = {}
     for logical, words in _SYNONYMS.items():
+        skip = (avoid or {}).get(logical, ())
         for word in words:
             found = by_norm.get(_norm(word))
-            if found is not None and found not in out.values():
+            if found is not None and found not in out.values() and found not in skip:
                 if found != logical:
                     out[logical] = found
                 break
