@@ -257,22 +257,71 @@ def _days(text: str) -> list[int]:
     return out
 
 
+class HoursError(ValueError):
+    """Opening hours that cannot be read; ``key`` is the entry (``mon-fri``) at fault."""
+
+    def __init__(self, message: str, key: str) -> None:
+        super().__init__(message)
+        self.key = key
+
+
+_DAY_NAMES = {v: k for k, v in _DAYS.items()}
+
+
 def parse_hours(hours: dict[str, str]) -> tuple[tuple[int, int, int], ...]:
-    """{"mon-fri": "08:00-17:00, 18:00-20:00"} -> ((1, 480, 1020), (1, 1080, 1200), ...)."""
+    """{"mon-fri": "08:00-17:00, 18:00-20:00"} -> ((1, 480, 1020), (1, 1080, 1200), ...).
+
+    Within one entry, overlapping or touching ranges are merged ("08:00-12:00, 10:00-14:00"
+    is 08:00-14:00: 6 hours, not 4 + 4). A day written in two entries (``mon-fri`` and
+    ``mon``) is refused: whether ``mon`` replaces Monday's hours or adds to them cannot be
+    told, and counting both would count the overlap twice.
+    """
     out: list[tuple[int, int, int]] = []
+    seen: dict[int, str] = {}  # day -> the entry that gave its hours
     for days, spans in hours.items():
+        key = str(days)
+        ranges: list[tuple[int, int]] = []
         for span in str(spans).split(","):
             start, sep, end = span.partition("-")
             if not sep:
-                raise ValueError(f"'{span.strip()}' is not a range of hours like 08:00-17:00")
-            o, c = _minute(start), _minute(end)
+                raise HoursError(f"'{span.strip()}' is not a range of hours like 08:00-17:00", key)
+            try:
+                o, c = _minute(start), _minute(end)
+            except ValueError as e:
+                raise HoursError(str(e), key) from None
             if c <= o:
-                raise ValueError(
+                raise HoursError(
                     f"'{span.strip()}' ends before it starts; split hours past midnight "
-                    "into two days (e.g. fri: 22:00-24:00 and sat: 00:00-06:00)"
+                    "into two days (e.g. fri: 22:00-24:00 and sat: 00:00-06:00)",
+                    key,
                 )
-            out += [(d, o, c) for d in _days(str(days))]
+            ranges.append((o, c))
+        try:
+            listed = _days(key)
+        except ValueError as e:
+            raise HoursError(str(e), key) from None
+        for d in listed:
+            if d in seen:
+                where = "twice in" if seen[d] == key else f"in '{seen[d]}' and in"
+                raise HoursError(
+                    f"{_DAY_NAMES[d]} is listed {where} '{key}'; write each day's hours once "
+                    f"(several ranges in one entry: \"08:00-12:00, 13:00-17:00\")",
+                    key,
+                )
+            seen[d] = key
+        out += [(d, o, c) for d in listed for o, c in _merged(ranges)]
     return tuple(sorted(out))
+
+
+def _merged(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Ranges of minutes with the overlapping and touching ones joined."""
+    joined: list[tuple[int, int]] = []
+    for o, c in sorted(ranges):
+        if joined and o <= joined[-1][1]:
+            joined[-1] = (joined[-1][0], max(joined[-1][1], c))
+        else:
+            joined.append((o, c))
+    return joined
 
 
 class Calendar(_Model):
@@ -297,8 +346,9 @@ class Calendar(_Model):
     def _hours(cls, value: dict[str, str]) -> dict[str, str]:
         try:
             parse_hours(value)
-        except ValueError as e:
-            raise PydanticCustomError("calendar", str(e), {"hint": HOURS_HINT}) from None
+        except HoursError as e:
+            context = {"hint": HOURS_HINT, "key": e.key}
+            raise PydanticCustomError("calendar", str(e).replace("{", "{{"), context) from None
         return value
 
     @field_validator("holidays")
