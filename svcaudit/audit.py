@@ -14,7 +14,7 @@ from sqlglot import exp
 
 from svcaudit import distributions, engine, runner
 from svcaudit.baseline import load_baseline
-from svcaudit.columns import UnavailableColumnError
+from svcaudit.columns import UnavailableColumnError, parse_maps
 from svcaudit.compile import (
     BreachQuery,
     Plan,
@@ -110,17 +110,7 @@ def column_mapping(
     for name, text in profile.columns.items():
         mapping[name] = ParsedExpression(text, parse_expression(text), where, None)
     mapping.update(file_columns)
-    for spec in maps:
-        logical, sep, source = spec.partition("=")
-        logical, source = logical.strip(), source.strip()
-        if not sep or not logical or not source:
-            raise SvcauditError(
-                f"--map '{spec}' needs LOGICAL=SOURCE",
-                location=Location("--map"),
-                hint="e.g. --map arrived_at=created_on",
-            )
-        text = "`" + source.replace("`", "``") + "`"
-        mapping[logical] = ParsedExpression(text, parse_expression(text), Location("--map"), None)
+    mapping.update(parse_maps(maps))  # applied at once (a swap works), ambiguity refused
     return mapping
 
 
