@@ -7,6 +7,7 @@ import gzip
 import io
 import re
 from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
 
 import duckdb
 from sqlglot import exp
@@ -24,7 +25,7 @@ from svcaudit.sources.base import (
     file_column,
     merge_types,
 )
-from svcaudit.sources.files import LogFile, LogFormat
+from svcaudit.sources.files import LogFile, LogFormat, first_long_line
 from svcaudit.sources.inference import ISO_LIKE, SAMPLE_ROWS
 from svcaudit.sources.sql import (
     lit,
@@ -227,6 +228,8 @@ class CsvReader(LogReader):
         line_m = re.search(r"CSV Error on Line: (\d+)", text)
         line = int(line_m.group(1)) if line_m else None
         size = re.search(r"Maximum line size of (\d+) bytes exceeded", text)
+        if size and f is not None:  # the line itself, not the one DuckDB's sniffer was on
+            line = first_long_line(Path(f.path), f.compressed, int(size.group(1))) or line
         if size:
             return SvcauditError(
                 f"a line is longer than {int(size.group(1)) >> 20} MB",

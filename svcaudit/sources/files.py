@@ -270,6 +270,29 @@ def line_layout(path: Path, compressed: bool) -> tuple[bool, int]:
     return len(kinds) > 1, limit
 
 
+def first_long_line(path: Path, compressed: bool, limit: int) -> int | None:
+    """The 1-based number of the first physical line longer than ``limit`` bytes (its end
+    not counted), or None: DuckDB names the line its sniffer was on (often 1), not this one.
+    One streaming pass, stopping at that line."""
+    line, length = 1, 0
+    opener = gzip.open if compressed else open
+    try:
+        with opener(path, "rb") as stream:
+            while chunk := stream.read(_CHUNK):
+                start = 0
+                while (end := chunk.find(b"\n", start)) != -1:
+                    length += end - start
+                    if length - (chunk[end - 1 : end] == b"\r") > limit:
+                        return line
+                    line, length, start = line + 1, 0, end + 1
+                length += len(chunk) - start
+                if length > limit:
+                    return line
+    except (OSError, EOFError, zlib.error):
+        return None
+    return None
+
+
 def normalised_copy(path: Path, compressed: bool) -> str:
     """A temporary copy with every line ending in LF (removed when the process exits).
 
