@@ -9,6 +9,7 @@ import glob
 import gzip
 import os
 import shutil
+import stat
 import sys
 import tempfile
 import zlib
@@ -113,6 +114,28 @@ def _log_file(path: str) -> LogFile:
             "is a directory, not a log file",
             location=Location(path),
             hint=f"pass the files, e.g. '{path}/*.csv'",
+        )
+    mode = p.stat().st_mode
+    if not stat.S_ISREG(mode):  # a pipe or a device has no size to call empty
+        kind = (
+            "a named pipe (FIFO)"
+            if stat.S_ISFIFO(mode)
+            else "a character device"
+            if stat.S_ISCHR(mode)
+            else "a block device"
+            if stat.S_ISBLK(mode)
+            else "a socket"
+            if stat.S_ISSOCK(mode)
+            else "not a regular file"
+        )
+        raise SvcauditError(
+            f"is {kind}, not a log file: svcaudit reads a log more than once, so it needs a "
+            "regular file",
+            location=Location(path),
+            hint=f"save it to a file first, or pipe it in as standard input: svcaudit audit - "
+            f"... < {path}"
+            if stat.S_ISFIFO(mode)
+            else "pass the export file itself",
         )
     if p.stat().st_size == 0:
         raise SvcauditError(
