@@ -7,7 +7,7 @@ import functools
 from collections.abc import Generator, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import duckdb
 from sqlglot import exp
@@ -78,6 +78,24 @@ def _bound(value: str | None, option: str, end_of_day: bool) -> str | None:
         ) from None
 
 
+def _period(since: str | None, until: str | None) -> tuple[str | None, str | None]:
+    """--since and --until as bounds; an --until at or before --since selects nothing, so it
+    is an error (naive and zoned times are compared as if the naive one were UTC)."""
+    start, end = _bound(since, "--since", False), _bound(until, "--until", True)
+    if start is not None and end is not None:
+        a, b = (datetime.fromisoformat(t) for t in (start, end))
+        if (a.tzinfo is None) != (b.tzinfo is None):
+            a, b = (t if t.tzinfo else t.replace(tzinfo=UTC) for t in (a, b))
+        if b <= a:
+            raise SvcauditError(
+                f"--until {until} is not after --since {since}: no interaction can be in "
+                "the period",
+                location=Location("--until"),
+                hint="--since is the first day audited, --until the last (a date: through it)",
+            )
+    return start, end
+
+
 #: Standards that get measure distributions and worst breaching interactions (HTML report):
 #: each costs a scan of the log and two charts, so a guide of 800 standards stays practical.
 MAX_DETAILED = 100
@@ -131,7 +149,7 @@ class _Session:
 @contextmanager
 def _session(request: AuditRequest) -> Iterator[_Session]:
     """Load standards, open the logs and compile; close the connection afterwards."""
-    period = (_bound(request.since, "--since", False), _bound(request.until, "--until", True))
+    period = _period(request.since, request.until)
     standards = load_standards(request.standards)
     args, staged = stage_inputs(request.engine, request.spark_master, list(request.logs))
     logs = Logs.open(args)
@@ -256,13 +274,7 @@ def _scorecard(session: _Session, request: AuditRequest, progress: Steps | None)
     standards = session.standards
     names = [f.display for f in session.logs.files]
     if raw.rows_evaluated == 0:
-        raise runner.AuditStoppedError(
-            raw.rejects,
-            "no interaction could be evaluated"
-            + (f": all {raw.rows_rejected} rows were rejected" if raw.rows_rejected else ""),
-            location=Location(names[0]),
-            hint=(raw.rejects[0].reason if raw.rejects else "the log has a header but no rows"),
-        )
+        raise runner.AuditStoppedError.nothing_evaluated(raw, names[0])
     card = score(
         " + ".join(f.name for f in standards.files),
         session.plan.compiled,

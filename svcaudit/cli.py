@@ -317,6 +317,10 @@ def audit(
     raise typer.Exit(card.exit_code)
 
 
+#: The most breaching interactions ``explain --limit`` shows (every one: ``--violations``)
+MAX_EXPLAINED = 1_000_000
+
+
 @app.command(
     epilog="Example: svcaudit explain greet-60s examples/hotel-chain.csv "
     "-s standards/hospitality-five-star.yaml --branch 'Gdańsk Motława'"
@@ -328,7 +332,14 @@ def explain(
         list[str], typer.Option("--standards", "-s", help="Standards file (repeatable).")
     ],
     branch: Annotated[str | None, typer.Option(help="Only this branch.")] = None,
-    limit: Annotated[int, typer.Option(help="Show at most this many, worst first.", min=1)] = 20,
+    limit: Annotated[
+        int,
+        typer.Option(
+            help="Show at most this many, worst first (all of them: audit --violations PATH).",
+            min=1,
+            max=MAX_EXPLAINED,
+        ),
+    ] = 20,
     profile: Annotated[str | None, typer.Option(help="The logs' export format.")] = None,
     maps: Annotated[
         list[str] | None, typer.Option("--map", help="LOGICAL=SOURCE (repeatable).")

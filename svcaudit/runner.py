@@ -170,6 +170,26 @@ class AuditStoppedError(SvcauditError):
         super().__init__(message, location=location, hint=hint)
         self.rejects = tuple(rejects)
 
+    @classmethod
+    def nothing_evaluated(cls, raw: RawResult, first_log: str) -> AuditStoppedError:
+        """No row could be evaluated: all rejected, all outside the period, or none at all."""
+        return cls(
+            raw.rejects,
+            "no interaction could be evaluated"
+            + (f": all {raw.rows_rejected} rows were rejected" if raw.rows_rejected else "")
+            + (
+                f"; {raw.rows_outside:,} row(s) arrived outside --since/--until"
+                if raw.rows_outside
+                else ""
+            ),
+            location=Location(first_log),
+            hint=raw.rejects[0].reason
+            if raw.rejects
+            else "widen --since/--until"
+            if raw.rows_outside
+            else "the log has a header but no rows",
+        )
+
 
 __all__ = [
     "MAX_LISTED_REJECTS",
