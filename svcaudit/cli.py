@@ -61,6 +61,7 @@ app = typer.Typer(
     rich_markup_mode=None,
     pretty_exceptions_enable=False,
 )
+opt.sane_columns()
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 _debug = {"on": False}
 SCHEMA_FILE = "svcaudit.schema.json"
@@ -95,6 +96,7 @@ def _main(
 ) -> None:
     """Audit service-interaction logs against service standards."""
     _debug["on"] = debug
+    opt.sane_columns()
     with _guard():
         path = None
         if config:
