@@ -24,6 +24,7 @@ from svcaudit.compile import (
     interactions,
     plan_audit,
 )
+from svcaudit.compile.fold import fold_step, parse_fold_option
 from svcaudit.compile.rules import limit_text
 from svcaudit.engines import DEFAULT_ENGINE, Engine, Where, get_engine, stage_inputs
 from svcaudit.errors import Location, SvcauditError, did_you_mean
@@ -57,6 +58,7 @@ class AuditRequest:
     details: int = 0  # > 0: also the measure distributions and this many worst breaches each
     engine: str = DEFAULT_ENGINE  # where the compiled audit runs: duckdb or spark
     spark_master: str | None = None  # --engine spark: a master URL (default local, SPARK_REMOTE)
+    fold: str | None = None  # --fold KEY:LATEST_BY (default: the standards file's `fold:`)
 
 
 def _bound(value: str | None, option: str, end_of_day: bool) -> str | None:
@@ -157,6 +159,11 @@ def _session(request: AuditRequest) -> Iterator[_Session]:
             )
         profile, detected = choose_profile(request.profile, standards.profile, set(schema))
         shown = ", ".join(f.display for f in logs.files[:3])
+        mapping = column_mapping(profile, standards.columns, request.maps)
+        fold = parse_fold_option(request.fold) if request.fold else standards.fold
+        prepare = profile.prepare
+        if fold is not None:
+            prepare = fold_step(fold, profile.name, profile.prepare, schema, mapping)
         plan = plan_audit(
             standards,
             schema,
@@ -164,9 +171,9 @@ def _session(request: AuditRequest) -> Iterator[_Session]:
             group_by=request.by or None,
             group_location=Location("--branch/--by") if request.by else None,
             origin=f"the log {shown}" + (", ..." if len(logs.files) > 3 else ""),
-            mapping=column_mapping(profile, standards.columns, request.maps),
+            mapping=mapping,
             notes=logs.notes(),
-            prepare=profile.prepare,
+            prepare=prepare,
             required=profile.required,
             unavailable=profile.unavailable,
             period=period,

@@ -234,6 +234,7 @@ def audit(
     by: opt.By = None,
     profile: opt.Profile = None,
     maps: opt.Maps = None,
+    fold: opt.FoldOption = None,
     since: opt.Since = None,
     until: opt.Until = None,
     output_format: opt.Format = None,
@@ -263,6 +264,7 @@ def audit(
             regression_limit=opt.regression_points(fail_on_regression),
             profile=profile,
             maps=tuple(maps or ()),
+            fold=fold,
             since=since,
             until=until,
             redact=tuple(redact or ()),
@@ -320,6 +322,7 @@ def explain(
     maps: Annotated[
         list[str] | None, typer.Option("--map", help="LOGICAL=SOURCE (repeatable).")
     ] = None,
+    fold: opt.FoldOption = None,
     since: Annotated[str | None, typer.Option(help="Arrived on or after.")] = None,
     until: Annotated[str | None, typer.Option(help="Arrived before (a date: through it).")] = None,
     redact: Annotated[
@@ -336,6 +339,7 @@ def explain(
             standards=standards,
             profile=profile,
             maps=tuple(maps or ()),
+            fold=fold,
             since=since,
             until=until,
             redact=tuple(redact or ()),

@@ -16,7 +16,7 @@ from svcaudit.errors import Location, SvcauditError, did_you_mean
 from svcaudit.expressions.compile import Resolver
 from svcaudit.expressions.nodes import Name
 from svcaudit.expressions.types import Kind
-from svcaudit.sources.prepare import Prepare
+from svcaudit.sources.prepare import Prepare, with_position
 from svcaudit.sources.readers import REJECT
 from svcaudit.standards.loader import ParsedExpression, StandardsSet
 
@@ -46,6 +46,9 @@ class Plan:
     # a reader may reject a row only when a query reads its bad value (DuckDB's CSV reader
     # converts only the columns a query reads): ``rows`` then reads every needed column
     narrow_rejects: bool = True
+    # the relation carries ``prepare.POSITION`` (Spark's does); else a step that breaks ties
+    # by file order gets the rows numbered as they come
+    positioned: bool = False
 
     def source(self) -> exp.Select:
         """The log relation as the aggregate reads it: the needed columns typed
@@ -54,7 +57,11 @@ class Plan:
 
     def _typed(self, needed: Mapping[str, str]) -> exp.Select:
         source = self.relation(needed)
-        return self.prepare.apply(source) if self.prepare is not None else source
+        if self.prepare is None:
+            return source
+        if self.prepare.positioned and not self.positioned:
+            source = with_position(source)
+        return self.prepare.apply(source)
 
     def held(self, table: str) -> Plan:
         """This plan over rows an engine holds in ``table`` (``rows()``, or some of them, with
@@ -67,7 +74,9 @@ class Plan:
     def over(self, relation: exp.Select) -> Plan:
         """This plan over another engine's relation of the same logs, which types every
         shown column itself (its ``__reject`` covers them all)."""
-        return replace(self, relation=lambda _needed: relation.copy(), narrow_rejects=False)
+        return replace(
+            self, relation=lambda _needed: relation.copy(), narrow_rejects=False, positioned=True
+        )
 
     def rows(self) -> exp.Select:
         """The rows as the aggregate counts them, with the shown columns, for the queries

@@ -18,6 +18,9 @@ from svcaudit.sources.base import REJECT
 
 #: the rows a kept row stands for besides itself (0 without a merging step)
 MERGED = "__merged"
+#: a number ordering the rows as the files hold them (the files in the order given), for
+#: steps that break ties by file order (``Prepare.positioned``): the engine adds it
+POSITION = "__pos"
 
 
 class Prepare(ABC):
@@ -37,35 +40,48 @@ class Prepare(ABC):
     def apply(self, rows: exp.Select) -> exp.Select:
         """The rows after the step, with a ``MERGED`` column."""
 
+    #: whether ``apply`` reads ``POSITION`` (the plan then adds it to rows without one)
+    positioned: bool = False
+
 
 @dataclass(frozen=True)
 class LatestPerKey(Prepare):
     """Several records per interaction: keep the latest one per ``key`` by ``order`` (among
-    good rows); the others are counted as merged on the kept row."""
+    good rows; of rows with the same ``order``, the later in the file); the others are
+    counted as merged on the kept row. Rows without a key, and rejected rows, stay as
+    they are. ``order_type`` is the type ``order`` is compared as."""
 
     key: str
     order: str
+    order_type: str = "TIMESTAMPTZ"
+    what: str = "record"  # what one row is, for people ("record", "update")
+
+    positioned = True
 
     @property
     def reads(self) -> Mapping[str, str]:
-        """The key as text, the order as an instant."""
-        return {self.key: "VARCHAR", self.order: "TIMESTAMPTZ"}
+        """The key as text, the order as ``order_type``."""
+        return {self.key: "VARCHAR", self.order: self.order_type}
 
     @property
     def summary(self) -> str:
         """One line."""
-        return f"keeps the latest record per {self.key} by {self.order}"
+        return f"keeps the latest {self.what} per {self.key} by {self.order}"
 
     def apply(self, rows: exp.Select) -> exp.Select:
-        """A window per key (and good/rejected), QUALIFY the first by ``order`` descending."""
+        """A window per key (and good/rejected), QUALIFY the first by ``order`` descending,
+        then by position descending (the last row written wins a tie)."""
         key = exp.column(self.key, quoted=True)
         good = exp.column(REJECT).is_(exp.null())
         partition = [key, exp.paren(good.copy())]
         latest = exp.Ordered(
             this=exp.column(self.order, quoted=True), desc=True, nulls_first=False
         )
+        later = exp.Ordered(this=exp.column(POSITION), desc=True, nulls_first=False)
         rank = exp.Window(
-            this=exp.RowNumber(), partition_by=partition, order=exp.Order(expressions=[latest])
+            this=exp.RowNumber(),
+            partition_by=partition,
+            order=exp.Order(expressions=[latest, later]),
         )
         size = exp.Window(
             this=exp.Count(this=exp.Star()), partition_by=[p.copy() for p in partition]
@@ -90,4 +106,10 @@ class LatestPerKey(Prepare):
         )
 
 
-__all__ = ["MERGED", "LatestPerKey", "Prepare"]
+def with_position(rows: exp.Select) -> exp.Select:
+    """``rows`` numbered in the order they come (DuckDB keeps the files' order)."""
+    number = exp.Window(this=exp.RowNumber())
+    return exp.select("*", exp.alias_(number, POSITION)).from_(rows.subquery("unnumbered"))
+
+
+__all__ = ["MERGED", "POSITION", "LatestPerKey", "Prepare", "with_position"]

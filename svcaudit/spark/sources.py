@@ -34,11 +34,12 @@ from svcaudit.sources.csv_reader import CsvReader, csv_records
 from svcaudit.sources.files import LogFile, LogFormat
 from svcaudit.sources.json_reader import JsonReader, _singular
 from svcaudit.sources.parquet_reader import ParquetReader
+from svcaudit.sources.prepare import POSITION
 from svcaudit.sources.queue_log import QueueLogReader
 from svcaudit.spark.dialect import SparkUnsupportedError, spark_sql
 
 FILE = "__file"
-POS = "__pos"
+POS = POSITION  # "__pos"
 BAD = "__bad"  # a reason found while reading (wrong number of fields, malformed JSON)
 RAW = "__raw"  # the raw record text, for the reasons listed in the report
 CORRUPT = "__corrupt"
@@ -147,7 +148,14 @@ class SparkLogs:
         for p in self.parts:
             has = set(p.select.named_selects)
             aligned = exp.select(
-                *(quoted_column(n) if n in has else exp.alias_(exp.null(), n) for n in names)
+                *(
+                    _global_position(p.index)
+                    if n == POS
+                    else quoted_column(n)
+                    if n in has
+                    else exp.alias_(exp.null(), n)
+                    for n in names
+                )
             ).from_(p.select.subquery("part"))
             union = aligned if union is None else exp.union(union, aligned, distinct=False)
         assert union is not None
@@ -368,6 +376,13 @@ class SparkLogs:
             if len(out) >= limit:
                 break
         return out
+
+
+def _global_position(index: int) -> exp.Expr:
+    """A file's ``__pos`` made to order the rows of every file, the files in the order given
+    (``prepare.POSITION``): a position within a file stays below 2**44 (16 TiB)."""
+    offset = exp.Literal.number(index * 2**44)
+    return exp.alias_(exp.Add(this=offset, expression=exp.column(POS)), POS)
 
 
 def _spark(tree: exp.Expr) -> str:

@@ -417,6 +417,23 @@ class Standard(_Model):
         return spec if isinstance(spec, dict) else None
 
 
+class Fold(_Model):
+    """An event log (one row per update of an interaction) folded to one row per id: the
+    latest row by ``latest_by``; of rows with the same value, the later in the file. The
+    others are counted as merged."""
+
+    key: str = Field(
+        min_length=1,
+        description="The column naming the interaction (e.g. number), or a logical column "
+        "that `columns:` maps to one",
+    )
+    latest_by: str = Field(
+        min_length=1,
+        description="The number or timestamp column whose highest value marks the latest row "
+        "(e.g. sys_mod_count, updated_at)",
+    )
+
+
 class StandardsFile(_Model):
     """A standards file: metadata, shared fields and the list of standards."""
 
@@ -437,6 +454,11 @@ class StandardsFile(_Model):
     columns: dict[str, Expression] = Field(
         default_factory=dict,
         description="Logical columns defined over the log's own (e.g. arrived_at: `Created On`)",
+    )
+    fold: Fold | None = Field(
+        None,
+        description="An event log's fold: keep one row per key, the latest by a column "
+        "(default: every row is an interaction, repeated ids are reported)",
     )
     fields: dict[str, Expression] = Field(
         default_factory=dict, description="Named derived measures usable in expressions"

@@ -1,0 +1,77 @@
+"""An event log's fold (``fold:`` in the standards file, ``--fold KEY:LATEST_BY``): the
+prepare step that keeps one row per id, the latest by a column, checked against the log."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from svcaudit.errors import Location, SvcauditError, did_you_mean
+from svcaudit.expressions.nodes import Name
+from svcaudit.expressions.types import Kind, kind_of_sql_type
+from svcaudit.sources.prepare import LatestPerKey, Prepare
+from svcaudit.standards.loader import FoldSpec, ParsedExpression
+from svcaudit.standards.model import Fold
+
+
+def parse_fold_option(text: str) -> FoldSpec:
+    """``--fold KEY:LATEST_BY`` as a fold."""
+    key, sep, latest = (part.strip() for part in text.rpartition(":"))
+    if not sep or not key or not latest:
+        raise SvcauditError(
+            f"--fold '{text}' needs KEY:LATEST_BY",
+            location=Location("--fold"),
+            hint="e.g. --fold number:sys_mod_count (one row per number, the highest "
+            "sys_mod_count)",
+        )
+    return FoldSpec(Fold(key=key, latest_by=latest), Location("--fold"))
+
+
+def fold_step(
+    spec: FoldSpec,
+    profile: str,
+    profile_step: Prepare | None,
+    schema: Mapping[str, str],
+    mapping: Mapping[str, ParsedExpression],
+) -> Prepare:
+    """The step that folds the log as ``spec`` says; its columns must be the log's (a
+    logical column mapped plainly to one counts as that column)."""
+    if profile_step is not None:
+        raise SvcauditError(
+            f"the {profile} profile already {profile_step.summary}: it cannot be folded again",
+            location=spec.location,
+            hint="remove the fold, or pass --profile generic to fold the rows yourself",
+        )
+    key = _column(spec.fold.key, "key", spec, schema, mapping)
+    order = _column(spec.fold.latest_by, "latest_by", spec, schema, mapping)
+    typ = schema[order]
+    if kind_of_sql_type(typ) not in (Kind.NUMBER, Kind.TIMESTAMP):
+        raise SvcauditError(
+            f"the fold's latest_by column '{order}' is read as text ({typ}), whose order is "
+            "not the order of updates ('10' sorts before '9')",
+            location=spec.location,
+            hint="fold by a number or timestamp column (an update counter, an update time); "
+            "run `svcaudit inspect LOG` to see each column's type",
+        )
+    return LatestPerKey(key=key, order=order, order_type=typ, what="update")
+
+
+def _column(
+    name: str,
+    what: str,
+    spec: FoldSpec,
+    schema: Mapping[str, str],
+    mapping: Mapping[str, ParsedExpression],
+) -> str:
+    if name in schema:
+        return name
+    parsed = mapping.get(name)
+    if parsed is not None and isinstance(parsed.tree, Name) and parsed.tree.name in schema:
+        return parsed.tree.name
+    raise SvcauditError(
+        f"the fold's {what} column '{name}' is not in the log",
+        location=spec.location,
+        hint=did_you_mean(name, list(schema)) or "columns: " + ", ".join(list(schema)[:12]),
+    )
+
+
+__all__ = ["fold_step", "parse_fold_option"]
