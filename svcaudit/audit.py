@@ -33,7 +33,7 @@ from svcaudit.expressions.types import Kind
 from svcaudit.findings import BUCKETS, BUCKETS_PER_LIMIT, Breaches, Distribution
 from svcaudit.redact import Redactor, redact_breaches, redact_scorecard
 from svcaudit.score import FailOn, Scorecard, score, with_baseline
-from svcaudit.sources import Logs
+from svcaudit.sources import Logs, LogFormat
 from svcaudit.sources.profiles import PROFILES, Profile, detect_profile
 from svcaudit.standards.loader import ParsedExpression, StandardsSet, load_standards
 from svcaudit.steps import Progress, Steps, step
@@ -101,6 +101,13 @@ def choose_profile(
     return PROFILES[name], False
 
 
+def profile_format(name: str | None) -> LogFormat | None:
+    """The log format a named profile reads (``asterisk-queue-log``: queue_log), whatever the
+    files are called; None for profiles over any format (an unknown name is refused later)."""
+    profile = PROFILES.get(name) if name else None
+    return LogFormat(profile.reader) if profile is not None and profile.reader else None
+
+
 def column_mapping(
     profile: Profile, file_columns: Mapping[str, ParsedExpression], maps: Sequence[str]
 ) -> dict[str, ParsedExpression]:
@@ -144,7 +151,7 @@ def _session(request: AuditRequest) -> Iterator[_Session]:
     period = (_bound(request.since, "--since", False), _bound(request.until, "--until", True))
     standards = load_standards(request.standards)
     args, staged = stage_inputs(request.engine, request.spark_master, list(request.logs))
-    logs = Logs.open(args)
+    logs = Logs.open(args, fmt=profile_format(request.profile or standards.profile))
     if staged:  # URIs: planned on a local sample, read in full by Spark, shown as given
         logs = Logs([replace(f, display=staged.get(f.path, f.display)) for f in logs.files])
     con = engine.connect(standards.time_zone, [f.path for f in logs.files])
