@@ -33,7 +33,7 @@ from svcaudit.expressions.types import Kind
 from svcaudit.findings import BUCKETS, BUCKETS_PER_LIMIT, Breaches, Distribution
 from svcaudit.redact import Redactor, redact_breaches, redact_scorecard
 from svcaudit.score import FailOn, Scorecard, score, with_baseline
-from svcaudit.sources import Logs, LogFormat
+from svcaudit.sources import LogFormat, Logs
 from svcaudit.sources.profiles import PROFILES, Profile, detect_profile
 from svcaudit.standards.loader import ParsedExpression, StandardsSet, load_standards
 from svcaudit.steps import Progress, Steps, step

@@ -14,7 +14,7 @@ from __future__ import annotations
 import gzip
 import json
 import sys
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path

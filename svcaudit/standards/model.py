@@ -418,18 +418,13 @@ class Standard(_Model):
 
 
 class Fold(_Model):
-    """An event log (one row per update of an interaction) folded to one row per id: the
-    latest row by ``latest_by``; of rows with the same value, the later in the file. The
-    others are counted as merged."""
+    """An event log (a row per update) folded to one row per key: the latest by ``latest_by``
+    (a tie: the later row in the file); the others are counted as merged."""
 
-    key: str = Field(
-        min_length=1,
-        description="The column naming the interaction (e.g. number), or a logical column "
-        "that `columns:` maps to one",
-    )
+    key: str = Field(min_length=1, description="The column naming the interaction (number)")
     latest_by: str = Field(
         min_length=1,
-        description="The number or timestamp column whose highest value marks the latest row "
+        description="The number or timestamp column whose highest value is the latest row "
         "(e.g. sys_mod_count, updated_at)",
     )
 
@@ -456,9 +451,7 @@ class StandardsFile(_Model):
         description="Logical columns defined over the log's own (e.g. arrived_at: `Created On`)",
     )
     fold: Fold | None = Field(
-        None,
-        description="An event log's fold: keep one row per key, the latest by a column "
-        "(default: every row is an interaction, repeated ids are reported)",
+        None, description="An event log's fold: one row per key, the latest by a column"
     )
     fields: dict[str, Expression] = Field(
         default_factory=dict, description="Named derived measures usable in expressions"
