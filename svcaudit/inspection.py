@@ -11,6 +11,7 @@ from svcaudit import engine
 from svcaudit.expressions.types import kind_of_sql_type
 from svcaudit.sources import Logs
 from svcaudit.sources.base import FILE, REJECT
+from svcaudit.sources.identity import id_hint, suggest_id
 from svcaudit.sources.profiles import detect_profile, suggest_mapping
 
 
@@ -38,6 +39,8 @@ def show_log(log: str, rows: int, out: Console) -> None:
                 f"--map {k}={v!r}" if " " in v else f"--map {k}={v}" for k, v in mapping.items()
             )
             out.print(f"suggested mapping: {escape(maps)}")
+        if profile is None and (ident := suggest_id(con, logs.relation({}), schema)) is not None:
+            out.print(escape(id_hint(ident)))
         if rows:
             rel = con.sql(logs.relation({}).limit(rows).sql("duckdb"))
             sample = Table(title=f"First {rows} rows", title_justify="left")

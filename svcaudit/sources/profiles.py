@@ -115,15 +115,17 @@ ZENDESK = Profile(
 
 ASTERISK = Profile(
     name="asterisk-queue-log",
-    summary="Asterisk queue_log event files (epoch|callid|queue|agent|event|data...), folded "
-    "into one row per call by the queue_log reader: queued_at, answered_at, ended_at, wait, "
-    "talk, abandoned, exit_event, transferred; the queue is the branch.",
+    summary="Asterisk queue_log event files (epoch|callid|queue|agent|event|data...), read "
+    "whatever the files are called: one row per queue visit (every ENTERQUEUE; a call that "
+    "overflows or comes back is one visit per queue): queued_at, answered_at, ended_at, wait, "
+    "talk, outcome (answered, abandoned, timeout, exit-empty, exit-key), answered, abandoned "
+    "(hung up in the queue), transferred, visit; the queue is the branch.",
     signature=("exit_event", "transferred", "queued_at", "wait_seconds"),
     unavailable=("hold", "longest_hold", "holds", "after_work"),
     reader="queue_log",
     example="svcaudit audit /var/log/asterisk/queue_log -s standards/contact-centre.yaml",
-    avoid="counting ABANDON lines with grep: calls that timed out or found the queue empty "
-    "are abandoned too",
+    avoid="one row per callid: a call that times out of one queue and is answered in the "
+    "next counts as answered in the first, and its timeout vanishes",
 )
 
 GENERIC = Profile(
