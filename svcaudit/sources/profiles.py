@@ -43,12 +43,16 @@ AMAZON_CONNECT = Profile(
     name="amazon-connect",
     summary="Amazon Connect contact trace records (JSON or JSON Lines, nested as exported); "
     "the queue is the branch, since abandoned contacts have no agent; several records of one "
-    "contact are merged, keeping the latest by LastUpdateTimestamp.",
+    "contact are merged, keeping the latest by LastUpdateTimestamp. A transfer is a contact "
+    "of its own (InitiationMethod TRANSFER, previous_contact = PreviousContactId) counted in "
+    "the queue it was transferred to; the contact it came from stays in its own queue.",
     columns={
         "id": "`ContactId`",
         "branch": "`Queue.Name`",
         "channel": 'if_else(upper(`Channel`) == "VOICE", "phone", lower(`Channel`))',
         "initiation_method": "lower(`InitiationMethod`)",
+        "previous_contact": "`PreviousContactId`",  # set on a transfer: the contact before it
+        "initial_contact": "`InitialContactId`",
         "agent": "`Agent.Username`",
         "arrived_at": "`InitiationTimestamp`",
         "queued_at": "`Queue.EnqueueTimestamp`",
