@@ -24,18 +24,23 @@ from svcaudit.compile import (
     interactions,
     plan_audit,
 )
-from svcaudit.compile.fold import fold_step, parse_fold_option
+from svcaudit.compile.inputs import (
+    choose_profile,
+    column_mapping,
+    fold_step,
+    parse_fold_option,
+    profile_format,
+)
 from svcaudit.compile.rules import limit_text
 from svcaudit.engines import DEFAULT_ENGINE, Engine, Where, get_engine, stage_inputs
 from svcaudit.errors import Location, SvcauditError, did_you_mean
-from svcaudit.expressions.parser import parse_expression
 from svcaudit.expressions.types import Kind
 from svcaudit.findings import BUCKETS, BUCKETS_PER_LIMIT, Breaches, Distribution
 from svcaudit.redact import Redactor, redact_breaches, redact_scorecard
 from svcaudit.score import FailOn, Scorecard, score, with_baseline
-from svcaudit.sources import LogFormat, Logs
-from svcaudit.sources.profiles import PROFILES, Profile, detect_profile
-from svcaudit.standards.loader import ParsedExpression, StandardsSet, load_standards
+from svcaudit.sources import Logs
+from svcaudit.sources.profiles import Profile
+from svcaudit.standards.loader import StandardsSet, load_standards
 from svcaudit.steps import Progress, Steps, step
 
 
@@ -81,54 +86,6 @@ def _bound(value: str | None, option: str, end_of_day: bool) -> str | None:
 #: Standards that get measure distributions and worst breaching interactions (HTML report):
 #: each costs a scan of the log and two charts, so a guide of 800 standards stays practical.
 MAX_DETAILED = 100
-
-
-def choose_profile(
-    requested: str | None, from_file: str | None, columns: set[str]
-) -> tuple[Profile, bool]:
-    """The profile to use and whether it was detected rather than asked for."""
-    name = requested or from_file
-    if name is None:
-        found = detect_profile(columns)
-        return (found, True) if found is not None else (PROFILES["generic"], False)
-    if name not in PROFILES:
-        where = "--profile" if requested else "profile:"
-        raise SvcauditError(
-            f"unknown profile '{name}'",
-            location=Location(where),
-            hint=did_you_mean(name, PROFILES) or "profiles: " + ", ".join(PROFILES),
-        )
-    return PROFILES[name], False
-
-
-def profile_format(name: str | None) -> LogFormat | None:
-    """The log format a named profile reads (``asterisk-queue-log``: queue_log), whatever the
-    files are called; None for profiles over any format (an unknown name is refused later)."""
-    profile = PROFILES.get(name) if name else None
-    return LogFormat(profile.reader) if profile is not None and profile.reader else None
-
-
-def column_mapping(
-    profile: Profile, file_columns: Mapping[str, ParsedExpression], maps: Sequence[str]
-) -> dict[str, ParsedExpression]:
-    """Logical columns: the profile's, then the standards files' `columns:`, then --map."""
-    mapping: dict[str, ParsedExpression] = {}
-    where = Location(f"profile {profile.name}")
-    for name, text in profile.columns.items():
-        mapping[name] = ParsedExpression(text, parse_expression(text), where, None)
-    mapping.update(file_columns)
-    for spec in maps:
-        logical, sep, source = spec.partition("=")
-        logical, source = logical.strip(), source.strip()
-        if not sep or not logical or not source:
-            raise SvcauditError(
-                f"--map '{spec}' needs LOGICAL=SOURCE",
-                location=Location("--map"),
-                hint="e.g. --map arrived_at=created_on",
-            )
-        text = "`" + source.replace("`", "``") + "`"
-        mapping[logical] = ParsedExpression(text, parse_expression(text), Location("--map"), None)
-    return mapping
 
 
 @dataclass

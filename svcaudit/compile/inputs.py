@@ -1,16 +1,69 @@
-"""An event log's fold (``fold:`` in the standards file, ``--fold KEY:LATEST_BY``): the
+"""What an audit reads the logs as, before planning: the profile (asked for, named in the
+standards file, or detected), the format it reads, the logical columns (the profile's, then
+`columns:`, then ``--map``), and an event log's fold (``fold:``, ``--fold KEY:LATEST_BY``): the
 prepare step that keeps one row per id, the latest by a column, checked against the log."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from svcaudit.errors import Location, SvcauditError, did_you_mean
 from svcaudit.expressions.nodes import Name
+from svcaudit.expressions.parser import parse_expression
 from svcaudit.expressions.types import Kind, kind_of_sql_type
+from svcaudit.sources.files import LogFormat
 from svcaudit.sources.prepare import LatestPerKey, Prepare
+from svcaudit.sources.profiles import PROFILES, Profile, detect_profile
 from svcaudit.standards.loader import FoldSpec, ParsedExpression
 from svcaudit.standards.model import Fold
+
+
+def choose_profile(
+    requested: str | None, from_file: str | None, columns: set[str]
+) -> tuple[Profile, bool]:
+    """The profile to use and whether it was detected rather than asked for."""
+    name = requested or from_file
+    if name is None:
+        found = detect_profile(columns)
+        return (found, True) if found is not None else (PROFILES["generic"], False)
+    if name not in PROFILES:
+        where = "--profile" if requested else "profile:"
+        raise SvcauditError(
+            f"unknown profile '{name}'",
+            location=Location(where),
+            hint=did_you_mean(name, PROFILES) or "profiles: " + ", ".join(PROFILES),
+        )
+    return PROFILES[name], False
+
+
+def profile_format(name: str | None) -> LogFormat | None:
+    """The log format a named profile reads (``asterisk-queue-log``: queue_log), whatever the
+    files are called; None for profiles over any format (an unknown name is refused later)."""
+    profile = PROFILES.get(name) if name else None
+    return LogFormat(profile.reader) if profile is not None and profile.reader else None
+
+
+def column_mapping(
+    profile: Profile, file_columns: Mapping[str, ParsedExpression], maps: Sequence[str]
+) -> dict[str, ParsedExpression]:
+    """Logical columns: the profile's, then the standards files' `columns:`, then --map."""
+    mapping: dict[str, ParsedExpression] = {}
+    where = Location(f"profile {profile.name}")
+    for name, text in profile.columns.items():
+        mapping[name] = ParsedExpression(text, parse_expression(text), where, None)
+    mapping.update(file_columns)
+    for spec in maps:
+        logical, sep, source = spec.partition("=")
+        logical, source = logical.strip(), source.strip()
+        if not sep or not logical or not source:
+            raise SvcauditError(
+                f"--map '{spec}' needs LOGICAL=SOURCE",
+                location=Location("--map"),
+                hint="e.g. --map arrived_at=created_on",
+            )
+        text = "`" + source.replace("`", "``") + "`"
+        mapping[logical] = ParsedExpression(text, parse_expression(text), Location("--map"), None)
+    return mapping
 
 
 def parse_fold_option(text: str) -> FoldSpec:
@@ -74,4 +127,4 @@ def _column(
     )
 
 
-__all__ = ["fold_step", "parse_fold_option"]
+__all__ = ["choose_profile", "column_mapping", "fold_step", "parse_fold_option", "profile_format"]
