@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import functools
 from collections.abc import Generator, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
@@ -64,6 +64,9 @@ class AuditRequest:
     engine: str = DEFAULT_ENGINE  # where the compiled audit runs: duckdb or spark
     spark_master: str | None = None  # --engine spark: a master URL (default local, SPARK_REMOTE)
     fold: str | None = None  # --fold KEY:LATEST_BY (default: the standards file's `fold:`)
+    # every breach will be asked for (--violations): with details, the breaching rows are
+    # read once and held for both (``open_audit``), instead of once each
+    keep_breaches: bool = False
 
 
 def _bound(value: str | None, option: str, end_of_day: bool) -> str | None:
@@ -100,6 +103,7 @@ class _Session:
     detected: bool
     engine: Engine  # where the compiled queries run (--engine)
     redactor: Redactor  # one per session: a value gets one token in every output of a run
+    held: Plan | None = None  # the breaching rows of every standard, held (keep_breaches)
 
 
 @contextmanager
@@ -181,9 +185,9 @@ def open_audit(request: AuditRequest, progress: Steps | None = None) -> Iterator
             location=Location("--fail-on-regression"),
         )
     baseline = load_baseline(request.baseline) if request.baseline else None
-    with _session(request) as session:
+    with _session(request) as session, contextlib.ExitStack() as keep:
         _check_redacted(session, request)
-        card = _scorecard(session, request, progress)
+        card = _scorecard(session, request, progress, keep)
         if baseline is not None:  # matched on the real branch names, before any are hashed
             card = with_baseline(card, baseline, request.regression_limit)
         card = redact_scorecard(card, session.redactor, _group(request, session))
@@ -227,8 +231,14 @@ def _group(request: AuditRequest, session: _Session) -> tuple[str, ...]:
     return request.by or (session.standards.branch,)
 
 
-def _scorecard(session: _Session, request: AuditRequest, progress: Steps | None) -> Scorecard:
-    """The session's scorecard: the one scan, scoring, then the report's details."""
+def _scorecard(
+    session: _Session,
+    request: AuditRequest,
+    progress: Steps | None,
+    keep: contextlib.ExitStack | None = None,
+) -> Scorecard:
+    """The session's scorecard: the one scan, scoring, then the report's details (with
+    ``keep_breaches``, over breaching rows held until ``keep`` closes)."""
     distributions.preload()  # scoring's imports load while DuckDB reads the logs
     raw = runner.run(session.engine, session.plan, progress)
     standards = session.standards
@@ -253,6 +263,8 @@ def _scorecard(session: _Session, request: AuditRequest, progress: Steps | None)
     if not raw.rows_rejected_on_read:  # no reader rejected a row, however many columns
         session.plan = replace(session.plan, narrow_rejects=False)
     if request.details:  # for the standards most in need of attention, a bounded number
+        if request.keep_breaches and keep is not None:
+            session.held = keep.enter_context(_hold_breaches(session, progress))
         chosen = card.attention_order()[:MAX_DETAILED]
         measures = _distributions(session, chosen, step(progress, "distributions"))
         worst = list(
@@ -265,6 +277,13 @@ def _scorecard(session: _Session, request: AuditRequest, progress: Steps | None)
         worst=tuple(worst),
         redacted=tuple(sorted(session.redactor.columns)),
     )
+
+
+def _hold_breaches(session: _Session, progress: Steps | None) -> AbstractContextManager[Plan]:
+    """Every standard's breaching rows read once and held: the plan over them."""
+    ids = [cs.rule.standard.id for cs in session.plan.compiled if not cs.unavailable]
+    held = functools.partial(breaching_rows, standard_ids=ids, branch=None)
+    return runner.hold_rows(session.engine, session.plan, held, progress)
 
 
 def _redacted(
@@ -371,8 +390,13 @@ def _breaches(
     column = ident.name if lines and isinstance(ident, exp.Column) else None
     if not any(r.has_lines(f) for r in logs.readers for f in r.files):
         column = None
+    on_held = session.held  # every standard's breaching rows, when held already
     if len(builds) == 1 and limit is not None:  # a few rows of one standard: one query
-        rows = runner.fetch(session.engine, plan, builds[0], step(progress, "breaches"))
+        if on_held is not None:
+            tree = builds[0](on_held)
+            rows = session.engine.execute(session.engine.render(tree), step(progress, "breaches"))
+        else:
+            rows = runner.fetch(session.engine, plan, builds[0], step(progress, "breaches"))
         b = _breaches_of(queries[0], rows)
         if column is not None:
             _finding_lines(progress)
@@ -383,7 +407,11 @@ def _breaches(
         held = functools.partial(breaching_rows, standard_ids=found, branch=branch)
         # their lines first, then each standard's rows
         first = [interactions] if column is not None else []
-        each = runner.fetch_each(session.engine, plan, held, [*first, *builds], progress)
+        each = (
+            runner.fetch_each(session.engine, plan, held, [*first, *builds], progress)
+            if on_held is None
+            else runner.fetch_each_on(session.engine, on_held, [*first, *builds], progress)
+        )
         with contextlib.closing(each):
             line_of: dict[tuple[str, str], int] = {}
             if column is not None:

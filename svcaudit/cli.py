@@ -274,6 +274,7 @@ def audit(
             else 0,
             engine=engine,
             spark_master=spark_master,
+            keep_breaches=violations is not None,
         )
         outputs = [(f, path) for f, path in extra]
         if output:
