@@ -100,6 +100,34 @@ def test_without_a_fold_every_update_counts_and_the_repeats_are_reported(
     assert dict(card.rows.duplicate_ids) == {"INC1": 3, "INC2": 3}
 
 
+def test_fold_by_an_update_time(tmp_path: Path) -> None:
+    """latest_by a timestamp: T1's latest update (09:00, Closed) is written first."""
+    log = write(
+        tmp_path / "t.csv",
+        """\
+        ticket,updated_at,state
+        T1,2024-01-01 09:00:00,Closed
+        T1,2024-01-01 08:00:00,Open
+        T2,2024-01-01 08:30:00,Open
+        T2,2024-01-01 10:00:00,Open
+        """,
+    )
+    standards = write(
+        tmp_path / "s.yaml",
+        """\
+        svcaudit: 1
+        name: t
+        branch: state
+        standards:
+          - {id: closed, title: Closed, check: state == "Closed"}
+        """,
+    )
+    request = AuditRequest(logs=[str(log)], standards=[str(standards)], fold="ticket:updated_at")
+    card = run_audit(request)
+    assert (card.rows.evaluated, card.rows.merged) == (2, 2)
+    assert chain(card, "closed") == (2, 1, 1, 0)  # T1 Closed, T2 Open
+
+
 def test_a_tie_across_files_goes_to_the_later_file(tmp_path: Path) -> None:
     first = write(tmp_path / "a.csv", "number,n,state\nX,1,Open\nY,5,Open\n")
     second = write(tmp_path / "b.csv", "number,n,state\nX,1,Closed\nY,4,Closed\n")

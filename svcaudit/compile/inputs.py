@@ -11,6 +11,7 @@ from svcaudit.errors import Location, SvcauditError, did_you_mean
 from svcaudit.expressions.nodes import Name
 from svcaudit.expressions.parser import parse_expression
 from svcaudit.expressions.types import Kind, kind_of_sql_type
+from svcaudit.sources.base import target_type
 from svcaudit.sources.files import LogFormat
 from svcaudit.sources.prepare import LatestPerKey, Prepare
 from svcaudit.sources.profiles import PROFILES, Profile, detect_profile
@@ -97,7 +98,8 @@ def fold_step(
     key = _column(spec.fold.key, "key", spec, schema, mapping)
     order = _column(spec.fold.latest_by, "latest_by", spec, schema, mapping)
     typ = schema[order]
-    if kind_of_sql_type(typ) not in (Kind.NUMBER, Kind.TIMESTAMP):
+    kind = kind_of_sql_type(typ)
+    if kind not in (Kind.NUMBER, Kind.TIMESTAMP):
         raise SvcauditError(
             f"the fold's latest_by column '{order}' is read as text ({typ}), whose order is "
             "not the order of updates ('10' sorts before '9')",
@@ -105,7 +107,7 @@ def fold_step(
             hint="fold by a number or timestamp column (an update counter, an update time); "
             "run `svcaudit inspect LOG` to see each column's type",
         )
-    return LatestPerKey(key=key, order=order, order_type=typ, what="update")
+    return LatestPerKey(key=key, order=order, order_type=target_type(kind, typ), what="update")
 
 
 def _column(
