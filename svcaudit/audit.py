@@ -145,6 +145,7 @@ def _session(request: AuditRequest) -> Iterator[_Session]:
             required=profile.required,
             unavailable=profile.unavailable,
             period=period,
+            ident_with=profile.identity,
         )
         plan = replace(plan, narrow_rejects=any(r.narrow_rejects for r in logs.readers))
         where = Where(con, logs, standards.time_zone, request.spark_master, staged)

@@ -49,6 +49,9 @@ class Plan:
     # the relation carries ``prepare.POSITION`` (Spark's does); else a step that breaks ties
     # by file order gets the rows numbered as they come
     positioned: bool = False
+    # what tells interactions apart, for the repeated-ids check: the id, or the id with the
+    # profile's other key columns (a queue visit: callid and visit); None: no id
+    key: exp.Expr | None = None
 
     def source(self) -> exp.Select:
         """The log relation as the aggregate reads it: the needed columns typed
@@ -109,6 +112,7 @@ def plan_audit(
     required: Sequence[str] = (),
     unavailable: Sequence[str] = (),
     period: tuple[str | None, str | None] = (None, None),
+    ident_with: Sequence[str] = (),
 ) -> Plan:
     """Compile all standards over ``relation(needed columns)``: one plan for any query.
 
@@ -116,7 +120,8 @@ def plan_audit(
     Results are grouped by ``group_by`` (default: the standards' branch column); several
     columns (``--by branch,channel``) make one group per combination, named "A / B".
     ``prepare`` runs over the typed rows first (keeping one record per key, say, and
-    counting the others as merged).
+    counting the others as merged). ``ident_with``: columns that, with the id, tell the
+    log's interactions apart (one call's queue visits share its id).
     """
     source_columns = LogResolver(schema, origin, notes)
     resolver: Resolver = source_columns
@@ -153,6 +158,7 @@ def plan_audit(
     status = _status(resolver, period)
     needed = dict(source_columns.needed)  # what the aggregate reads: fixed from here on
     ident = _ident(_source_column("id", mapped, schema), source_columns, resolver)
+    key = _key(ident, [c for c in ident_with if c in schema], source_columns, schema)
     return Plan(
         compiled=tuple(compiled),
         resolver=resolver,
@@ -164,6 +170,7 @@ def plan_audit(
         shown=dict(source_columns.needed),
         ident=ident,
         schema=dict(schema),
+        key=key,
     )
 
 
@@ -188,6 +195,21 @@ def _ident(col: str | None, columns: LogResolver, resolver: Resolver) -> exp.Exp
         return exp.cast(exp.column(col, quoted=True), "VARCHAR")
     typed = resolver.resolve("id")
     return as_text(typed) if typed is not None else None
+
+
+def _key(
+    ident: exp.Expr | None,
+    columns: Sequence[str],
+    source: LogResolver,
+    schema: Mapping[str, str],
+) -> exp.Expr | None:
+    """The id, or the id and ``columns`` as one text (``id/visit``), read from the rows."""
+    if ident is None or not columns:
+        return ident
+    for c in columns:
+        source.needed.setdefault(c, schema[c])
+    parts = [exp.cast(exp.column(c, quoted=True), "VARCHAR") for c in columns]
+    return exp.func("concat_ws", exp.Literal.string("/"), ident.copy(), *parts)
 
 
 def _status(resolver: Resolver, period: tuple[str | None, str | None]) -> exp.Expr:

@@ -27,6 +27,8 @@ class Profile:
     required: tuple[str, ...] = ()  # logical columns whose values must parse in every record
     unavailable: tuple[str, ...] = ()  # logical columns this export never has
     reader: str | None = None  # a log format whose reader yields this profile's columns
+    # columns that, with the id, tell interactions apart (a call's queue visits share its id)
+    identity: tuple[str, ...] = ()
     example: str = ""
     avoid: str = ""
 
@@ -127,6 +129,7 @@ ASTERISK = Profile(
     signature=("exit_event", "transferred", "queued_at", "wait_seconds"),
     unavailable=("hold", "longest_hold", "holds", "after_work"),
     reader="queue_log",
+    identity=("visit",),
     example="svcaudit audit /var/log/asterisk/queue_log -s standards/contact-centre.yaml",
     avoid="one row per callid: a call that times out of one queue and is answered in the "
     "next counts as answered in the first, and its timeout vanishes",

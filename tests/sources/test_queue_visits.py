@@ -95,6 +95,8 @@ def check_visits(card: Scorecard) -> None:
     # 8 visits of 6 calls (c7 never queued, c8's only line rejected)
     assert (card.rows.read, card.rows.evaluated, card.rows.rejected) == (9, 8, 1)
     assert [(r.line, r.reason) for r in card.rejects] == [(19, "time is not a UNIX epoch")]
+    # c1 and c2 have two visits each under one callid: visits, not repeated interactions
+    assert card.rows.duplicate == 0
     for sid, expected in EXPECTED.items():
         assert _passed(card, sid) == expected, sid
 
