@@ -182,3 +182,19 @@ def test_a_fold_and_a_profile_that_merges_records_are_refused(
         "--fold", "number:sys_mod_count",
     )  # fmt: skip
     assert_one_error(run, "--fold", "amazon-connect profile already keeps the latest record")
+
+
+def test_fold_keys_are_validated_where_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    missing = write(tmp_path / "m.yaml", STANDARDS.replace("{fold}", "fold: {key: number}"))
+    run = invoke("validate", str(missing))
+    assert_one_error(run, "m.yaml:6:", "missing required key 'latest_by'")
+    extra = write(
+        tmp_path / "x.yaml",
+        STANDARDS.replace("{fold}", "fold: {key: number, latest_by: n, order: desc}"),
+    )
+    assert_one_error(
+        invoke("validate", str(extra)), "x.yaml:6:", "unknown key 'order'", "key, latest_by"
+    )
