@@ -62,6 +62,7 @@ AMAZON_CONNECT = Profile(
         "ended_at": "`DisconnectTimestamp`",
         "abandoned": "`Queue.EnqueueTimestamp` is not null and "
         "`Agent.ConnectedToAgentTimestamp` is null",
+        "answered": "`Agent.ConnectedToAgentTimestamp` is not null",
         "wait": "coalesce(`Agent.ConnectedToAgentTimestamp` - `Queue.EnqueueTimestamp`, "
         "`Queue.DequeueTimestamp` - `Queue.EnqueueTimestamp`)",
         "hold": "seconds(`Agent.CustomerHoldDuration`)",

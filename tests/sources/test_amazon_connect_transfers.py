@@ -71,6 +71,10 @@ STANDARDS = """\
         title: not abandoned
         when: queued_at is not null
         check: not abandoned
+      - id: answered
+        title: answered
+        when: queued_at is not null
+        check: answered
       - id: first-contacts
         title: first contacts, not transfers
         when: queued_at is not null and previous_contact is null
@@ -90,5 +94,7 @@ def test_a_transferred_contact_counts_once_in_each_queue(tmp_path: Path) -> None
     assert per_branch(card, "sl") == {"Billing": (3, 2, 1, 0), "Sales": (1, 0, 1, 0)}
     # B, in Sales, is the one abandoned contact
     assert per_branch(card, "not-abandoned") == {"Billing": (3, 3, 0, 0), "Sales": (1, 0, 1, 0)}
+    # answered: A, C and D in Billing; B (its latest copy) not
+    assert per_branch(card, "answered") == {"Billing": (3, 3, 0, 0), "Sales": (1, 0, 1, 0)}
     # without the transfers (PreviousContactId set): A and C in Billing
     assert per_branch(card, "first-contacts") == {"Billing": (2, 2, 0, 0)}
