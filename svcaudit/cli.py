@@ -248,6 +248,7 @@ def audit(
     by: opt.By = None,
     profile: opt.Profile = None,
     maps: opt.Maps = None,
+    fold: opt.FoldOption = None,
     since: opt.Since = None,
     until: opt.Until = None,
     output_format: opt.Format = None,
@@ -277,6 +278,7 @@ def audit(
             regression_limit=opt.regression_points(fail_on_regression),
             profile=profile,
             maps=tuple(maps or ()),
+            fold=fold,
             since=since,
             until=until,
             redact=tuple(redact or ()),
@@ -286,6 +288,7 @@ def audit(
             else 0,
             engine=engine,
             spark_master=spark_master,
+            keep_breaches=violations is not None,
         )
         outputs = [(f, path) for f, path in extra]
         if output:
@@ -346,6 +349,7 @@ def explain(
     maps: Annotated[
         list[str] | None, typer.Option("--map", help="LOGICAL=SOURCE (repeatable).")
     ] = None,
+    fold: opt.FoldOption = None,
     since: Annotated[str | None, typer.Option(help="Arrived on or after.")] = None,
     until: Annotated[str | None, typer.Option(help="Arrived before (a date: through it).")] = None,
     redact: Annotated[
@@ -362,6 +366,7 @@ def explain(
             standards=standards,
             profile=profile,
             maps=tuple(maps or ()),
+            fold=fold,
             since=since,
             until=until,
             redact=tuple(redact or ()),

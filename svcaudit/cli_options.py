@@ -45,6 +45,15 @@ Maps = Annotated[
         "--map", help="Use a source column as a logical one: LOGICAL=SOURCE (repeatable)."
     ),
 ]
+FoldOption = Annotated[
+    str | None,
+    typer.Option(
+        "--fold",
+        help="An event log (one row per update): keep one row per KEY, the latest by "
+        "LATEST_BY (a number or timestamp; ties: the later row in the file), as "
+        "KEY:LATEST_BY (default: the standards file's `fold:`).",
+    ),
+]
 Since = Annotated[
     str | None, typer.Option(help="Audit interactions that arrived on or after this date/time.")
 ]

@@ -21,6 +21,7 @@ from svcaudit import engine
 from svcaudit.expressions.types import kind_of_sql_type
 from svcaudit.sources import Logs
 from svcaudit.sources.base import FILE, REJECT
+from svcaudit.sources.identity import id_hint, suggest_id
 from svcaudit.sources.profiles import detect_profile, named_like, suggest_mapping
 from svcaudit.sources.sampling import column_traits, unsuitable_branches
 
@@ -49,6 +50,8 @@ def show_log(log: str, rows: int, out: Console) -> None:
             out.print(f"profile: [bold]{profile.name}[/] (detected; {escape(profile.summary)})")
         else:
             _suggest(con, logs, schema, out)
+        if profile is None and (ident := suggest_id(con, logs.relation({}), schema)) is not None:
+            out.print(escape(id_hint(ident)))
         if rows:
             _sample_rows(sample, rows, out)
     finally:

@@ -7,6 +7,7 @@ rejected rows and repeated ids the same way whichever engine ran them.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -151,13 +152,20 @@ def fetch_each(
     or closed. Each query's rows come in batches (at least one, the first possibly empty),
     so millions of them are never held at once; read every batch of a query before asking
     for the next query."""
+    with hold_rows(engine, plan, held, progress) as on_table:
+        yield from fetch_each_on(engine, on_table, builds, progress)
+
+
+@contextlib.contextmanager
+def hold_rows(
+    engine: Engine, plan: Plan, held: Build, progress: Steps | None = None
+) -> Iterator[Plan]:
+    """The rows of ``held(plan)`` read once and held by the engine while in the context: the
+    plan over them (``Plan.held``), for queries that must not read the logs again."""
     prepared = engine.prepare(plan)
     holding = engine.hold(engine.render(held(prepared)), step(progress, "reading breaches"))
     with holding as table:
-        on_table = prepared.held(table)
-        for i, build in enumerate(builds, 1):
-            label = f"breaches {i}/{len(builds)}"
-            yield engine.batches(engine.render(build(on_table)), progress, label)
+        yield prepared.held(table)
 
 
 class AuditStoppedError(SvcauditError):
@@ -189,6 +197,13 @@ class AuditStoppedError(SvcauditError):
             if raw.rows_outside
             else "the log has a header but no rows",
         )
+def fetch_each_on(
+    engine: Engine, on_table: Plan, builds: Sequence[Build], progress: Steps | None = None
+) -> Generator[Iterator[list[tuple[object, ...]]], None, None]:
+    """``fetch_each`` over rows held already (``hold_rows``)."""
+    for i, build in enumerate(builds, 1):
+        label = f"breaches {i}/{len(builds)}"
+        yield engine.batches(engine.render(build(on_table)), progress, label)
 
 
 __all__ = [
@@ -198,6 +213,8 @@ __all__ = [
     "Tally",
     "fetch",
     "fetch_each",
+    "fetch_each_on",
+    "hold_rows",
     "run",
     "tally_rows",
 ]

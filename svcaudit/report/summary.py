@@ -125,6 +125,20 @@ def rows_text(card: Scorecard) -> str:
     return text
 
 
+def repeats_text(card: Scorecard) -> str | None:
+    """A warning when evaluated rows repeat an interaction id (no fold asked for), else None."""
+    r = card.rows
+    if not r.duplicate:
+        return None
+    shown = ", ".join(f"{i} ({n} rows)" for i, n in r.duplicate_ids[:3])
+    return (
+        f"{r.duplicate:,} of {r.evaluated:,} evaluated rows repeat an interaction id (e.g. "
+        f"{shown}): each row is counted as an interaction. If the log has a row per update "
+        "(an event log), fold it to one row per id: `fold: {key: ID, latest_by: COLUMN}` in "
+        "the standards file, or --fold ID:COLUMN"
+    )
+
+
 def _ids(standards: tuple[StandardResult, ...] | list[StandardResult]) -> str:
     return ", ".join(s.id for s in standards)
 

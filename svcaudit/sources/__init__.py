@@ -22,9 +22,15 @@ class Logs:
         self.readers = [cls(group) for cls, group in by_format.items()]
 
     @classmethod
-    def open(cls, args: Sequence[str], stdin_format: LogFormat | None = None) -> Logs:
-        """Expand paths and globs (``-`` is standard input) and check the files exist."""
-        return cls(expand_inputs(list(args), stdin_format=stdin_format))
+    def open(
+        cls,
+        args: Sequence[str],
+        stdin_format: LogFormat | None = None,
+        fmt: LogFormat | None = None,
+    ) -> Logs:
+        """Expand paths and globs (``-`` is standard input) and check the files exist;
+        ``fmt``: read every file as that format (a profile's), whatever its name."""
+        return cls(expand_inputs(list(args), stdin_format=stdin_format, fmt=fmt))
 
     def schema(self, con: duckdb.DuckDBPyConnection) -> dict[str, str]:
         """Every column of every file with its (inferred) DuckDB type."""

@@ -65,12 +65,15 @@ SHORT_LINE_BYTES = 8 << 20
 _CHUNK = SHORT_LINE_BYTES // 2  # a line of 8 MB or more holds a whole chunk of 4 MB
 
 
-def expand_inputs(args: list[str], *, stdin_format: LogFormat | None = None) -> list[LogFile]:
-    """Turn command-line log arguments (paths, globs, ``-``) into files, checking they exist."""
+def expand_inputs(
+    args: list[str], *, stdin_format: LogFormat | None = None, fmt: LogFormat | None = None
+) -> list[LogFile]:
+    """Turn command-line log arguments (paths, globs, ``-``) into files, checking they exist.
+    ``fmt`` (a profile's own format) is every file's format, whatever its name says."""
     files: list[LogFile] = []
     for arg in args:
         if arg == "-":
-            files.append(_stdin(stdin_format or LogFormat.CSV))
+            files.append(_stdin(fmt or stdin_format or LogFormat.CSV))
             continue
         matches = log_paths(arg)
         if not matches:
@@ -81,7 +84,7 @@ def expand_inputs(args: list[str], *, stdin_format: LogFormat | None = None) -> 
             )
         for match in matches:
             _literal_name(match)
-            files.append(_log_file(match))
+            files.append(_log_file(match, fmt))
     return files
 
 
@@ -105,7 +108,7 @@ def _literal_name(path: str) -> None:
         )
 
 
-def _log_file(path: str) -> LogFile:
+def _log_file(path: str, forced: LogFormat | None = None) -> LogFile:
     p = Path(path)
     if not p.exists():
         raise SvcauditError("log file not found", location=Location(path), hint="check the path")
@@ -143,7 +146,7 @@ def _log_file(path: str) -> LogFile:
             location=Location(path),
             hint="the export produced no data; check the export's date range",
         )
-    fmt, compressed = detect_format(p)
+    fmt, compressed = detect_format(p, forced)
     if fmt != LogFormat.PARQUET:
         check_text(p, compressed, fmt)
     return _laid_out(p, path, fmt, compressed)
@@ -345,12 +348,15 @@ def _remove(path: str) -> None:
         os.remove(path)
 
 
-def detect_format(path: Path) -> tuple[LogFormat, bool]:
-    """The format of a file from its suffix (``.csv.gz`` too), else from its first bytes."""
+def detect_format(path: Path, forced: LogFormat | None = None) -> tuple[LogFormat, bool]:
+    """The format of a file from its suffix (``.csv.gz`` too), else from its first bytes;
+    ``forced`` (a profile's format) whatever the name says (``.gz`` still decompresses)."""
     suffixes = [s.lower() for s in path.suffixes]
     compressed = bool(suffixes) and suffixes[-1] in (".gz", ".gzip")
     if compressed:
         suffixes = suffixes[:-1]
+    if forced is not None:
+        return forced, compressed
     if "queue_log" in path.name.lower():
         return LogFormat.QUEUE_LOG, compressed
     if suffixes and suffixes[-1] in _SUFFIXES:

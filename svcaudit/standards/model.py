@@ -374,6 +374,18 @@ class Standard(_Model):
         return spec if isinstance(spec, dict) else None
 
 
+class Fold(_Model):
+    """An event log (a row per update) folded to one row per key: the latest by ``latest_by``
+    (a tie: the later row in the file); the others are counted as merged."""
+
+    key: str = Field(min_length=1, description="The column naming the interaction (number)")
+    latest_by: str = Field(
+        min_length=1,
+        description="The number or timestamp column whose highest value is the latest row "
+        "(e.g. sys_mod_count, updated_at)",
+    )
+
+
 class StandardsFile(_Model):
     """A standards file: metadata, shared fields and the list of standards."""
 
@@ -394,6 +406,9 @@ class StandardsFile(_Model):
     columns: dict[str, Expression] = Field(
         default_factory=dict,
         description="Logical columns defined over the log's own (e.g. arrived_at: `Created On`)",
+    )
+    fold: Fold | None = Field(
+        None, description="An event log's fold: one row per key, the latest by a column"
     )
     fields: dict[str, Expression] = Field(
         default_factory=dict, description="Named derived measures usable in expressions"
