@@ -8,22 +8,29 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import TextIO
 
 from svcaudit.findings import Breaches
 from svcaudit.score import Scorecard
+from svcaudit.sources.readers import InvalidValue, Reject
 from svcaudit.units import format_duration
 
 
 def rejects_csv(card: Scorecard) -> str:
     """Every listed rejected row, then every listed invalid value: file, line, reason."""
+    return rejects_text(card.rejects, card.invalid_values)
+
+
+def rejects_text(rejects: Sequence[Reject], invalid: Sequence[InvalidValue] = ()) -> str:
+    """Rejected rows as CSV: file, line, reason (also when the audit stopped); then the
+    invalid values, whose reason says the row was kept."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(["file", "line", "reason"])
-    for r in card.rejects:
+    for r in rejects:
         writer.writerow([spreadsheet_safe(c) for c in (r.file, r.line, r.reason)])
-    for v in card.invalid_values:  # rows kept: a value missing for its row, not a reject
+    for v in invalid:  # rows kept: a value missing for its row, not a reject
         reason = f"invalid value (the row is kept, the value missing): {v.reason}"
         if v.line is None and v.rows > 1:
             reason += f" ({v.rows} rows)"

@@ -122,10 +122,16 @@ EPOCH_MIN, EPOCH_SPLIT, EPOCH_MAX = 1e8, 1e11, 1e14
 
 
 def epoch_timestamp(value: exp.Expr) -> exp.Expr:
-    """Seconds or milliseconds since 1970 (told apart by size) as a timestamp."""
+    """Seconds or milliseconds since 1970 (told apart by size) as a timestamp; NULL outside
+    the range detection accepts (then an invalid value of its column)."""
     millis = exp.GTE(this=exp.Abs(this=value.copy()), expression=exp.Literal.number(EPOCH_SPLIT))
     scaled = exp.Div(this=value.copy(), expression=exp.Literal.number(1000))
-    return exp.func("to_timestamp", exp.Case().when(millis, scaled).else_(value.copy()))
+    stamp = exp.func("to_timestamp", exp.Case().when(millis, scaled).else_(value.copy()))
+    low, high = exp.Literal.number(EPOCH_MIN), exp.Literal.number(EPOCH_MAX)
+    inside = exp.and_(
+        exp.GTE(this=value.copy(), expression=low), exp.LT(this=value.copy(), expression=high)
+    )
+    return exp.Case().when(inside, stamp)
 
 
 _NUMBERS = frozenset(

@@ -7,6 +7,7 @@ import gzip
 import io
 import re
 from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
 
 import duckdb
 from sqlglot import exp
@@ -14,6 +15,7 @@ from sqlglot import exp
 from svcaudit.errors import Location, SvcauditError
 from svcaudit.expressions.types import Kind, kind_of_sql_type
 from svcaudit.sources.base import (
+    EPOCH,
     FILE,
     REJECT,
     REJECTS_SCAN,
@@ -24,7 +26,7 @@ from svcaudit.sources.base import (
     merge_types,
 )
 from svcaudit.sources.casting import EPOCH_MAX, EPOCH_MIN, typed_projection
-from svcaudit.sources.files import LogFile, LogFormat
+from svcaudit.sources.files import LogFile, LogFormat, first_long_line
 from svcaudit.sources.inference import ISO_LIKE, SAMPLE_ROWS
 from svcaudit.sources.sql import (
     lit,
@@ -95,6 +97,10 @@ class CsvReader(LogReader):
                 self.epochs.add(c)
                 refined[c] = "TIMESTAMPTZ"
         return refined
+
+    def timestamp_formats(self) -> dict[str, str]:
+        found = super().timestamp_formats()
+        return {c: EPOCH if c in getattr(self, "epochs", set()) else f for c, f in found.items()}
 
     def _sniffed_times_as_text(
         self, con: duckdb.DuckDBPyConnection, raw: dict[str, str]
@@ -199,7 +205,8 @@ class CsvReader(LogReader):
     def value_rejects(
         self, con: duckdb.DuckDBPyConnection, needed: Mapping[str, str], limit: int
     ) -> list[Reject]:
-        """Repeated header rows (the only rejects made after DuckDB has split the fields)."""
+        """Repeated header rows (the only rejects made after DuckDB has split the fields; an
+        epoch value out of range is an invalid value, not a reject)."""
         out: list[Reject] = []
         for f in self.files:
             out += [
@@ -218,6 +225,8 @@ class CsvReader(LogReader):
         line_m = re.search(r"CSV Error on Line: (\d+)", text)
         line = int(line_m.group(1)) if line_m else None
         size = re.search(r"Maximum line size of (\d+) bytes exceeded", text)
+        if size and f is not None:  # the line itself, not the one DuckDB's sniffer was on
+            line = first_long_line(Path(f.path), f.compressed, int(size.group(1))) or line
         if size:
             return SvcauditError(
                 f"a line is longer than {int(size.group(1)) >> 20} MB",

@@ -18,7 +18,7 @@ from svcaudit.expressions.errors import ExpressionError, caret_line
 from svcaudit.expressions.nodes import Node
 from svcaudit.expressions.parser import parse_expression
 from svcaudit.standards.declarations import ColumnDeclaration
-from svcaudit.standards.model import Consistency, Standard, StandardsFile
+from svcaudit.standards.model import Consistency, Fold, Standard, StandardsFile
 from svcaudit.standards.validation import validation_error
 from svcaudit.standards.yaml_reader import Marks, YamlPath, read_yaml
 
@@ -109,6 +109,27 @@ class StandardsSet:
     columns: Mapping[str, ParsedExpression] = field(default_factory=dict)
     redact: tuple[str, ...] = ()  # columns hashed in every report (all files' lists)
     declared: Mapping[str, Declared] = field(default_factory=dict)  # source column -> how read
+    fold: FoldSpec | None = None  # an event log's fold (``fold:``)
+
+
+@dataclass(frozen=True)
+class FoldSpec:
+    """A ``fold:`` and where it is written."""
+
+    fold: Fold
+    location: Location
+
+
+def _merge_declared(declared: dict[str, Declared], more: Mapping[str, Declared]) -> None:
+    """Another file's column declarations; one column declared two ways is an error."""
+    for source, d in more.items():
+        earlier = declared.setdefault(source, d)
+        if earlier.declaration != d.declaration:
+            raise SvcauditError(
+                f"column '{source}' is declared differently in two standards files",
+                location=d.location,
+                hint=f"it is declared at {earlier.location}",
+            )
 
 
 def load_standards(paths: Sequence[str | Path]) -> StandardsSet:
@@ -120,17 +141,19 @@ def load_standards(paths: Sequence[str | Path]) -> StandardsSet:
     seen: dict[str, Rule] = {}
     columns: dict[str, ParsedExpression] = {}
     declared: dict[str, Declared] = {}
+    folds: list[FoldSpec] = []
     for p in paths:
-        spec, rule_list, file_columns, file_declared = load_file(p)
+        spec, rule_list, file_columns, file_declared, fold = load_file(p)
         files.append(spec)
-        for source, d in file_declared.items():
-            earlier = declared.setdefault(source, d)
-            if earlier.declaration != d.declaration:
+        _merge_declared(declared, file_declared)
+        if fold is not None:
+            if folds and folds[0].fold != fold.fold:
                 raise SvcauditError(
-                    f"column '{source}' is declared differently in two standards files",
-                    location=d.location,
-                    hint=f"it is declared at {earlier.location}",
+                    "`fold:` differs from the one in another standards file",
+                    location=fold.location,
+                    hint=f"the other is at {folds[0].location}; audited together, they must agree",
                 )
+            folds.append(fold)
         for name, expr in file_columns.items():
             if name in columns and columns[name].text != expr.text:
                 raise SvcauditError(
@@ -170,12 +193,15 @@ def load_standards(paths: Sequence[str | Path]) -> StandardsSet:
         columns=columns,
         redact=tuple(dict.fromkeys(c for spec in files for c in spec.redact)),
         declared=declared,
+        fold=folds[0] if folds else None,
     )
 
 
 def load_file(
     path: str | Path,
-) -> tuple[StandardsFile, list[Rule], dict[str, ParsedExpression], dict[str, Declared]]:
+) -> tuple[
+    StandardsFile, list[Rule], dict[str, ParsedExpression], dict[str, Declared], FoldSpec | None
+]:
     """Load one standards file into its model and rules."""
     name = str(path)
     try:
@@ -201,8 +227,11 @@ def load_file(
         spec = StandardsFile.model_validate(data)
     except ValidationError as e:
         raise validation_error(e, name, marks, data) from None
+    fold = None
+    if spec.fold is not None:
+        fold = FoldSpec(spec.fold, marks.get(("fold",), (Location(name), None, None))[0])
     rules, columns = _rules(spec, name, marks, doc.columns)
-    return spec, rules, columns, declarations(spec, name, marks)
+    return spec, rules, columns, declarations(spec, name, marks), fold
 
 
 def _rules(

@@ -9,7 +9,7 @@ from pydantic_core import ErrorDetails
 
 from svcaudit.errors import Location, SvcauditError, did_you_mean
 from svcaudit.standards.declarations import ColumnDeclaration
-from svcaudit.standards.model import Consistency, Standard, StandardsFile
+from svcaudit.standards.model import Consistency, Fold, Standard, StandardsFile
 from svcaudit.standards.yaml_reader import Marks, YamlPath
 
 # Words people reach for, and the key they mean.
@@ -164,6 +164,8 @@ def _allowed_keys(parent: YamlPath) -> list[str]:
         return list(Standard.model_fields)
     if parent[0] == "columns":
         return list(ColumnDeclaration.model_fields)
+    if parent == ("fold",):
+        return list(Fold.model_fields)
     return list(Consistency.model_fields)
 
 
