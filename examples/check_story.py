@@ -363,7 +363,8 @@ def call_rules() -> list[Rule]:
         rule(
             "service-level-80-20",
             lambda r: r["channel"] == "phone",
-            lambda r: and3(not3(r["abandoned"]), le(r["wait_seconds"], 20)),
+            # the pack: answered_at is not null and wait <= 20s (`abandoned` is not read)
+            lambda r: and3(r["answered_at"] is not None, le(r["wait_seconds"], 20)),
             target="80%",
         ),
         rule(

@@ -141,9 +141,7 @@ def plan_audit(
     Results are grouped by ``group_by`` (default: the standards' branch column); several
     columns (``--by branch,channel``) make one group per combination, named "A / B".
     ``prepare`` runs over the typed rows first (keeping one record per key, say, and
-    counting the others as merged). ``flags_invalid``: the relation flags the invalid values
-    of its needed typed columns (``svcaudit.sources.values``), so that each standard counts
-    those its measure or check reads.
+    counting the others as merged). ``flags_invalid``: the relation flags invalid values.
     counting the others as merged). ``ident_with``: columns that, with the id, tell the
     log's interactions apart (one call's queue visits share its id).
     """
@@ -183,8 +181,7 @@ def plan_audit(
     needed = dict(source_columns.needed)  # what the aggregate reads: fixed from here on
     ident = _ident(_source_column("id", mapped, schema), source_columns, resolver)
     flagged = _flagged(needed) if flags_invalid else {}
-    if flagged:
-        compiled = [replace(cs, invalid=read_invalid(cs.value, flagged)) for cs in compiled]
+    compiled = [replace(cs, invalid=read_invalid(cs.value, flagged)) for cs in compiled]
     key = _key(ident, [c for c in ident_with if c in schema], source_columns, schema)
     return Plan(
         flagged=flagged,
