@@ -130,9 +130,9 @@ def violations_of(log: Path, tmp_path: Path) -> list[dict[str, str]]:
 
 
 def test_violations_give_the_physical_line_of_each_interaction(tmp_path: Path) -> None:
-    """Line 1 header; id 1 on line 2 spans lines 2-3 (a quoted line break); line 4 is a
-    rejected row (bad timestamp); id 2 on line 5 passes; id 3 on line 6 fails (3 min);
-    id 4 on line 7 has no greeting (unmeasured, listed)."""
+    """Line 1 header; id 1 on line 2 spans lines 2-3 (a quoted line break); id 9 on line 4
+    has an invalid arrived_at ("yesterday": unmeasured, listed); id 2 on line 5 passes; id 3
+    on line 6 fails (3 min); id 4 on line 7 has no greeting (unmeasured, listed)."""
     log = tmp_path / "visits.csv"
     log.write_text(
         "id,branch,channel,arrived_at,greeted_at,note\n"
@@ -144,7 +144,7 @@ def test_violations_give_the_physical_line_of_each_interaction(tmp_path: Path) -
         encoding="utf-8",
     )
     rows = violations_of(log, tmp_path)
-    assert {r["interaction"]: r["line"] for r in rows} == {"1": "2", "3": "6", "4": "7"}
+    assert {r["interaction"]: r["line"] for r in rows} == {"1": "2", "9": "4", "3": "6", "4": "7"}
 
 
 def test_violations_give_the_line_of_json_lines_records(tmp_path: Path) -> None:
@@ -190,29 +190,32 @@ standards:
 """
 
 
-def test_rows_rejected_for_another_column_are_not_explained(tmp_path: Path) -> None:
+def test_rows_with_an_invalid_value_in_another_column_are_explained(tmp_path: Path) -> None:
+    # rows 2 and 4 hold invalid rings ("three", "two"): kept, and greet-60s judges them
     (tmp_path / "log.csv").write_text(MIXED_LOG, encoding="utf-8")
     (tmp_path / "rules.yaml").write_text(MIXED_RULES, encoding="utf-8")
     args = [str(tmp_path / "log.csv"), "-s", str(tmp_path / "rules.yaml")]
     result = runner.invoke(app, ["explain", "greet-60s", *args])
     assert result.exit_code == 0, result.stderr
-    assert "1m30s" in result.stdout  # row 3, the one breach among the evaluated rows
-    assert "3m20s" not in result.stdout and "5m" not in result.stdout  # rows 2 and 4: rejected
+    # greet: 30 s, 200 s, 90 s, 300 s, 45 s -> breaches 3m20s (row 2), 1m30s (3), 5m (4)
+    assert "1m30s" in result.stdout and "3m20s" in result.stdout and "5m" in result.stdout
     request = AuditRequest(logs=[args[0]], standards=[args[2]], details=5)
     card = run_audit(request)
-    assert (card.rows.rejected, card.rows.evaluated) == (2, 3)
-    assert (card.rows.duplicate, card.rows.duplicate_ids) == (0, ())
+    assert (card.rows.rejected, card.rows.evaluated) == (0, 5)
+    assert card.rows.invalid_values == 2
+    assert (card.rows.duplicate, card.rows.duplicate_ids) == (1, (("1", 2),))  # id 1 twice
     greet = next(d for d in card.distributions if d.standard_id == "greet-60s")
-    assert greet.total == 3  # 30 s, 90 s, 45 s; not 200 s nor 300 s
+    assert greet.total == 5
     worst = next(w for w in card.worst if w.standard_id == "greet-60s")
-    assert [r[1] for r in worst.rows] == ["3"]
+    assert [r[1] for r in worst.rows] == ["1", "2", "3"]  # 5 min, 3m20s, 1m30s
 
 
 def test_demo_violations_are_the_report_failures_standard_by_standard(tmp_path: Path) -> None:
     """Every standard of the demo: its violations are its failures, plus its unmeasured
     interactions unless it skips them (luggage-10min), read once for all standards. None of
-    them is a rejected row: H-04452 rings 5 times but its hold_seconds 'long' cannot be read,
-    so the audit rejected it and phone-3-rings lists 24 + 14, not 39."""
+    them is a rejected row. H-04452 rings 5 times and its hold_seconds 'long' cannot be read:
+    an invalid value of hold_seconds, so phone-3-rings still judges it (a failure):
+    examples/README.md gives 1,211 in scope, 1,171 passed, 15 unmeasured: 25 + 15."""
     out = tmp_path / "v.csv"
     log = str(REPO / "examples" / "hotel-chain.csv")
     pack = str(REPO / "standards" / "hospitality-five-star.yaml")
@@ -229,11 +232,11 @@ def test_demo_violations_are_the_report_failures_standard_by_standard(tmp_path: 
         for s in report["standards"]
     }
     assert listed == expected
-    assert listed["phone-3-rings"] == 24 + 14
-    assert "H-04452" not in {r["interaction"] for r in rows}
+    assert listed["phone-3-rings"] == 25 + 15
+    assert "H-04452" in {r["interaction"] for r in rows}
     rejected_lines = {r["line"] for r in report["rejects"]}
     assert not {int(r["line"]) for r in rows} & rejected_lines
-    assert len(rows) == 466
+    assert len(rows) == 472  # 54 + 40 + 123 + 22 + 67 + 147 + 19 (examples/README.md)
 
 
 def test_violations_in_small_batches_are_the_same_file(
