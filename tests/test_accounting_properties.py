@@ -49,6 +49,7 @@ class Good:
 
 
 BAD_KINDS = ["timestamp", "number", "too-many", "too-few", "header"]
+VALUE_KINDS = ("timestamp", "number")  # a bad value, not a broken record: an invalid value
 
 
 def _bad_line(kind: str, i: int) -> str:
@@ -95,7 +96,8 @@ def test_row_accounting_on_logs_with_bad_rows(
             lines.append(entry.line(i))
         else:
             lines.append(_bad_line(entry, i))
-            bad_lines.append(len(lines))  # 1-based physical line
+            if entry not in VALUE_KINDS:  # a broken record: rejected at its physical line
+                bad_lines.append(len(lines))
     path = tmp_path / "log.csv"
     path.write_bytes(end.join(lines).encode("utf-8") + end.encode())
     rules = tmp_path / "rules.yaml"
@@ -103,29 +105,37 @@ def test_row_accounting_on_logs_with_bad_rows(
 
     card = audit([path], [rules])
     assert_accounting(card)
+    # a bad value is an invalid value (its row kept, branch A); only broken records rejected
+    n_time, n_number = bad.count("timestamp"), bad.count("number")
+    kept = len(good) + n_time + n_number
     assert (card.rows.read, card.rows.evaluated, card.rows.rejected) == (
         len(entries),
-        len(good),
-        len(bad),
+        kept,
+        len(bad) - n_time - n_number,
     )
     assert sorted(r.line for r in card.rejects) == bad_lines
+    assert card.rows.invalid_values == n_time + n_number
 
-    # greet-60s: every good row in scope; unmeasured when not greeted; pass when <= 60 s.
-    unmeasured = sum(g.greet is None for g in good)
-    passed = sum(g.greet is not None and g.greet <= 60 for g in good)
-    assert chain(card, "greet-60s") == (len(good), passed, len(good) - passed - unmeasured,
+    # greet-60s: every kept row in scope; unmeasured when not greeted (or arrived_at invalid);
+    # pass when <= 60 s (a row with an invalid hold was greeted after 10 s)
+    unmeasured = sum(g.greet is None for g in good) + n_time
+    passed = sum(g.greet is not None and g.greet <= 60 for g in good) + n_number
+    assert chain(card, "greet-60s") == (kept, passed, kept - passed - unmeasured,
                                         unmeasured)  # fmt: skip
-    # hold-30s: branches other than B; every row has a hold.
+    # hold-30s: branches other than B; a bad timestamp row holds 5 s (pass), a bad number
+    # row has no hold (unmeasured, skipped from the rate but in scope)
     scope = [g for g in good if g.branch != "B"]
-    held = sum(g.hold <= 30 for g in scope)
-    assert chain(card, "hold-30s") == (len(scope), held, len(scope) - held, 0)
+    held = sum(g.hold <= 30 for g in scope) + n_time
+    in_scope = len(scope) + n_time + n_number
+    assert chain(card, "hold-30s") == (in_scope, held, in_scope - held - n_number, n_number)
     expected = {
         b: (
-            sum(g.branch == b for g in good),
-            sum(g.branch == b and g.greet is not None and g.greet <= 60 for g in good),
+            sum(g.branch == b for g in good) + (n_time + n_number if b == "A" else 0),
+            sum(g.branch == b and g.greet is not None and g.greet <= 60 for g in good)
+            + (n_number if b == "A" else 0),
         )
         for b in BRANCHES
-        if any(g.branch == b for g in good)
+        if any(g.branch == b for g in good) or (b == "A" and n_time + n_number)
     }
     got = {b: (c[0], c[1]) for b, c in per_branch(card, "greet-60s").items()}
     assert got == expected
