@@ -248,6 +248,7 @@ def audit(
     redact: opt.Redact = None,
     engine: opt.Engine = "duckdb",
     spark_master: opt.SparkMaster = None,
+    checklist: opt.Checklists = None,
 ) -> None:
     """Audit logs against standards; print a scorecard; exit 0 met, 1 breached, 2 not done."""
     with _guard():
@@ -272,6 +273,7 @@ def audit(
             else 0,
             engine=engine,
             spark_master=spark_master,
+            checklists=tuple(checklist or ()),
         )
         outputs = [(f, path) for f, path in extra]
         if output:

@@ -102,6 +102,14 @@ Redact = Annotated[
         "tokens in every report and the violations file (repeatable; adds to `redact:`).",
     ),
 ]
+Checklists = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--checklist",
+        help="A checklist sheet (.csv or .xlsx) for the standards' `checklist:` (repeatable); "
+        "a file with only a checklist takes its sheets as the logs.",
+    ),
+]
 Engine = Annotated[str, typer.Option(help=engine_help())]
 SparkMaster = Annotated[
     str | None,

@@ -26,6 +26,7 @@ from svcaudit.counts import Counts
 from svcaudit.distributions import norm_ppf
 from svcaudit.errors import ExitCode
 from svcaudit.findings import Breaches, Distribution
+from svcaudit.league import ChecklistResult, League
 from svcaudit.runner import RawResult
 from svcaudit.sources.readers import Reject
 from svcaudit.standards.model import Consistency, Missing, Overdispersion, Severity
@@ -281,6 +282,8 @@ class Scorecard:
     distributions: tuple[Distribution, ...] = ()
     worst: tuple[Breaches, ...] = ()
     redacted: tuple[str, ...] = ()  # columns whose values the reports show as tokens
+    checklists: tuple[ChecklistResult, ...] = ()  # items are in `standards` under their ids
+    overall: League | None = None  # the branches' weighted score over standards with weight:
 
     @property
     def regressions(self) -> tuple[Regression, ...]:

@@ -29,6 +29,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from svcaudit.expressions.calendars import CalendarSpec
+from svcaudit.standards.checklist import Checklist
 from svcaudit.units import (
     DURATION_HINT,
     PERCENT_HINT,
@@ -343,6 +344,9 @@ class Standard(_Model):
     severity: Severity = Severity.FAIL
     missing: Missing = Field(Missing.FAIL, description="How in-scope rows without a value count")
     consistency: Consistency | None = None
+    weight: float | None = Field(
+        None, gt=0, description="Its weight in the branches' overall score and league table"
+    )
 
     @model_validator(mode="after")
     def _one_rule(self) -> Standard:
@@ -444,7 +448,8 @@ class StandardsFile(_Model):
     calendars: dict[str, Calendar] = Field(
         default_factory=dict, description="Business calendars for business_time(start, end)"
     )
-    standards: tuple[Standard, ...] = Field(min_length=1)
+    standards: tuple[Standard, ...] = ()
+    checklist: Checklist | None = Field(None, description="Inspection items read from a sheet")
     consistency: Consistency | None = None
     redact: tuple[str, ...] = Field(
         (),
@@ -456,6 +461,16 @@ class StandardsFile(_Model):
     @classmethod
     def _zone(cls, value: str) -> str:
         return _valid_zone(value)
+
+    @model_validator(mode="after")
+    def _something(self) -> StandardsFile:
+        if not self.standards and self.checklist is None:
+            raise PydanticCustomError(
+                "no_rules",
+                "a standards file needs `standards:` or a `checklist:`",
+                {"hint": "run `svcaudit init` for a starter file", "key": "standards"},
+            )
+        return self
 
     @field_validator("fields", "columns")
     @classmethod
