@@ -49,6 +49,7 @@ from svcaudit.report import (
 from svcaudit.report.csv_files import rejects_csv, value_text, write_violations
 from svcaudit.report.markdown import markdown
 from svcaudit.score import FailOn, Scorecard
+from svcaudit.sheet_starter import starter as sheet_starter
 from svcaudit.standards.loader import load_standards
 from svcaudit.standards.model import json_schema_text
 from svcaudit.steps import Steps
@@ -382,7 +383,9 @@ def validate(
                 _print_error(e)
                 continue
             n = len(loaded.rules)
-            typer.echo(f"{f}: ok ({n} standard{'s' if n != 1 else ''})")
+            items = sum(len(c.checklist.items) for c in loaded.checklists)
+            extra = f", {items} checklist item{'s' if items != 1 else ''}" if items else ""
+            typer.echo(f"{f}: ok ({n} standard{'s' if n != 1 else ''}{extra})")
     raise typer.Exit(ExitCode.BAD_INPUT if bad else ExitCode.OK)
 
 
@@ -409,6 +412,13 @@ def init(
         str, typer.Argument(help="Where to write the starter file.")
     ] = "standards.yaml",
     force: Annotated[bool, typer.Option(help="Overwrite an existing file.")] = False,
+    from_checklist: Annotated[
+        str | None,
+        typer.Option(help="Write a checklist from this sheet's header row (.csv, .xlsx)."),
+    ] = None,
+    sheet: Annotated[
+        str | None, typer.Option(help="The workbook's sheet (default: first).")
+    ] = None,
 ) -> None:
     """Write a commented starter standards file, and the JSON Schema editors validate it with."""
     with _guard():
@@ -417,7 +427,11 @@ def init(
             raise SvcauditError(
                 "file exists", location=Location(path), hint="pass --force to overwrite"
             )
-        starter = resources.files("svcaudit.data").joinpath("starter.yaml").read_text("utf-8")
+        starter = (
+            sheet_starter(from_checklist, sheet)
+            if from_checklist
+            else resources.files("svcaudit.data").joinpath("starter.yaml").read_text("utf-8")
+        )
         schema_path = target.parent / SCHEMA_FILE
         files = [(path, starter)]
         if not schema_path.exists() or force:
