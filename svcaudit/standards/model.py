@@ -427,7 +427,10 @@ class StandardsFile(_Model):
     model_config = ConfigDict(
         extra="forbid",
         frozen=True,
-        json_schema_extra={"title": "svcaudit standards file (format version 1)"},
+        json_schema_extra={
+            "title": "svcaudit standards file (format version 1)",
+            "anyOf": [{"required": ["standards"]}, {"required": ["checklist"]}],
+        },
     )
 
     svcaudit: Literal[1] = Field(description="Format version of this file")
@@ -448,7 +451,7 @@ class StandardsFile(_Model):
     calendars: dict[str, Calendar] = Field(
         default_factory=dict, description="Business calendars for business_time(start, end)"
     )
-    standards: tuple[Standard, ...] = ()
+    standards: tuple[Standard, ...] = Field((), min_length=1)  # or a checklist alone
     checklist: Checklist | None = Field(None, description="Inspection items read from a sheet")
     consistency: Consistency | None = None
     redact: tuple[str, ...] = Field(
