@@ -147,7 +147,7 @@ def _item_results(
             Counts(in_scope=m + x + i, passed=m, unmeasured=i, invalid=i)
             for m, x, i in zip(met, missed, invalid, strict=True)
         ]
-        target = item.target if item.target is not None else c.target
+        target = item.target if item.target is not None else (1.0 if item.critical else c.target)
         rates = rates_of(tallies, Missing.SKIP)
         per_branch = [
             (name, r, _meets(r, target)) for name, r in zip(names, rates, strict=True) if r.in_scope

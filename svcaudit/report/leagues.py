@@ -7,6 +7,7 @@ and the section x branch grid, as plain values; each report draws them its own w
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from rich import box
@@ -144,13 +145,13 @@ def section_grid(league: League) -> Table:
     table = Table(
         box=box.SIMPLE_HEAD, title="Section score by branch (league order)", title_justify="left"
     )
-    table.add_column("Section", overflow="fold", max_width=24)
+    table.add_column("Section", no_wrap=True)
     for b in league.branches:
-        table.add_column(b.branch, justify="right", overflow="fold", max_width=12)
+        table.add_column(b.branch, justify="right", overflow="fold", min_width=6, max_width=12)
     table.add_column("chain", justify="right")
-    for k, (_, title) in enumerate(league.sections):
+    for k, (section, _) in enumerate(league.sections):
         chain = league.chain.sections[k]
-        cells: list[RenderableType] = [title]
+        cells: list[RenderableType] = [section]
         for b in league.branches:
             value = b.sections[k]
             low = value is not None and chain is not None and value < chain - 0.10
@@ -204,43 +205,43 @@ def terminal_blocks(card: Scorecard) -> list[RenderableType]:
     return parts
 
 
-def league_markdown(league: League, visits: bool) -> list[str]:
-    """The league table as Markdown lines."""
+def league_markdown(league: League, visits: bool, md: Callable[[object], str] = str) -> list[str]:
+    """The league table as Markdown lines (``md`` escapes text)."""
     head = ["#", "Branch", "Score", "95% CI", "Visits" if visits else "n"]
     head += ["Critical fails"] if visits else []
     head += ["Rating"] if league.bands else []
     head.append("vs chain")
-    lines = [f"### League of branches · {league.title}", "", "| " + " | ".join(head) + " |"]
+    lines = [f"### League of branches · {md(league.title)}", "", "| " + " | ".join(head) + " |"]
     lines.append("|" + "|".join("---" for _ in head) + "|")
     for row in league_rows(league, visits):
-        cells = [row["rank"], row["branch"], row["score"], row["interval"], str(row["n"])]
+        cells = [row["rank"], md(row["branch"]), row["score"], row["interval"], str(row["n"])]
         cells += [row["critical"]] if visits else []
         cells += [row["rating"]] if league.bands else []
         cells.append(row["marker"] or "")
-        lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
-    lines += ["", f"_{league.method}._", ""]
+        lines.append("| " + " | ".join(cells) + " |")
+    lines += ["", f"_{md(LEAGUE_LEGEND)}; {md(league.method)}._", ""]
     return lines
 
 
-def section_markdown(league: League) -> list[str]:
+def section_markdown(league: League, md: Callable[[object], str] = str) -> list[str]:
     """The section x branch grid as Markdown lines."""
-    head = ["Section", *(b.branch for b in league.branches), "chain"]
+    head = ["Section", *(md(b.branch) for b in league.branches), "chain"]
     lines = ["| " + " | ".join(head) + " |", "|" + "|".join("---" for _ in head) + "|"]
     for k, (_, title) in enumerate(league.sections):
-        cells = [title, *(pct(b.sections[k]) for b in league.branches)]
+        cells = [md(title), *(pct(b.sections[k]) for b in league.branches)]
         cells.append(pct(league.chain.sections[k]))
         lines.append("| " + " | ".join(cells) + " |")
     return [*lines, ""]
 
 
-def markdown_blocks(card: Scorecard) -> list[str]:
+def markdown_blocks(card: Scorecard, md: Callable[[object], str] = str) -> list[str]:
     """Every league (and section grid) of the scorecard as Markdown."""
     lines: list[str] = []
     for c in card.checklists:
-        lines += league_markdown(c.league, True) + section_markdown(c.league)
-        lines += [answers_line(c), ""]
+        lines += [*league_markdown(c.league, True, md), "#### Section score by branch", ""]
+        lines += [*section_markdown(c.league, md), md(answers_line(c)), ""]
     if card.overall is not None:
-        lines += league_markdown(card.overall, False)
+        lines += league_markdown(card.overall, False, md)
     return lines
 
 

@@ -88,7 +88,9 @@ class Item(_Model):
     weight: float = Field(1.0, gt=0, description="Its weight in section and visit scores")
     critical: bool = Field(False, description="A failed critical item fails the visit")
     target: Share | None = Field(
-        None, description="Share of assessed visits that must meet it (default: the checklist's)"
+        None,
+        description="Share of assessed visits that must meet it (default: the checklist's; "
+        "100% for a critical item)",
     )
     severity: Literal["fail", "warn"] | None = Field(
         None, description="Missing the target: fail or warn (default: fail if critical, else warn)"
@@ -131,7 +133,7 @@ class Checklist(_Model):
     item_column: str = Field("item", description="long layout: the column naming the item")
     answer_column: str = Field("answer", description="long layout: the column with the answer")
     answers: Answers | None = Field(None, description="Answer words for every item")
-    target: Share = Field(1.0, description="Default target of every item")
+    target: Share = Field(1.0, description="Default target of every item but critical ones")
     critical_fails_visit: bool = Field(
         False, description="A failed critical item sets the visit's score to 0"
     )
