@@ -47,7 +47,10 @@ HOTELS = [
     "Zakopane Tatry",
 ]
 INSPECTORS = ["A. Nowicka", "B. Lis", "C. Marsh", "D. Okafor", "E. Sato", "F. Weber"]
-QUARTERS = [(dt.date(2025, 1, 1), dt.date(2025, 3, 31)), (dt.date(2025, 4, 1), dt.date(2025, 6, 30))]
+QUARTERS = [
+    (dt.date(2025, 1, 1), dt.date(2025, 3, 31)),
+    (dt.date(2025, 4, 1), dt.date(2025, 6, 30)),
+]
 HOTEL_SHIFT = {"Warszawa Centrum": 0.03, "Kraków Old Town": 0.015, "Wrocław Rynek": -0.01}
 WEAK_HOTEL, WEAK_SECTION, WEAK_RATE = "Łódź Manufaktura", "DIN", 0.60
 CRITICAL_FAILS = {"Zakopane Tatry": 4, "Gdańsk Motława": 1}
@@ -77,13 +80,20 @@ def inspections() -> tuple[list[str], list[list[object]]]:
             for kind in kinds:
                 plan.append((start + dt.timedelta(days=rng.randrange(days + 1)), hotel, kind))
     plan.sort(key=lambda p: (p[0], p[1]))
-    fails = {h: set(rng.sample([i for i, p in enumerate(plan) if p[1] == h and p[2] == "stay"], n))
-             for h, n in CRITICAL_FAILS.items()}
+    fails = {
+        h: set(rng.sample([i for i, p in enumerate(plan) if p[1] == h and p[2] == "stay"], n))
+        for h, n in CRITICAL_FAILS.items()
+    }
     rows: list[list[object]] = []
     for number, (day, hotel, kind) in enumerate(plan, start=1):
         skip_section = {s for s, p in SECTION_NA.items() if rng.random() < p}
-        row: list[object] = [f"V{number:04d}", hotel, day, rng.choice(INSPECTORS),
-                             "in-person" if kind == "stay" else "phone"]
+        row: list[object] = [
+            f"V{number:04d}",
+            hotel,
+            day,
+            rng.choice(INSPECTORS),
+            "in-person" if kind == "stay" else "phone",
+        ]
         for c in columns:
             prefix = c.split("_")[0]
             if kind == "phone" and prefix != "TEL":
@@ -145,8 +155,18 @@ def evaluations() -> list[list[str]]:
                 answer = "No" if rng.random() < 0.01 else "Yes"
             else:
                 answer = "Yes" if rng.random() < 0.9 else "No"
-            rows.append([f"E{n:04d}", team, agent, f"QA-{n % 3 + 1}", day.isoformat(), channel,
-                         question, answer])
+            rows.append(
+                [
+                    f"E{n:04d}",
+                    team,
+                    agent,
+                    f"QA-{n % 3 + 1}",
+                    day.isoformat(),
+                    channel,
+                    question,
+                    answer,
+                ]
+            )
     return rows
 
 
@@ -175,15 +195,18 @@ def _xlsx(header: list[str], rows: list[list[object]], path: Path) -> None:
     book.properties.created = book.properties.modified = fixed
     buffer = io.BytesIO()
     book.save(buffer)
-    with zipfile.ZipFile(io.BytesIO(buffer.getvalue())) as source, zipfile.ZipFile(
-        path, "w", zipfile.ZIP_DEFLATED
-    ) as target:  # the same bytes on every run: every member dated as the workbook
+    with (
+        zipfile.ZipFile(io.BytesIO(buffer.getvalue())) as source,
+        zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target,
+    ):  # the same bytes on every run: every member dated as the workbook
         for info in source.infolist():
             member = zipfile.ZipInfo(info.filename, date_time=(2025, 7, 1, 0, 0, 0))
             member.compress_type = zipfile.ZIP_DEFLATED
             data = source.read(info.filename)
             if info.filename == "docProps/core.xml":  # openpyxl stamps the time of saving
-                data = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>2025-07-01T00:00:00Z", data)
+                data = re.sub(
+                    rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>2025-07-01T00:00:00Z", data
+                )
             target.writestr(member, data)
 
 
@@ -192,8 +215,10 @@ def main() -> None:
     (HERE / "hotel-inspections.csv").write_text(_csv([header, *rows]), encoding="utf-8")
     _xlsx(header, rows, HERE / "hotel-inspections.xlsx")
     (HERE / "qa-evaluations.csv").write_text(_csv(list(evaluations())), encoding="utf-8")
-    print(f"hotel-inspections: {len(rows)} visits x {len(header) - 5} items; "
-          f"qa-evaluations: 240 evaluations x {len(QA_QUESTIONS)} questions")
+    print(
+        f"hotel-inspections: {len(rows)} visits x {len(header) - 5} items; "
+        f"qa-evaluations: 240 evaluations x {len(QA_QUESTIONS)} questions"
+    )
 
 
 if __name__ == "__main__":

@@ -67,7 +67,7 @@ def league_spec(league: League) -> Spec | None:
     spec = _base(
         f"League of branches · {league.title}",
         f"Each branch's score with its 95% interval, best first; the vertical line is the "
-        f"chain's score ({format_percent(chain)}). {league.method}.",
+        f"chain's score ({format_percent(chain)}). {league.method[:1].upper()}{league.method[1:]}.",
     )
     spec |= {
         "data": {"values": values},

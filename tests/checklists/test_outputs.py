@@ -30,7 +30,11 @@ def test_json_has_checklists_with_items_sections_visits_and_league(files: tuple[
     (c,) = doc["checklists"]
     assert [i["id"] for i in c["items"]] == ["greeted", "bags", "clean", "minibar", "turndown"]
     assert c["items"][0] == {
-        "id": "greeted", "section": "arrival", "weight": 2.0, "critical": False, "column": "A1"
+        "id": "greeted",
+        "section": "arrival",
+        "weight": 2.0,
+        "critical": False,
+        "column": "A1",
     }
     assert [v["score"] for v in c["visits"]] == [0.75, 1.0, 0.0, 1.0, None]
     assert c["visits"][2]["critical_failed"] is True
@@ -73,7 +77,9 @@ def test_html_has_the_league_table_and_its_charts(files: tuple[str, str], tmp_pa
     assert 'data-branch="Beta"' in page
 
 
-def test_init_from_checklist_writes_a_file_that_audits(files: tuple[str, str], tmp_path: Path) -> None:
+def test_init_from_checklist_writes_a_file_that_audits(
+    files: tuple[str, str], tmp_path: Path
+) -> None:
     header = "Visit ID,Hotel,Inspector,ARR_01,ARR_02,Room: bed made,Room: clean\n"
     write(tmp_path / "sheet.csv", header + "1,A,X,MEET,BELOW,MEET,odd\n2,B,Y,MEET,N/A,BELOW,MEET\n")
     run = invoke("init", "new.yaml", "--from-checklist", "sheet.csv")
@@ -84,7 +90,9 @@ def test_init_from_checklist_writes_a_file_that_audits(files: tuple[str, str], t
     assert "- id: arr\n" in text and "- id: room\n" in text  # sections from prefixes
     assert "column: ARR_01" in text and 'column: "Room: bed made"' in text
     assert "odd (1)" in text  # the word the defaults do not read
-    assert invoke("validate", "new.yaml").stdout.strip().endswith("(0 standards, 4 checklist items)")
+    assert (
+        invoke("validate", "new.yaml").stdout.strip().endswith("(0 standards, 4 checklist items)")
+    )
     done = invoke("audit", "sheet.csv", "-s", "new.yaml", "-f", "json")
     assert json.loads(done.stdout)["checklists"][0]["answers"]["invalid"] == 1
 
@@ -94,7 +102,9 @@ def test_missing_column_is_one_error_and_exit_2(files: tuple[str, str], tmp_path
     assert_one_error(invoke("audit", files[0], "-s", files[1]), "no column 'R3'", "turndown")
 
 
-def test_standards_errors_in_a_checklist_are_located(files: tuple[str, str], tmp_path: Path) -> None:
+def test_standards_errors_in_a_checklist_are_located(
+    files: tuple[str, str], tmp_path: Path
+) -> None:
     write(tmp_path / "inspection.yaml", STANDARDS.replace("weight: 2}", "weight: 0}"))
     line = assert_one_error(invoke("validate", files[1]), "inspection.yaml:13:")
     assert "weight" in line
@@ -105,7 +115,9 @@ def test_unknown_sheet_name(files: tuple[str, str], tmp_path: Path) -> None:
     book = openpyxl.Workbook()
     book.active.title = "Visits"
     book.save(tmp_path / "v.xlsx")
-    write(tmp_path / "i.yaml", STANDARDS.replace("  title: Tiny\n", "  title: Tiny\n  sheet: Visit\n"))
+    write(
+        tmp_path / "i.yaml", STANDARDS.replace("  title: Tiny\n", "  title: Tiny\n  sheet: Visit\n")
+    )
     assert_one_error(invoke("audit", "v.xlsx", "-s", "i.yaml"), "no sheet 'Visit'", "Visits")
 
 
@@ -135,7 +147,9 @@ def test_weighted_standards_league_by_hand(tmp_path: Path) -> None:
     assert a.score == pytest.approx((2 * 0.8 + 0.5) / 3)
     assert b.score == pytest.approx((2 * 1.0 + 0.9) / 3)
     se = math.sqrt(4 * 0.8 * 0.2 / 10 + 0.5 * 0.5 / 10) / 3
-    assert a.ci_low == pytest.approx(0.7 - 1.96 * se) and a.ci_high == pytest.approx(0.7 + 1.96 * se)
+    assert a.ci_low == pytest.approx(0.7 - 1.96 * se) and a.ci_high == pytest.approx(
+        0.7 + 1.96 * se
+    )
     assert league.chain.score == pytest.approx((2 * 0.9 + 0.7) / 3)
     # A against the chain: null se from the chain's rates at A's n = 10
     null = math.sqrt(4 * 0.9 * 0.1 / 10 + 0.7 * 0.3 / 10) / 3

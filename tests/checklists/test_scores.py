@@ -142,11 +142,16 @@ def test_excel_sheet_matches_csv(tmp_path: Path) -> None:
         sheet.append([None if v == "" else (True if v == "Yes" else v) for v in line.split(",")])
     path = tmp_path / "visits.xlsx"
     book.save(path)
-    spec = write(tmp_path / "i.yaml", STANDARDS.replace("  title: Tiny\n", "  title: Tiny\n  sheet: Visits\n"))
+    spec = write(
+        tmp_path / "i.yaml",
+        STANDARDS.replace("  title: Tiny\n", "  title: Tiny\n  sheet: Visits\n"),
+    )
     card = run_audit(AuditRequest(logs=[str(path)], standards=[str(spec)]))
     (c,) = card.checklists
     assert [v.score for v in c.visits] == [v.score for v in _audit(tmp_path).checklists[0].visits]
-    assert c.invalid_answers[0].cell.endswith("visits.xlsx[Visits]!D5")  # A2 is the 4th column, row 5
+    assert c.invalid_answers[0].cell.endswith(
+        "visits.xlsx[Visits]!D5"
+    )  # A2 is the 4th column, row 5
 
 
 def test_answer_words_per_checklist_and_item(tmp_path: Path) -> None:
@@ -199,7 +204,11 @@ def test_branch_scores_match_a_plain_python_reference(tmp_path: Path, seed: int)
     items = [(f"Q{k}", rng.choice([1.0, 2.0, 0.5]), rng.random() < 0.2) for k in range(12)]
     words = ["Y", "yes", "N", "no", "NA", "", "Pass", "FAIL", "n/a"]
     rows = [
-        {"visit": f"v{i}", "hotel": rng.choice("ABCD"), **{c: rng.choice(words) for c, _, _ in items}}
+        {
+            "visit": f"v{i}",
+            "hotel": rng.choice("ABCD"),
+            **{c: rng.choice(words) for c, _, _ in items},
+        }
         for i in range(60)
     ]
     header = ["visit", "hotel", *(c for c, _, _ in items)]
