@@ -179,7 +179,7 @@ def _csv(rows: list[list[object]]) -> str:
 
 
 def _xlsx(header: list[str], rows: list[list[object]], path: Path) -> None:
-    import openpyxl  # only for the workbook
+    import openpyxl  # noqa: PLC0415 (only for the workbook)
 
     book = openpyxl.Workbook()
     sheet = book.active

@@ -126,7 +126,8 @@ def test_long_layout_gives_the_same_scores(tmp_path: Path) -> None:
     header = lines[0].split(",")
     for line in lines[1:]:
         cells = line.split(",")
-        rows += [f"{cells[0]},{cells[1]},{h},{v}" for h, v in zip(header[2:], cells[2:])]
+        pairs = zip(header[2:], cells[2:], strict=True)
+        rows += [f"{cells[0]},{cells[1]},{h},{v}" for h, v in pairs]
     long = STANDARDS.replace("  title: Tiny\n", "  title: Tiny\n  layout: long\n")
     got = _audit(tmp_path / "long", "\n".join(rows) + "\n", long).checklists[0]
     assert [v.score for v in got.visits] == [v.score for v in wide.visits]
@@ -214,7 +215,8 @@ def test_branch_scores_match_a_plain_python_reference(tmp_path: Path, seed: int)
     header = ["visit", "hotel", *(c for c, _, _ in items)]
     sheet = ",".join(header) + "\n" + "".join(",".join(r[h] for h in header) + "\n" for r in rows)
     lines = [
-        f"        - {{id: q{k}, title: Q{k}, column: Q{k}, weight: {w}, critical: {str(c).lower()}}}"
+        f"        - {{id: q{k}, title: Q{k}, column: Q{k}, weight: {w}, "
+        f"critical: {str(c).lower()}}}"
         for k, (_, w, c) in enumerate(items)
     ]
     spec = (
