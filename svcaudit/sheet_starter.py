@@ -124,10 +124,10 @@ def starter(path: str, sheet_name: str | None = None) -> str:
         f"#   svcaudit validate THIS.yaml && svcaudit audit {path} -s THIS.yaml",
         "svcaudit: 1",
         f"name: {_quote(name.title())}",
-        f"branch: {_quote(meta.get('branch', 'branch'))}"
-        + ("" if "branch" in meta else "  # TODO: no branch column recognised; name it here"),
         "checklist:",
         f"  title: {_quote(name.title())}",
+        f"  branch: {_quote(meta.get('branch', 'branch'))}"
+        + ("" if "branch" in meta else "  # TODO: no branch column recognised; name it here"),
     ]
     if sheet.name:
         lines.append(f"  sheet: {_quote(sheet.name)}")
