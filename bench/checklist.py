@@ -103,6 +103,7 @@ import sys, duckdb, json
 sheet, weights = sys.argv[1], sys.argv[2]
 con = duckdb.connect()
 con.execute("SET threads TO 2")
+con.execute("SET enable_progress_bar = false")
 con.execute(f"CREATE TEMP TABLE w AS SELECT * FROM read_csv('{weights}', header=true)")
 cols = [r[0] for r in con.execute("SELECT col FROM w").fetchall()]
 q = f'''

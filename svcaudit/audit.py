@@ -224,14 +224,13 @@ def open_audit(request: AuditRequest, progress: Steps | None = None) -> Iterator
         )
         if baseline is not None:
             card = with_baseline(card, baseline, request.regression_limit)
-        yield Audited(card, None, request, progress)
+        redactor = Redactor.of((*standards.redact, *request.redact), request.redact_key)
+        group = request.by or tuple(c.branch_column for c in card.checklists)
+        yield Audited(redact_scorecard(card, redactor, group), None, request, progress)
         return
     with _session(request, standards) as session:
         _check_redacted(session, request)
         card = _scorecard(session, request, progress)
-        if baseline is not None:  # matched on the real branch names, before any are hashed
-            card = with_baseline(card, baseline, request.regression_limit)
-        card = redact_scorecard(card, session.redactor, _group(request, session))
         if all(s.counts.in_scope == 0 for s in card.standards):
             raise SvcauditError(
                 f"no interactions in scope for any standard ({card.rows.evaluated} rows evaluated)",
@@ -239,6 +238,9 @@ def open_audit(request: AuditRequest, progress: Steps | None = None) -> Iterator
                 hint="check the `when:` conditions against the log's values (svcaudit inspect LOG)",
             )
         card = with_checklist(card, standards, request.checklists, request.by)
+        if baseline is not None:  # matched on the real branch names, before any are hashed
+            card = with_baseline(card, baseline, request.regression_limit)
+        card = redact_scorecard(card, session.redactor, _group(request, session))
         yield Audited(card, session, request, progress)
 
 

@@ -108,6 +108,8 @@ def score_checklist(
         invalid_answers=tuple(visits.invalid),
         broken_rows=tuple(visits.broken),
         critical_fails_visit=c.critical_fails_visit,
+        branch_column=c.branch or branch,
+        visitor_column=c.visitor,
     )
     return items, result
 

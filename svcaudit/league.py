@@ -107,6 +107,8 @@ class ChecklistResult:
     invalid_answers: tuple[InvalidAnswer, ...]  # the first ones, with their cells
     broken_rows: tuple[str, ...] = ()  # rows of a CSV sheet that could not be read
     critical_fails_visit: bool = False
+    branch_column: str = "branch"  # the sheet's columns of the branch and the visitor
+    visitor_column: str | None = None
 
 
 def rating(score: float | None, bands: Sequence[tuple[str, float]]) -> str | None:

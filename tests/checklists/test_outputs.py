@@ -156,3 +156,40 @@ def test_weighted_standards_league_by_hand(tmp_path: Path) -> None:
     z = (league.chain.score - a.score) / null  # 1.08: within the 95% limit (1.96)
     assert z < 1.96 and a.position == Position.WITHIN
     assert card.checklists == ()
+
+
+def test_redacted_visitors_and_branches(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    sheet = SHEET.replace("visit,hotel,", "visit,inspector,hotel,")
+    sheet = (
+        "\n".join(
+            line if k == 0 else line.replace(",", f",Inspector {k % 2},", 1)
+            for k, line in enumerate(sheet.splitlines())
+        )
+        + "\n"
+    )
+    write(tmp_path / "visits.csv", sheet)
+    write(
+        tmp_path / "i.yaml",
+        STANDARDS.replace("  title: Tiny\n", "  title: Tiny\n  visitor: inspector\n"),
+    )
+    run = invoke(
+        "audit",
+        "visits.csv",
+        "-s",
+        "i.yaml",
+        "-f",
+        "json",
+        "--redact",
+        "inspector",
+        "--redact",
+        "hotel",
+    )
+    doc = json.loads(run.stdout)
+    assert "Inspector" not in run.stdout and "Alpha" not in run.stdout
+    (c,) = doc["checklists"]
+    visitors = [v["visitor"] for v in c["visits"]]
+    assert all(v.startswith("anon-") for v in visitors) and len(set(visitors)) == 2
+    league = {b["branch"] for b in c["league"]["branches"]}
+    items = {b["branch"] for s in doc["standards"] for b in s["branches"]}
+    assert league == items and all(b.startswith("anon-") for b in league)  # one token each
