@@ -279,19 +279,19 @@ def standards_league(
     weighted = [s for s in standards if s.id in weights and s.counts.rate is not None]
     if not weighted:
         return None
-    limits = weighted[0].consistency.settings.limits if weighted[0].consistency else (0.95, 0.998)
+    settings = weighted[0].consistency.settings if weighted[0].consistency else Consistency()
     names = sorted({b.branch for s in weighted for b in s.branches})
     rows = []
     for name in names:
-        rates, judged = [], True
+        rates = []
         for s in weighted:
             found = next((b for b in s.branches if b.branch == name), None)
             if found is None or found.counts.rate is None:
                 continue
-            judged = judged and found.limits is not None
             chain_rate = s.counts.rate or 0.0
             rates.append(WeightedRate(weights[s.id], found.counts.rate, found.counts.n, chain_rate))
-        rows.append(weighted_score(name, rates, limits, judged and bool(rates)))
+        judged = sum(r.n for r in rates) >= settings.min_interactions  # over its standards
+        rows.append(weighted_score(name, rates, settings.limits, judged))
     chain_rates = [
         WeightedRate(weights[s.id], s.counts.rate or 0.0, s.counts.n, s.counts.rate or 0.0)
         for s in weighted
