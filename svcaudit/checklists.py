@@ -17,6 +17,7 @@ items x 20,000 visits is 16 million cells.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
@@ -25,6 +26,7 @@ import numpy as np
 from svcaudit.checklist_answers import (
     BLANK,
     INVALID,
+    MAX_LISTED,
     MET,
     NOT_APPLICABLE,
     NOT_MET,
@@ -108,6 +110,9 @@ def score_checklist(
         invalid_answers=tuple(visits.invalid),
         broken_rows=tuple(visits.broken),
         critical_fails_visit=c.critical_fails_visit,
+        repeated_visits=tuple(
+            (v, n) for v, n in Counter(visits.ids).most_common(MAX_LISTED) if n > 1
+        ),
         branch_column=c.branch or branch,
         visitor_column=c.visitor,
     )

@@ -107,6 +107,7 @@ class ChecklistResult:
     invalid_answers: tuple[InvalidAnswer, ...]  # the first ones, with their cells
     broken_rows: tuple[str, ...] = ()  # rows of a CSV sheet that could not be read
     critical_fails_visit: bool = False
+    repeated_visits: tuple[tuple[str, int], ...] = ()  # visit ids on more than one row (kept)
     branch_column: str = "branch"  # the sheet's columns of the branch and the visitor
     visitor_column: str | None = None
 

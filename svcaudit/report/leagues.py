@@ -169,6 +169,12 @@ def answers_line(c: ChecklistResult) -> str:
     )
     if c.broken_rows:
         shown += f" · {len(c.broken_rows)} row(s) unreadable"
+    if c.repeated_visits:
+        first, rows = c.repeated_visits[0]
+        shown += (
+            f" · {len(c.repeated_visits)} visit id(s) on more than one row, each row scored "
+            f"as a visit (e.g. {first}: {rows} rows)"
+        )
     return shown
 
 
@@ -296,6 +302,7 @@ def checklists_dicts(card: Scorecard) -> list[dict[str, Any]]:
                         {"cell": a.cell, "item": a.item, "text": a.text} for a in c.invalid_answers
                     ],
                     "unreadable_rows": list(c.broken_rows),
+                    "repeated_visits": [{"visit": v, "rows": n} for v, n in c.repeated_visits],
                 },
                 "items": [
                     {

@@ -193,3 +193,12 @@ def test_redacted_visitors_and_branches(tmp_path: Path, monkeypatch: pytest.Monk
     league = {b["branch"] for b in c["league"]["branches"]}
     items = {b["branch"] for s in doc["standards"] for b in s["branches"]}
     assert league == items and all(b.startswith("anon-") for b in league)  # one token each
+
+
+def test_repeated_visit_ids_are_reported(files: tuple[str, str], tmp_path: Path) -> None:
+    write(tmp_path / "visits.csv", SHEET.replace("v2,", "v1,"))
+    doc = json.loads(invoke("audit", files[0], "-s", files[1], "-f", "json").stdout)
+    assert doc["checklists"][0]["answers"]["repeated_visits"] == [{"visit": "v1", "rows": 2}]
+    assert len(doc["checklists"][0]["visits"]) == 5  # kept, each row a visit
+    table = invoke("audit", files[0], "-s", files[1]).stdout
+    assert "1 visit id(s) on more than one row" in table
