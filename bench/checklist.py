@@ -47,8 +47,14 @@ def standards(n: int) -> Path:
     """The standards file of an ``n``-item checklist."""
     path = DATA / f"checklist-{n}.yaml"
     lines = [
-        "svcaudit: 1", f"name: Bench {n} items", "branch: branch", "checklist:",
-        "  id: bench", "  critical_fails_visit: true", "  target: 80%", "  sections:",
+        "svcaudit: 1",
+        f"name: Bench {n} items",
+        "branch: branch",
+        "checklist:",
+        "  id: bench",
+        "  critical_fails_visit: true",
+        "  target: 80%",
+        "  sections:",
     ]
     section = None
     for s, column, weight, critical in items(n):
@@ -161,7 +167,8 @@ def compare(report: dict, expert: dict, columns: dict[str, str]) -> None:
         assert abs((b["score"] or 0) - (mean or 0)) < 1e-9, (branch, b["score"], mean)
     counts = {
         (s["id"], br["branch"]): (br["passed"], br["in_scope"] - br["unmeasured"])
-        for s in report["standards"] for br in s["branches"]
+        for s in report["standards"]
+        for br in s["branches"]
     }
     for col, branch, met, assessed in expert["items"]:
         if assessed:
@@ -173,8 +180,7 @@ def bench(visits: int, n: int, branches: int, formats: list[str]) -> None:
     source = sheet_csv(visits, n, branches)
     weights = DATA / f"weights-{n}.csv"
     weights.write_text(
-        "col,weight,critical\n"
-        + "".join(f"{c},{w},{str(k).lower()}\n" for _, c, w, k in items(n)),
+        "col,weight,critical\n" + "".join(f"{c},{w},{str(k).lower()}\n" for _, c, w, k in items(n)),
         encoding="utf-8",
     )
     took, rss, out = timed([sys.executable, "-c", EXPERT, str(source), str(weights)])
@@ -186,13 +192,17 @@ def bench(visits: int, n: int, branches: int, formats: list[str]) -> None:
         cmd = [sys.executable, "-m", "svcaudit", "audit", str(sheet), "-s", str(spec)]
         took, rss, out = timed([*cmd, "--format", "json", "--fail-on", "never"])
         compare(json.loads(out), expert, columns)
-        print(f"svcaudit {fmt:5s} {visits} x {n} x {branches}: {took:6.2f} s {rss:6d} MiB (same figures)")
+        print(
+            f"svcaudit {fmt:5s} {visits} x {n} x {branches}: {took:6.2f} s {rss:6d} MiB"
+            " (same figures)"
+        )
 
 
 READ_CALAMINE = r"""
 import sys
 from python_calamine import CalamineWorkbook
-rows = CalamineWorkbook.from_path(sys.argv[1]).get_sheet_by_index(0).to_python(skip_empty_area=False)
+sheet = CalamineWorkbook.from_path(sys.argv[1]).get_sheet_by_index(0)
+rows = sheet.to_python(skip_empty_area=False)
 print(len(rows), sum(len(r) for r in rows))
 """
 READ_OPENPYXL = r"""
@@ -209,8 +219,10 @@ def readers(visits: int) -> None:
     for name, code in (("python-calamine", READ_CALAMINE), ("openpyxl (read-only)", READ_OPENPYXL)):
         runs = [timed([sys.executable, "-c", code, str(sheet)]) for _ in range(3)]
         best = min(r[0] for r in runs)
-        print(f"{name:22s} {visits} rows x 83 cols: best {best:5.2f} s, "
-              f"peak {max(r[1] for r in runs)} MiB ({runs[0][2].strip()} cells)")
+        print(
+            f"{name:22s} {visits} rows x 83 cols: best {best:5.2f} s, "
+            f"peak {max(r[1] for r in runs)} MiB ({runs[0][2].strip()} cells)"
+        )
 
 
 def main() -> None:
@@ -221,7 +233,8 @@ def main() -> None:
     p.add_argument("--formats", nargs="+", default=["csv", "xlsx"])
     p.add_argument("--readers", type=int, help="compare the Excel readers on this many rows")
     args = p.parse_args()
-    print(f"load average before: {open('/proc/loadavg').read().split()[:3]}")
+    load = Path("/proc/loadavg").read_text(encoding="utf-8").split()[:3]
+    print(f"load average before: {load}")
     if args.readers:
         readers(args.readers)
     else:
