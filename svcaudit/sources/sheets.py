@@ -14,6 +14,7 @@ import io
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
+from sys import intern  # a sheet repeats a few words millions of times: one object each
 
 from svcaudit.errors import Location, SvcauditError, did_you_mean
 
@@ -116,7 +117,7 @@ def _read_csv(path: str) -> Sheet:
                     BrokenRow(path, start, f"{len(record)} cells, the header has {len(header)}")
                 )
             else:
-                rows.append([cell.strip() for cell in record])
+                rows.append([intern(cell.strip()) for cell in record])
                 lines.append(start)
             start = reader.line_num + 1
     except csv.Error as e:
@@ -156,7 +157,7 @@ def _read_excel(path: str, sheet: str | None) -> Sheet:
     rows: list[list[str]] = []
     lines: list[int] = []
     for number, record in enumerate(cells, start=1):
-        values = [_text(v) for v in record]
+        values = [intern(_text(v)) for v in record]
         if not any(values):
             continue
         if header is None:
