@@ -298,11 +298,13 @@ class TableFormatter(Formatter):
             grid = replace(card, standards=tuple(s for s in card.standards if s.id not in ids))
         else:
             grid = card
-        parts: list[RenderableType] = [header, Text(), standards_table(card, wide, narrow)]
-        if shows_strips(card, wide, narrow):
-            parts.append(Text(STRIP_LEGEND, style="dim"))
-        if not wide:
-            parts += [legend(card), Text()]
+        parts: list[RenderableType] = [header, Text()]
+        if card.standards:  # none: a checklist alone whose items all met their targets
+            parts.append(standards_table(card, wide, narrow))
+            if shows_strips(card, wide, narrow):
+                parts.append(Text(STRIP_LEGEND, style="dim"))
+            if not wide:
+                parts += [legend(card), Text()]
         parts += branch_tables(grid, console.width) if grid.standards else []
         parts += terminal_blocks(full)
         blocks = (
