@@ -41,6 +41,7 @@ class Sheet:
     rows: list[list[str]]
     lines: list[int]  # each row's number in the file (as a spreadsheet numbers it)
     broken: tuple[BrokenRow, ...] = ()
+    first_column: int = 0  # a workbook's first used column (0: A): cells are named from it
 
     @property
     def excel(self) -> bool:
@@ -50,7 +51,8 @@ class Sheet:
     def where(self, row: int, column: int) -> str:
         """A cell as a person finds it: ``visits.xlsx[Sheet1]!D14`` or ``visits.csv:14 (col)``."""
         if self.name is not None:
-            return f"{self.path}[{self.name}]!{column_letter(column)}{self.lines[row]}"
+            letter = column_letter(self.first_column + column)
+            return f"{self.path}[{self.name}]!{letter}{self.lines[row]}"
         return f"{self.path}:{self.lines[row]}, column {column + 1} ({self.header[column]})"
 
     def row_place(self, row: int) -> str:
@@ -152,7 +154,9 @@ def _read_excel(path: str, sheet: str | None) -> Sheet:
             location=Location(path),
             hint=did_you_mean(name, names) or "its sheets: " + ", ".join(names),
         )
-    cells = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+    found = book.get_sheet_by_name(name)
+    first_column = found.start[1] if found.start else 0
+    cells = found.iter_rows()  # from the first used column; a row at a time, interned
     header: list[str] | None = None
     rows: list[list[str]] = []
     lines: list[int] = []
@@ -170,7 +174,7 @@ def _read_excel(path: str, sheet: str | None) -> Sheet:
         lines.append(number)
     if header is None:
         raise SvcauditError(f"the sheet '{name}' is empty", location=Location(path))
-    return Sheet(path, name, tuple(header), rows, lines)
+    return Sheet(path, name, tuple(header), rows, lines, (), first_column)
 
 
 def _text(value: object) -> str:

@@ -228,3 +228,18 @@ def test_branch_scores_match_a_plain_python_reference(tmp_path: Path, seed: int)
     assert {b.branch: b.score for b in league.branches} == pytest.approx(expected)
     judged = [b for b in league.branches if b.position != Position.TOO_FEW]
     assert judged  # 60 visits over 4 branches: each has at least min_visits
+
+
+def test_excel_cells_are_named_where_the_sheet_starts(tmp_path: Path) -> None:
+    openpyxl = pytest.importorskip("openpyxl")
+    book = openpyxl.Workbook()
+    sheet = book.active
+    for r, line in enumerate(SHEET.splitlines(), start=3):  # the table starts at B3
+        for c, value in enumerate(line.split(","), start=2):
+            sheet.cell(row=r, column=c, value=value or None)
+    book.save(tmp_path / "v.xlsx")
+    spec = write(tmp_path / "i.yaml", STANDARDS)
+    card = run_audit(AuditRequest(logs=[str(tmp_path / "v.xlsx")], standards=[str(spec)]))
+    (c,) = card.checklists
+    assert c.invalid_answers[0].cell.endswith("v.xlsx[Sheet]!E7")  # A2 in column E, row 3 + 4
+    assert [v.line.rsplit(":", 1)[1] for v in c.visits] == ["4", "5", "6", "7", "8"]
