@@ -6,42 +6,18 @@ demo log (the report reads the .xlsx), with the pack's weights and critical item
 
 from __future__ import annotations
 
-import csv
 import re
 from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
+from tests.checklists.reference import reference_scores
 from tests.helpers import REPO
 from tests.report.test_html_browser import CHARTS, _keep, _report, browser, open_page
 
 __all__ = ["browser", "open_page"]  # the fixtures, shared with the report's browser tests
 pytestmark = pytest.mark.browser
-
-
-def reference_scores() -> dict[str, float]:
-    """Mean visit score per hotel, in plain Python, from the CSV and the pack."""
-    pack = yaml.safe_load((REPO / "standards" / "hospitality-inspection.yaml").read_text("utf-8"))
-    items = [i for s in pack["checklist"]["sections"] for i in s["items"]]
-    scores: dict[str, list[float]] = {}
-    with (REPO / "examples" / "hotel-inspections.csv").open(encoding="utf-8") as f:
-        for row in csv.DictReader(f):
-            met = assessed = 0.0
-            critical_failed = False
-            for item in items:
-                answer, weight = row[item["column"]], float(item.get("weight", 1))
-                if answer == "MEET":
-                    met, assessed = met + weight, assessed + weight
-                elif answer == "BELOW":
-                    assessed += weight
-                    critical_failed = critical_failed or bool(item.get("critical"))
-            if assessed:
-                scores.setdefault(row["hotel"], []).append(
-                    0.0 if critical_failed else met / assessed
-                )
-    return {h: sum(v) / len(v) for h, v in scores.items()}
 
 
 def test_inspection_league_and_heatmap(
