@@ -181,7 +181,8 @@ def _refuse_overwrites(
     output."""
     cfg = ctx.obj if isinstance(ctx.obj, Config) else None
     config = cfg.path if cfg is not None else None
-    inputs = audit_inputs(request.logs, request.standards, config, request.baseline)
+    logs = [*request.logs, *request.checklists]  # a checklist sheet is an input too
+    inputs = audit_inputs(logs, request.standards, config, request.baseline)
     refuse_overwrites([Output(_option(ctx, p, f), path) for p, f, path in outputs], inputs)
 
 

@@ -11,7 +11,7 @@ import pytest
 
 from svcaudit.consistency import Position
 from tests.checklists.test_scores import SHEET, STANDARDS
-from tests.helpers import audit, write
+from tests.helpers import REPO, audit, write
 from tests.invoke import assert_one_error, invoke
 
 
@@ -202,3 +202,37 @@ def test_repeated_visit_ids_are_reported(files: tuple[str, str], tmp_path: Path)
     assert len(doc["checklists"][0]["visits"]) == 5  # kept, each row a visit
     table = invoke("audit", files[0], "-s", files[1]).stdout
     assert "1 visit id(s) on more than one row" in table
+
+
+def test_an_output_never_replaces_the_checklist_sheet(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(REPO)
+    before = (REPO / "examples/hotel-inspections.csv").read_bytes()
+    run = invoke(
+        "audit",
+        "examples/hotel-chain.csv",
+        "-s",
+        "standards/hospitality-five-star.yaml",
+        "-s",
+        "standards/hospitality-inspection.yaml",
+        "--checklist",
+        "examples/hotel-inspections.csv",
+        "-o",
+        "examples/hotel-inspections.csv",
+    )
+    assert_one_error(run, "--output", "hotel-inspections.csv")
+    assert (REPO / "examples/hotel-inspections.csv").read_bytes() == before
+
+
+def test_timed_standards_and_a_checklist_in_one_scorecard(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(REPO)
+    args = ["audit", "examples/hotel-chain.csv", "-s", "standards/hospitality-five-star.yaml"]
+    both = [*args, "-s", "standards/hospitality-inspection.yaml"]
+    doc = json.loads(
+        invoke(*both, "--checklist", "examples/hotel-inspections.xlsx", "-f", "json").stdout
+    )
+    assert len(doc["standards"]) == 7 + 79 and doc["rows"]["read"] == 5000  # the log's rows
+    assert doc["checklists"][0]["league"]["branches"][-1]["branch"] == "Zakopane Tatry"
+    assert_one_error(invoke(*both), "no sheet was given", "--checklist")
+    assert_one_error(invoke(*args, "--checklist", "x.csv"), "no standards file has a `checklist:`")
