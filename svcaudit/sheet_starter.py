@@ -89,7 +89,8 @@ def sections(columns: list[str]) -> list[tuple[str, list[tuple[str, str]]]]:
     out: dict[str, list[tuple[str, str]]] = {}
     for column, prefix, rest in split:
         name = prefix.lower() if prefix and counts[prefix.lower()] >= 2 else "general"
-        out.setdefault(name, []).append((column, rest if name != "general" else column))
+        title = rest if name != "general" and not rest.strip().isdigit() else column
+        out.setdefault(name, []).append((column, title))
     return list(out.items())
 
 
@@ -140,10 +141,15 @@ def starter(path: str, sheet_name: str | None = None) -> str:
     lines.append(f"  # answers found that the default words read: {shown}")
     if unknown:
         odd = ", ".join(f"{_quote(w)} ({n})" for w, n in unknown.most_common(12))
+        kinds = {
+            kind.name.lower(): [_quote(w) for w in read if w.strip().lower() in words]
+            for kind, words in DEFAULT_ANSWERS.items()
+        }
+        listed = ", ".join(f"{k}: [{', '.join(v)}]" for k, v in kinds.items() if v)
         lines += [
             f"  # answers the default words do not read (invalid until listed): {odd}",
-            "  # list them under the kind they mean, e.g.:",
-            f"  # answers: {{met: [Y, {_quote(unknown.most_common(1)[0][0])}]}}",
+            "  # to read them, add each to the kind it means (a kind listed replaces its",
+            f"  # defaults): answers: {{{listed}}}",
         ]
     lines += [
         "  critical_fails_visit: false  # true: a failed critical item sets the visit to 0",
