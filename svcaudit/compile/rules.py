@@ -46,6 +46,7 @@ class CompiledStandard:
         )
 
 
+
 def compile_rules(standards: StandardsSet, base: Resolver) -> list[CompiledStandard]:
     """Type-check and compile every standard against ``base`` (a log's columns, or logical)."""
     resolvers: dict[str, FieldResolver] = {}
@@ -226,6 +227,7 @@ def as_text(typed: Typed) -> exp.Expr:
     if typed.kind == Kind.TIMESTAMP:
         cast.meta[INSTANT_TEXT] = True
     return cast
+
 
 
 def facts(cs: CompiledStandard, value: exp.Expr, passes: exp.Expr) -> dict[str, exp.Expr]:

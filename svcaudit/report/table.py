@@ -21,6 +21,7 @@ from svcaudit.report.summary import (
     pct,
     problems,
     regression_lines,
+    repeats_text,
     rows_text,
     verdict_parts,
 )
@@ -299,6 +300,9 @@ class TableFormatter(Formatter):
         else:
             grid = card
         parts: list[RenderableType] = [header, Text()]
+        repeats = repeats_text(card)
+        if repeats is not None:  # on the first lines: every figure below depends on it
+            parts += [Text("⚠ " + repeats, style="yellow"), Text()]
         if card.standards:  # none: a checklist alone whose items all met their targets
             parts.append(standards_table(card, wide, narrow))
             if shows_strips(card, wide, narrow):

@@ -18,7 +18,7 @@ from svcaudit.expressions.errors import ExpressionError, caret_line
 from svcaudit.expressions.nodes import Node
 from svcaudit.expressions.parser import parse_expression
 from svcaudit.standards.checklist import Checklist
-from svcaudit.standards.model import Consistency, Standard, StandardsFile
+from svcaudit.standards.model import Consistency, Fold, Standard, StandardsFile
 from svcaudit.standards.validation import validation_error
 from svcaudit.standards.yaml_reader import Marks, YamlPath, read_yaml
 
@@ -98,6 +98,15 @@ class StandardsSet:
     columns: Mapping[str, ParsedExpression] = field(default_factory=dict)
     redact: tuple[str, ...] = ()  # columns hashed in every report (all files' lists)
     checklists: tuple[LoadedChecklist, ...] = ()  # the files' `checklist:` sections
+    fold: FoldSpec | None = None  # an event log's fold (``fold:``)
+
+
+@dataclass(frozen=True)
+class FoldSpec:
+    """A ``fold:`` and where it is written."""
+
+    fold: Fold
+    location: Location
 
 
 def load_standards(paths: Sequence[str | Path]) -> StandardsSet:
@@ -109,9 +118,18 @@ def load_standards(paths: Sequence[str | Path]) -> StandardsSet:
     seen: dict[str, Rule] = {}
     columns: dict[str, ParsedExpression] = {}
     checklists: list[LoadedChecklist] = []
+    folds: list[FoldSpec] = []
     for p in paths:
-        spec, rule_list, file_columns, checklist = load_file(p)
+        spec, rule_list, file_columns, fold, checklist = load_file(p)
         files.append(spec)
+        if fold is not None:
+            if folds and folds[0].fold != fold.fold:
+                raise SvcauditError(
+                    "`fold:` differs from the one in another standards file",
+                    location=fold.location,
+                    hint=f"the other is at {folds[0].location}; audited together, they must agree",
+                )
+            folds.append(fold)
         for name, expr in file_columns.items():
             if name in columns and columns[name].text != expr.text:
                 raise SvcauditError(
@@ -154,6 +172,7 @@ def load_standards(paths: Sequence[str | Path]) -> StandardsSet:
         columns=columns,
         redact=tuple(dict.fromkeys(c for spec in files for c in spec.redact)),
         checklists=tuple(checklists),
+        fold=folds[0] if folds else None,
     )
 
 
@@ -186,7 +205,9 @@ def _unique_checklist(
 
 def load_file(
     path: str | Path,
-) -> tuple[StandardsFile, list[Rule], dict[str, ParsedExpression], LoadedChecklist | None]:
+) -> tuple[
+    StandardsFile, list[Rule], dict[str, ParsedExpression], FoldSpec | None, LoadedChecklist | None
+]:
     """Load one standards file into its model and rules."""
     name = str(path)
     try:
@@ -212,8 +233,11 @@ def load_file(
         spec = StandardsFile.model_validate(data)
     except ValidationError as e:
         raise validation_error(e, name, marks, data) from None
+    fold = None
+    if spec.fold is not None:
+        fold = FoldSpec(spec.fold, marks.get(("fold",), (Location(name), None, None))[0])
     rules, columns = _rules(spec, name, marks, doc.columns)
-    return spec, rules, columns, _checklist(spec, name, marks)
+    return spec, rules, columns, fold, _checklist(spec, name, marks)
 
 
 def _checklist(spec: StandardsFile, path: str, marks: Marks) -> LoadedChecklist | None:
