@@ -10,7 +10,6 @@ import sys
 import traceback
 from collections.abc import Callable, Generator, Iterator, Sequence
 from contextlib import contextmanager
-from importlib import resources
 from pathlib import Path
 from typing import Annotated
 
@@ -49,7 +48,7 @@ from svcaudit.report import (
 from svcaudit.report.csv_files import rejects_csv, rejects_text, value_text, write_violations
 from svcaudit.report.markdown import markdown
 from svcaudit.score import FailOn, Scorecard
-from svcaudit.sheet_starter import starter as sheet_starter
+from svcaudit.sheet_starter import contents, starter_text
 from svcaudit.standards.loader import load_standards
 from svcaudit.standards.model import json_schema_text
 from svcaudit.steps import Steps
@@ -414,10 +413,7 @@ def validate(
                 bad += 1
                 _print_error(e)
                 continue
-            n = len(loaded.rules)
-            items = sum(len(c.checklist.items) for c in loaded.checklists)
-            extra = f", {items} checklist item{'s' if items != 1 else ''}" if items else ""
-            typer.echo(f"{f}: ok ({n} standard{'s' if n != 1 else ''}{extra})")
+            typer.echo(f"{f}: ok ({contents(loaded)})")
     raise typer.Exit(ExitCode.BAD_INPUT if bad else ExitCode.OK)
 
 
@@ -444,13 +440,8 @@ def init(
         str, typer.Argument(help="Where to write the starter file.")
     ] = "standards.yaml",
     force: Annotated[bool, typer.Option(help="Overwrite an existing file.")] = False,
-    from_checklist: Annotated[
-        str | None,
-        typer.Option(help="Write a checklist from this sheet's header row (.csv, .xlsx)."),
-    ] = None,
-    sheet: Annotated[
-        str | None, typer.Option(help="The workbook's sheet (default: first).")
-    ] = None,
+    from_checklist: opt.FromChecklist = None,
+    sheet: opt.Sheet = None,
 ) -> None:
     """Write a commented starter standards file, and the JSON Schema editors validate it with."""
     with _guard():
@@ -459,11 +450,7 @@ def init(
             raise SvcauditError(
                 "file exists", location=Location(path), hint="pass --force to overwrite"
             )
-        starter = (
-            sheet_starter(from_checklist, sheet)
-            if from_checklist
-            else resources.files("svcaudit.data").joinpath("starter.yaml").read_text("utf-8")
-        )
+        starter = starter_text(from_checklist, sheet)
         schema_path = target.parent / SCHEMA_FILE
         files = [(path, starter)]
         if not schema_path.exists() or force:

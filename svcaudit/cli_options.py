@@ -120,6 +120,11 @@ Checklists = Annotated[
         "a file with only a checklist takes its sheets as the logs.",
     ),
 ]
+FromChecklist = Annotated[
+    str | None,
+    typer.Option(help="Write a checklist from this sheet's header row (.csv, .xlsx)."),
+]
+Sheet = Annotated[str | None, typer.Option(help="The workbook's sheet (default: first).")]
 Engine = Annotated[str, typer.Option(help=engine_help())]
 SparkMaster = Annotated[
     str | None,

@@ -12,10 +12,12 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
+from importlib import resources
 from pathlib import Path
 
 from svcaudit.sources.sheets import Sheet, read_sheet
 from svcaudit.standards.checklist import DEFAULT_ANSWERS
+from svcaudit.standards.loader import StandardsSet
 
 # The metadata columns and the header names (lower case, spaces and _ alike) they go by.
 META_NAMES: dict[str, tuple[str, ...]] = {
@@ -169,3 +171,18 @@ def starter(path: str, sheet_name: str | None = None) -> str:
                 f"          column: {_quote(column)}",
             ]
     return "\n".join(lines) + "\n"
+
+
+def starter_text(sheet_path: str | None, sheet_name: str | None = None) -> str:
+    """``svcaudit init``'s file: from a checklist sheet, or the packaged starter."""
+    if sheet_path:
+        return starter(sheet_path, sheet_name)
+    return resources.files("svcaudit.data").joinpath("starter.yaml").read_text("utf-8")
+
+
+def contents(loaded: StandardsSet) -> str:
+    """What ``validate`` says a file holds: ``7 standards``, ``0 standards, 79 checklist items``."""
+    n = len(loaded.rules)
+    items = sum(len(c.checklist.items) for c in loaded.checklists)
+    extra = f", {items} checklist item{'s' if items != 1 else ''}" if items else ""
+    return f"{n} standard{'s' if n != 1 else ''}{extra}"
