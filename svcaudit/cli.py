@@ -293,9 +293,7 @@ def audit(
             checklists=tuple(checklist or ()),
             keep_breaches=violations is not None,
         )
-        outputs = [(f, path) for f, path in extra]
-        if output:
-            outputs.insert(0, (fmt, output))
+        outputs = [*([(fmt, output)] if output else []), *extra]
         _refuse_overwrites(
             ctx,
             request,
