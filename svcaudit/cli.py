@@ -10,7 +10,6 @@ import sys
 import traceback
 from collections.abc import Callable, Generator, Iterator, Sequence
 from contextlib import contextmanager
-from importlib import resources
 from pathlib import Path
 from typing import Annotated
 
@@ -49,6 +48,7 @@ from svcaudit.report import (
 from svcaudit.report.csv_files import rejects_csv, rejects_text, value_text, write_violations
 from svcaudit.report.markdown import markdown
 from svcaudit.score import FailOn, Scorecard
+from svcaudit.sheet_starter import contents, starter_text
 from svcaudit.standards.loader import load_standards
 from svcaudit.standards.model import json_schema_text
 from svcaudit.steps import Steps
@@ -182,7 +182,8 @@ def _refuse_overwrites(
     output."""
     cfg = ctx.obj if isinstance(ctx.obj, Config) else None
     config = cfg.path if cfg is not None else None
-    inputs = audit_inputs(request.logs, request.standards, config, request.baseline)
+    logs = [*request.logs, *request.checklists]  # a checklist sheet is an input too
+    inputs = audit_inputs(logs, request.standards, config, request.baseline)
     refuse_overwrites([Output(_option(ctx, p, f), path) for p, f, path in outputs], inputs)
 
 
@@ -263,6 +264,7 @@ def audit(
     redact: opt.Redact = None,
     engine: opt.Engine = "duckdb",
     spark_master: opt.SparkMaster = None,
+    checklist: opt.Checklists = None,
 ) -> None:
     """Audit logs against standards; print a scorecard; exit 0 met, 1 breached, 2 not done."""
     with _guard():
@@ -288,11 +290,10 @@ def audit(
             else 0,
             engine=engine,
             spark_master=spark_master,
+            checklists=tuple(checklist or ()),
             keep_breaches=violations is not None,
         )
-        outputs = [(f, path) for f, path in extra]
-        if output:
-            outputs.insert(0, (fmt, output))
+        outputs = [*([(fmt, output)] if output else []), *extra]
         _refuse_overwrites(
             ctx,
             request,
@@ -410,8 +411,7 @@ def validate(
                 bad += 1
                 _print_error(e)
                 continue
-            n = len(loaded.rules)
-            typer.echo(f"{f}: ok ({n} standard{'s' if n != 1 else ''})")
+            typer.echo(f"{f}: ok ({contents(loaded)})")
     raise typer.Exit(ExitCode.BAD_INPUT if bad else ExitCode.OK)
 
 
@@ -438,6 +438,8 @@ def init(
         str, typer.Argument(help="Where to write the starter file.")
     ] = "standards.yaml",
     force: Annotated[bool, typer.Option(help="Overwrite an existing file.")] = False,
+    from_checklist: opt.FromChecklist = None,
+    sheet: opt.Sheet = None,
 ) -> None:
     """Write a commented starter standards file, and the JSON Schema editors validate it with."""
     with _guard():
@@ -446,7 +448,7 @@ def init(
             raise SvcauditError(
                 "file exists", location=Location(path), hint="pass --force to overwrite"
             )
-        starter = resources.files("svcaudit.data").joinpath("starter.yaml").read_text("utf-8")
+        starter = starter_text(from_checklist, sheet)
         schema_path = target.parent / SCHEMA_FILE
         files = [(path, starter)]
         if not schema_path.exists() or force:

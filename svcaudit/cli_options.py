@@ -112,6 +112,19 @@ Redact = Annotated[
         "tokens in every report and the violations file (repeatable; adds to `redact:`).",
     ),
 ]
+Checklists = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--checklist",
+        help="A checklist sheet (.csv or .xlsx) for the standards' `checklist:` (repeatable); "
+        "a file with only a checklist takes its sheets as the logs.",
+    ),
+]
+FromChecklist = Annotated[
+    str | None,
+    typer.Option(help="Write a checklist from this sheet's header row (.csv, .xlsx)."),
+]
+Sheet = Annotated[str | None, typer.Option(help="The workbook's sheet (default: first).")]
 Engine = Annotated[str, typer.Option(help=engine_help())]
 SparkMaster = Annotated[
     str | None,

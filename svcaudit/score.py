@@ -26,6 +26,7 @@ from svcaudit.counts import Counts
 from svcaudit.distributions import norm_ppf
 from svcaudit.errors import ExitCode
 from svcaudit.findings import Breaches, Distribution
+from svcaudit.league import ChecklistResult, League
 from svcaudit.runner import RawResult
 from svcaudit.sources.readers import InvalidValue, Reject
 from svcaudit.standards.model import Consistency, Missing, Overdispersion, Severity
@@ -293,6 +294,8 @@ class Scorecard:
     redacted: tuple[str, ...] = ()  # columns whose values the reports show as tokens
     #: the first invalid values (``rows.invalid_values`` in all), at their lines where known
     invalid_values: tuple[InvalidValue, ...] = ()
+    checklists: tuple[ChecklistResult, ...] = ()  # items are in `standards` under their ids
+    overall: League | None = None  # the branches' weighted score over standards with weight:
 
     @property
     def regressions(self) -> tuple[Regression, ...]:

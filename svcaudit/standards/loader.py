@@ -17,6 +17,7 @@ from svcaudit.expressions.calendars import CalendarSpec
 from svcaudit.expressions.errors import ExpressionError, caret_line
 from svcaudit.expressions.nodes import Node
 from svcaudit.expressions.parser import parse_expression
+from svcaudit.standards.checklist import Checklist
 from svcaudit.standards.declarations import ColumnDeclaration
 from svcaudit.standards.model import Consistency, Fold, Standard, StandardsFile
 from svcaudit.standards.validation import validation_error
@@ -96,6 +97,16 @@ def declarations(spec: StandardsFile, path: str, marks: Marks) -> dict[str, Decl
 
 
 @dataclass(frozen=True)
+class LoadedChecklist:
+    """A file's ``checklist:`` with where it and each item are in the file."""
+
+    checklist: Checklist
+    path: str
+    location: Location
+    items: Mapping[str, Location]  # item id -> its place in the file
+
+
+@dataclass(frozen=True)
 class StandardsSet:
     """All standards of an audit, from one or more files."""
 
@@ -109,6 +120,7 @@ class StandardsSet:
     columns: Mapping[str, ParsedExpression] = field(default_factory=dict)
     redact: tuple[str, ...] = ()  # columns hashed in every report (all files' lists)
     declared: Mapping[str, Declared] = field(default_factory=dict)  # source column -> how read
+    checklists: tuple[LoadedChecklist, ...] = ()  # the files' `checklist:` sections
     fold: FoldSpec | None = None  # an event log's fold (``fold:``)
 
 
@@ -141,9 +153,10 @@ def load_standards(paths: Sequence[str | Path]) -> StandardsSet:
     seen: dict[str, Rule] = {}
     columns: dict[str, ParsedExpression] = {}
     declared: dict[str, Declared] = {}
+    checklists: list[LoadedChecklist] = []
     folds: list[FoldSpec] = []
     for p in paths:
-        spec, rule_list, file_columns, file_declared, fold = load_file(p)
+        spec, rule_list, file_columns, file_declared, fold, checklist = load_file(p)
         files.append(spec)
         _merge_declared(declared, file_declared)
         if fold is not None:
@@ -172,6 +185,9 @@ def load_standards(paths: Sequence[str | Path]) -> StandardsSet:
                 )
             seen[rule.standard.id] = rule
             rules.append(rule)
+        if checklist is not None:
+            _unique_checklist(checklist, checklists, seen)
+            checklists.append(checklist)
     first_file = files[0]
     for spec, p in zip(files[1:], paths[1:], strict=True):
         for key in ("branch", "time_zone", "profile"):
@@ -193,14 +209,47 @@ def load_standards(paths: Sequence[str | Path]) -> StandardsSet:
         columns=columns,
         redact=tuple(dict.fromkeys(c for spec in files for c in spec.redact)),
         declared=declared,
+        checklists=tuple(checklists),
         fold=folds[0] if folds else None,
     )
+
+
+def _unique_checklist(
+    new: LoadedChecklist, earlier: Sequence[LoadedChecklist], rules: Mapping[str, Rule]
+) -> None:
+    """A checklist's id and item ids are unique among the audit's checklists and standards."""
+    for other in earlier:
+        if other.checklist.id == new.checklist.id:
+            raise SvcauditError(
+                f"checklist id '{new.checklist.id}' is used twice",
+                location=new.location,
+                hint=f"first used at {other.location}",
+            )
+        for item in new.checklist.items:
+            if item.id in other.items:
+                raise SvcauditError(
+                    f"item id '{item.id}' is used twice",
+                    location=new.items[item.id],
+                    hint=f"first used at {other.items[item.id]}",
+                )
+    for item in new.checklist.items:
+        if item.id in rules:
+            raise SvcauditError(
+                f"item id '{item.id}' is also a standard's id",
+                location=new.items[item.id],
+                hint=f"the standard is at {rules[item.id].location('id')}; ids must be unique",
+            )
 
 
 def load_file(
     path: str | Path,
 ) -> tuple[
-    StandardsFile, list[Rule], dict[str, ParsedExpression], dict[str, Declared], FoldSpec | None
+    StandardsFile,
+    list[Rule],
+    dict[str, ParsedExpression],
+    dict[str, Declared],
+    FoldSpec | None,
+    LoadedChecklist | None,
 ]:
     """Load one standards file into its model and rules."""
     name = str(path)
@@ -231,7 +280,21 @@ def load_file(
     if spec.fold is not None:
         fold = FoldSpec(spec.fold, marks.get(("fold",), (Location(name), None, None))[0])
     rules, columns = _rules(spec, name, marks, doc.columns)
-    return spec, rules, columns, declarations(spec, name, marks), fold
+    declared = declarations(spec, name, marks)
+    return spec, rules, columns, declared, fold, _checklist(spec, name, marks)
+
+
+def _checklist(spec: StandardsFile, path: str, marks: Marks) -> LoadedChecklist | None:
+    """The file's checklist with the places of its items."""
+    if spec.checklist is None:
+        return None
+    items: dict[str, Location] = {}
+    for s, section in enumerate(spec.checklist.sections):
+        for i, item in enumerate(section.items):
+            at: YamlPath = ("checklist", "sections", s, "items", i)
+            items[item.id] = marks[at][0] if at in marks else Location(path)
+    place = marks.get(("checklist",), (Location(path), None, None))[0]
+    return LoadedChecklist(spec.checklist, path, place, items)
 
 
 def _rules(

@@ -31,6 +31,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from svcaudit.expressions.calendars import CalendarSpec
+from svcaudit.standards.checklist import Checklist
 from svcaudit.standards.declarations import ColumnDeclaration
 from svcaudit.standards.hours import HOURS_HINT, HoursError, parse_hours
 from svcaudit.units import (
@@ -313,6 +314,9 @@ class Standard(_Model):
     severity: Severity = Severity.FAIL
     missing: Missing = Field(Missing.FAIL, description="How in-scope rows without a value count")
     consistency: Consistency | None = None
+    weight: float | None = Field(
+        None, gt=0, description="Its weight in the branches' overall score and league table"
+    )
 
     @model_validator(mode="after")
     def _one_rule(self) -> Standard:
@@ -405,7 +409,10 @@ class StandardsFile(_Model):
     model_config = ConfigDict(
         extra="forbid",
         frozen=True,
-        json_schema_extra={"title": "svcaudit standards file (format version 1)"},
+        json_schema_extra={
+            "title": "svcaudit standards file (format version 1)",
+            "anyOf": [{"required": ["standards"]}, {"required": ["checklist"]}],
+        },
     )
 
     svcaudit: Literal[1] = Field(description="Format version of this file")
@@ -430,7 +437,8 @@ class StandardsFile(_Model):
     calendars: dict[str, Calendar] = Field(
         default_factory=dict, description="Business calendars for business_time(start, end)"
     )
-    standards: tuple[Standard, ...] = Field(min_length=1)
+    standards: tuple[Standard, ...] = Field((), min_length=1)  # or a checklist alone
+    checklist: Checklist | None = Field(None, description="Inspection items read from a sheet")
     consistency: Consistency | None = None
     redact: tuple[str, ...] = Field(
         (),
@@ -442,6 +450,16 @@ class StandardsFile(_Model):
     @classmethod
     def _zone(cls, value: str) -> str:
         return _valid_zone(value)
+
+    @model_validator(mode="after")
+    def _something(self) -> StandardsFile:
+        if not self.standards and self.checklist is None:
+            raise PydanticCustomError(
+                "no_rules",
+                "a standards file needs `standards:` or a `checklist:`",
+                {"hint": "run `svcaudit init` for a starter file", "key": "standards"},
+            )
+        return self
 
     @field_validator("fields", "columns")
     @classmethod
