@@ -114,15 +114,22 @@ def markdown(card: Scorecard) -> str:
         ]
         if card.rows.rejected > SHOWN_REJECTS:
             out.append(f"- … and {card.rows.rejected - SHOWN_REJECTS:,} more")
-    if card.rows.invalid_values:
-        count = card.rows.invalid_values
-        out += ["", f"### Invalid values ({count:,}), read as missing", ""]
-        for v in card.invalid_values[:SHOWN_REJECTS]:
-            where = f"{v.file}:{v.line}" if v.line is not None else f"{v.file} ({v.rows:,} rows)"
-            out.append(f"- {code(where)} {md(v.reason)}")
-        if count > SHOWN_REJECTS:
-            out.append(f"- … and {count - SHOWN_REJECTS:,} more")
+    out += _invalid_lines(card)
     return "\n".join(out) + "\n"
+
+
+def _invalid_lines(card: Scorecard) -> list[str]:
+    """The invalid values: missing for their rows, which are kept."""
+    count = card.rows.invalid_values
+    if not count:
+        return []
+    out = ["", f"### Invalid values ({count:,}), read as missing", ""]
+    for v in card.invalid_values[:SHOWN_REJECTS]:
+        where = f"{v.file}:{v.line}" if v.line is not None else f"{v.file} ({v.rows:,} rows)"
+        out.append(f"- {code(where)} {md(v.reason)}")
+    if count > SHOWN_REJECTS:
+        out.append(f"- … and {count - SHOWN_REJECTS:,} more")
+    return out
 
 
 class MarkdownFormatter(Formatter):
