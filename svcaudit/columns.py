@@ -64,6 +64,44 @@ LOGICAL_COLUMNS: dict[str, Kind] = {
 }
 
 
+#: The most nodes an expression may have once the fields it uses are written out in full. Fields
+#: are compiled once and shared, but the SQL repeats them: `f1: f0 + f0` ... `f39: f38 + f38`
+#: is 40 lines and 2^40 nodes. The largest standard in the shipped guides has a few hundred.
+MAX_EXPANDED_NODES = 50_000
+
+
+def sql_shape(root: exp.Expr) -> tuple[int, int]:
+    """(height, expanded node count) of a sqlglot tree whose subtrees may be shared, in time
+    linear in its distinct nodes (a shared subtree is measured once, counted every time)."""
+    shapes: dict[int, tuple[int, int]] = {}
+    stack: list[tuple[exp.Expr, bool]] = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        if id(node) in shapes:
+            continue
+        children = list(node.iter_expressions())
+        if not done:
+            stack.append((node, True))
+            stack += [(c, False) for c in children if id(c) not in shapes]
+            continue
+        kids = [shapes[id(c)] for c in children]
+        shapes[id(node)] = (1 + max((h for h, _ in kids), default=0), 1 + sum(n for _, n in kids))
+    return shapes[id(root)]
+
+
+def check_expanded_size(tree: exp.Expr, parsed: ParsedExpression, what: str) -> None:
+    """Refuse an expression (or field) whose expanded SQL would be too large to run."""
+    size = sql_shape(tree)[1]
+    if size > MAX_EXPANDED_NODES:
+        raise SvcauditError(
+            f"{what} grows to {size:,} terms once the fields it uses are written out "
+            f"(at most {MAX_EXPANDED_NODES:,})",
+            location=parsed.location,
+            hint="a field used twice is written out twice; fields that double each other "
+            "grow exponentially: simplify the chain",
+        )
+
+
 class LogResolver:
     """Names of a log's columns, noting which ones (and as what type) the standards use."""
 
@@ -209,6 +247,7 @@ class FieldResolver(Layer):
             raise parsed.error(e, what=f"field '{name}'") from None
         finally:
             self.active.pop()
+        check_expanded_size(typed.sql, parsed, f"field '{name}'")
         self.done[name] = typed
         return typed
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from sqlglot import exp
 
-from svcaudit.columns import FieldResolver, UnavailableColumnError
+from svcaudit.columns import check_expanded_size, sql_shape, FieldResolver, UnavailableColumnError
 from svcaudit.errors import SvcauditError
 from svcaudit.expressions.compile import Context, Resolver, compile_expression
 from svcaudit.expressions.errors import ExpressionError
@@ -82,24 +82,14 @@ def _compile(parsed: ParsedExpression, resolver: Resolver, what: str) -> Typed:
         raise parsed.error(e, what=what) from None
     except RecursionError:
         typed = None
-    if typed is None or sql_depth(typed.sql) > MAX_SQL_DEPTH:
+    if typed is None or sql_shape(typed.sql)[0] > MAX_SQL_DEPTH:
         raise SvcauditError(
             f"{what} is nested too deeply once its fields are expanded",
             location=parsed.location,
             hint="fields that use fields that use fields...: simplify the chain",
         )
+    check_expanded_size(typed.sql, parsed, what)
     return typed
-
-
-def sql_depth(root: exp.Expr) -> int:
-    """The height of a sqlglot tree, without recursion."""
-    deepest = 0
-    stack: list[tuple[exp.Expr, int]] = [(root, 1)]
-    while stack:
-        node, depth = stack.pop()
-        deepest = max(deepest, depth)
-        stack += [(child, depth + 1) for child in node.iter_expressions()]
-    return deepest
 
 
 def _compile_rule(rule: Rule, resolver: Resolver) -> CompiledStandard:

@@ -39,7 +39,7 @@ from sqlglot import exp
 
 from svcaudit.compile import INSTANT_TEXT
 from svcaudit.errors import SvcauditError
-from svcaudit.expressions.calendars import BusinessTime, local_day, signed, span
+from svcaudit.expressions.calendars import BusinessTime, days_of, signed, span
 
 KEEP = "__keep"
 
@@ -383,9 +383,7 @@ def _business_time(node: exp.Expr) -> exp.Expr:
         this=exp.Add(this=exp.column("acc"), expression=exp.cast(total, "BIGINT")),
         expressions=[exp.to_identifier("acc"), exp.to_identifier("d")],
     )
-    days = _fn(
-        "sequence", local_day(cal.time_zone, lo.copy()), local_day(cal.time_zone, hi.copy())
-    )
+    days = _fn("sequence", *days_of(node, cal.time_zone))
     summed = _fn("aggregate", days, exp.cast(exp.Literal.number(0), "BIGINT"), step)
     return signed(node, summed)
 

@@ -21,6 +21,7 @@ import svcaudit.spark.engine
 from svcaudit.audit import AuditRequest, explain, run_audit
 from svcaudit.report.json import scorecard_dict
 from svcaudit.score import FailOn
+from tests.expressions.test_business_horizon import horizon_case
 from tests.expressions.test_calendars import write_case
 from tests.helpers import REPO, write
 from tests.invoke import assert_one_error, invoke
@@ -310,6 +311,17 @@ def test_business_time_on_both_engines(spark: Any, tmp_path: Path) -> None:
     request = AuditRequest(logs=[str(log)], standards=[str(rules)], fail_on=FailOn.NEVER)
     duckdb_report = report(request)
     assert all(s["passed"] == 1 for s in duckdb_report["standards"] if s["id"] != "unanswered")
+    assert report(replace(request, engine="spark")) == duckdb_report
+
+
+def test_business_time_horizon_on_both_engines(spark: Any, tmp_path: Path) -> None:
+    """A span past business time's 10-year horizon is missing on both engines; within it,
+    the exact figure (tests/expressions/test_business_horizon.py)."""
+    log, rules = horizon_case(tmp_path)
+    request = AuditRequest(logs=[str(log)], standards=[str(rules)], fail_on=FailOn.NEVER)
+    duckdb_report = report(request)
+    got = {s["id"]: s for s in duckdb_report["standards"]}
+    assert (got["exact"]["passed"], got["too-long"]["unmeasured"]) == (1, 2)
     assert report(replace(request, engine="spark")) == duckdb_report
 
 
