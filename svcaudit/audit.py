@@ -218,8 +218,7 @@ def open_audit(request: AuditRequest, progress: Steps | None = None) -> Iterator
         card = redact_scorecard(card, session.redactor, _group(request, session))
         if all(s.counts.in_scope == 0 for s in card.standards):
             raise SvcauditError(
-                f"no interactions in scope for any standard ({card.rows.evaluated} rows "
-                "evaluated)",
+                f"no interactions in scope for any standard ({card.rows.evaluated} rows evaluated)",
                 location=Location(session.standards.paths[0]),
                 hint="check the `when:` conditions against the log's values (svcaudit inspect LOG)",
             )

@@ -84,7 +84,6 @@ def _any(conditions: Sequence[exp.Expr]) -> exp.Expr:
     )
 
 
-
 def breach_query(
     plan: Plan, standard_id: str, branch: str | None, limit: int | None
 ) -> BreachQuery:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from sqlglot import exp
 
-from svcaudit.columns import check_expanded_size, sql_shape, FieldResolver, UnavailableColumnError
+from svcaudit.columns import FieldResolver, UnavailableColumnError, check_expanded_size, sql_shape
 from svcaudit.errors import SvcauditError
 from svcaudit.expressions.compile import Context, Resolver, compile_expression
 from svcaudit.expressions.errors import ExpressionError
@@ -44,7 +44,6 @@ class CompiledStandard:
                 exp.GT(this=value.copy(), expression=number_literal(self.plausible_max)),
             )
         )
-
 
 
 def compile_rules(standards: StandardsSet, base: Resolver) -> list[CompiledStandard]:
@@ -219,7 +218,6 @@ def as_text(typed: Typed) -> exp.Expr:
     return cast
 
 
-
 def facts(cs: CompiledStandard, value: exp.Expr, passes: exp.Expr) -> dict[str, exp.Expr]:
     """The per-row tests behind one standard's counts, by fact name (``svcaudit.counts``),
     over ``value`` (its measure, computed once) and ``passes``; a fact the standard cannot
@@ -264,5 +262,4 @@ __all__ = [
     "facts",
     "limit_text",
     "number_literal",
-    "sql_depth",
 ]

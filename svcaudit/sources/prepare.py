@@ -61,9 +61,7 @@ class LatestPerKey(Prepare):
         key = exp.column(self.key, quoted=True)
         good = exp.column(REJECT).is_(exp.null())
         partition = [key, exp.paren(good.copy())]
-        latest = exp.Ordered(
-            this=exp.column(self.order, quoted=True), desc=True, nulls_first=False
-        )
+        latest = exp.Ordered(this=exp.column(self.order, quoted=True), desc=True, nulls_first=False)
         rank = exp.Window(
             this=exp.RowNumber(), partition_by=partition, order=exp.Order(expressions=[latest])
         )
