@@ -25,7 +25,7 @@ from svcaudit import cli_options as opt
 from svcaudit.audit import AuditRequest, open_audit
 from svcaudit.audit import explain as run_explain
 from svcaudit.compile import LogicalResolver, compile_rules
-from svcaudit.config import Config, Settings, find_config, load_config
+from svcaudit.config import Config, Settings, discover_config, load_config
 from svcaudit.errors import ExitCode, Location, SvcauditError
 from svcaudit.findings import Breaches
 from svcaudit.inspection import show_log
@@ -96,14 +96,19 @@ def _main(
     """Audit service-interaction logs against service standards."""
     _debug["on"] = debug
     with _guard():
-        path = None
+        loaded = Config(None, {}, {})
         if config:
             path = Path(config)
-            if not path.is_file():
+            if not os.path.lexists(path):
                 raise SvcauditError("config file not found", location=Location(config))
+            loaded = load_config(path)
         elif not no_config:
-            path = find_config(Path.cwd())
-        loaded = load_config(path)
+            loaded = discover_config(Path.cwd())
+    for ignored, reason in loaded.ignored:
+        err.print(
+            f"[yellow]warning:[/] {escape(str(ignored))}: config file ignored: {escape(reason)} "
+            "(hint: pass --config to use it)"
+        )
     ctx.obj = loaded
     defaults = {_PARAM_NAMES.get(k, k): v for k, v in loaded.values.items()}
     ctx.default_map = {"audit": defaults}
@@ -431,6 +436,8 @@ def show_config(ctx: typer.Context) -> None:
     cfg: Config = ctx.obj if isinstance(ctx.obj, Config) else Config(None, {}, {})
     out = Console(highlight=False)
     out.print(f"config file: {escape(str(cfg.path)) if cfg.path else '(none found)'}")
+    for ignored, reason in cfg.ignored:
+        out.print(f"ignored: {escape(str(ignored))} ({escape(reason)}; use it with --config)")
     table = Table(box=None, show_header=True, padding=(0, 2))
     table.add_column("setting")
     table.add_column("value")

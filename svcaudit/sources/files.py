@@ -19,6 +19,11 @@ from pathlib import Path
 from svcaudit.errors import Location, SvcauditError
 
 HEAD_BYTES = 1 << 16
+#: A gzip log may expand to at most this many times its compressed size once past
+#: ``GZIP_FLOOR`` bytes: exports compress 5-20 times, a gzip bomb (1 MB of blank lines
+#: expanding to 1 GB) about 1,000 times; ``gunzip`` such a file to audit it anyway.
+MAX_GZIP_RATIO = 200
+GZIP_FLOOR = 64 << 20
 MAX_LINE_BYTES = 32 << 20  # DuckDB's default (2 MB) stops on long free-text fields
 
 
@@ -130,6 +135,8 @@ def _laid_out(path: Path, display: str, fmt: LogFormat, compressed: bool) -> Log
     """The log to read: for line-based formats with the line limit its lines need, and a
     normalised copy when line ends are mixed (JSON takes any line end)."""
     if fmt not in (LogFormat.CSV, LogFormat.TSV, LogFormat.QUEUE_LOG, LogFormat.JSONL):
+        if compressed:
+            _check_expansion(path)
         return LogFile(str(path), display, fmt, compressed)
     mixed, longest = line_layout(path, compressed)
     if mixed and fmt != LogFormat.JSONL:
@@ -218,6 +225,35 @@ def check_text(path: Path, compressed: bool, fmt: LogFormat, display: str | None
         )
 
 
+def _ratio_guard(stream: gzip.GzipFile, out: int, path: Path) -> None:
+    """Refuse a gzip stream that expands more than ``MAX_GZIP_RATIO`` times (past the floor)."""
+    if out <= GZIP_FLOOR:
+        return
+    raw = stream.fileobj
+    tell = getattr(raw, "tell", None)
+    consumed = max(1, int(tell()) if callable(tell) else 1)
+    if out > MAX_GZIP_RATIO * consumed:
+        raise SvcauditError(
+            f"the gzip file expands more than {MAX_GZIP_RATIO} times its size "
+            f"({consumed:,} bytes gave over {out:,}): refused as a likely gzip bomb",
+            location=Location(str(path)),
+            hint=f"if it is a real export, decompress it first (gunzip -k {path.name}) "
+            "and audit the plain file",
+        )
+
+
+def _check_expansion(path: Path) -> None:
+    """One pass over a gzip file that is not line-based (JSON), guarding its expansion."""
+    out = 0
+    try:
+        with gzip.open(path, "rb") as stream:
+            while chunk := stream.read(_CHUNK):
+                out += len(chunk)
+                _ratio_guard(stream, out, path)
+    except (OSError, EOFError, zlib.error):
+        return  # reported with its reason when the file is read
+
+
 def line_layout(path: Path, compressed: bool) -> tuple[bool, int]:
     """Whether lines end in more than one way (CRLF, LF alone, CR alone), and the line limit
     to read the file with: ``SHORT_LINE_BYTES`` unless a 4 MB chunk holds no line end or lies
@@ -231,12 +267,16 @@ def line_layout(path: Path, compressed: bool) -> tuple[bool, int]:
     quoted = False  # whether a chunk starts inside a quoted field
     carry = b""
     opener = gzip.open if compressed else open
+    out = 0
     try:
         with opener(path, "rb") as stream:
-            while len(kinds) < 2 or limit == SHORT_LINE_BYTES:
+            while len(kinds) < 2 or limit == SHORT_LINE_BYTES or compressed:
                 chunk = stream.read(_CHUNK)
                 if not chunk:
                     break
+                if isinstance(stream, gzip.GzipFile):
+                    out += len(chunk)
+                    _ratio_guard(stream, out, path)
                 quotes = chunk.count(b'"')
                 if len(chunk) == _CHUNK and (
                     (b"\n" not in chunk and b"\r" not in chunk) or (quoted and not quotes)

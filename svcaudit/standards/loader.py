@@ -20,6 +20,7 @@ from svcaudit.expressions.parser import parse_expression
 from svcaudit.standards.model import Consistency, Standard, StandardsFile
 from svcaudit.standards.validation import validation_error
 from svcaudit.standards.yaml_reader import Marks, YamlPath, read_yaml
+from svcaudit.textfiles import MAX_STANDARDS_BYTES, read_bounded
 
 
 @dataclass(frozen=True)
@@ -146,7 +147,9 @@ def load_file(
     """Load one standards file into its model and rules."""
     name = str(path)
     try:
-        text = Path(path).read_text(encoding="utf-8-sig")
+        text = read_bounded(
+            path, what="standards file", limit=MAX_STANDARDS_BYTES, encoding="utf-8-sig"
+        )
     except FileNotFoundError:
         raise SvcauditError(
             "standards file not found", location=Location(name), hint="check the path"
