@@ -26,7 +26,7 @@ from svcaudit.audit import AuditRequest, open_audit
 from svcaudit.audit import explain as run_explain
 from svcaudit.compile import LogicalResolver, compile_rules
 from svcaudit.config import Config, Settings, discover_config, load_config
-from svcaudit.errors import ExitCode, Location, SvcauditError
+from svcaudit.errors import ExitCode, Location, SvcauditError, disk_full
 from svcaudit.findings import Breaches
 from svcaudit.inspection import show_log
 from svcaudit.outputs import (
@@ -140,6 +140,9 @@ def _guard() -> Iterator[None]:
     except Exception as e:
         if _interrupted(e):  # Ctrl-C (or SIGTERM) inside a DuckDB call made on the main thread
             raise typer.Exit(_stopped(signals.received() or KeyboardInterrupt())) from None
+        if (full := disk_full(e)) is not None:  # TMPDIR full: the machine's state, not a bug
+            _print_error(full)
+            raise typer.Exit(ExitCode.BAD_INPUT) from None
         if _debug["on"]:
             err.print(escape(traceback.format_exc()))
         err.print(

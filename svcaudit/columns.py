@@ -17,7 +17,7 @@ from sqlglot import exp
 
 from svcaudit.errors import SvcauditError
 from svcaudit.expressions.compile import Context, Resolver, compile_expression
-from svcaudit.expressions.errors import ExpressionError
+from svcaudit.expressions.errors import ExpressionError, UnusableColumnError
 from svcaudit.expressions.nodes import Name
 from svcaudit.expressions.types import Kind, Typed, kind_of_sql_type
 from svcaudit.sources.readers import target_type
@@ -102,6 +102,12 @@ def check_expanded_size(tree: exp.Expr, parsed: ParsedExpression, what: str) -> 
         )
 
 
+def _nested(sql_type: str) -> bool:
+    """Whether a DuckDB type is a struct, list, array, map or union."""
+    t = sql_type.upper()
+    return t.startswith(("STRUCT", "MAP", "UNION")) or t.endswith("]")
+
+
 class LogResolver:
     """Names of a log's columns, noting which ones (and as what type) the standards use."""
 
@@ -119,6 +125,13 @@ class LogResolver:
     def resolve(self, name: str) -> Typed | None:
         """A column as it is, or ``name_seconds`` (and other unit suffixes) as a duration."""
         if name in self.schema:
+            if _nested(self.schema[name]):
+                raise UnusableColumnError(
+                    f"column '{name}' holds nested data ({self.schema[name][:60]}), "
+                    "not a value to compare",
+                    "flatten the export first, or use a column with text, numbers, times "
+                    "or true/false",
+                )
             kind = kind_of_sql_type(self.schema[name])
             self.needed[name] = target_type(kind, self.schema[name])
             ref: exp.Expr = exp.column(name, quoted=True)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import difflib
+import errno
 import os
+import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import IntEnum
@@ -106,4 +108,20 @@ def out_of_memory(error: Exception) -> SvcauditError:
         + str(error).split("Error: ", 1)[-1].splitlines()[0],
         location=Location("SVCAUDIT_MEMORY_LIMIT"),
         hint="raise the limit, e.g. SVCAUDIT_MEMORY_LIMIT=4GB svcaudit audit ...",
+    )
+
+
+def disk_full(error: BaseException) -> SvcauditError | None:
+    """A full disk (or quota) met anywhere -- a temporary copy, DuckDB's spill files -- as a
+    located error, or None for any other error."""
+    if isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EDQUOT):
+        where = str(error.filename) if error.filename else tempfile.gettempdir()
+    elif "No space left on device" in str(error) or "Disk quota exceeded" in str(error):
+        where = tempfile.gettempdir()  # DuckDB spills under TMPDIR (engine.temp_directory)
+    else:
+        return None
+    return SvcauditError(
+        "no space left on device",
+        location=Location(where),
+        hint="free some space there, or point TMPDIR at a larger disk",
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import atexit
 import codecs
 import contextlib
+import errno
 import glob
 import gzip
 import os
@@ -12,9 +13,11 @@ import shutil
 import sys
 import tempfile
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
 from svcaudit.errors import Location, SvcauditError
 
@@ -110,6 +113,18 @@ def _literal_name(path: str) -> None:
 
 
 def _log_file(path: str) -> LogFile:
+    try:
+        return _checked_log_file(path)
+    except PermissionError as e:  # the file, or a directory on its way without search (x)
+        raise SvcauditError(
+            "permission denied" + (f" ({e.filename})" if e.filename != path else ""),
+            location=Location(path),
+            hint="check the permissions of the file and of every directory above it "
+            "(ls -ld each; a directory needs x to be passed through)",
+        ) from None
+
+
+def _checked_log_file(path: str) -> LogFile:
     p = Path(path)
     if not p.exists():
         raise SvcauditError("log file not found", location=Location(path), hint="check the path")
@@ -195,6 +210,12 @@ def check_text(path: Path, compressed: bool, fmt: LogFormat, display: str | None
             with path.open("rb") as f:
                 head = f.read(HEAD_BYTES)
                 complete = len(head) < HEAD_BYTES
+    except PermissionError:
+        raise SvcauditError(
+            "permission denied: the log cannot be read",
+            location=Location(name),
+            hint="check the file's permissions (ls -l); it must be readable by this user",
+        ) from None
     except (OSError, EOFError, zlib.error) as e:
         raise SvcauditError(
             f"cannot read: {e}",
@@ -317,8 +338,14 @@ def normalised_copy(path: Path, compressed: bool) -> str:
     concatenated exports). Line numbers are unchanged, so rejects still point at the original.
     """
     opener = gzip.open if compressed else open
-    fd, tmp = tempfile.mkstemp(prefix="svcaudit-lines-", suffix=".csv")
-    atexit.register(_remove, tmp)
+    with _temporary_space():
+        fd, tmp = tempfile.mkstemp(prefix="svcaudit-lines-", suffix=".csv")
+        atexit.register(_remove, tmp)
+        _normalise(path, opener, fd)
+    return tmp
+
+
+def _normalise(path: Path, opener: Any, fd: int) -> None:
     with opener(path, "rb") as src, os.fdopen(fd, "wb") as dst:
         carry = b""
         while True:
@@ -331,7 +358,21 @@ def normalised_copy(path: Path, compressed: bool) -> str:
             if chunk.endswith(b"\r"):
                 carry, chunk = b"\r", chunk[:-1]
             dst.write(chunk.replace(b"\r\n", b"\n").replace(b"\r", b"\n"))
-    return tmp
+
+
+@contextlib.contextmanager
+def _temporary_space() -> Iterator[None]:
+    """A temporary copy that does not fit is exit 2 naming the directory, never a crash."""
+    try:
+        yield
+    except OSError as e:
+        if e.errno not in (errno.ENOSPC, errno.EDQUOT):
+            raise
+        raise SvcauditError(
+            "no space left for a temporary copy of the log",
+            location=Location(tempfile.gettempdir()),
+            hint="free some space there, or point TMPDIR at a larger disk",
+        ) from None
 
 
 def _remove(path: str) -> None:
@@ -366,9 +407,12 @@ def detect_format(path: Path) -> tuple[LogFormat, bool]:
 
 def _stdin(fmt: LogFormat) -> LogFile:
     """Copy standard input to a temporary file (DuckDB reads files), kept until exit."""
-    with tempfile.NamedTemporaryFile(
-        prefix="svcaudit-stdin-", suffix=f".{fmt.value}", delete=False
-    ) as tmp:
+    with (
+        _temporary_space(),
+        tempfile.NamedTemporaryFile(
+            prefix="svcaudit-stdin-", suffix=f".{fmt.value}", delete=False
+        ) as tmp,
+    ):
         atexit.register(_remove, tmp.name)  # before the copy, which a signal may cut short
         shutil.copyfileobj(sys.stdin.buffer, tmp)
     if Path(tmp.name).stat().st_size == 0:

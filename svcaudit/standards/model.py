@@ -29,6 +29,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from svcaudit.expressions.calendars import CalendarSpec
+from svcaudit.standards.zones import engine_zones
 from svcaudit.units import (
     DURATION_HINT,
     PERCENT_HINT,
@@ -168,6 +169,8 @@ class Missing(StrEnum):
 def _valid_zone(value: str) -> str:
     try:
         ZoneInfo(value)
+        if value not in engine_zones():  # DuckDB's ICU list, checked before any audit
+            raise ValueError(value)
     except (ZoneInfoNotFoundError, ValueError):
         raise PydanticCustomError(
             "time_zone",
