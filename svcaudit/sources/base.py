@@ -24,6 +24,7 @@ from svcaudit.expressions.types import Kind, kind_of_sql_type
 from svcaudit.sources.casting import typed_projection
 from svcaudit.sources.files import LogFile, LogFormat
 from svcaudit.sources.inference import SAMPLE_ROWS, infer_types
+from svcaudit.sources.names import check_header
 from svcaudit.sources.sql import lit, quoted_column
 from svcaudit.sources.width import MAX_COLUMNS, first_record_width, too_wide
 
@@ -92,6 +93,7 @@ class LogReader(ABC):
                 width = first_record_width(f)
                 if width is not None and width > MAX_COLUMNS:
                     raise too_wide(width, f.display)
+                check_header(f)
             try:
                 self._raw = self._describe(con)
                 self._check_width(self._raw)
