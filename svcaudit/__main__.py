@@ -19,10 +19,12 @@ def utf8_streams() -> None:
     """Write UTF-8 on stdout and stderr whatever the locale. Under ``LC_ALL=C PYTHONUTF8=0``
     they are ASCII, and the scorecard's own ``·`` (or a branch named Łódź) stopped the run
     with a UnicodeEncodeError; reports are UTF-8 documents, as the files ``-o`` writes."""
-    for stream in (sys.stdout, sys.stderr):
+    # file names that are not UTF-8 pass through as their bytes (surrogateescape), as Python
+    # passes them in sys.argv under the C locale
+    for stream, errors in ((sys.stdout, "surrogateescape"), (sys.stderr, "backslashreplace")):
         encoding = (getattr(stream, "encoding", None) or "").lower().replace("_", "-")
         if encoding not in ("utf-8", "utf8") and hasattr(stream, "reconfigure"):
-            stream.reconfigure(encoding="utf-8")
+            stream.reconfigure(encoding="utf-8", errors=errors)
 
 
 def run() -> None:

@@ -77,6 +77,12 @@ def load_baseline(path: str) -> Baseline:
         ) from None
     except (OSError, UnicodeDecodeError) as e:
         raise SvcauditError(f"cannot read baseline: {e}", location=Location(path)) from None
+    except ValueError as e:  # a number of over 4,300 digits (after its subclasses)
+        raise SvcauditError(
+            f"baseline is not an svcaudit JSON report: {e}".split(";")[0],
+            location=Location(path),
+            hint="write one with svcaudit audit ... --report json:PATH",
+        ) from None
     return Baseline(
         path=path,
         rates={s.id: s.rate for s in report.standards},

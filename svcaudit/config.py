@@ -133,7 +133,9 @@ def discover_config(start: Path) -> Config:
 def _tool_table(path: Path) -> dict[str, Any] | None:
     try:
         data = tomllib.loads(_read(path))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+    except tomllib.TOMLDecodeError:  # broken: a config only if it names the table
+        return {} if "[tool.svcaudit]" in _raw_text(path) else None
+    except (OSError, UnicodeDecodeError):
         return None
     tool = data.get("tool")
     table = tool.get("svcaudit") if isinstance(tool, dict) else None
@@ -196,6 +198,13 @@ def _read_yaml_config(path: Path) -> tuple[dict[Any, Any], dict[str, int | None]
         str(k[0]).replace("-", "_"): (v[1] or v[0]).line for k, v in marks.items() if len(k) == 1
     }
     return data, lines
+
+
+def _raw_text(path: Path) -> str:
+    try:
+        return _read(path)
+    except (OSError, UnicodeDecodeError, SvcauditError):
+        return ""
 
 
 def _read(path: Path, encoding: str = "utf-8") -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import errno
 import os
+import re
 import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -67,7 +68,7 @@ class SvcauditError(Exception):
         text = f"{self.location}: {self.message}" if self.location else self.message
         if self.hint:
             text += f" (hint: {self.hint})"
-        return text
+        return _clipped(text)
 
     def to_dict(self) -> dict[str, object]:
         """The error as JSON-ready data."""
@@ -79,6 +80,15 @@ class SvcauditError(Exception):
             "column": loc.column if loc else None,
             "hint": self.hint,
         }
+
+
+_LONG_QUOTE = re.compile(r"'([^']{120,})'")
+
+
+def _clipped(text: str) -> str:
+    """An error line stays readable: a quoted name over 120 characters (a 100 KB --branch)
+    shows its start and end only."""
+    return _LONG_QUOTE.sub(lambda m: f"'{m[1][:60]}…{m[1][-20:]}' ({len(m[1]):,} chars)", text)
 
 
 def did_you_mean(name: str, choices: Iterable[str], *, limit: int = 3) -> str | None:
@@ -116,7 +126,10 @@ def disk_full(error: BaseException) -> SvcauditError | None:
     located error, or None for any other error."""
     if isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EDQUOT):
         where = str(error.filename) if error.filename else tempfile.gettempdir()
-    elif "No space left on device" in str(error) or "Disk quota exceeded" in str(error):
+    elif any(
+        text in str(error)
+        for text in ("No space left on device", "Disk quota exceeded", "No usable temporary")
+    ):
         where = tempfile.gettempdir()  # DuckDB spills under TMPDIR (engine.temp_directory)
     else:
         return None
