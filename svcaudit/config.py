@@ -96,6 +96,23 @@ class Config:
     origins: dict[str, str]
     ignored: tuple[tuple[Path, str], ...] = ()
 
+    def warnings(self) -> list[str]:
+        """What the CLI says about a discovered config file it did not use."""
+        return [
+            f"{path}: config file ignored: {why} (hint: pass --config to use it)"
+            for path, why in self.ignored
+        ]
+
+
+def choose_config(named: str | None, none: bool, cwd: Path) -> Config:
+    """The config of a run: the file ``--config`` names (whatever its owner), none with
+    ``--no-config``, else the one discovered from ``cwd``."""
+    if named:
+        if not os.path.lexists(named):
+            raise SvcauditError("config file not found", location=Location(named))
+        return load_config(Path(named))
+    return Config(None, {}, {}) if none else discover_config(cwd)
+
 
 def find_config(start: Path) -> Path | None:
     """The nearest config file from ``start`` upwards (pyproject.toml only with the table)."""

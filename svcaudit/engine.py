@@ -29,6 +29,8 @@ READ_ERRORS = (
 )
 
 
+
+
 def connect(time_zone: str, files: Sequence[str]) -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB connection that can read ``files`` and nothing else.
 
@@ -105,6 +107,8 @@ def execute_columns(
     """``execute`` returning the result's columns as numpy arrays (masked where NULL): a
     result of many rows (a histogram) without a Python object per value."""
     return list(_call(con, lambda: con.sql(sql).fetchnumpy(), progress).values())
+
+
 
 
 def execute_batches(

@@ -196,7 +196,9 @@ ENGINES: dict[str, EngineEntry] = {
     e.name: e
     for e in (
         EngineEntry("duckdb", "in-process, the default", _duckdb),
-        EngineEntry("spark", "PySpark; pip install 'svcaudit[spark]'", _spark, reads_uris=True),
+        EngineEntry(
+            "spark", "PySpark; pip install 'svcaudit[spark]'", _spark, reads_uris=True
+        ),
     )
 }
 DEFAULT_ENGINE = "duckdb"

@@ -161,6 +161,11 @@ class BranchResult(_ComparedRate):
     limits: Limits | None = None
     previous_rate: float | None = None  # from --baseline
 
+    @property
+    def judged(self) -> bool:
+        """The branch has enough interactions (``min_interactions``) to be judged."""
+        return self.position != Position.TOO_FEW
+
 
 @dataclass(frozen=True)
 class ConsistencyResult:
@@ -231,8 +236,12 @@ class StandardResult(_ComparedRate):
 
     @property
     def worst_branch(self) -> BranchResult | None:
-        """The branch with the lowest rate (ties: the larger sample)."""
-        rated = [b for b in self.branches if b.counts.rate is not None]
+        """The judged branch with the lowest rate (ties: the larger sample), or None.
+
+        Only a branch with at least ``min_interactions`` is judged: one interaction of one
+        (a ``(no branch)`` row, say) at 0 % is not the chain's worst branch.
+        """
+        rated = [b for b in self.branches if b.judged and b.counts.rate is not None]
         if not rated:
             return None
         return min(rated, key=lambda b: (b.counts.rate, -b.counts.in_scope, b.branch))

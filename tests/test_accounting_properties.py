@@ -42,10 +42,8 @@ class Good:
     hold: int
 
     def line(self, i: int) -> str:
-        greeted = (
-            ""
-            if self.greet is None
-            else f"2025-03-03 09:{self.greet // 60:02d}:" + (f"{self.greet % 60:02d}")
+        greeted = "" if self.greet is None else f"2025-03-03 09:{self.greet // 60:02d}:" + (
+            f"{self.greet % 60:02d}"
         )
         return f"{i},{self.branch},2025-03-03 09:00:00,{greeted},{self.hold}"
 

@@ -357,7 +357,7 @@ CASES: list[Case] = [
             "greet-60s": {
                 "Łódź": (2, 1, 1, 0),
                 "תל אביב": (1, 1, 0, 0),
-                'O\'Brien "Pub"': (1, 1, 0, 0),
+                "O'Brien \"Pub\"": (1, 1, 0, 0),
                 "<script>alert(1)</script>": (1, 1, 0, 0),
                 "back`tick": (1, 1, 0, 0),
                 "new\nline": (1, 1, 0, 0),

@@ -12,6 +12,7 @@ from svcaudit import __version__
 from svcaudit.consistency import Position
 from svcaudit.counts import NAMES
 from svcaudit.report.base import Formatter, write_document
+from svcaudit.report.summary import repeats_text
 from svcaudit.score import BranchResult, ConsistencyResult, Rate, Scorecard
 
 #: A rate's fields in the report, in order: the counts of the registry, with ``failed``
@@ -93,6 +94,7 @@ def scorecard_dict(card: Scorecard) -> dict[str, Any]:
             "rows": card.rows.duplicate,
             "ids": [{"id": i, "rows": n} for i, n in card.rows.duplicate_ids],
         },
+        "warnings": [w for w in (repeats_text(card),) if w is not None],
         "baseline": card.baseline,
         "regression_limit": card.regression_limit,
         "regressions": [

@@ -125,13 +125,28 @@ def rows_text(card: Scorecard) -> str:
     return text
 
 
+def repeats_text(card: Scorecard) -> str | None:
+    """A warning when evaluated rows repeat an interaction id (no fold asked for), else None."""
+    r = card.rows
+    if not r.duplicate:
+        return None
+    shown = ", ".join(f"{i} ({n} rows)" for i, n in r.duplicate_ids[:3])
+    return (
+        f"{r.duplicate:,} of {r.evaluated:,} evaluated rows repeat an interaction id (e.g. "
+        f"{shown}): each row is counted as an interaction. If the log has a row per update "
+        "(an event log), fold it to one row per id: `fold: {key: ID, latest_by: COLUMN}` in "
+        "the standards file, or --fold ID:COLUMN"
+    )
+
+
 def _ids(standards: tuple[StandardResult, ...] | list[StandardResult]) -> str:
     return ", ".join(s.id for s in standards)
 
 
 def worst_branches(s: StandardResult, limit: int = 3) -> list[BranchResult]:
-    """The lowest-rated branches below target (or at all, when none is below), worst first."""
-    rated = [b for b in s.branches if b.counts.rate is not None]
+    """The lowest-rated judged branches below target (or at all, when none is below), worst
+    first; a branch with fewer than ``min_interactions`` is not named."""
+    rated = [b for b in s.branches if b.judged and b.counts.rate is not None]
     rated.sort(key=lambda b: (b.counts.rate or 0.0, -b.counts.n, b.branch))
     below = [b for b in rated if b.met is False]
     return (below or rated)[:limit]

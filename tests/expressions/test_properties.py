@@ -126,7 +126,9 @@ def _leaf(kind: Kind) -> st.SearchStrategy[E]:
         strings = lits.map(lambda v: E(_string(v), kind, ("lit", v)))
         return st.one_of(st.sampled_from(names), strings)
     if kind == Kind.BOOLEAN:
-        lits = st.sampled_from([True, False]).map(lambda v: E(str(v).lower(), kind, ("lit", v)))
+        lits = st.sampled_from([True, False]).map(
+            lambda v: E(str(v).lower(), kind, ("lit", v))
+        )
         return st.one_of(st.sampled_from(names), lits)
     if kind == Kind.DURATION:
         return st.sampled_from([("30s", 30_000), ("2m", 120_000), ("1h30m", 5_400_000),

@@ -48,7 +48,9 @@ def log(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return path
 
 
-def _change_before_audit(monkeypatch: pytest.MonkeyPatch, change: Callable[[], None]) -> None:
+def _change_before_audit(
+    monkeypatch: pytest.MonkeyPatch, change: Callable[[], None]
+) -> None:
     original = runner.run
 
     def run(*args: object, **kwargs: object) -> runner.RawResult:

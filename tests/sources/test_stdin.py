@@ -43,12 +43,9 @@ def _run(data: bytes, cwd: Path) -> tuple[int, str, str]:
 def test_stdin_encodings_and_line_ends(tmp_path: Path) -> None:
     (tmp_path / "rules.yaml").write_text(STANDARDS, encoding="utf-8")
     utf16 = ("\n".join(ROWS) + "\n").encode("utf-16")
-    mixed = (
-        b"\r\n".join(r.encode() for r in ROWS[:2])
-        + b"\n"
-        + b"\r".join(r.encode() for r in ROWS[2:])
-        + b"\n"
-    )
+    mixed = b"\r\n".join(r.encode() for r in ROWS[:2]) + b"\n" + b"\r".join(
+        r.encode() for r in ROWS[2:]
+    ) + b"\n"
     with ThreadPoolExecutor(2) as pool:
         (code16, out16, err16), (code, out, err) = pool.map(
             lambda d: _run(d, tmp_path), [utf16, mixed]
