@@ -103,7 +103,8 @@ CASES = [
         "options",
         ("explain", "hold-30s", "log.csv", "-s", "s.yaml", "--limit", "9" * 20),
         2,
-        (),
+        ("--limit",),
+        usage=True,
     ),
     Case(
         "explain-unknown-standard",
