@@ -35,6 +35,7 @@ from svcaudit.score import FailOn, Scorecard, score, with_baseline
 from svcaudit.sources import Logs
 from svcaudit.sources.profiles import PROFILES, Profile, detect_profile
 from svcaudit.standards.loader import ParsedExpression, StandardsSet, load_standards
+from svcaudit.standards.spc_model import PeriodUnit
 from svcaudit.steps import Progress, Steps, step
 
 
@@ -57,6 +58,7 @@ class AuditRequest:
     details: int = 0  # > 0: also the measure distributions and this many worst breaches each
     engine: str = DEFAULT_ENGINE  # where the compiled audit runs: duckdb or spark
     spark_master: str | None = None  # --engine spark: a master URL (default local, SPARK_REMOTE)
+    period: PeriodUnit | None = None  # --period (default: the standards file's `period:`)
 
 
 def _bound(value: str | None, option: str, end_of_day: bool) -> str | None:
@@ -170,6 +172,7 @@ def _session(request: AuditRequest) -> Iterator[_Session]:
             required=profile.required,
             unavailable=profile.unavailable,
             period=period,
+            by_period=request.period or standards.period,
         )
         plan = replace(plan, narrow_rejects=any(r.narrow_rejects for r in logs.readers))
         where = Where(con, logs, standards.time_zone, request.spark_master, staged)
@@ -276,7 +279,14 @@ def _scorecard(session: _Session, request: AuditRequest, progress: Steps | None)
         logs=names,
         standards_files=standards.paths,
         fail_on=request.fail_on,
+        period=request.period or standards.period,
     )
+    if request.fail_on == FailOn.SPECIAL_CAUSE and not card.trends:
+        raise SvcauditError(
+            "--fail-on special-cause needs periods to chart, and the audit has none",
+            location=Location("--fail-on"),
+            hint="pass --period week (or month), or set `period:` in the standards file",
+        )
     measures: tuple[Distribution, ...] = ()
     worst: list[Breaches] = []
     if not raw.rows_rejected_on_read:  # no reader rejected a row, however many columns

@@ -236,6 +236,7 @@ def audit(
     maps: opt.Maps = None,
     since: opt.Since = None,
     until: opt.Until = None,
+    period: opt.PeriodOption = None,
     output_format: opt.Format = None,
     output: opt.Output = None,
     fail_on: opt.FailOnOption = FailOn.FAIL,
@@ -272,6 +273,7 @@ def audit(
             else 0,
             engine=engine,
             spark_master=spark_master,
+            period=period,
         )
         outputs = [(f, path) for f, path in extra]
         if output:

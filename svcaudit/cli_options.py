@@ -15,6 +15,7 @@ from svcaudit.errors import Location, SvcauditError
 from svcaudit.report import DEFAULT_FORMAT, FORMATTERS, format_names
 from svcaudit.score import FailOn
 from svcaudit.sources.profiles import profile_help
+from svcaudit.standards.spc_model import PeriodUnit
 from svcaudit.units import POINTS_HINT, parse_points
 
 
@@ -65,7 +66,19 @@ Output = Annotated[
 ]
 FailOnOption = Annotated[
     FailOn,
-    typer.Option(help="Exit 1 on breached standards (fail), on warnings too (warn), or never."),
+    typer.Option(
+        help="Exit 1 on breached standards (fail), on warnings too (warn), never, or only on "
+        "a concern signal of a control chart reaching the latest period (special-cause: "
+        "needs --period)."
+    ),
+]
+PeriodOption = Annotated[
+    PeriodUnit | None,
+    typer.Option(
+        "--period",
+        help="Also rate each standard by local day, ISO week, month or quarter, with "
+        "control charts (default: the standards file's `period:`).",
+    ),
 ]
 Reports = Annotated[
     list[str] | None,

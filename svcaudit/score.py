@@ -29,6 +29,8 @@ from svcaudit.findings import Breaches, Distribution
 from svcaudit.runner import RawResult
 from svcaudit.sources.readers import Reject
 from svcaudit.standards.model import Consistency, Missing, Overdispersion, Severity
+from svcaudit.standards.spc_model import PeriodUnit
+from svcaudit.trend import StandardTrend, trends
 
 CONFIDENCE = 0.95
 NO_BRANCH = "(no branch)"
@@ -40,6 +42,7 @@ class FailOn(StrEnum):
     FAIL = "fail"
     WARN = "warn"
     NEVER = "never"
+    SPECIAL_CAUSE = "special-cause"  # only a concern signal reaching the latest period
 
 
 class Status(StrEnum):
@@ -281,6 +284,12 @@ class Scorecard:
     distributions: tuple[Distribution, ...] = ()
     worst: tuple[Breaches, ...] = ()
     redacted: tuple[str, ...] = ()  # columns whose values the reports show as tokens
+    trends: tuple[StandardTrend, ...] = ()  # --period: rates by period, control charts
+
+    @property
+    def special_causes(self) -> tuple[StandardTrend, ...]:
+        """Standards whose chain chart has a concern signal reaching the latest period."""
+        return tuple(t for t in self.trends if t.concerns)
 
     @property
     def regressions(self) -> tuple[Regression, ...]:
@@ -335,16 +344,21 @@ class Scorecard:
     @property
     def verdict(self) -> str:
         """``pass`` or ``breach`` (by the severity of standards, regardless of --fail-on)."""
-        return "breach" if self.breached or self.inconsistent or self.regressions else "pass"
+        failing = any(t.settings.severity == "fail" for t in self.special_causes)
+        bad = self.breached or self.inconsistent or self.regressions or failing
+        return "breach" if bad else "pass"
 
     @property
     def exit_code(self) -> ExitCode:
         """0 when the audit passes under ``fail_on``, 1 when it does not."""
         if self.fail_on == FailOn.NEVER:
             return ExitCode.OK
-        if self.breached or self.inconsistent or self.regressions:
+        if self.fail_on == FailOn.SPECIAL_CAUSE:
+            return ExitCode.BREACH if self.special_causes else ExitCode.OK
+        if self.verdict == "breach":
             return ExitCode.BREACH
-        if self.fail_on == FailOn.WARN and (self.warnings or self.inconsistent_warnings):
+        warned = self.warnings or self.inconsistent_warnings or self.special_causes
+        if self.fail_on == FailOn.WARN and warned:
             return ExitCode.BREACH
         return ExitCode.OK
 
@@ -357,8 +371,9 @@ def score(
     logs: Sequence[str],
     standards_files: Sequence[str],
     fail_on: FailOn = FailOn.FAIL,
+    period: PeriodUnit | None = None,
 ) -> Scorecard:
-    """Rates, intervals and verdicts for every standard and branch."""
+    """Rates, intervals and verdicts for every standard and branch (and by ``period``)."""
     names = {b: NO_BRANCH if b is None else b for b in raw.branches}
     order = sorted(raw.branches, key=lambda b: (b is None, names[b]))
     results = []
@@ -404,6 +419,7 @@ def score(
         logs=tuple(logs),
         standards_files=tuple(standards_files),
         fail_on=fail_on,
+        trends=trends(compiled, raw, period, names) if period is not None else (),
     )
 
 

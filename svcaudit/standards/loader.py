@@ -18,6 +18,7 @@ from svcaudit.expressions.errors import ExpressionError, caret_line
 from svcaudit.expressions.nodes import Node
 from svcaudit.expressions.parser import parse_expression
 from svcaudit.standards.model import Consistency, Standard, StandardsFile
+from svcaudit.standards.spc_model import PeriodUnit, Spc
 from svcaudit.standards.validation import validation_error
 from svcaudit.standards.yaml_reader import Marks, YamlPath, read_yaml
 
@@ -64,6 +65,7 @@ class Rule:
     fields: Mapping[str, ParsedExpression]
     positions: Mapping[str, Location]
     consistency: Consistency = field(default_factory=Consistency)
+    spc: Spc = field(default_factory=Spc)
     by: ParsedExpression | None = None  # the category column of limits per category
     calendars: Mapping[str, CalendarSpec] = field(default_factory=dict)
     branch: str = "branch"
@@ -86,6 +88,7 @@ class StandardsSet:
     profile: str | None = None
     columns: Mapping[str, ParsedExpression] = field(default_factory=dict)
     redact: tuple[str, ...] = ()  # columns hashed in every report (all files' lists)
+    period: PeriodUnit | None = None  # the first file's `period:`
 
 
 def load_standards(paths: Sequence[str | Path]) -> StandardsSet:
@@ -137,6 +140,7 @@ def load_standards(paths: Sequence[str | Path]) -> StandardsSet:
         profile=first_file.profile,
         columns=columns,
         redact=tuple(dict.fromkeys(c for spec in files for c in spec.redact)),
+        period=first_file.period,
     )
 
 
@@ -217,6 +221,7 @@ def _rules(
                 fields=fields,
                 positions=positions,
                 consistency=(spec.consistency or Consistency()).merged(std.consistency),
+                spc=(spec.spc or Spc()).merged(std.spc),
                 by=parsed((*base, "by"), std.by, f"`by` of '{std.id}'"),
                 calendars=calendars,
                 branch=spec.branch,

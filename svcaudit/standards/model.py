@@ -29,6 +29,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from svcaudit.expressions.calendars import CalendarSpec
+from svcaudit.standards.spc_model import PeriodUnit, Spc
 from svcaudit.units import (
     DURATION_HINT,
     PERCENT_HINT,
@@ -343,6 +344,7 @@ class Standard(_Model):
     severity: Severity = Severity.FAIL
     missing: Missing = Field(Missing.FAIL, description="How in-scope rows without a value count")
     consistency: Consistency | None = None
+    spc: Spc | None = Field(None, description="Control chart settings for this standard")
 
     @model_validator(mode="after")
     def _one_rule(self) -> Standard:
@@ -446,6 +448,8 @@ class StandardsFile(_Model):
     )
     standards: tuple[Standard, ...] = Field(min_length=1)
     consistency: Consistency | None = None
+    period: PeriodUnit | None = Field(None, description="Rates by day, week, month or quarter")
+    spc: Spc | None = Field(None, description="Control charts by period, for every standard")
     redact: tuple[str, ...] = Field(
         (),
         description="Columns holding personal data (agent, customer): hashed in every report "
