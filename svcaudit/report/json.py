@@ -12,6 +12,7 @@ from svcaudit import __version__
 from svcaudit.consistency import Position
 from svcaudit.counts import NAMES
 from svcaudit.report.base import Formatter, write_document
+from svcaudit.report.spc_view import standard_periods
 from svcaudit.score import BranchResult, ConsistencyResult, Rate, Scorecard
 
 #: A rate's fields in the report, in order: the counts of the registry, with ``failed``
@@ -72,6 +73,7 @@ def _consistency(c: ConsistencyResult | None) -> dict[str, Any] | None:
 
 def scorecard_dict(card: Scorecard) -> dict[str, Any]:
     """The scorecard as JSON-ready data."""
+    periods = standard_periods(card)
     return {
         "svcaudit_version": __version__,
         "name": card.name,
@@ -94,6 +96,8 @@ def scorecard_dict(card: Scorecard) -> dict[str, Any]:
             "ids": [{"id": i, "rows": n} for i, n in card.rows.duplicate_ids],
         },
         "baseline": card.baseline,
+        "period": card.trends[0].unit.value if card.trends else None,
+        "special_causes": [t.id for t in card.special_causes],
         "regression_limit": card.regression_limit,
         "regressions": [
             {
@@ -122,6 +126,8 @@ def scorecard_dict(card: Scorecard) -> dict[str, Any]:
                 "consistency_status": s.consistency_status.value,
                 "branches": [_branch(b) for b in s.branches],
                 "consistency": _consistency(s.consistency),
+                "periods": periods[s.id][0] if s.id in periods else [],
+                "spc": periods[s.id][1] if s.id in periods else None,
             }
             for s in card.standards
         ],

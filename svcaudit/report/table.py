@@ -21,6 +21,7 @@ from svcaudit.report.summary import (
     rows_text,
     verdict_parts,
 )
+from svcaudit.report.table_periods import periods_block
 from svcaudit.score import Scorecard, StandardResult, Status
 
 STATUS_STYLE = {
@@ -295,6 +296,7 @@ class TableFormatter(Formatter):
         parts += branch_tables(card, console.width)
         blocks = (
             consistency_block(card),
+            periods_block(card, console.width),
             regressions_block(card),
             rejects_block(card),
             implausible_block(card),
