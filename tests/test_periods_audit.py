@@ -1,0 +1,194 @@
+"""--period end to end: the period key in local time, the counts per period and branch from
+the one scan, and the special-cause gate (docs/ci.md's exit-code table) as real processes.
+
+The log, worked out by hand: 14 ISO weeks from Monday 2025-01-06 (2025-W02). Branch A has
+100 interactions a week, `ok` true on 88 and 92 in turn for the first 12 weeks (p̄ = 0.90,
+s = 0.03 at n = 100, p-chart limits 0.81 .. 0.99), then the two weeks the case says. Branch B
+has 10 a week, all ok (too few to judge on its own: min_interactions 30). The chain's week
+therefore has n = 110 and x = A's + 10: the baseline p̄ = (1080 + 120) / 1320 = 0.909090...,
+s = sqrt(p̄(1 - p̄)/110) = 0.027410, limits 0.82686 .. 0.99132.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from svcaudit.cli import app
+from tests.helpers import write
+from tests.test_cli import run_subprocess
+
+MONDAY = date(2025, 1, 6)
+STD = """svcaudit: 1
+name: Weeks
+time_zone: Europe/Warsaw
+{top}standards:
+  - id: ok
+    title: OK
+    check: ok
+    target: {target}
+{spc}"""
+
+
+def log(tail: list[int]) -> str:
+    a = [88, 92] * 6 + tail
+    rows = ["id,branch,arrived_at,ok"]
+    i = 0
+    for w, x in enumerate(a):
+        day = MONDAY + timedelta(days=7 * w + 2)
+        for k in range(100):
+            i += 1
+            rows.append(f"{i},A,{day} 10:{k % 60:02d}:00,{'true' if k < x else 'false'}")
+        for _ in range(10):
+            i += 1
+            rows.append(f"{i},B,{day} 12:00:00,true")
+    return "\n".join(rows) + "\n"
+
+
+def setup(d: Path, tail: list[int], *, top: str = "", spc: str = "", target: str = "80%") -> None:
+    write(d / "log.csv", log(tail), dedent=False)
+    write(d / "s.yaml", STD.format(top=top, spc=spc, target=target), dedent=False)
+
+
+def test_weeks_counts_and_limits(tmp_path: Path) -> None:
+    setup(tmp_path, [90, 60])
+    r = CliRunner().invoke(
+        app,
+        [
+            "audit",
+            str(tmp_path / "log.csv"),
+            "-s",
+            str(tmp_path / "s.yaml"),
+            "--period",
+            "week",
+            "--format",
+            "json",
+        ],
+    )
+    doc = json.loads(r.stdout)
+    s = doc["standards"][0]
+    assert doc["period"] == "week"
+    periods = s["periods"]
+    assert [p["period"] for p in periods] == [f"2025-W{w:02d}" for w in range(2, 16)]
+    assert periods[0]["start"] == "2025-01-06"
+    assert [p["n"] for p in periods] == [110] * 14
+    assert [p["passed"] for p in periods] == [x + 10 for x in [88, 92] * 6 + [90, 60]]
+    pbar = 1200 / 1320
+    sd = math.sqrt(pbar * (1 - pbar) / 110)
+    assert periods[13]["centre"] == pytest.approx(pbar)
+    assert periods[13]["low"] == pytest.approx(pbar - 3 * sd)
+    assert periods[13]["high"] == pytest.approx(pbar + 3 * sd)
+    # 70/110 = 0.636 < 0.827: beyond the lower limit in the latest week
+    assert s["spc"]["signals"] == [
+        {
+            "rule": "beyond-limit",
+            "kind": "concern",
+            "from": "2025-W15",
+            "to": "2025-W15",
+            "latest": True,
+        }
+    ]
+    assert doc["special_causes"] == ["ok"]
+    assert s["spc"]["chart"] == "p" and s["spc"]["baseline"] == {
+        "first": "2025-W02",
+        "last": "2025-W13",
+    }
+    branches = {b["branch"]: b for b in s["spc"]["branches"]}
+    assert [p["n"] for p in branches["B"]["periods"]] == [10] * 14
+    assert not any(p["judged"] for p in branches["B"]["periods"])
+    assert branches["A"]["signals"][-1]["kind"] == "concern"
+    # the totals are the periods' sums: the same scan
+    assert s["in_scope"] == 14 * 110 and s["passed"] == sum(p["passed"] for p in periods)
+
+
+def test_local_week_boundary(tmp_path: Path) -> None:
+    # Sunday 23:30 UTC is Monday 00:30 in Warsaw (UTC+1 in January): the next ISO week
+    write(
+        tmp_path / "log.csv",
+        "id,branch,arrived_at,ok\n1,A,2025-01-12T22:59:00+00:00,true\n"
+        "2,A,2025-01-12T23:30:00+00:00,true\n3,A,2025-01-13 00:10:00,false\n",
+        dedent=False,
+    )
+    write(tmp_path / "s.yaml", STD.format(top="", spc="", target="50%"), dedent=False)
+    r = CliRunner().invoke(
+        app,
+        [
+            "audit",
+            str(tmp_path / "log.csv"),
+            "-s",
+            str(tmp_path / "s.yaml"),
+            "--period",
+            "week",
+            "--format",
+            "json",
+        ],
+    )
+    periods = json.loads(r.stdout)["standards"][0]["periods"]
+    assert [(p["period"], p["n"], p["passed"]) for p in periods] == [
+        ("2025-W02", 1, 1),
+        ("2025-W03", 2, 1),
+    ]
+
+
+def test_month_and_quarter_and_day_labels(tmp_path: Path) -> None:
+    setup(tmp_path, [90, 90])
+    for unit, first, count in (
+        ("month", "2025-01", 4),
+        ("quarter", "2025-Q1", 2),
+        ("day", "2025-01-08", 14 * 7 - 6),
+    ):
+        r = CliRunner().invoke(
+            app,
+            [
+                "audit",
+                str(tmp_path / "log.csv"),
+                "-s",
+                str(tmp_path / "s.yaml"),
+                "--period",
+                unit,
+                "--format",
+                "json",
+            ],
+        )
+        periods = json.loads(r.stdout)["standards"][0]["periods"]
+        assert periods[0]["period"] == first and len(periods) == count, unit
+    # days without interactions are listed, with n = 0
+    assert sum(1 for p in periods if p["n"] == 0) == count - 14
+
+
+# (tail weeks, top, spc, --fail-on) -> exit code, as real processes
+CASES = {
+    "concern in the latest week": ([90, 60], "", "", "special-cause", 1),
+    "concern that recovered": ([60, 90], "", "", "special-cause", 0),
+    "improvement in the latest week": ([90, 100], "", "", "special-cause", 0),
+    "no signal, target missed": ([90, 90], "", "", "special-cause", 0),
+    "concern, default --fail-on, spc warn": ([90, 60], "", "", "fail", 0),
+    "concern, spc severity fail": ([90, 60], "", "    spc: {severity: fail}\n", "fail", 1),
+    "concern, --fail-on warn": ([90, 60], "", "", "warn", 1),
+    "concern, --fail-on never": ([90, 60], "", "", "never", 0),
+    "period from the file": ([90, 60], "period: week\n", "", "special-cause", 1),
+}
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_special_cause_exit_codes(tmp_path: Path, case: str) -> None:
+    tail, top, spc, fail_on, code = CASES[case]
+    target = "95%" if case == "no signal, target missed" else "80%"
+    setup(tmp_path, tail, top=top, spc=spc, target=target)
+    period = [] if top else ["--period", "week"]
+    r = run_subprocess(
+        ("audit", "log.csv", "-s", "s.yaml", *period, "--fail-on", fail_on, "-q"), tmp_path
+    )
+    assert r.code == code, r.stderr
+
+
+def test_special_cause_needs_periods(tmp_path: Path) -> None:
+    setup(tmp_path, [90, 60])
+    r = run_subprocess(("audit", "log.csv", "-s", "s.yaml", "--fail-on", "special-cause"), tmp_path)
+    assert r.code == 2
+    assert "--fail-on special-cause needs periods" in r.stderr and "--period" in r.stderr
