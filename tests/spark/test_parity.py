@@ -21,6 +21,7 @@ import svcaudit.spark.engine
 from svcaudit.audit import AuditRequest, explain, run_audit
 from svcaudit.report.json import scorecard_dict
 from svcaudit.score import FailOn
+from svcaudit.standards.spc_model import PeriodUnit
 from tests.expressions.test_calendars import write_case
 from tests.helpers import REPO, write
 from tests.invoke import assert_one_error, invoke
@@ -129,6 +130,25 @@ def test_period_and_groups_on_both_engines(spark: Any, monkeypatch: pytest.Monke
     )
     duckdb_report = report(request)
     assert duckdb_report["rows"]["outside"] > 0
+    assert report(replace(request, engine="spark")) == duckdb_report
+
+
+@pytest.mark.parametrize("period", ["day", "week"])
+def test_periods_on_both_engines(spark: Any, period: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """--period: the period key (local time, Wrocław's rows with explicit offsets, ISO weeks
+    across the change to summer time) in the same scan, direct and histogram, with the
+    control charts of every standard and branch: whole reports compared."""
+    monkeypatch.chdir(REPO)
+    request = AuditRequest(
+        logs=["examples/hotel-chain.csv"],
+        standards=["standards/hospitality-five-star.yaml"],
+        period=PeriodUnit(period),
+    )
+    duckdb_report = report(request)
+    assert all(s["periods"] for s in duckdb_report["standards"])
+    assert report(replace(request, engine="spark")) == duckdb_report
+    monkeypatch.setattr(svcaudit.compile, "HISTOGRAM_ABOVE", 0)
+    assert report(request) == duckdb_report
     assert report(replace(request, engine="spark")) == duckdb_report
 
 
