@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from svcaudit.score import Scorecard
+from svcaudit.report.summary import Level, Line
+from svcaudit.score import FailOn, Scorecard
 from svcaudit.spc import ControlChart, Point, Rule, Signal
 from svcaudit.trend import StandardTrend
 
@@ -53,10 +54,33 @@ def branch_lines(t: StandardTrend) -> list[str]:
     for branch, s in t.branch_concerns():
         chart = next(b.chart for b in t.branches if b.branch == branch)
         count = sum(1 for p in chart.points[s.first : s.last + 1] if p.judged)
+        unit = t.unit.value + ("" if count == 1 else "s")
         out.append(
             f"{branch} got worse from {t.labels[s.first]} on {t.id} ({s.rule.value}, "
-            f"{count} {t.unit.value}s)"
+            f"{count} {unit})"
         )
+    return out
+
+
+def signal_lines(card: Scorecard) -> list[Line]:
+    """The signals that reach each standard's latest period, chain first, then the branches
+    that got worse: an error when it fails the audit, a warning when not, good news green."""
+    by_id = {s.id: s for s in card.standards}
+    failing = card.fail_on in (FailOn.SPECIAL_CAUSE, FailOn.WARN)
+    out: list[Line] = []
+    for t in card.trends:
+        std = by_id.get(t.id)
+        for s in t.chart.signals:
+            if s.last != t.chart.latest:
+                continue
+            text = f"{t.id}: {signal_text(t, t.chart, s)}"
+            if not s.concern:
+                out.append(Line(Level.GOOD, text, std))
+            elif failing or t.settings.severity == "fail":
+                out.append(Line(Level.ERROR, text, std))
+            else:
+                out.append(Line(Level.WARNING, text, std))
+        out += [Line(Level.WARNING, line, std) for line in branch_lines(t)]
     return out
 
 
@@ -185,6 +209,7 @@ __all__ = [
     "assurance_text",
     "branch_lines",
     "marks",
+    "signal_lines",
     "signal_text",
     "spark_line",
     "standard_periods",

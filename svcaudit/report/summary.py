@@ -53,7 +53,7 @@ def verdict_parts(card: Scorecard) -> list[Line]:
     n = len(card.standards)
     breached, warned = card.breached, card.warnings
     parts: list[Line] = []
-    if breached or card.inconsistent or card.regressions:
+    if card.verdict == "breach":
         ids = ", ".join(s.id for s in breached)
         parts.append(Line(Level.ERROR, "BREACH"))
         parts.append(
@@ -95,6 +95,11 @@ def verdict_parts(card: Scorecard) -> list[Line]:
                 f"; {len(card.regressions)} rate(s) fell more than "
                 f"{limit:g} pp since the baseline ({ids})",
             )
+        )
+    if card.special_causes:
+        ids = ", ".join(t.id for t in card.special_causes)
+        parts.append(
+            Line(Level.WARNING, f"; a concern signal in the latest {card.trends[0].unit} ({ids})")
         )
     no_data = [s for s in card.standards if s.status == Status.NO_DATA]
     if no_data:
