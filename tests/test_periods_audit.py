@@ -192,3 +192,27 @@ def test_special_cause_needs_periods(tmp_path: Path) -> None:
     r = run_subprocess(("audit", "log.csv", "-s", "s.yaml", "--fail-on", "special-cause"), tmp_path)
     assert r.code == 2
     assert "--fail-on special-cause needs periods" in r.stderr and "--period" in r.stderr
+
+
+def test_redacted_branches_are_tokens_in_the_periods_too(tmp_path: Path) -> None:
+    setup(tmp_path, [90, 60])
+    write(tmp_path / "log.csv", log([90, 60]).replace(",A,", ",Alpha Hotel,"), dedent=False)
+    r = CliRunner().invoke(
+        app,
+        [
+            "audit",
+            str(tmp_path / "log.csv"),
+            "-s",
+            str(tmp_path / "s.yaml"),
+            "--period",
+            "week",
+            "--redact",
+            "branch",
+            "--format",
+            "json",
+        ],
+    )
+    assert "Alpha Hotel" not in r.stdout
+    doc = json.loads(r.stdout)
+    names = [b["branch"] for b in doc["standards"][0]["spc"]["branches"]]
+    assert sorted(names) == sorted(b["branch"] for b in doc["standards"][0]["branches"])
