@@ -113,6 +113,7 @@ def trends(
 ) -> tuple[StandardTrend, ...]:
     """Every standard's trend from the scan's counts per (branch, period); ``names``: the
     branches' names as the scorecard shows them."""
+    unit = PeriodUnit(unit)  # a library caller may pass the name
     starts = period_starts(unit, [p for _, p in raw.periods])
     if not starts:
         return ()

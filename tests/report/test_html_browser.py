@@ -301,3 +301,33 @@ def test_hostile_names_stay_text_in_the_browser(
     assert border == "6px"
     page.screenshot(path=tmp_path / "hostile.png", full_page=True)
     assert not view.errors, view.errors  # an alert() would be a dialog, recorded here
+
+
+def test_control_charts_in_the_browser(
+    open_page: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """--period: a control chart per standard, drawn, sized, with a title, a caption and a
+    text alternative naming the chart, its centre line and its signals."""
+    monkeypatch.chdir(REPO)
+    out = tmp_path / "report.html"
+    args = ["audit", "examples/hotel-chain.csv", "-s", "standards/hospitality-five-star.yaml"]
+    result = runner.invoke(app, [*args, "--period", "week", "-o", str(out)])
+    assert result.exit_code in (0, 1), result.stderr
+    view = open_page(1280, 1000)
+    page = view.open(out)
+    _check_charts(page, DEMO_CHARTS | {f"control-{s}" for s in DEMO_STANDARDS})
+    charts = {c["figure"]: c for c in page.evaluate(CHARTS)}
+    for s in DEMO_STANDARDS:
+        alt = charts[f"control-{s}"]["alt"]
+        assert alt.startswith(f"{s} by week: control chart (p")
+        assert "chain rate by week" in alt and "centre line" in alt
+        assert "Signals:" in alt or "No signal." in alt
+    box = page.evaluate("""() => {
+        const f = document.querySelector('#control-greet-60s').getBoundingClientRect();
+        return {x: f.left, y: f.top + scrollY, width: f.width, height: f.height};
+    }""")
+    shot = tmp_path / "control-greet-60s.png"
+    page.screenshot(path=shot, clip=box, full_page=True)
+    assert not view.errors, view.errors
+    assert shot.stat().st_size > 10_000
+    _keep(shot, "control-greet-60s.png")
