@@ -56,12 +56,13 @@ class StandardTrend:
         """Where the target lies against the latest limits: inside, above or below."""
         return self.chart.assurance(self.target)
 
-    def branch_concerns(self) -> list[tuple[str, Signal]]:
-        """Branches with a concern signal reaching their latest judged period: the one
-        starting earliest each."""
+    def branch_concerns(self, concern: bool = True) -> list[tuple[str, Signal]]:
+        """Branches with a concern (or, ``concern=False``, an improvement) signal reaching
+        their latest judged period: the one starting earliest each."""
         out = []
         for b in self.branches:
-            found = b.chart.latest_concerns()
+            latest = b.chart.latest
+            found = [s for s in b.chart.signals if s.concern == concern and s.last == latest]
             if found:
                 out.append((b.branch, min(found, key=lambda s: s.first)))
         return out

@@ -47,16 +47,17 @@ def signal_text(t: StandardTrend, chart: ControlChart, s: Signal) -> str:
     return f"{kind} {span}: {what} ({s.rule.value})"
 
 
-def branch_lines(t: StandardTrend) -> list[str]:
-    """One line per branch with a concern reaching its latest period: 'Gdańsk Motława got
-    worse from 2025-W11 (shift: ...)'."""
+def branch_lines(t: StandardTrend, concern: bool = True) -> list[str]:
+    """One line per branch with a concern (or an improvement) reaching its latest period:
+    'Warszawa Centrum got worse from 2025-W28 on checkin-5min (shift, 10 weeks)'."""
     out = []
-    for branch, s in t.branch_concerns():
+    verb = "got worse" if concern else "got better"
+    for branch, s in t.branch_concerns(concern):
         chart = next(b.chart for b in t.branches if b.branch == branch)
         count = sum(1 for p in chart.points[s.first : s.last + 1] if p.judged)
         unit = t.unit.value + ("" if count == 1 else "s")
         out.append(
-            f"{branch} got worse from {t.labels[s.first]} on {t.id} ({s.rule.value}, "
+            f"{branch} {verb} from {t.labels[s.first]} on {t.id} ({s.rule.value}, "
             f"{count} {unit})"
         )
     return out
@@ -81,6 +82,7 @@ def signal_lines(card: Scorecard) -> list[Line]:
             else:
                 out.append(Line(Level.WARNING, text, std))
         out += [Line(Level.WARNING, line, std) for line in branch_lines(t)]
+        out += [Line(Level.GOOD, line, std) for line in branch_lines(t, concern=False)]
     return out
 
 

@@ -77,6 +77,7 @@ def periods_block(card: Scorecard, width: int) -> Text | None:
     )
     text.append(f"  {LEGEND}\n", style="dim")
     worse: list[str] = []
+    better: list[str] = []
     for t in card.trends:
         text.append_text(_line(t, width))
         text.append("\n")
@@ -88,8 +89,11 @@ def periods_block(card: Scorecard, width: int) -> Text | None:
         if note:
             text.append(f"    {note}\n", style="dim")
         worse += branch_lines(t)
+        better += branch_lines(t, concern=False)
     for line in worse:
         text.append(f"  {line}\n", style="red")
+    for line in better:
+        text.append(f"  {line}\n", style="green")
     return text
 
 
