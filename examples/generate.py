@@ -467,6 +467,7 @@ def generate_hotel() -> tuple[bytes, FileStats]:
 
     index = find(4420, "call", "Warszawa Centrum")
     records[index][col("hold_seconds")] = "long"
+    records[index][col("rings")] = "5"  # a breach of phone-3-rings, if it were not rejected
     stats.add_malformed("non-number in hold_seconds")
 
     for number, record in enumerate(records, start=1):

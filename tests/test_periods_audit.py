@@ -216,3 +216,50 @@ def test_redacted_branches_are_tokens_in_the_periods_too(tmp_path: Path) -> None
     doc = json.loads(r.stdout)
     names = [b["branch"] for b in doc["standards"][0]["spc"]["branches"]]
     assert sorted(names) == sorted(b["branch"] for b in doc["standards"][0]["branches"])
+
+
+def test_period_from_the_config_file(tmp_path: Path) -> None:
+    setup(tmp_path, [90, 60])
+    write(tmp_path / "svcaudit.yaml", "period: week\nfail_on: special-cause\n", dedent=False)
+    r = run_subprocess(("audit", "log.csv", "-s", "s.yaml", "-q"), tmp_path)
+    assert r.code == 1, r.stderr
+
+
+def test_baseline_window_and_rebase_from_the_standards_file(tmp_path: Path) -> None:
+    # baseline: weeks W04..W07 (A: 92, 88, 92, 88 -> chain 102+98+102+98 of 440 = 0.90909);
+    # a rebase on 2025-03-31 (W14) starts new limits there from its own judged weeks
+    spc = "spc:\n  baseline: {since: 2025-01-20, until: 2025-02-16}\n  rebase: [2025-03-31]\n"
+    setup(tmp_path, [90, 60], top=spc)
+    r = CliRunner().invoke(
+        app,
+        [
+            "audit",
+            str(tmp_path / "log.csv"),
+            "-s",
+            str(tmp_path / "s.yaml"),
+            "--period",
+            "week",
+            "--format",
+            "json",
+        ],
+    )
+    s = json.loads(r.stdout)["standards"][0]
+    assert s["spc"]["baseline"] == {"first": "2025-W04", "last": "2025-W15"}
+    flagged = [p["period"] for p in s["periods"] if p["baseline"]]
+    assert flagged == ["2025-W04", "2025-W05", "2025-W06", "2025-W07", "2025-W14", "2025-W15"]
+    assert s["periods"][0]["centre"] == pytest.approx(400 / 440)
+    # the rebased segment: W14 (100 of 110) and W15 (70 of 110) -> 170/220
+    assert s["periods"][13]["centre"] == pytest.approx(170 / 220)
+    assert s["spc"]["rebase"] == ["2025-03-31"]
+
+
+def test_bad_spc_settings_and_a_log_without_arrival_times(tmp_path: Path) -> None:
+    setup(tmp_path, [90, 60], top="spc: {chart: q}\n")
+    r = run_subprocess(("validate", "s.yaml"), tmp_path)
+    assert r.code == 2 and "s.yaml:4" in r.stderr and "chart" in r.stderr, r.stderr
+    setup(tmp_path, [90, 60])
+    write(tmp_path / "log.csv", "id,branch,ok\n1,A,true\n", dedent=False)
+    r = run_subprocess(("audit", "log.csv", "-s", "s.yaml", "--period", "week"), tmp_path)
+    assert r.code == 2 and "--period needs the interactions' `arrived_at`" in r.stderr, r.stderr
+    r = run_subprocess(("audit", "log.csv", "-s", "s.yaml", "--period", "fortnight"), tmp_path)
+    assert r.code == 2 and "fortnight" in r.stderr

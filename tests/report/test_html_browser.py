@@ -332,11 +332,11 @@ def test_control_charts_in_the_browser(
         assert "chain rate by week" in alt and "centre line" in alt
         assert "Signals:" in alt or "No signal." in alt
     box = page.evaluate("""() => {
-        const f = document.querySelector('#control-greet-60s').getBoundingClientRect();
+        const f = document.querySelector('#control-checkin-5min').getBoundingClientRect();
         return {x: f.left, y: f.top + scrollY, width: f.width, height: f.height};
     }""")
-    shot = tmp_path / "control-greet-60s.png"
+    shot = tmp_path / "control-checkin-5min.png"
     page.screenshot(path=shot, clip=box, full_page=True)
     assert not view.errors, view.errors
     assert shot.stat().st_size > 10_000
-    _keep(shot, "control-greet-60s.png")
+    _keep(shot, "control-checkin-5min.png")
