@@ -25,9 +25,14 @@ MEASURE_SQL = {
 }
 
 
+def source_of(path: str) -> str:
+    """The table function that reads the export."""
+    return f"read_parquet('{path}')" if path.endswith(".parquet") else f"read_csv('{path}')"
+
+
 def query(path: str, standards: list[dict[str, Any]], style: str = "case") -> str:
     """The hand-written query (text: the expert writes it; no user input reaches it)."""
-    source = f"read_parquet('{path}')" if path.endswith(".parquet") else f"read_csv('{path}')"
+    source = source_of(path)
     measures = ",\n    ".join(f"{sql} AS {name}" for name, sql in MEASURE_SQL.items())
 
     def count(cond: str) -> str:
@@ -64,7 +69,11 @@ def main() -> None:
     style = sys.argv[3] if len(sys.argv) > 3 else "case"
     with open(spec, encoding="utf-8") as f:
         standards = json.load(f)
-    rows = duckdb.sql(query(path, standards, style)).fetchall()
+    json.dump(figures(duckdb.sql(query(path, standards, style)).fetchall(), standards), sys.stdout)
+
+
+def figures(rows: list[tuple[Any, ...]], standards: list[dict[str, Any]]) -> dict[str, Any]:
+    """The query's rows as {"rows": {branch: n}, "figures": {standard: {branch: [...]}}}."""
     out: dict[str, Any] = {"rows": {}, "figures": {s["id"]: {} for s in standards}}
     for row in rows:
         branch = row[0]
@@ -73,7 +82,7 @@ def main() -> None:
             scope, passed, unmeasured = (int(v or 0) for v in row[2 + 3 * i : 5 + 3 * i])
             if scope:
                 out["figures"][s["id"]][branch] = [scope, passed, unmeasured]
-    json.dump(out, sys.stdout)
+    return out
 
 
 if __name__ == "__main__":

@@ -1,11 +1,11 @@
-"""Time svcaudit against the hand-written DuckDB query and a pandas script, on the same data.
+"""Time svcaudit against Polars, hand-written DuckDB queries and pandas, on the same data.
 
 Each contender is a separate process (start-up included), timed by wall clock, with its peak
 resident memory from GNU time (see ``timed``). Each cell runs
 ``--repeat`` times with the contenders interleaved (noise from other work on the machine hits
-all three alike); the best time and the largest peak RSS are kept. All three must give the
-same figures (per branch and standard: in scope, passed, unmeasured; rows per branch), or the
-runner stops.
+all of them alike); the median time and the largest peak RSS are kept. All must give the
+same figures (per branch and standard: in scope, passed, unmeasured; rows per branch; the
+repeated-id count where a contender checks it), or the runner stops.
 
     python bench/run.py --rows 10000                       # smoke test (seconds)
     python bench/run.py --rows 1000000 5000000 --repeat 3  # the table in bench/README.md
@@ -19,6 +19,7 @@ import argparse
 import json
 import os
 import platform
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -33,7 +34,15 @@ import generate  # noqa: E402  (bench/ is scripts, not a package)
 
 import standards as standards_mod  # noqa: E402
 
-CONTENDERS = ("svcaudit", "duckdb", "pandas")
+CONTENDERS = ("svcaudit", "polars", "checks", "duckdb", "pandas")
+SCRIPTS = {
+    "duckdb": "expert.py",  # the hand-written query alone
+    "checks": "expert_checks.py",  # the fair floor: the query plus the repeated-id count
+    "polars": "analyst_polars.py",
+    "pandas": "analyst_pandas.py",
+}
+# The ratios printed and recorded: (numerator, denominator).
+RATIOS = (("svcaudit", "polars"), ("svcaudit", "checks"), ("svcaudit", "duckdb"))
 TIME = "/usr/bin/time"  # GNU time, for peak RSS
 
 
@@ -56,8 +65,7 @@ def command(who: str, data: Path, n: int, period: str | None = None) -> list[str
             "never",
             *(["--period", period] if period else []),
         ]
-    script = "expert.py" if who == "duckdb" else "analyst_pandas.py"
-    return [sys.executable, str(HERE / script), str(data), str(json_path)]
+    return [sys.executable, str(HERE / SCRIPTS[who]), str(data), str(json_path)]
 
 
 def compile_svcaudit() -> None:
@@ -106,8 +114,8 @@ def figures(who: str, stdout: bytes) -> dict[str, Any]:
     """{"rows": {branch: n}, "figures": {standard: {branch: [in_scope, passed, unmeasured]}}}."""
     doc = json.loads(stdout)
     if who != "svcaudit":
-        return {"rows": doc["rows"], "figures": doc["figures"]}
-    out: dict[str, Any] = {"rows": None, "figures": {}}
+        return {"rows": doc["rows"], "figures": doc["figures"], "duplicates": doc.get("duplicates")}
+    out: dict[str, Any] = {"rows": None, "figures": {}, "duplicates": doc["duplicates"]["rows"]}
     for s in doc["standards"]:
         out["figures"][s["id"]] = {
             b["branch"]: [b["in_scope"], b["passed"], b["unmeasured"]]
@@ -120,16 +128,19 @@ def figures(who: str, stdout: bytes) -> dict[str, Any]:
 
 def check_same(results: dict[str, dict[str, Any]], label: str) -> None:
     """Stop unless every contender found the same figures."""
-    ref = results["duckdb"]
+    ref = results["duckdb" if "duckdb" in results else "checks"]
     total = sum(ref["rows"].values())
+    repeats = {who: got["duplicates"] for who, got in results.items() if got["duplicates"] is not None}
+    if len(set(repeats.values())) > 1:
+        raise SystemExit(f"{label}: the repeated-id counts differ: {repeats}")
     for who, got in results.items():
         if got["figures"] != ref["figures"]:
             bad = [s for s in ref["figures"] if got["figures"].get(s) != ref["figures"][s]]
             raise SystemExit(f"{label}: {who} differs from duckdb on {bad[:5]}")
         if who == "svcaudit" and got["total"] != total:
             raise SystemExit(f"{label}: svcaudit evaluated {got['total']} rows, not {total}")
-        if who == "pandas" and got["rows"] != ref["rows"]:
-            raise SystemExit(f"{label}: pandas counts rows per branch differently")
+        if who != "svcaudit" and got["rows"] != ref["rows"]:
+            raise SystemExit(f"{label}: {who} counts rows per branch differently")
 
 
 def machine() -> dict[str, str]:
@@ -152,19 +163,19 @@ def machine() -> dict[str, str]:
         ),
         "?",
     )
-    try:
-        import pandas  # noqa: PLC0415 - optional
-
-        pandas_version = pandas.__version__
-    except ImportError:
-        pandas_version = "-"
+    versions = {}
+    for name in ("pandas", "polars"):
+        try:
+            versions[name] = __import__(name).__version__
+        except ImportError:
+            versions[name] = "-"
     return {
         "cpu": cpu,
         "nproc": str(os.cpu_count()),
         "memory": mem,
         "python": platform.python_version(),
         "duckdb": duckdb.__version__,
-        "pandas": pandas_version,
+        **versions,
     }
 
 
@@ -228,74 +239,78 @@ def main() -> None:
     print(json.dumps(machine()))
     if "svcaudit" in args.contenders:
         compile_svcaudit()
-    header = (
-        f"{'rows':>10} {'fmt':>7} {'std':>4} | {'svcaudit':>9} {'duckdb':>8} {'pandas':>8}"
-        f" | {'svc/duck':>8} {'pd/svc':>7} | {'RSS svc':>8} {'duck':>7} {'pandas':>7}"
+    shown = [w for w in CONTENDERS if w in args.contenders]
+    ratios = [(a, b) for a, b in RATIOS if a in shown and b in shown]
+    print(
+        f"{'rows':>10} {'fmt':>7} {'std':>4} | "
+        + " ".join(f"{w:>8}" for w in shown)
+        + " | "
+        + " ".join(f"{a[:3]}/{b[:5]:<5}" for a, b in ratios)
+        + " | RSS "
+        + " ".join(f"{w[:6]:>6}" for w in shown)
     )
-    print(header)
     for rows in args.rows:
         files = generate.generate(rows)
         for n in args.standards:
             standards_mod.write(n, generate.DATA)
         for fmt in args.formats:
             for n in args.standards:
-                who_all = [
-                    w
-                    for w in args.contenders
-                    if w != "pandas"
-                    or (rows <= args.pandas_max_rows and n <= args.pandas_max_standards)
-                ]
-                best: dict[str, float] = {}
-                peak: dict[str, int] = {}
-                found: dict[str, dict[str, Any]] = {}
-                for _ in range(args.repeat):
-                    for who in who_all:
-                        wall, rss, out = timed(command(who, files[fmt], n))
-                        best[who] = min(best.get(who, wall), wall)
-                        peak[who] = max(peak.get(who, 0), rss)
-                        if who not in found:
-                            found[who] = figures(who, out)
-                if "duckdb" in found:
-                    check_same(found, f"{rows} rows, {fmt}, {n} standards")
+                run_cell(args, files[fmt], rows, fmt, n, shown, ratios)
 
-                def sec(who: str, best: dict[str, float] = best) -> str:
-                    return f"{best[who]:.2f}" if who in best else "-"
 
-                def mb(who: str, peak: dict[str, int] = peak) -> str:
-                    return f"{peak[who] / 2**20:.0f}M" if who in peak else "-"
-
-                ratio = (
-                    f"{best['svcaudit'] / best['duckdb']:.2f}x"
-                    if "svcaudit" in best and "duckdb" in best
-                    else "-"
-                )
-                speedup = (
-                    f"{best['pandas'] / best['svcaudit']:.1f}x"
-                    if "svcaudit" in best and "pandas" in best
-                    else "-"
-                )
-                print(
-                    f"{rows:>10} {fmt:>7} {n:>4} | {sec('svcaudit'):>9} {sec('duckdb'):>8} "
-                    f"{sec('pandas'):>8} | {ratio:>8} {speedup:>7} | {mb('svcaudit'):>8} "
-                    f"{mb('duckdb'):>7} {mb('pandas'):>7}",
-                    flush=True,
-                )
-                if args.json:
-                    with args.json.open("a", encoding="utf-8") as f:
-                        f.write(
-                            json.dumps(
-                                {
-                                    "rows": rows,
-                                    "format": fmt,
-                                    "standards": n,
-                                    "repeat": args.repeat,
-                                    "seconds": best,
-                                    "peak_rss": peak,
-                                }
-                            )
-                            + "\n"
-                        )
-
+def run_cell(
+    args: argparse.Namespace,
+    data: Path,
+    rows: int,
+    fmt: str,
+    n: int,
+    shown: list[str],
+    ratios: list[tuple[str, str]],
+) -> None:
+    """One row of the table: every contender ``--repeat`` times, interleaved."""
+    who_all = [
+        w
+        for w in shown
+        if w != "pandas" or (rows <= args.pandas_max_rows and n <= args.pandas_max_standards)
+    ]
+    walls: dict[str, list[float]] = {w: [] for w in who_all}
+    peak: dict[str, int] = {}
+    found: dict[str, dict[str, Any]] = {}
+    for _ in range(args.repeat):
+        for who in who_all:
+            wall, rss, out = timed(command(who, data, n))
+            walls[who].append(wall)
+            peak[who] = max(peak.get(who, 0), rss)
+            if who not in found:
+                found[who] = figures(who, out)
+    if "duckdb" in found or "checks" in found:
+        check_same(found, f"{rows} rows, {fmt}, {n} standards")
+    median = {w: statistics.median(t) for w, t in walls.items()}
+    ratio = {f"{a}/{b}": median[a] / median[b] for a, b in ratios if a in median and b in median}
+    print(
+        f"{rows:>10} {fmt:>7} {n:>4} | "
+        + " ".join(f"{median[w]:>8.2f}" if w in median else f"{'-':>8}" for w in shown)
+        + " | "
+        + " ".join(
+            f"{ratio[f'{a}/{b}']:>8.2f}x" if f"{a}/{b}" in ratio else f"{'-':>9}" for a, b in ratios
+        )
+        + " | RSS "
+        + " ".join(f"{peak[w] / 2**20:>5.0f}M" if w in peak else f"{'-':>6}" for w in shown),
+        flush=True,
+    )
+    if args.json:
+        with args.json.open("a", encoding="utf-8") as f:
+            record = {
+                "rows": rows,
+                "format": fmt,
+                "standards": n,
+                "repeat": args.repeat,
+                "median_seconds": median,
+                "seconds": walls,
+                "ratios": ratio,
+                "peak_rss": peak,
+            }
+            f.write(json.dumps(record) + "\n")
 
 if __name__ == "__main__":
     main()
