@@ -580,6 +580,7 @@ def latest_run(weeks: dict[str, Tally], skip: bool) -> tuple[float, str, int, in
     """The centre line (pooled rate of the first 12 judged weeks), and the run of judged
     weeks on one side of it that reaches the latest judged week: its first week, its side
     (-1 below, +1 above) and its length."""
+
     def n(t: Tally) -> int:
         return t.in_scope - (t.unmeasured if skip else 0)
 
@@ -683,9 +684,8 @@ def main() -> int:
         r
         for r in dst
         if r["agent"] == "Maria Kamińska"
-        and wall(r["arrived_at"]).strftime("%Y-%m-%d %H:%M") in (
-            "2025-03-29 10:10", "2025-03-29 10:30", "2025-03-29 10:50"
-        )
+        and wall(r["arrived_at"]).strftime("%Y-%m-%d %H:%M")
+        in ("2025-03-29 10:10", "2025-03-29 10:30", "2025-03-29 10:50")
     ]
     if len(planted) != 3:  # the planted three; random e-mails may span the night too
         problems.append(f"hotel: expected the 3 planted DST e-mails, found {len(planted)}")

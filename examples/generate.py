@@ -176,6 +176,7 @@ def profile_on(branch: str, day: date) -> HotelProfile:
             profile = replace(profile, **{change.field: change.probability})
     return profile
 
+
 HOTEL_AGENTS: dict[str, list[str]] = {
     "Kraków Old Town": [
         "Anna Nowak",

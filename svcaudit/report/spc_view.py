@@ -57,8 +57,7 @@ def branch_lines(t: StandardTrend, concern: bool = True) -> list[str]:
         count = sum(1 for p in chart.points[s.first : s.last + 1] if p.judged)
         unit = t.unit.value + ("" if count == 1 else "s")
         out.append(
-            f"{branch} {verb} from {t.labels[s.first]} on {t.id} ({s.rule.value}, "
-            f"{count} {unit})"
+            f"{branch} {verb} from {t.labels[s.first]} on {t.id} ({s.rule.value}, {count} {unit})"
         )
     return out
 
