@@ -14,8 +14,8 @@ It writes, next to this script:
     e-mails. Use it with ``standards/hospitality-five-star.yaml``. "Gdańsk Motława" is
     clearly worse than the rest. From week 28 (7 July) check-in at "Warszawa Centrum" is
     slower, and from week 24 (9 June) "Kraków Old Town" holds far fewer callers over 30 s
-    (``PLANTED_CHANGES``). Call-back offers and luggage delivery are breached chain-wide. Timestamps are
-    naive Europe/Warsaw local time, except "Wrocław Rynek", whose system writes explicit
+    (``PLANTED_CHANGES``). Call-back offers and luggage delivery are breached chain-wide.
+    Timestamps are naive Europe/Warsaw local time, except "Wrocław Rynek", whose system writes explicit
     offsets (+01:00 / +02:00). The file includes missing values, malformed rows and
     quoted fields containing a comma and a newline.
 
