@@ -263,3 +263,34 @@ def test_bad_spc_settings_and_a_log_without_arrival_times(tmp_path: Path) -> Non
     assert r.code == 2 and "--period needs the interactions' `arrived_at`" in r.stderr, r.stderr
     r = run_subprocess(("audit", "log.csv", "-s", "s.yaml", "--period", "fortnight"), tmp_path)
     assert r.code == 2 and "fortnight" in r.stderr
+
+
+def test_periods_in_the_branch_calendars_time_zone(tmp_path: Path) -> None:
+    # 2025-01-13 03:00 UTC is Monday 04:00 in Warsaw (2025-W03) but Sunday 22:00 in New York
+    # (2025-W02): branch NY keeps a New York calendar, branch A the file's zone.
+    write(
+        tmp_path / "log.csv",
+        "id,branch,arrived_at,ok\n1,A,2025-01-13T03:00:00Z,true\n2,NY,2025-01-13T03:00:00Z,true\n",
+        dedent=False,
+    )
+    cal = (
+        "calendars:\n  ny:\n    time_zone: America/New_York\n"
+        '    hours: {mon-fri: "09:00-17:00"}\n    branches: [NY]\n'
+    )
+    write(tmp_path / "s.yaml", STD.format(top=cal, spc="", target="50%"), dedent=False)
+    r = CliRunner().invoke(
+        app,
+        [
+            "audit",
+            str(tmp_path / "log.csv"),
+            "-s",
+            str(tmp_path / "s.yaml"),
+            "--period",
+            "week",
+            "--format",
+            "json",
+        ],
+    )
+    spc = json.loads(r.stdout)["standards"][0]["spc"]
+    weeks = {b["branch"]: [p["period"] for p in b["periods"] if p["n"]] for b in spc["branches"]}
+    assert weeks == {"A": ["2025-W03"], "NY": ["2025-W02"]}

@@ -211,7 +211,8 @@ def _status(resolver: Resolver, period: tuple[str | None, str | None]) -> exp.Ex
 def period_key(resolver: Resolver, standards: StandardsSet, unit: str) -> exp.Expr:
     """The first day (YYYY-MM-DD text) of the local ``unit`` (day, ISO week from Monday,
     month, quarter) ``arrived_at`` falls in: in the time zone of the branch's calendar (the
-    calendars' ``branches:``), else of the ``default`` calendar, else the file's."""
+    calendars' ``branches:``), else of a ``default`` calendar listing no branches, else the
+    file's (as ``hour()`` and ``date()``)."""
     arrived = _arrived(resolver, "--period", "needs")
     calendars = standards.rules[0].calendars if standards.rules else {}
 
@@ -222,10 +223,8 @@ def period_key(resolver: Resolver, standards: StandardsSet, unit: str) -> exp.Ex
             day = exp.cast(trunc, "DATE")
         return exp.cast(day, "VARCHAR")
 
-    default = calendars.get("default") or (
-        next(iter(calendars.values())) if len(calendars) == 1 else None
-    )
-    fallback = local(default.time_zone if default else standards.time_zone)
+    default = calendars.get("default")  # as hour() and date(): a `default` calendar's zone
+    fallback = local(default.time_zone if default and not default.branches else standards.time_zone)
     listed = [c for c in calendars.values() if c.branches]
     branch = resolver.resolve(standards.branch) if listed else None
     if branch is None:
