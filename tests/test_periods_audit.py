@@ -19,8 +19,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from svcaudit.audit import AuditRequest, run_audit
 from svcaudit.cli import app
-from tests.helpers import write
+from svcaudit.spc import Rule
+from svcaudit.standards.spc_model import PeriodUnit
+from tests.helpers import REPO, write
 from tests.test_cli import run_subprocess
 
 MONDAY = date(2025, 1, 6)
@@ -294,3 +297,52 @@ def test_periods_in_the_branch_calendars_time_zone(tmp_path: Path) -> None:
     spc = json.loads(r.stdout)["standards"][0]["spc"]
     weeks = {b["branch"]: [p["period"] for p in b["periods"] if p["n"]] for b in spc["branches"]}
     assert weeks == {"A": ["2025-W03"], "NY": ["2025-W02"]}
+
+
+def test_demo_weeks_match_the_plain_python_reference() -> None:
+    """The 26-week demo by week (examples/README.md, "Over time"): every week's counts of
+    every standard, chain and branch, are check_story.py's (plain Python, ISO weeks of the
+    local arrival time), and the planted changes are found where it finds them: a concern
+    shift from 2025-W28 (Warszawa Centrum and the chain, checkin-5min) and an improvement
+    shift from 2025-W24 (Kraków Old Town, hold-30s), both reaching the latest week."""
+    from tests.test_audit import load_reference  # noqa: PLC0415
+
+    ref = load_reference()
+    hotel = ref.load_hotel()
+    rules = {r.id: r for r in ref.hotel_rules()}
+    card = run_audit(
+        AuditRequest(
+            logs=[str(REPO / "examples" / "hotel-chain.csv")],
+            standards=[str(REPO / "standards" / "hospitality-five-star.yaml")],
+            period=PeriodUnit.WEEK,
+        )
+    )
+    for t in card.trends:
+        r = rules[t.id]
+        for branch, chart in [(None, t.chart), *((b.branch, b.chart) for b in t.branches)]:
+            weeks = ref.weekly(hotel.rows, r, branch)
+            skip = r.skip_missing
+            want = {
+                w: (x.passed, x.in_scope - (x.unmeasured if skip else 0)) for w, x in weeks.items()
+            }
+            got = {lab: (p.passed, p.n) for lab, p in zip(t.labels, chart.points, strict=True)}
+            assert {w: c for w, c in got.items() if c[1]} == want, (t.id, branch)
+    by_id = {t.id: t for t in card.trends}
+    for branch, sid, direction, since in ref.PLANTED:
+        t = by_id[sid]
+        chart = (
+            t.chart if branch is None else next(b.chart for b in t.branches if b.branch == branch)
+        )
+        centre, first, side, length = ref.latest_run(
+            ref.weekly(hotel.rows, rules[sid], branch), False
+        )
+        shift = next(s for s in chart.signals if s.rule == Rule.SHIFT and s.last == chart.latest)
+        assert (
+            (t.labels[shift.first], shift.concern)
+            == (since, direction == "worse")
+            == (first, side < 0)
+        )
+        assert chart.points[-1].centre == pytest.approx(centre)
+        judged = chart.points[shift.first : shift.last + 1]
+        assert sum(1 for p in judged if p.judged) == length
+    assert [t.id for t in card.special_causes] == ["checkin-5min"]
