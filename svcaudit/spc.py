@@ -66,7 +66,7 @@ class Rule(StrEnum):
     TWO_OF_THREE = "two-of-three"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Point:
     """One period of a chart: its counts, rate, and the centre line and limits there."""
 
@@ -83,7 +83,7 @@ class Point:
     baseline: bool = False  # one of the periods the centre line and limits come from
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Signal:
     """Special-cause variation: which rule, improvement or concern, from which period to
     which (indexes into the chart's points, inclusive)."""
@@ -162,8 +162,9 @@ def control_chart(
         limits = _segment(counts, base, chart)
         if limits is not None:
             _, sigma_z, phi, phi_p, kind = limits
+        chosen = set(base)
         for i in range(start, end):
-            points.append(_point(periods[i], counts[i], judged[i], i in base, limits))
+            points.append(_point(periods[i], counts[i], judged[i], i in chosen, limits))
     signals = _signals(points, cuts)
     return ControlChart(tuple(points), kind, sigma_z, phi, phi_p, tuple(signals), short)
 
