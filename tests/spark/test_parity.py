@@ -298,7 +298,8 @@ def test_every_breach_in_batches_on_both_engines(
     on_duckdb = parts(request)
     assert parts(replace(request, engine="spark")) == on_duckdb
     assert max(len(rows) for _, rows, _ in on_duckdb) == 40
-    assert sum(len(rows) for _, rows, _ in on_duckdb) == 466  # the demo's violations
+    # the demo's violations (tests/test_explain.py, from examples/README.md's figures)
+    assert sum(len(rows) for _, rows, _ in on_duckdb) == 2930
 
 
 def test_cli_json_on_spark_keeps_stdout_clean(spark: Any, monkeypatch: pytest.MonkeyPatch) -> None:
