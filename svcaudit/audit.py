@@ -5,9 +5,8 @@ from __future__ import annotations
 import contextlib
 import functools
 from collections.abc import Generator, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta
 
 import duckdb
 from sqlglot import exp
@@ -18,25 +17,35 @@ from svcaudit.columns import UnavailableColumnError
 from svcaudit.compile import (
     BreachQuery,
     Plan,
+    branch_names,
     breach_query,
     breaching_rows,
+    check_branch,
     distribution_query,
     interactions,
     plan_audit,
 )
+from svcaudit.compile.inputs import (
+    choose_profile,
+    column_mapping,
+    fold_step,
+    parse_fold_option,
+    profile_format,
+    time_window,
+)
 from svcaudit.compile.rules import limit_text
 from svcaudit.engines import DEFAULT_ENGINE, Engine, Where, get_engine, stage_inputs
 from svcaudit.errors import Location, SvcauditError, did_you_mean
-from svcaudit.expressions.parser import parse_expression
 from svcaudit.expressions.types import Kind
 from svcaudit.findings import BUCKETS, BUCKETS_PER_LIMIT, Breaches, Distribution
 from svcaudit.redact import Redactor, redact_breaches, redact_scorecard
-from svcaudit.score import FailOn, Scorecard, score, with_baseline
+from svcaudit.score import NO_BRANCH, FailOn, Scorecard, score, with_baseline
 from svcaudit.sources import Logs
-from svcaudit.sources.profiles import PROFILES, Profile, detect_profile
-from svcaudit.standards.loader import ParsedExpression, StandardsSet, load_standards
+from svcaudit.sources.profiles import Profile
+from svcaudit.standards.loader import StandardsSet, load_standards
 from svcaudit.standards.spc_model import PeriodUnit
 from svcaudit.steps import Progress, Steps, step
+from svcaudit.trend import trends
 
 
 @dataclass(frozen=True)
@@ -59,69 +68,15 @@ class AuditRequest:
     engine: str = DEFAULT_ENGINE  # where the compiled audit runs: duckdb or spark
     spark_master: str | None = None  # --engine spark: a master URL (default local, SPARK_REMOTE)
     period: PeriodUnit | None = None  # --period (default: the standards file's `period:`)
-
-
-def _bound(value: str | None, option: str, end_of_day: bool) -> str | None:
-    """An ISO date or timestamp for --since/--until; a date --until includes that whole day."""
-    if value is None:
-        return None
-    try:
-        if len(value.strip()) == 10:
-            day = date.fromisoformat(value.strip())
-            return (day + timedelta(days=1) if end_of_day else day).isoformat()
-        return datetime.fromisoformat(value.strip()).isoformat()
-    except ValueError:
-        raise SvcauditError(
-            f"'{value}' is not a date or timestamp",
-            location=Location(option),
-            hint="write 2025-03-01 or 2025-03-01T08:00:00+01:00",
-        ) from None
+    fold: str | None = None  # --fold KEY:LATEST_BY (default: the standards file's `fold:`)
+    # every breach will be asked for (--violations): with details, the breaching rows are
+    # read once and held for both (``open_audit``), instead of once each
+    keep_breaches: bool = False
 
 
 #: Standards that get measure distributions and worst breaching interactions (HTML report):
 #: each costs a scan of the log and two charts, so a guide of 800 standards stays practical.
 MAX_DETAILED = 100
-
-
-def choose_profile(
-    requested: str | None, from_file: str | None, columns: set[str]
-) -> tuple[Profile, bool]:
-    """The profile to use and whether it was detected rather than asked for."""
-    name = requested or from_file
-    if name is None:
-        found = detect_profile(columns)
-        return (found, True) if found is not None else (PROFILES["generic"], False)
-    if name not in PROFILES:
-        where = "--profile" if requested else "profile:"
-        raise SvcauditError(
-            f"unknown profile '{name}'",
-            location=Location(where),
-            hint=did_you_mean(name, PROFILES) or "profiles: " + ", ".join(PROFILES),
-        )
-    return PROFILES[name], False
-
-
-def column_mapping(
-    profile: Profile, file_columns: Mapping[str, ParsedExpression], maps: Sequence[str]
-) -> dict[str, ParsedExpression]:
-    """Logical columns: the profile's, then the standards files' `columns:`, then --map."""
-    mapping: dict[str, ParsedExpression] = {}
-    where = Location(f"profile {profile.name}")
-    for name, text in profile.columns.items():
-        mapping[name] = ParsedExpression(text, parse_expression(text), where, None)
-    mapping.update(file_columns)
-    for spec in maps:
-        logical, sep, source = spec.partition("=")
-        logical, source = logical.strip(), source.strip()
-        if not sep or not logical or not source:
-            raise SvcauditError(
-                f"--map '{spec}' needs LOGICAL=SOURCE",
-                location=Location("--map"),
-                hint="e.g. --map arrived_at=created_on",
-            )
-        text = "`" + source.replace("`", "``") + "`"
-        mapping[logical] = ParsedExpression(text, parse_expression(text), Location("--map"), None)
-    return mapping
 
 
 @dataclass
@@ -136,15 +91,16 @@ class _Session:
     detected: bool
     engine: Engine  # where the compiled queries run (--engine)
     redactor: Redactor  # one per session: a value gets one token in every output of a run
+    held: Plan | None = None  # the breaching rows of every standard, held (keep_breaches)
 
 
 @contextmanager
 def _session(request: AuditRequest) -> Iterator[_Session]:
     """Load standards, open the logs and compile; close the connection afterwards."""
-    period = (_bound(request.since, "--since", False), _bound(request.until, "--until", True))
+    period = time_window(request.since, request.until)
     standards = load_standards(request.standards)
     args, staged = stage_inputs(request.engine, request.spark_master, list(request.logs))
-    logs = Logs.open(args)
+    logs = Logs.open(args, fmt=profile_format(request.profile or standards.profile))
     if staged:  # URIs: planned on a local sample, read in full by Spark, shown as given
         logs = Logs([replace(f, display=staged.get(f.path, f.display)) for f in logs.files])
     con = engine.connect(standards.time_zone, [f.path for f in logs.files])
@@ -159,6 +115,11 @@ def _session(request: AuditRequest) -> Iterator[_Session]:
             )
         profile, detected = choose_profile(request.profile, standards.profile, set(schema))
         shown = ", ".join(f.display for f in logs.files[:3])
+        mapping = column_mapping(profile, standards.columns, request.maps)
+        fold = parse_fold_option(request.fold) if request.fold else standards.fold
+        prepare = profile.prepare
+        if fold is not None:
+            prepare = fold_step(fold, profile.name, profile.prepare, schema, mapping)
         plan = plan_audit(
             standards,
             schema,
@@ -166,13 +127,14 @@ def _session(request: AuditRequest) -> Iterator[_Session]:
             group_by=request.by or None,
             group_location=Location("--branch/--by") if request.by else None,
             origin=f"the log {shown}" + (", ..." if len(logs.files) > 3 else ""),
-            mapping=column_mapping(profile, standards.columns, request.maps),
+            mapping=mapping,
             notes=logs.notes(),
-            prepare=profile.prepare,
+            prepare=prepare,
             required=profile.required,
             unavailable=profile.unavailable,
             period=period,
             by_period=request.period or standards.period,
+            ident_with=profile.identity,
         )
         plan = replace(plan, narrow_rejects=any(r.narrow_rejects for r in logs.readers))
         where = Where(con, logs, standards.time_zone, request.spark_master, staged)
@@ -213,14 +175,15 @@ def open_audit(request: AuditRequest, progress: Steps | None = None) -> Iterator
             location=Location("--fail-on-regression"),
         )
     baseline = load_baseline(request.baseline) if request.baseline else None
-    with _session(request) as session:
+    with _session(request) as session, contextlib.ExitStack() as keep:
         _check_redacted(session, request)
-        card = _scorecard(session, request, progress)
+        card = _scorecard(session, request, progress, keep)
         if baseline is not None:  # matched on the real branch names, before any are hashed
             card = with_baseline(card, baseline, request.regression_limit)
         card = redact_scorecard(card, session.redactor, _group(request, session))
         if all(s.counts.in_scope == 0 for s in card.standards):
-            raise SvcauditError(
+            raise runner.AuditStoppedError(
+                card.rejects,
                 f"no interactions in scope for any standard ({card.rows.evaluated} rows "
                 "evaluated)",
                 location=Location(session.standards.paths[0]),
@@ -259,19 +222,20 @@ def _group(request: AuditRequest, session: _Session) -> tuple[str, ...]:
     return request.by or (session.standards.branch,)
 
 
-def _scorecard(session: _Session, request: AuditRequest, progress: Steps | None) -> Scorecard:
-    """The session's scorecard: the one scan, scoring, then the report's details."""
+def _scorecard(
+    session: _Session,
+    request: AuditRequest,
+    progress: Steps | None,
+    keep: contextlib.ExitStack | None = None,
+) -> Scorecard:
+    """The session's scorecard: the one scan, scoring, then the report's details (with
+    ``keep_breaches``, over breaching rows held until ``keep`` closes)."""
     distributions.preload()  # scoring's imports load while DuckDB reads the logs
     raw = runner.run(session.engine, session.plan, progress)
     standards = session.standards
     names = [f.display for f in session.logs.files]
     if raw.rows_evaluated == 0:
-        raise SvcauditError(
-            "no interaction could be evaluated"
-            + (f": all {raw.rows_rejected} rows were rejected" if raw.rows_rejected else ""),
-            location=Location(names[0]),
-            hint=(raw.rejects[0].reason if raw.rejects else "the log has a header but no rows"),
-        )
+        raise runner.AuditStoppedError.nothing_evaluated(raw, names[0])
     card = score(
         " + ".join(f.name for f in standards.files),
         session.plan.compiled,
@@ -279,8 +243,11 @@ def _scorecard(session: _Session, request: AuditRequest, progress: Steps | None)
         logs=names,
         standards_files=standards.paths,
         fail_on=request.fail_on,
-        period=request.period or standards.period,
     )
+    unit = request.period or standards.period
+    if unit is not None:  # rates by period, from the same scan's counts
+        shown = {b: NO_BRANCH if b is None else b for b in raw.branches}
+        card = replace(card, trends=trends(session.plan.compiled, raw, unit, shown))
     if request.fail_on == FailOn.SPECIAL_CAUSE and not card.trends:
         raise SvcauditError(
             "--fail-on special-cause needs periods to chart, and the audit has none",
@@ -292,6 +259,8 @@ def _scorecard(session: _Session, request: AuditRequest, progress: Steps | None)
     if not raw.rows_rejected_on_read:  # no reader rejected a row, however many columns
         session.plan = replace(session.plan, narrow_rejects=False)
     if request.details:  # for the standards most in need of attention, a bounded number
+        if request.keep_breaches and keep is not None:
+            session.held = keep.enter_context(_hold_breaches(session, progress))
         chosen = card.attention_order()[:MAX_DETAILED]
         measures = _distributions(session, chosen, step(progress, "distributions"))
         worst = list(
@@ -304,6 +273,13 @@ def _scorecard(session: _Session, request: AuditRequest, progress: Steps | None)
         worst=tuple(worst),
         redacted=tuple(sorted(session.redactor.columns)),
     )
+
+
+def _hold_breaches(session: _Session, progress: Steps | None) -> AbstractContextManager[Plan]:
+    """Every standard's breaching rows read once and held: the plan over them."""
+    ids = [cs.rule.standard.id for cs in session.plan.compiled if not cs.unavailable]
+    held = functools.partial(breaching_rows, standard_ids=ids, branch=None)
+    return runner.hold_rows(session.engine, session.plan, held, progress)
 
 
 def _redacted(
@@ -344,7 +320,14 @@ def explain(
     """
     with _session(request) as session:
         _check_redacted(session, request)
-        yield from _redacted(session, request, standard_ids, branch, limit, progress, lines=lines)
+        shown = False
+        for b in _redacted(session, request, standard_ids, branch, limit, progress, lines=lines):
+            shown = shown or bool(b.rows)
+            yield b
+        if branch is not None and not shown:  # no breach there: is there such a branch?
+            names = runner.fetch(session.engine, session.plan, branch_names)
+            hidden = any(session.redactor.covers(c) for c in _group(request, session))
+            check_branch(branch, [str(n) for (n, *_) in names], redacted=hidden)
 
 
 def _lines(
@@ -410,8 +393,13 @@ def _breaches(
     column = ident.name if lines and isinstance(ident, exp.Column) else None
     if not any(r.has_lines(f) for r in logs.readers for f in r.files):
         column = None
+    on_held = session.held  # every standard's breaching rows, when held already
     if len(builds) == 1 and limit is not None:  # a few rows of one standard: one query
-        rows = runner.fetch(session.engine, plan, builds[0], step(progress, "breaches"))
+        if on_held is not None:
+            tree = builds[0](on_held)
+            rows = session.engine.execute(session.engine.render(tree), step(progress, "breaches"))
+        else:
+            rows = runner.fetch(session.engine, plan, builds[0], step(progress, "breaches"))
         b = _breaches_of(queries[0], rows)
         if column is not None:
             _finding_lines(progress)
@@ -422,7 +410,11 @@ def _breaches(
         held = functools.partial(breaching_rows, standard_ids=found, branch=branch)
         # their lines first, then each standard's rows
         first = [interactions] if column is not None else []
-        each = runner.fetch_each(session.engine, plan, held, [*first, *builds], progress)
+        each = (
+            runner.fetch_each(session.engine, plan, held, [*first, *builds], progress)
+            if on_held is None
+            else runner.fetch_each_on(session.engine, on_held, [*first, *builds], progress)
+        )
         with contextlib.closing(each):
             line_of: dict[tuple[str, str], int] = {}
             if column is not None:

@@ -20,7 +20,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from svcaudit import __version__, signals
+from svcaudit import __version__, runner, signals
 from svcaudit import cli_options as opt
 from svcaudit.audit import AuditRequest, open_audit
 from svcaudit.audit import explain as run_explain
@@ -46,7 +46,7 @@ from svcaudit.report import (
     format_of_path,
     formatter,
 )
-from svcaudit.report.csv_files import rejects_csv, value_text, write_violations
+from svcaudit.report.csv_files import rejects_csv, rejects_text, value_text, write_violations
 from svcaudit.report.markdown import markdown
 from svcaudit.score import FailOn, Scorecard
 from svcaudit.standards.loader import load_standards
@@ -61,6 +61,7 @@ app = typer.Typer(
     rich_markup_mode=None,
     pretty_exceptions_enable=False,
 )
+opt.sane_columns()
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 _debug = {"on": False}
 SCHEMA_FILE = "svcaudit.schema.json"
@@ -95,6 +96,7 @@ def _main(
 ) -> None:
     """Audit service-interaction logs against service standards."""
     _debug["on"] = debug
+    opt.sane_columns()
     with _guard():
         path = None
         if config:
@@ -215,6 +217,18 @@ def _write_outputs(
             found.close()
 
 
+@contextmanager
+def _rejects_kept(rejects: str | None) -> Iterator[None]:
+    """An audit that stops with nothing to score still writes ``--rejects``: the reasons are
+    what the user needs then (every row rejected: why)."""
+    try:
+        yield
+    except runner.AuditStoppedError as stopped:
+        if rejects:
+            write_all([(rejects, rejects_text(stopped.rejects))])
+        raise
+
+
 def _render_to_text(card: Scorecard, fmt: str) -> str:
     buffer = io.StringIO()
     console = Console(file=buffer, width=100, color_system=None, force_terminal=False)
@@ -234,6 +248,7 @@ def audit(
     by: opt.By = None,
     profile: opt.Profile = None,
     maps: opt.Maps = None,
+    fold: opt.FoldOption = None,
     since: opt.Since = None,
     until: opt.Until = None,
     period: opt.PeriodOption = None,
@@ -264,6 +279,7 @@ def audit(
             regression_limit=opt.regression_points(fail_on_regression),
             profile=profile,
             maps=tuple(maps or ()),
+            fold=fold,
             since=since,
             until=until,
             redact=tuple(redact or ()),
@@ -274,10 +290,9 @@ def audit(
             engine=engine,
             spark_master=spark_master,
             period=period,
+            keep_breaches=violations is not None,
         )
-        outputs = [(f, path) for f, path in extra]
-        if output:
-            outputs.insert(0, (fmt, output))
+        outputs = [*([(fmt, output)] if output else []), *extra]  # -o first, then --report
         _refuse_overwrites(
             ctx,
             request,
@@ -290,6 +305,7 @@ def audit(
         )
         with (
             progress_bar(err, err.is_terminal and not quiet) as progress,
+            _rejects_kept(rejects),
             open_audit(request, progress) as audited,  # open: --violations reads it again
         ):
             card = audited.card
@@ -306,6 +322,10 @@ def audit(
     raise typer.Exit(card.exit_code)
 
 
+#: The most breaching interactions ``explain --limit`` shows (every one: ``--violations``)
+MAX_EXPLAINED = 1_000_000
+
+
 @app.command(
     epilog="Example: svcaudit explain greet-60s examples/hotel-chain.csv "
     "-s standards/hospitality-five-star.yaml --branch 'Gdańsk Motława'"
@@ -317,11 +337,19 @@ def explain(
         list[str], typer.Option("--standards", "-s", help="Standards file (repeatable).")
     ],
     branch: Annotated[str | None, typer.Option(help="Only this branch.")] = None,
-    limit: Annotated[int, typer.Option(help="Show at most this many, worst first.", min=1)] = 20,
+    limit: Annotated[
+        int,
+        typer.Option(
+            help="Show at most this many, worst first (all of them: audit --violations PATH).",
+            min=1,
+            max=MAX_EXPLAINED,
+        ),
+    ] = 20,
     profile: Annotated[str | None, typer.Option(help="The logs' export format.")] = None,
     maps: Annotated[
         list[str] | None, typer.Option("--map", help="LOGICAL=SOURCE (repeatable).")
     ] = None,
+    fold: opt.FoldOption = None,
     since: Annotated[str | None, typer.Option(help="Arrived on or after.")] = None,
     until: Annotated[str | None, typer.Option(help="Arrived before (a date: through it).")] = None,
     redact: Annotated[
@@ -338,6 +366,7 @@ def explain(
             standards=standards,
             profile=profile,
             maps=tuple(maps or ()),
+            fold=fold,
             since=since,
             until=until,
             redact=tuple(redact or ()),

@@ -6,6 +6,7 @@ The ``--format`` choices come from the formats' registry (``svcaudit.report.FORM
 
 from __future__ import annotations
 
+import os
 from typing import Annotated
 
 import typer
@@ -43,6 +44,15 @@ Maps = Annotated[
     list[str] | None,
     typer.Option(
         "--map", help="Use a source column as a logical one: LOGICAL=SOURCE (repeatable)."
+    ),
+]
+FoldOption = Annotated[
+    str | None,
+    typer.Option(
+        "--fold",
+        help="An event log (one row per update): keep one row per KEY, the latest by "
+        "LATEST_BY (a number or timestamp; ties: the later row in the file), as "
+        "KEY:LATEST_BY (default: the standards file's `fold:`).",
     ),
 ]
 Since = Annotated[
@@ -167,3 +177,20 @@ def regression_points(text: str | None) -> float | None:
         raise SvcauditError(
             str(e), location=Location("--fail-on-regression"), hint=POINTS_HINT
         ) from None
+
+
+#: The narrowest width the scorecard is laid out in (a smaller COLUMNS is raised to it)
+MIN_COLUMNS = 40
+
+
+def sane_columns() -> None:
+    """COLUMNS that is not a width (0, empty, text) is ignored: Rich then asks the terminal,
+    or lays out at 80; a width under ``MIN_COLUMNS`` is raised to it. (COLUMNS=0 made Rich
+    print an empty scorecard.)"""
+    value = os.environ.get("COLUMNS")
+    if value is None:
+        return
+    if not value.strip().isdigit() or int(value) == 0:
+        del os.environ["COLUMNS"]
+    elif int(value) < MIN_COLUMNS:
+        os.environ["COLUMNS"] = str(MIN_COLUMNS)

@@ -10,15 +10,16 @@ validated.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from sqlglot import exp
 
-from svcaudit.errors import SvcauditError
+from svcaudit.errors import Location, SvcauditError
 from svcaudit.expressions.compile import Context, Resolver, compile_expression
 from svcaudit.expressions.errors import ExpressionError
 from svcaudit.expressions.nodes import Name
+from svcaudit.expressions.parser import parse_expression
 from svcaudit.expressions.types import Kind, Typed, kind_of_sql_type
 from svcaudit.sources.readers import target_type
 from svcaudit.standards.loader import ParsedExpression
@@ -62,6 +63,53 @@ LOGICAL_COLUMNS: dict[str, Kind] = {
     "first_reply": Kind.DURATION,
     "resolution": Kind.DURATION,
 }
+
+
+#: Where a ``--map LOGICAL=SOURCE`` entry of a mapping comes from (``parse_maps``)
+MAP_LOCATION = Location("--map")
+
+
+def parse_maps(maps: Sequence[str]) -> dict[str, ParsedExpression]:
+    """``--map LOGICAL=SOURCE`` options as mapping entries, applied all at once.
+
+    Refused: a malformed option, one name mapped to two columns, and two logical timestamps
+    (or two durations) read from one column, which makes every interval between them 0.
+    """
+    found: dict[str, str] = {}
+    for spec in maps:
+        logical, sep, source = spec.partition("=")
+        logical, source = logical.strip(), source.strip()
+        if not sep or not logical or not source:
+            raise SvcauditError(
+                f"--map '{spec}' needs LOGICAL=SOURCE",
+                location=MAP_LOCATION,
+                hint="e.g. --map arrived_at=created_on",
+            )
+        if found.get(logical, source) != source:
+            raise SvcauditError(
+                f"--map maps '{logical}' twice: to '{found[logical]}' and to '{source}'",
+                location=MAP_LOCATION,
+                hint=f"give --map {logical}=COLUMN once",
+            )
+        found[logical] = source
+    for kind in (Kind.TIMESTAMP, Kind.DURATION):
+        by_source: dict[str, list[str]] = {}
+        for logical, source in found.items():
+            if LOGICAL_COLUMNS.get(logical) == kind:
+                by_source.setdefault(source, []).append(logical)
+        for source, names in by_source.items():
+            if len(names) > 1:
+                raise SvcauditError(
+                    f"--map reads {' and '.join(repr(n) for n in names)} from one column "
+                    f"'{source}': every {kind.value} between them would be 0",
+                    location=MAP_LOCATION,
+                    hint="map each to the column that records it",
+                )
+    out = {}
+    for logical, source in found.items():
+        text = "`" + source.replace("`", "``") + "`"
+        out[logical] = ParsedExpression(text, parse_expression(text), MAP_LOCATION, None)
+    return out
 
 
 class LogResolver:
@@ -188,6 +236,20 @@ class FieldResolver(Layer):
         }
         return {**below, **renamed}
 
+    @functools.cached_property
+    def direct(self) -> frozenset[str]:
+        """The names ``--map LOGICAL=SOURCE`` renames to a column below every mapping: their
+        SOURCE is read from the columns below, never through another ``--map``, so all of
+        them apply at once (``--map a=b --map b=a`` swaps two columns)."""
+        if not self.shadow_ok:
+            return frozenset()
+        below = {n for n, p in self.fields.items() if p.location != MAP_LOCATION}
+        return frozenset(
+            n
+            for n, p in self.fields.items()
+            if p.location == MAP_LOCATION and isinstance(p.tree, Name) and p.tree.name not in below
+        )
+
     def resolve(self, name: str) -> Typed | None:
         """A compiled field (compiled once, cycles rejected), else the base resolver's answer."""
         if name not in self.fields or (self.shadow_ok and name in self.active):
@@ -195,6 +257,13 @@ class FieldResolver(Layer):
         if name in self.done:
             return self.done[name]
         parsed = self.fields[name]
+        if name in self.direct:  # a --map: SOURCE is a column below the mappings
+            try:
+                typed = compile_expression(parsed.tree, self.base, self.context)
+            except ExpressionError as e:
+                raise parsed.error(e, what=f"--map {name}") from None
+            self.done[name] = typed
+            return typed
         if name in self.active:
             cycle = " -> ".join([*self.active[self.active.index(name) :], name])
             raise SvcauditError(

@@ -127,7 +127,45 @@ def funnel_limits_many(
     if method == Overdispersion.NONE or (method == Overdispersion.MULTIPLICATIVE and phi <= 1):
         levels_at = ((1 - inner) / 2, 1 - (1 - inner) / 2, (1 - outer) / 2, 1 - (1 - outer) / 2)
         columns = _limits_grid(levels_at, ns, p0).tolist()
-        return [Limits(*values) for values in zip(*columns, strict=True)]
+        found = [Limits(*values) for values in zip(*columns, strict=True)]
+    else:
+        found = _widened(ns, p0, inner, outer, method=method, phi=phi, tau2=tau2)
+    return [_uncrossable(lim, n, p0, levels) for lim, n in zip(found, ns, strict=True)]
+
+
+def _uncrossable(limits: Limits, n: int, p0: float, levels: tuple[float, float]) -> Limits:
+    """A side no result at ``n`` can cross beyond chance is moved to 0 % or 100 %.
+
+    Even the most extreme result, all ``n`` passed, has probability ``p0 ** n`` under the
+    chain rate (none passed: ``(1 - p0) ** n``). When that is not below the tail a limit
+    leaves outside (``(1 - level) / 2``), no result is improbable on that side: 41 of 41
+    against a 99.95 % chain happens 98 % of the time. The interpolated limit still sits a
+    hair under 100 % there (Spiegelhalter's interpolation between counts), so without this
+    every branch at 100 % would be "better beyond chance"; at 0 % / 100 % none is.
+    """
+    if not 0.0 < p0 < 1.0:
+        return limits
+    inner, outer = ((1 - level) / 2 for level in levels)
+    top, bottom = p0**n, (1 - p0) ** n  # P(R = n), P(R = 0)
+    return Limits(
+        0.0 if bottom >= inner else limits.inner_low,
+        1.0 if top >= inner else limits.inner_high,
+        0.0 if bottom >= outer else limits.outer_low,
+        1.0 if top >= outer else limits.outer_high,
+    )
+
+
+def _widened(
+    ns: Sequence[int],
+    p0: float,
+    inner: float,
+    outer: float,
+    *,
+    method: Overdispersion,
+    phi: float,
+    tau2: float,
+) -> list[Limits]:
+    """Limits widened for over-dispersion, by the normal approximation (section 5)."""
     zi, zo = norm_ppf(1 - (1 - inner) / 2), norm_ppf(1 - (1 - outer) / 2)
     out = []
     for n in ns:

@@ -7,6 +7,7 @@ rejected rows and repeated ids the same way whichever engine ran them.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -26,6 +27,7 @@ from svcaudit.compile import (
 )
 from svcaudit.compile.plan import OUTSIDE, REJECTED_ROW
 from svcaudit.counts import NAMES, Counts
+from svcaudit.errors import Location, SvcauditError
 from svcaudit.sources.readers import Reject
 from svcaudit.steps import Progress, Steps, step
 
@@ -165,13 +167,69 @@ def fetch_each(
     or closed. Each query's rows come in batches (at least one, the first possibly empty),
     so millions of them are never held at once; read every batch of a query before asking
     for the next query."""
+    with hold_rows(engine, plan, held, progress) as on_table:
+        yield from fetch_each_on(engine, on_table, builds, progress)
+
+
+@contextlib.contextmanager
+def hold_rows(
+    engine: Engine, plan: Plan, held: Build, progress: Steps | None = None
+) -> Iterator[Plan]:
+    """The rows of ``held(plan)`` read once and held by the engine while in the context: the
+    plan over them (``Plan.held``), for queries that must not read the logs again."""
     prepared = engine.prepare(plan)
     holding = engine.hold(engine.render(held(prepared)), step(progress, "reading breaches"))
     with holding as table:
-        on_table = prepared.held(table)
-        for i, build in enumerate(builds, 1):
-            label = f"breaches {i}/{len(builds)}"
-            yield engine.batches(engine.render(build(on_table)), progress, label)
+        yield prepared.held(table)
 
 
-__all__ = ["MAX_LISTED_REJECTS", "RawResult", "Tally", "fetch", "fetch_each", "run", "tally_rows"]
+class AuditStoppedError(SvcauditError):
+    """The logs were read but there is nothing to score; ``rejects`` are the rows rejected on
+    the way, which ``--rejects`` still writes."""
+
+    def __init__(
+        self, rejects: Sequence[Reject], message: str, *, location: Location, hint: str
+    ) -> None:
+        super().__init__(message, location=location, hint=hint)
+        self.rejects = tuple(rejects)
+
+    @classmethod
+    def nothing_evaluated(cls, raw: RawResult, first_log: str) -> AuditStoppedError:
+        """No row could be evaluated: all rejected, all outside the period, or none at all."""
+        return cls(
+            raw.rejects,
+            "no interaction could be evaluated"
+            + (f": all {raw.rows_rejected} rows were rejected" if raw.rows_rejected else "")
+            + (
+                f"; {raw.rows_outside:,} row(s) arrived outside --since/--until"
+                if raw.rows_outside
+                else ""
+            ),
+            location=Location(first_log),
+            hint=raw.rejects[0].reason
+            if raw.rejects
+            else "widen --since/--until"
+            if raw.rows_outside
+            else "the log has a header but no rows",
+        )
+def fetch_each_on(
+    engine: Engine, on_table: Plan, builds: Sequence[Build], progress: Steps | None = None
+) -> Generator[Iterator[list[tuple[object, ...]]], None, None]:
+    """``fetch_each`` over rows held already (``hold_rows``)."""
+    for i, build in enumerate(builds, 1):
+        label = f"breaches {i}/{len(builds)}"
+        yield engine.batches(engine.render(build(on_table)), progress, label)
+
+
+__all__ = [
+    "MAX_LISTED_REJECTS",
+    "AuditStoppedError",
+    "RawResult",
+    "Tally",
+    "fetch",
+    "fetch_each",
+    "fetch_each_on",
+    "hold_rows",
+    "run",
+    "tally_rows",
+]

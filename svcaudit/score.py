@@ -29,8 +29,7 @@ from svcaudit.findings import Breaches, Distribution
 from svcaudit.runner import RawResult
 from svcaudit.sources.readers import Reject
 from svcaudit.standards.model import Consistency, Missing, Overdispersion, Severity
-from svcaudit.standards.spc_model import PeriodUnit
-from svcaudit.trend import StandardTrend, trends
+from svcaudit.trend import StandardTrend, spc_failing, special_causes
 
 CONFIDENCE = 0.95
 NO_BRANCH = "(no branch)"
@@ -164,6 +163,11 @@ class BranchResult(_ComparedRate):
     limits: Limits | None = None
     previous_rate: float | None = None  # from --baseline
 
+    @property
+    def judged(self) -> bool:
+        """The branch has enough interactions (``min_interactions``) to be judged."""
+        return self.position != Position.TOO_FEW
+
 
 @dataclass(frozen=True)
 class ConsistencyResult:
@@ -234,8 +238,12 @@ class StandardResult(_ComparedRate):
 
     @property
     def worst_branch(self) -> BranchResult | None:
-        """The branch with the lowest rate (ties: the larger sample)."""
-        rated = [b for b in self.branches if b.counts.rate is not None]
+        """The judged branch with the lowest rate (ties: the larger sample), or None.
+
+        Only a branch with at least ``min_interactions`` is judged: one interaction of one
+        (a ``(no branch)`` row, say) at 0 % is not the chain's worst branch.
+        """
+        rated = [b for b in self.branches if b.judged and b.counts.rate is not None]
         if not rated:
             return None
         return min(rated, key=lambda b: (b.counts.rate, -b.counts.in_scope, b.branch))
@@ -285,11 +293,6 @@ class Scorecard:
     worst: tuple[Breaches, ...] = ()
     redacted: tuple[str, ...] = ()  # columns whose values the reports show as tokens
     trends: tuple[StandardTrend, ...] = ()  # --period: rates by period, control charts
-
-    @property
-    def special_causes(self) -> tuple[StandardTrend, ...]:
-        """Standards whose chain chart has a concern signal reaching the latest period."""
-        return tuple(t for t in self.trends if t.concerns)
 
     @property
     def regressions(self) -> tuple[Regression, ...]:
@@ -344,9 +347,8 @@ class Scorecard:
     @property
     def verdict(self) -> str:
         """``pass`` or ``breach`` (by the severity of standards, regardless of --fail-on)."""
-        failing = any(t.settings.severity == "fail" for t in self.special_causes)
-        bad = self.breached or self.inconsistent or self.regressions or failing
-        return "breach" if bad else "pass"
+        bad = self.breached or self.inconsistent or self.regressions
+        return "breach" if bad or spc_failing(self.trends) else "pass"
 
     @property
     def exit_code(self) -> ExitCode:
@@ -354,10 +356,10 @@ class Scorecard:
         if self.fail_on == FailOn.NEVER:
             return ExitCode.OK
         if self.fail_on == FailOn.SPECIAL_CAUSE:
-            return ExitCode.BREACH if self.special_causes else ExitCode.OK
+            return ExitCode.BREACH if special_causes(self.trends) else ExitCode.OK
         if self.verdict == "breach":
             return ExitCode.BREACH
-        warned = self.warnings or self.inconsistent_warnings or self.special_causes
+        warned = self.warnings or self.inconsistent_warnings or special_causes(self.trends)
         if self.fail_on == FailOn.WARN and warned:
             return ExitCode.BREACH
         return ExitCode.OK
@@ -371,9 +373,8 @@ def score(
     logs: Sequence[str],
     standards_files: Sequence[str],
     fail_on: FailOn = FailOn.FAIL,
-    period: PeriodUnit | None = None,
 ) -> Scorecard:
-    """Rates, intervals and verdicts for every standard and branch (and by ``period``)."""
+    """Rates, intervals and verdicts for every standard and branch."""
     names = {b: NO_BRANCH if b is None else b for b in raw.branches}
     order = sorted(raw.branches, key=lambda b: (b is None, names[b]))
     results = []
@@ -419,7 +420,6 @@ def score(
         logs=tuple(logs),
         standards_files=tuple(standards_files),
         fail_on=fail_on,
-        trends=trends(compiled, raw, period, names) if period is not None else (),
     )
 
 

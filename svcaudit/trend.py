@@ -68,6 +68,16 @@ class StandardTrend:
         return out
 
 
+def special_causes(trends: Sequence[StandardTrend]) -> tuple[StandardTrend, ...]:
+    """The standards whose chain chart has a concern signal reaching the latest period."""
+    return tuple(t for t in trends if t.concerns)
+
+
+def spc_failing(trends: Sequence[StandardTrend]) -> bool:
+    """A concern reaching the latest period on a standard with ``spc: {severity: fail}``."""
+    return any(t.settings.severity == "fail" for t in special_causes(trends))
+
+
 def _n(counts: Counts, missing: Missing) -> int:
     """The rate's denominator (as ``score.rate_of``): unmeasured ones left out with skip."""
     return counts.in_scope - (counts.unmeasured if missing == Missing.SKIP else 0)
@@ -155,4 +165,11 @@ def trends(
     return tuple(out)
 
 
-__all__ = ["BranchTrend", "StandardTrend", "period_starts", "trends"]
+__all__ = [
+    "BranchTrend",
+    "StandardTrend",
+    "period_starts",
+    "spc_failing",
+    "special_causes",
+    "trends",
+]

@@ -109,11 +109,31 @@ def parse_percent(value: object) -> float:
     raise ValueError(f"{_short(repr(value))} is not a percentage")
 
 
+#: The most decimals a percentage gets to show it is not 0 % or 100 % (``format_percent``).
+PERCENT_MAX_DECIMALS = 4
+
+
 def format_percent(fraction: float | None, digits: int = 1) -> str:
-    """Render a fraction as a percentage: 0.953 -> '95.3%'; None -> '—'."""
+    """Render a fraction as a percentage: 0.953 -> '95.3%'; None -> '—'.
+
+    Never rounded to 0 % or 100 % unless exactly that: a rate that would round there gets
+    the decimals it needs, up to ``PERCENT_MAX_DECIMALS`` (2,066 of 2,067 -> '99.95%',
+    0.9999996 -> '>99.9999%', 0.0000004 -> '<0.0001%'). Every report format uses this.
+    """
     if fraction is None:
         return "—"
-    text = f"{fraction * 100:.{digits}f}"
+    fraction += 0.0  # -0.0 is 0 %
+    edge = fraction not in (0.0, 1.0)
+    places = digits
+    while True:
+        text = f"{fraction * 100:.{places}f}"
+        at_edge = float(text) in (0.0, 100.0)
+        if not (edge and at_edge) or places >= max(digits, PERCENT_MAX_DECIMALS):
+            break
+        places += 1
+    if edge and at_edge:  # still 0 or 100 at the most decimals shown
+        step = 10.0**-places
+        return f">{100 - step:.{places}f}%" if fraction > 0.5 else f"<{step:.{places}f}%"
     if "." in text:
         text = text.rstrip("0").rstrip(".")
     return text + "%"

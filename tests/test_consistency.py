@@ -103,3 +103,25 @@ def test_homogeneity_hand_worked() -> None:
     assert homogeneity_p([(8, 10), (2, 10)]) == pytest.approx(float(chi2.sf(7.2, 1)))
     assert homogeneity_p([(10, 10), (5, 5)]) == 1.0  # all passed: no difference
     assert homogeneity_p([(3, 10)]) is None
+
+
+def test_a_side_no_result_can_cross_has_no_limit() -> None:
+    # 41 of 41 against a 99.95 % chain: P(R = 41) = 0.9995^41 = exp(41 ln 0.9995) = 0.9797,
+    # the most likely result, not "better beyond chance". Spiegelhalter's interpolated upper
+    # limit is (41 - a)/41 with a = (1 - 0.975)/(1 - 0.0203) = 0.0255, i.e. 99.94 %, which
+    # 100 % crossed; no result at n = 41 is in either upper tail, so both limits are 100 %.
+    lim = funnel_limits(41, 0.9995)
+    assert lim.inner_high == 1.0 and lim.outer_high == 1.0
+    assert position(1.0, lim) == Position.WITHIN
+    # p0 = 0.9: 0.9^41 = exp(41 ln 0.9) = 0.0133, below 0.025 but not below 0.001: 41 of 41
+    # is beyond the inner (95 %) limit, and no result can cross the outer (99.8 %) one.
+    lim = funnel_limits(41, 0.9)
+    assert lim.inner_high < 1.0 and lim.outer_high == 1.0
+    assert position(1.0, lim) == Position.ALERT_HIGH
+    # The low side: 0.95^41 = 0.1221 >= 0.025, so 0 of 41 against a 5 % chain is within.
+    lim = funnel_limits(41, 0.05)
+    assert lim.inner_low == 0.0 and lim.outer_low == 0.0
+    assert position(0.0, lim) == Position.WITHIN
+    # Widened limits follow the same rule (widening never makes a side crossable).
+    lim = funnel_limits(41, 0.9995, method=Overdispersion.MULTIPLICATIVE, phi=4.0)
+    assert lim.inner_high == 1.0 and lim.outer_high == 1.0

@@ -264,3 +264,37 @@ def test_violations_in_small_batches_are_the_same_file(
     assert all(n <= 7 for ns in sizes.values() for n in ns)
     assert sizes["callback-offered"][:-1] == [7] * (len(sizes["callback-offered"]) - 1)
     assert sum(len(p.rows) for p in parts) == whole.count(b"\n") - 1
+
+
+def test_unknown_branch_is_refused_with_the_spelling_the_logs_use(tmp_path: Path) -> None:
+    # LOG's branches: A, =HYPERLINK("x"), B. "a" matches A only in another case: refused
+    # with the name as the logs write it (names are exact), exit 2, nothing on stdout.
+    log, std = files(tmp_path)
+    for asked, hint in [
+        ("a", "did you mean 'A'? (names are exact)"),
+        ("Nowhere", "3 branch(es) in the logs"),
+    ]:
+        result = runner.invoke(app, ["explain", "greet-60s", log, "-s", std, "--branch", asked])
+        assert result.exit_code == 2, (asked, result.stdout, result.stderr)
+        assert result.stdout == ""
+        assert f"--branch: no branch '{asked}' in the logs" in result.stderr
+        assert hint in result.stderr, result.stderr
+        assert "Traceback" not in result.stderr
+
+
+def test_a_branch_without_breaches_is_not_an_error(tmp_path: Path) -> None:
+    # B's in-person interaction 6 breaches (75 s); with a one-minute-fifteen limit nothing in
+    # B breaches, and B exists: "no breaching interactions", exit 0.
+    log, std = files(tmp_path)
+    Path(std).write_text(RULES.replace("at_most: 60s", "at_most: 75s"), encoding="utf-8")
+    result = runner.invoke(app, ["explain", "greet-60s", log, "-s", std, "--branch", "B"])
+    assert result.exit_code == 0, result.stderr
+    assert "no breaching interactions" in result.stdout
+
+
+def test_the_hint_names_no_branch_when_the_branch_column_is_redacted(tmp_path: Path) -> None:
+    log, std = files(tmp_path)
+    args = ["explain", "greet-60s", log, "-s", std, "--branch", "a", "--redact", "branch"]
+    result = runner.invoke(app, args, env={"SVCAUDIT_REDACT_KEY": "k"})
+    assert result.exit_code == 2, result.stderr
+    assert "redacted" in result.stderr and "'A'" not in result.stderr

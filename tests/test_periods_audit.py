@@ -23,6 +23,7 @@ from svcaudit.audit import AuditRequest, run_audit
 from svcaudit.cli import app
 from svcaudit.spc import Rule
 from svcaudit.standards.spc_model import PeriodUnit
+from svcaudit.trend import special_causes
 from tests.helpers import REPO, write
 from tests.test_cli import run_subprocess
 
@@ -345,4 +346,4 @@ def test_demo_weeks_match_the_plain_python_reference() -> None:
         assert chart.points[-1].centre == pytest.approx(centre)
         judged = chart.points[shift.first : shift.last + 1]
         assert sum(1 for p in judged if p.judged) == length
-    assert [t.id for t in card.special_causes] == ["checkin-5min"]
+    assert [t.id for t in special_causes(card.trends)] == ["checkin-5min"]

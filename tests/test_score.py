@@ -9,8 +9,10 @@ import pytest
 from scipy.stats import norm
 
 from svcaudit.compile import CompiledStandard, LogicalResolver, compile_rules
+from svcaudit.consistency import Position
 from svcaudit.counts import Counts
 from svcaudit.errors import ExitCode
+from svcaudit.report.summary import standard_message, worst_branches
 from svcaudit.runner import RawResult
 from svcaudit.score import FailOn, Scorecard, Status, rate_of, score, wilson
 from svcaudit.standards.loader import load_standards
@@ -148,8 +150,36 @@ def test_chain_and_branches(tmp_path: Path) -> None:
     assert s.met is False and s.status == Status.BREACHED
     by_branch = {b.branch: (b.counts.rate, b.met) for b in s.branches}
     assert by_branch == {"A": (pytest.approx(0.9), True), "B": (pytest.approx(0.5), False)}
-    assert s.worst_branch is not None and s.worst_branch.branch == "B"
+    # Both branches have 10 interactions, under the default min_interactions of 30: neither
+    # is judged, so neither is named the worst.
+    assert s.worst_branch is None
     assert card.branches == ("A", "B")
+
+
+def test_worst_branch_is_among_judged_branches(tmp_path: Path) -> None:
+    # (no branch) 0 of 1 is lowest but too small to judge (min_interactions 30); of the
+    # judged branches A 40/50 = 80 % and B 30/40 = 75 %, B is the worst.
+    compiled = rules(tmp_path, ("a", "90%", "fail", "fail"))
+    card = card_for(
+        compiled,
+        {None: (Counts(1, 0, 0),), "A": (Counts(50, 40, 0),), "B": (Counts(40, 30, 0),)},
+    )
+    s = card.standards[0]
+    assert s.worst_branch is not None and s.worst_branch.branch == "B"
+    assert [b.branch for b in worst_branches(s)] == ["B", "A"]
+    assert "(no branch)" not in standard_message(s)
+
+
+def test_no_ticks_against_a_chain_no_branch_can_beat(tmp_path: Path) -> None:
+    # Chain 19,990 of 20,000 = 99.95 %; X at 41 of 41 is the most likely result at n = 41
+    # (0.9995^41 = 0.98), so it is within the funnel, not "better beyond chance".
+    compiled = rules(tmp_path, ("a", "99%", "fail", "fail"))
+    card = card_for(compiled, {"X": (Counts(41, 41, 0),), "Y": (Counts(19959, 19949, 0),)})
+    x = {b.branch: b for b in card.standards[0].branches}["X"]
+    assert x.position == Position.WITHIN
+    assert x.limits is not None and x.limits.inner_high == 1.0
+    assert card.standards[0].consistency is not None
+    assert card.standards[0].consistency.high == ()
 
 
 def test_rows_without_a_branch_are_kept(tmp_path: Path) -> None:

@@ -113,6 +113,14 @@ def test_format_duration(ms: int, text: str) -> None:
         (0.0, 1, "0%"),
         (0.99812, 2, "99.81%"),
         (None, 1, "—"),
+        # Never rounded to 100 % or 0 % unless exactly that: 2,066 of 2,067 is 99.9516 %.
+        (2066 / 2067, 1, "99.95%"),
+        (1 / 2067, 1, "0.05%"),  # 0.0484 %
+        (0.9995, 1, "99.95%"),  # a 99.95 % target
+        (0.99996, 0, "99.996%"),  # digits=0 would say 100 %
+        (0.9999996, 1, ">99.9999%"),  # past four decimals
+        (0.0000004, 1, "<0.0001%"),
+        (-0.0, 1, "0%"),
     ],
 )
 def test_format_percent(fraction: float | None, digits: int, text: str) -> None:

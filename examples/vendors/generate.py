@@ -650,6 +650,60 @@ class AstQueue:
     timeout: int  # queue timeout (s) -> EXITWITHTIMEOUT
 
 
+def follow_on_visits(
+    calls: list[dict[str, Any]],
+    qmap: dict[str, AstQueue],
+    t_copy: int,
+    emit: Any,
+    events: list[tuple[int, int, int, str]],
+) -> dict[str, list[str]]:
+    """Calls that visit more than one queue (one queue visit per ENTERQUEUE), from an RNG of
+    their own so every other line stays as it was:
+
+    - every call that timed out of ``technical`` overflows into ``orders`` a second later,
+      where it is answered, or (one in four) the caller hangs up there;
+    - four ``technical`` calls that a member transferred are transferred back into
+      ``technical`` (a second visit of the same queue), which the caller leaves after 25-40 s
+      by pressing 1 for a call back (EXITWITHKEY).
+    """
+    rng = random.Random(SEED_AST + 1)
+    overflowed, returned = [], []
+    for c in calls:
+        if c["queue"] != "technical" or c["outcome"] != "timeout":
+            continue
+        t1 = c["leave"] + 1
+        if t1 + 400 > t_copy:
+            continue
+        callid = c["callid"]
+        emit(t1, 1, callid, "orders", "NONE", "ENTERQUEUE", "", c["callerid"], 1)
+        if rng.random() < 0.25:
+            wait = rng.randint(30, 90)
+            emit(t1 + wait, 4, callid, "orders", "NONE", "ABANDON", 1, 1, wait)
+        else:
+            wait = 1 + int(rng.expovariate(1.0 / 7.0))
+            agent = rng.choice(qmap["orders"].members)
+            talk = max(15, int(lognormal(rng, 200, 0.55)))
+            tc = t1 + wait
+            bridged = f"{tc - 2}.{990_000 + len(overflowed)}"
+            emit(tc, 3, callid, "orders", agent, "CONNECT", wait, bridged, 2)
+            emit(tc + talk, 4, callid, "orders", agent, "COMPLETECALLER", wait, talk, 1)
+        overflowed.append(callid)
+    transfers = sorted(
+        (e[0], e[3].split("|")[1])
+        for e in events
+        if "|technical|" in e[3] and "|TRANSFER|" in e[3] and e[0] + 120 < t_copy
+    )
+    for t_end, callid in rng.sample(transfers, 4):
+        # transferred back into the queue (the extension is the queue's): a second visit,
+        # which the caller leaves by pressing 1 (a call back) after 25-40 s
+        callerid = next(c["callerid"] for c in calls if c["callid"] == callid)
+        pressed = rng.randint(25, 40)
+        emit(t_end + 1, 1, callid, "technical", "NONE", "ENTERQUEUE", "", callerid, 1)
+        emit(t_end + 1 + pressed, 4, callid, "technical", "NONE", "EXITWITHKEY", 1, 1, 1, pressed)
+        returned.append(callid)
+    return {"overflowed_to_orders": overflowed, "returned_to_technical": returned}
+
+
 def generate_asterisk() -> dict[str, Any]:
     rng = random.Random(SEED_AST)
     members = [f"PJSIP/{n}" for n in range(201, 213)]
@@ -837,6 +891,8 @@ def generate_asterisk() -> dict[str, Any]:
         else:  # empty
             emit(t0 + wait, 4, callid, q.name, "NONE", "EXITEMPTY", 1, c["origpos"], wait)
 
+    followed = follow_on_visits(calls, qmap, t_copy, emit, events)
+
     events = [e for e in events if e[0] <= t_copy]
     events.sort(key=lambda e: (e[0], e[1], e[2]))
     lines = [e[3] for e in events]
@@ -864,7 +920,12 @@ def generate_asterisk() -> dict[str, Any]:
         "lines": len(lines),
         "calls_with_enterqueue": len(calls),
         "malformed": {"bad_epoch": lines[i_bad], "truncated": lines[-1]},
-        "planted": {"wait_20": b20["callid"], "wait_21": b21["callid"], "cut_by_copy": in_progress},
+        "planted": {
+            "wait_20": b20["callid"],
+            "wait_21": b21["callid"],
+            "cut_by_copy": in_progress,
+            **followed,
+        },
         "bytes": path.stat().st_size,
     }
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import gzip
 import json
 import sys
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -220,11 +220,24 @@ def report_ctr() -> dict[str, dict[str, float]]:
 # ---------------------------------------------------------------------------------------
 
 
+OUTCOME_OF = {
+    "CONNECT": "answered",
+    "ABANDON": "abandoned",
+    "EXITWITHTIMEOUT": "timeout",
+    "EXITEMPTY": "exit-empty",
+    "EXITWITHKEY": "exit-key",
+}
+
+
 def asterisk_rows(path: Path) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """One row per queue visit: each ENTERQUEUE of a call opens a visit of its queue, and
+    the call's following lines in that queue belong to it (until its next ENTERQUEUE there)."""
     lines = path.read_text(encoding="ascii").splitlines()
     malformed: list[str] = []
-    events: dict[str, list[tuple[int, str, str, str, list[str]]]] = defaultdict(list)
+    visits: list[dict[str, Any]] = []
+    open_visit: dict[tuple[str, str], dict[str, Any]] = {}
     non_call: Counter[str] = Counter()
+    calls: set[str] = set()
     for n, line in enumerate(lines, 1):
         f = line.split("|")
         if len(f) < 5 or not f[0].isdigit() or not f[4]:
@@ -234,36 +247,44 @@ def asterisk_rows(path: Path) -> tuple[list[dict[str, Any]], dict[str, Any]]:
         if callid in ("NONE", "REALTIME", "MANAGER"):
             non_call[event] += 1
             continue
-        events[callid].append((epoch, queue, agent, event, data))
+        calls.add(callid)
+        if event == "ENTERQUEUE":
+            v = {"id": callid, "branch": queue, "queued_at": epoch, "events": []}
+            visits.append(v)
+            open_visit[(callid, queue)] = v
+        v = open_visit.get((callid, queue))
+        if v is not None:
+            v["events"].append((epoch, agent, event, data))
     rows = []
-    for callid, evs in events.items():
-        enter = next((e for e in evs if e[3] == "ENTERQUEUE"), None)
-        if enter is None:
-            continue
-        conn = next((e for e in evs if e[3] == "CONNECT"), None)
-        exit_ = next((e for e in evs if e[3] in ("ABANDON", "EXITWITHTIMEOUT", "EXITEMPTY")), None)
-        done = next((e for e in evs if e[3] in ("COMPLETEAGENT", "COMPLETECALLER")), None)
-        xfer = next((e for e in evs if e[3] == "TRANSFER"), None)
+    nth: Counter[str] = Counter()
+    for v in visits:
+        evs = v.pop("events")
+        end = next((e for e in evs if e[2] in OUTCOME_OF), None)
+        outcome = OUTCOME_OF[end[2]] if end else None
+        conn = next((e for e in evs if e[2] == "CONNECT"), None)
+        done = next((e for e in evs if e[2] in ("COMPLETEAGENT", "COMPLETECALLER")), None)
+        xfer = next((e for e in evs if e[2] == "TRANSFER"), None)
         wait = None
-        if conn is not None:
-            wait = int(conn[4][0])
-        elif exit_ is not None:
-            wait = int(exit_[4][2])
+        if end is not None:
+            # CONNECT(holdtime|...); ABANDON/EXITWITHTIMEOUT/EXITEMPTY(pos|origpos|waittime);
+            # EXITWITHKEY(key|pos|origpos|waittime)
+            wait = int(end[3][{"CONNECT": 0, "EXITWITHKEY": 3}.get(end[2], 2)])
         talk = None
         if done is not None:
-            talk = int(done[4][1])
+            talk = int(done[3][1])
         elif xfer is not None:
-            talk = int(xfer[4][3])
+            talk = int(xfer[3][3])
+        nth[v["id"]] += 1
         rows.append(
             {
-                "id": callid,
-                "branch": enter[1],
-                "queued_at": enter[0],
+                **v,
+                "visit": nth[v["id"]],
                 "answered_at": conn[0] if conn else None,
-                "agent": conn[2] if conn else None,
+                "agent": conn[1] if conn else None,
                 "wait": wait,
-                "abandoned": conn is None and exit_ is not None,
-                "exit": exit_[3] if exit_ else None,
+                "outcome": outcome,
+                "answered": outcome == "answered",
+                "abandoned": outcome == "abandoned",
                 "talk": talk,
                 "transferred": xfer is not None,
             }
@@ -273,49 +294,49 @@ def asterisk_rows(path: Path) -> tuple[list[dict[str, Any]], dict[str, Any]]:
         "lines": len(lines),
         "malformed": malformed,
         "non_call": non_call,
-        "call_ids": len(events),
+        "call_ids": len(calls),
+        "calls": len({r["id"] for r in rows}),
     }
 
 
 def report_asterisk() -> None:
     rows, st = asterisk_rows(HERE / "asterisk-queue_log")
     print("## asterisk-queue-log (asterisk-queue_log)\n")
+    multi = Counter(r["id"] for r in rows)
     print(
         f"Lines read: {st['lines']:,}; malformed (rejected): {len(st['malformed'])}; "
-        f"call rows (callids with ENTERQUEUE): {len(rows):,}; "
+        f"queue visits (one per ENTERQUEUE): {len(rows):,} of {st['calls']:,} calls "
+        f"({sum(1 for n in multi.values() if n > 1)} calls visited a queue more than once); "
         f"non-call lines: {sum(st['non_call'].values())} "
         f"({', '.join(f'{k} {v}' for k, v in sorted(st['non_call'].items()))})"
     )
     for m in st["malformed"]:
         print(f"  rejected {m}")
-    open_calls = [r for r in rows if r["answered_at"] is None and r["exit"] is None]
+    open_calls = [r for r in rows if r["outcome"] is None]
     talking = [r for r in rows if r["answered_at"] is not None and r["talk"] is None]
     print(
-        f"Calls still open when the file was copied: {len(open_calls)} waiting (wait null, not "
-        f"abandoned: {', '.join(r['id'] for r in open_calls)}), {len(talking)} connected without "
-        f"an end event (talk null: {', '.join(r['id'] for r in talking)})\n"
+        f"Visits still open when the file was copied: {len(open_calls)} waiting (outcome "
+        f"null, not answered, not abandoned: {', '.join(r['id'] for r in open_calls)}), "
+        f"{len(talking)} connected without an end event "
+        f"(talk null: {', '.join(r['id'] for r in talking)})\n"
     )
     header = [
         "queue",
-        "offered",
+        "offered (visits)",
         "answered",
         "answered ≤ 20 s",
         "abandoned",
-        "of which ABANDON / EXITWITHTIMEOUT / EXITEMPTY",
+        "timeout / exit-empty / exit-key",
         "transferred",
     ]
     out = []
     rates = {}
     for name in ["billing", "orders", "technical", None]:
         sel = rows if name is None else [r for r in rows if r["branch"] == name]
-        answered = [r for r in sel if r["answered_at"] is not None]
-        sl = sum(
-            1
-            for r in sel
-            if not r["abandoned"] and r["answered_at"] is not None and r["wait"] <= 20
-        )
+        answered = [r for r in sel if r["answered"]]
+        sl = sum(1 for r in answered if r["wait"] <= 20)
         ab = [r for r in sel if r["abandoned"]]
-        kinds = Counter(r["exit"] for r in ab)
+        kinds = Counter(r["outcome"] for r in sel)
         out.append(
             [
                 name or "all",
@@ -323,7 +344,7 @@ def report_asterisk() -> None:
                 str(len(answered)),
                 frac(sl, len(sel)),
                 frac(len(ab), len(sel)),
-                f"{kinds['ABANDON']} / {kinds['EXITWITHTIMEOUT']} / {kinds['EXITEMPTY']}",
+                f"{kinds['timeout']} / {kinds['exit-empty']} / {kinds['exit-key']}",
                 str(sum(1 for r in sel if r["transferred"])),
             ]
         )
@@ -332,8 +353,13 @@ def report_asterisk() -> None:
     print()
     check(st["lines"] > 3000, "asterisk: line count")
     check(len(st["malformed"]) == 2, "asterisk: 2 malformed lines")
-    check(len(rows) == 1200, "asterisk: 1,200 calls")
+    check(st["calls"] == 1200, "asterisk: 1,200 calls")
+    check(len(rows) == 1221, "asterisk: 1,221 queue visits (17 overflows, 4 returns)")
     check(len(open_calls) >= 1 and len(talking) >= 1, "asterisk: calls cut by the copy")
+    check(
+        all(k in Counter(r["outcome"] for r in rows) for k in OUTCOME_OF.values()),
+        "asterisk: every outcome occurs",
+    )
     t = rates["technical"]
     for o in ("billing", "orders"):
         check(

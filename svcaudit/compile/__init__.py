@@ -25,8 +25,10 @@ from svcaudit.compile.direct import direct_query
 from svcaudit.compile.extra import (
     BreachQuery,
     DistributionQuery,
+    branch_names,
     breach_query,
     breaching_rows,
+    check_branch,
     distribution_query,
     interactions,
 )
@@ -78,8 +80,10 @@ __all__ = [
     "UnavailableColumnError",
     "UnavailableResolver",
     "aggregate_query",
+    "branch_names",
     "breach_query",
     "breaching_rows",
+    "check_branch",
     "compile_audit",
     "compile_rules",
     "count_column",

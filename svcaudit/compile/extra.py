@@ -73,6 +73,45 @@ def interactions(plan: Plan) -> exp.Select:
     )
 
 
+#: How many branch names ``branch_names`` reads to say which one was meant
+BRANCHES_LOOKED_AT = 100_000
+
+
+def branch_names(plan: Plan) -> exp.Select:
+    """The distinct branch names of the evaluated rows (at most ``BRANCHES_LOOKED_AT``)."""
+    return (
+        exp.select(exp.alias_(plan.group.copy(), "branch"))
+        .distinct()
+        .from_(plan.rows().subquery("log"))
+        .where(exp.and_(plan.evaluated(), plan.group.copy().is_(exp.null()).not_()))
+        .limit(BRANCHES_LOOKED_AT)
+    )
+
+
+def check_branch(branch: str, names: Sequence[str], *, redacted: bool) -> None:
+    """``--branch`` must name a branch of the logs, exactly as written there.
+
+    A name that matches only in another case (``Queens`` for ``QUEENS``) is refused too, with
+    the spelling the logs use: a branch filter compares names exactly, so silently matching
+    another case would make ``explain`` disagree with the scorecard's branch names.
+    """
+    if branch in names:
+        return
+    same = sorted(n for n in names if n.casefold() == branch.casefold())
+    if redacted:  # the names are not shown: the branch column is redacted
+        hint = "the branch column is redacted here; give the name exactly as the logs write it"
+    elif same:
+        hint = "did you mean " + " or ".join(f"'{n}'" for n in same) + "? (names are exact)"
+    else:
+        hint = did_you_mean(branch, names) or (
+            f"{len(names):,} branch(es) in the logs"
+            + (": " + ", ".join(f"'{n}'" for n in sorted(names)[:5]) if names else "")
+        )
+    raise SvcauditError(
+        f"no branch '{branch}' in the logs", location=Location("--branch"), hint=hint
+    )
+
+
 def _any(conditions: Sequence[exp.Expr]) -> exp.Expr:
     """OR of the conditions as a balanced tree: hundreds chained would nest too deep to print
     (sqlglot recurses per level) or to parse (DuckDB's limit on expression depth)."""

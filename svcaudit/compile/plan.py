@@ -17,7 +17,7 @@ from svcaudit.expressions.calendars import local_day
 from svcaudit.expressions.compile import Resolver
 from svcaudit.expressions.nodes import Name
 from svcaudit.expressions.types import Kind, Typed
-from svcaudit.sources.prepare import Prepare
+from svcaudit.sources.prepare import Prepare, with_position
 from svcaudit.sources.readers import REJECT
 from svcaudit.standards.loader import ParsedExpression, StandardsSet
 
@@ -49,6 +49,12 @@ class Plan:
     # converts only the columns a query reads): ``rows`` then reads every needed column
     narrow_rejects: bool = True
     period: exp.Expr | None = None  # the period key (--period), grouped with the branch
+    # the relation carries ``prepare.POSITION`` (Spark's does); else a step that breaks ties
+    # by file order gets the rows numbered as they come
+    positioned: bool = False
+    # what tells interactions apart, for the repeated-ids check: the id, or the id with the
+    # profile's other key columns (a queue visit: callid and visit); None: no id
+    key: exp.Expr | None = None
 
     def source(self) -> exp.Select:
         """The log relation as the aggregate reads it: the needed columns typed
@@ -57,7 +63,11 @@ class Plan:
 
     def _typed(self, needed: Mapping[str, str]) -> exp.Select:
         source = self.relation(needed)
-        return self.prepare.apply(source) if self.prepare is not None else source
+        if self.prepare is None:
+            return source
+        if self.prepare.positioned and not self.positioned:
+            source = with_position(source)
+        return self.prepare.apply(source)
 
     def held(self, table: str) -> Plan:
         """This plan over rows an engine holds in ``table`` (``rows()``, or some of them, with
@@ -70,7 +80,9 @@ class Plan:
     def over(self, relation: exp.Select) -> Plan:
         """This plan over another engine's relation of the same logs, which types every
         shown column itself (its ``__reject`` covers them all)."""
-        return replace(self, relation=lambda _needed: relation.copy(), narrow_rejects=False)
+        return replace(
+            self, relation=lambda _needed: relation.copy(), narrow_rejects=False, positioned=True
+        )
 
     def rows(self) -> exp.Select:
         """The rows as the aggregate counts them, with the shown columns, for the queries
@@ -111,6 +123,7 @@ def plan_audit(
     unavailable: Sequence[str] = (),
     period: tuple[str | None, str | None] = (None, None),
     by_period: str | None = None,
+    ident_with: Sequence[str] = (),
 ) -> Plan:
     """Compile all standards over ``relation(needed columns)``: one plan for any query.
 
@@ -120,6 +133,8 @@ def plan_audit(
     ``prepare`` runs over the typed rows first (keeping one record per key, say, and
     counting the others as merged). ``by_period`` (day, week, month, quarter) groups the
     counts by period too (``period_key``).
+    counting the others as merged). ``ident_with``: columns that, with the id, tell the
+    log's interactions apart (one call's queue visits share its id).
     """
     source_columns = LogResolver(schema, origin, notes)
     resolver: Resolver = source_columns
@@ -157,6 +172,7 @@ def plan_audit(
     period_expr = period_key(resolver, standards, by_period) if by_period else None
     needed = dict(source_columns.needed)  # what the aggregate reads: fixed from here on
     ident = _ident(_source_column("id", mapped, schema), source_columns, resolver)
+    key = _key(ident, [c for c in ident_with if c in schema], source_columns, schema)
     return Plan(
         compiled=tuple(compiled),
         resolver=resolver,
@@ -169,6 +185,7 @@ def plan_audit(
         ident=ident,
         schema=dict(schema),
         period=period_expr,
+        key=key,
     )
 
 
@@ -193,6 +210,21 @@ def _ident(col: str | None, columns: LogResolver, resolver: Resolver) -> exp.Exp
         return exp.cast(exp.column(col, quoted=True), "VARCHAR")
     typed = resolver.resolve("id")
     return as_text(typed) if typed is not None else None
+
+
+def _key(
+    ident: exp.Expr | None,
+    columns: Sequence[str],
+    source: LogResolver,
+    schema: Mapping[str, str],
+) -> exp.Expr | None:
+    """The id, or the id and ``columns`` as one text (``id/visit``), read from the rows."""
+    if ident is None or not columns:
+        return ident
+    for c in columns:
+        source.needed.setdefault(c, schema[c])
+    parts = [exp.cast(exp.column(c, quoted=True), "VARCHAR") for c in columns]
+    return exp.func("concat_ws", exp.Literal.string("/"), ident.copy(), *parts)
 
 
 def _status(resolver: Resolver, period: tuple[str | None, str | None]) -> exp.Expr:

@@ -13,7 +13,7 @@ MAX_LISTED_DUPLICATES = 20
 def repeats(plan: Plan) -> Repeats | None:
     """For logs whose repeated ids are kept: the queries counting and listing them. A profile
     that knows its export (amazon-connect) merges repeated records instead, so has none."""
-    ident = plan.ident if plan.prepare is None else None
+    ident = (plan.key if plan.key is not None else plan.ident) if plan.prepare is None else None
     if ident is None:
         return None
     evaluated = plan.evaluated()

@@ -17,7 +17,7 @@ from sqlglot import exp
 from svcaudit.errors import did_you_mean
 from svcaudit.expressions.calendars import CalendarSpec, business_time_sql, choose_calendar_sql
 from svcaudit.expressions.errors import ExpressionError
-from svcaudit.expressions.functions import FUNCTIONS
+from svcaudit.expressions.functions import FUNCTIONS, Function
 from svcaudit.expressions.nodes import (
     Binary,
     Call,
@@ -225,6 +225,18 @@ class _Compiler:
         test: exp.Expr = exp.In(this=_p(operand.sql), expressions=items)
         return Typed(exp.Not(this=exp.paren(test)) if node.negated else test, Kind.BOOLEAN)
 
+    def check_literals(self, fn: Function, node: Call) -> None:
+        """The function's checks of its text literals (a time format's codes)."""
+        for i, problem_of in fn.literal_checks:
+            given = node.args[i]
+            problem = (
+                problem_of(given.value)
+                if isinstance(given, Literal) and isinstance(given.value, str)
+                else None
+            )
+            if problem is not None:
+                raise ExpressionError(problem[0], given.span, problem[1])
+
     def call(self, node: Call) -> Typed:
         if node.name.lower() == "business_time":
             return self.business_time(node)
@@ -252,6 +264,7 @@ class _Compiler:
             )
         for arg, param, arg_node in zip(args, fn.params, node.args, strict=True):
             self.need(arg, (param,), arg_node.span, f"{fn.name}()")
+        self.check_literals(fn, node)
         if fn.name in LOCAL_TIME and self.context.calendars:
             return Typed(self.local_time(fn.build, args[0].sql), fn.returns)
         if fn.result_from is not None:

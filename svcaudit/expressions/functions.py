@@ -6,9 +6,11 @@ every entry has them and that its example compiles. Adding a function is adding 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+import duckdb
 from sqlglot import exp
 
 from svcaudit.expressions.types import Kind
@@ -29,6 +31,9 @@ class Function:
     avoid: str
     variadic: bool = False  # all arguments share one kind; the result has that kind
     result_from: int | None = None  # the result has the kind of this argument
+    #: argument index -> what is wrong with a text literal there and a hint (None: nothing),
+    #: checked when the standards file is compiled, so the file is blamed, never the log
+    literal_checks: tuple[tuple[int, Callable[[str], tuple[str, str] | None]], ...] = ()
 
     def arity_text(self) -> str:
         """How the call is written, for hints: ``hour(timestamp)``."""
@@ -53,6 +58,29 @@ def _times(ms: int) -> Builder:
 
 def _if_else(args: Sequence[exp.Expr]) -> exp.Expr:
     return exp.Case().when(args[0], args[1]).else_(args[2])
+
+
+STRPTIME_HINT = "strftime codes: %Y %m %d %H %M %S %I %p %y %b %f %z (%% for a percent sign)"
+
+
+@functools.cache
+def strptime_problem(fmt: str) -> tuple[str, str] | None:
+    """What is wrong with a strptime format (an unknown code, a lone % at the end) and a hint,
+    or None. DuckDB's own format parser decides (in memory, the format as a parameter): the
+    codes it reads are the ones svcaudit documents."""
+    try:
+        _formats().execute("SELECT try_strptime('', ?)", [fmt]).fetchall()
+    except duckdb.Error as e:
+        first = str(e).splitlines()[0]
+        why = first.split(f"{fmt}: ", 1)[-1].replace("for strftime/strptime", "code")
+        why = why[:1].lower() + why[1:]
+        return f"the time format '{fmt}' cannot be read ({why})", STRPTIME_HINT
+    return None
+
+
+@functools.cache
+def _formats() -> duckdb.DuckDBPyConnection:
+    return duckdb.connect(":memory:")
 
 
 def _parse_time(args: Sequence[exp.Expr]) -> exp.Expr:
@@ -123,6 +151,7 @@ FUNCTIONS: dict[str, Function] = {
             "zone; a value that does not match is null.",
             example='parse_time(called, "%d/%m/%Y %H:%M") <= arrived_at + 5m',
             avoid="exporting the spreadsheet again with ISO dates",
+            literal_checks=((1, strptime_problem),),
         ),
         Function(
             "hour",

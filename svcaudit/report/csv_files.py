@@ -8,20 +8,26 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import TextIO
 
 from svcaudit.findings import Breaches
 from svcaudit.score import Scorecard
+from svcaudit.sources.readers import Reject
 from svcaudit.units import format_duration
 
 
 def rejects_csv(card: Scorecard) -> str:
     """Every listed rejected row: file, line, reason."""
+    return rejects_text(card.rejects)
+
+
+def rejects_text(rejects: Sequence[Reject]) -> str:
+    """Rejected rows as CSV: file, line, reason (also when the audit stopped)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(["file", "line", "reason"])
-    for r in card.rejects:
+    for r in rejects:
         writer.writerow([spreadsheet_safe(c) for c in (r.file, r.line, r.reason)])
     return buffer.getvalue()
 

@@ -20,6 +20,7 @@ from svcaudit.report.summary import (
     Level,
     problems,
     regression_lines,
+    repeats_text,
     rows_text,
     standard_message,
     verdict_text,
@@ -78,7 +79,10 @@ def workflow_commands(card: Scorecard) -> list[str]:
         if line.level in (Level.ERROR, Level.WARNING) and line.standard is not None:
             level = "error" if line.level == Level.ERROR else "warning"
             by_level[level].append((line.text, line.standard, f"{line.standard.id} {kind}"))
+    repeats = repeats_text(card)
     out: list[str] = []
+    if repeats is not None:
+        out.append(command("warning", repeats, title="repeated interaction ids"))
     for level, items in by_level.items():
         shown = items if len(items) <= MAX_PER_LEVEL else items[: MAX_PER_LEVEL - 1]
         out += [command(level, msg, standard=s, title=title) for msg, s, title in shown]

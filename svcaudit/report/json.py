@@ -13,7 +13,9 @@ from svcaudit.consistency import Position
 from svcaudit.counts import NAMES
 from svcaudit.report.base import Formatter, write_document
 from svcaudit.report.spc_view import standard_periods
+from svcaudit.report.summary import repeats_text
 from svcaudit.score import BranchResult, ConsistencyResult, Rate, Scorecard
+from svcaudit.trend import special_causes
 
 #: A rate's fields in the report, in order: the counts of the registry, with ``failed``
 #: after ``passed`` (``n`` is not reported), then the rate and its interval
@@ -95,9 +97,10 @@ def scorecard_dict(card: Scorecard) -> dict[str, Any]:
             "rows": card.rows.duplicate,
             "ids": [{"id": i, "rows": n} for i, n in card.rows.duplicate_ids],
         },
+        "warnings": [w for w in (repeats_text(card),) if w is not None],
         "baseline": card.baseline,
         "period": card.trends[0].unit.value if card.trends else None,
-        "special_causes": [t.id for t in card.special_causes],
+        "special_causes": [t.id for t in special_causes(card.trends)],
         "regression_limit": card.regression_limit,
         "regressions": [
             {

@@ -24,6 +24,7 @@ from svcaudit.report.summary import (
     branch_problem,
     pct,
     regression_lines,
+    repeats_text,
     standard_message,
     verdict_text,
 )
@@ -115,6 +116,8 @@ def junit_xml(card: Scorecard) -> str:
             ("rows.read", card.rows.read),
             ("rows.evaluated", card.rows.evaluated),
             ("rows.rejected", card.rows.rejected),
+            ("rows.merged", card.rows.merged),
+            ("rows.repeating_an_id", card.rows.duplicate),
             ("logs", ", ".join(card.logs)),
         ):
             ET.SubElement(props, "property", {"name": name, "value": str(value)})
@@ -141,6 +144,9 @@ def junit_xml(card: Scorecard) -> str:
             totals[key] += value
         suite.set("errors", "0")
         suite.set("time", "0")
+        repeats = repeats_text(card)
+        if repeats is not None:  # a warning, not a failure: CI test views show it
+            ET.SubElement(suite, "system-err").text = "warning: " + repeats
     for key, value in totals.items():
         root.set(key, str(value))
     root.set("errors", "0")

@@ -17,6 +17,7 @@ from svcaudit.report.summary import (
     pct,
     problems,
     regression_lines,
+    repeats_text,
     rows_text,
     verdict_parts,
 )
@@ -52,7 +53,11 @@ def markdown(card: Scorecard) -> str:
         else md(p.text)
         for p in verdict_parts(card)
     )
-    out += [verdict, "", md(rows_text(card)), ""]
+    out += [verdict, ""]
+    repeats = repeats_text(card)
+    if repeats is not None:
+        out += [f"> ⚠️ {md(repeats)}", ""]
+    out += [md(rows_text(card)), ""]
     delta = bool(card.baseline)
     out += [
         "| Standard | Title | Rate | Target | 95% CI | n | Status |"

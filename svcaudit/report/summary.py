@@ -11,6 +11,7 @@ from enum import StrEnum
 
 from svcaudit.consistency import Position
 from svcaudit.score import BranchResult, Scorecard, StandardResult, Status
+from svcaudit.trend import special_causes
 from svcaudit.units import format_percent
 
 MARKERS = {
@@ -96,8 +97,8 @@ def verdict_parts(card: Scorecard) -> list[Line]:
                 f"{limit:g} pp since the baseline ({ids})",
             )
         )
-    if card.special_causes:
-        ids = ", ".join(t.id for t in card.special_causes)
+    if special_causes(card.trends):
+        ids = ", ".join(t.id for t in special_causes(card.trends))
         parts.append(
             Line(Level.WARNING, f"; a concern signal in the latest {card.trends[0].unit} ({ids})")
         )
@@ -130,13 +131,28 @@ def rows_text(card: Scorecard) -> str:
     return text
 
 
+def repeats_text(card: Scorecard) -> str | None:
+    """A warning when evaluated rows repeat an interaction id (no fold asked for), else None."""
+    r = card.rows
+    if not r.duplicate:
+        return None
+    shown = ", ".join(f"{i} ({n} rows)" for i, n in r.duplicate_ids[:3])
+    return (
+        f"{r.duplicate:,} of {r.evaluated:,} evaluated rows repeat an interaction id (e.g. "
+        f"{shown}): each row is counted as an interaction. If the log has a row per update "
+        "(an event log), fold it to one row per id: `fold: {key: ID, latest_by: COLUMN}` in "
+        "the standards file, or --fold ID:COLUMN"
+    )
+
+
 def _ids(standards: tuple[StandardResult, ...] | list[StandardResult]) -> str:
     return ", ".join(s.id for s in standards)
 
 
 def worst_branches(s: StandardResult, limit: int = 3) -> list[BranchResult]:
-    """The lowest-rated branches below target (or at all, when none is below), worst first."""
-    rated = [b for b in s.branches if b.counts.rate is not None]
+    """The lowest-rated judged branches below target (or at all, when none is below), worst
+    first; a branch with fewer than ``min_interactions`` is not named."""
+    rated = [b for b in s.branches if b.judged and b.counts.rate is not None]
     rated.sort(key=lambda b: (b.counts.rate or 0.0, -b.counts.n, b.branch))
     below = [b for b in rated if b.met is False]
     return (below or rated)[:limit]

@@ -18,6 +18,7 @@ from svcaudit.report.summary import (
     pct,
     problems,
     regression_lines,
+    repeats_text,
     rows_text,
     verdict_parts,
 )
@@ -288,7 +289,11 @@ class TableFormatter(Formatter):
             header.append(f" · profile: {card.profile}", style="dim")
         wide = console.width >= 120
         narrow = console.width < 100
-        parts: list[RenderableType] = [header, Text(), standards_table(card, wide, narrow)]
+        parts: list[RenderableType] = [header, Text()]
+        repeats = repeats_text(card)
+        if repeats is not None:  # on the first lines: every figure below depends on it
+            parts += [Text("⚠ " + repeats, style="yellow"), Text()]
+        parts.append(standards_table(card, wide, narrow))
         if shows_strips(card, wide, narrow):
             parts.append(Text(STRIP_LEGEND, style="dim"))
         if not wide:

@@ -22,9 +22,15 @@ class Logs:
         self.readers = [cls(group) for cls, group in by_format.items()]
 
     @classmethod
-    def open(cls, args: Sequence[str], stdin_format: LogFormat | None = None) -> Logs:
-        """Expand paths and globs (``-`` is standard input) and check the files exist."""
-        return cls(expand_inputs(list(args), stdin_format=stdin_format))
+    def open(
+        cls,
+        args: Sequence[str],
+        stdin_format: LogFormat | None = None,
+        fmt: LogFormat | None = None,
+    ) -> Logs:
+        """Expand paths and globs (``-`` is standard input) and check the files exist;
+        ``fmt``: read every file as that format (a profile's), whatever its name."""
+        return cls(expand_inputs(list(args), stdin_format=stdin_format, fmt=fmt))
 
     def schema(self, con: duckdb.DuckDBPyConnection) -> dict[str, str]:
         """Every column of every file with its (inferred) DuckDB type."""
@@ -37,6 +43,17 @@ class Logs:
     def notes(self) -> dict[str, str]:
         """Why some columns stay text (after schema()): column -> explanation."""
         return {c: n for reader in self.readers for c, n in reader.notes.items()}
+
+    def timestamp_formats(self) -> dict[str, str]:
+        """How each timestamp column is read (after schema()): column -> its format (the
+        strptime pattern detection chose, ISO 8601, epoch...); files of several formats: each
+        reader's, joined."""
+        found: dict[str, list[str]] = {}
+        for reader in self.readers:
+            for c, f in reader.timestamp_formats().items():
+                if f not in found.setdefault(c, []):
+                    found[c].append(f)
+        return {c: "; ".join(fs) for c, fs in found.items()}
 
     def all_empty(self, con: duckdb.DuckDBPyConnection) -> list[LogFile]:
         """The files without data rows, when no file has any (else an empty list)."""

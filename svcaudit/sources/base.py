@@ -30,6 +30,10 @@ REJECT = "__reject"
 FILE = "__file"  # the log file a row came from, as shown to people
 REJECTS_TABLE = "svcaudit_reject_errors"
 REJECTS_SCAN = "svcaudit_reject_scans"
+#: How timestamps are read when no other format was detected or declared (``timestamp_formats``)
+ISO_8601 = "ISO 8601"  # 2025-03-01, T or a space, a time, a fraction, an offset: DuckDB's cast
+EPOCH = "Unix epoch (seconds; milliseconds from 10^11)"
+NATIVE = "the file's own timestamp type"
 
 
 @dataclass(frozen=True)
@@ -172,6 +176,16 @@ class LogReader(ABC):
 
     time_formats: dict[str, str]
     notes: dict[str, str]
+
+    def timestamp_formats(self) -> dict[str, str]:
+        """How each timestamp column's values are read (after ``schema()``): the strptime
+        format detection chose (``%m/%d/%Y %I:%M:%S %p``), else ISO 8601. ``inspect``
+        shows these, and the relation reads every value with them."""
+        return {
+            c: self.time_formats.get(c, ISO_8601)
+            for c, t in (self._schema or {}).items()
+            if kind_of_sql_type(t) == Kind.TIMESTAMP
+        }
 
     #: Types a text column may turn out to hold. JSON keeps its own numbers and booleans, so
     #: there only timestamps (always strings in JSON) are looked for.

@@ -7,6 +7,7 @@ import gzip
 import io
 import re
 from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
 
 import duckdb
 from sqlglot import exp
@@ -14,6 +15,7 @@ from sqlglot import exp
 from svcaudit.errors import Location, SvcauditError
 from svcaudit.expressions.types import Kind, kind_of_sql_type
 from svcaudit.sources.base import (
+    EPOCH,
     FILE,
     REJECT,
     REJECTS_SCAN,
@@ -23,7 +25,14 @@ from svcaudit.sources.base import (
     file_column,
     merge_types,
 )
-from svcaudit.sources.files import LogFile, LogFormat
+from svcaudit.sources.epochs import (
+    EPOCH_MAX,
+    EPOCH_MIN,
+    epoch_reject_lines,
+    epoch_rejects,
+    epoch_timestamp,
+)
+from svcaudit.sources.files import LogFile, LogFormat, first_long_line
 from svcaudit.sources.inference import ISO_LIKE, SAMPLE_ROWS
 from svcaudit.sources.sql import (
     lit,
@@ -95,6 +104,10 @@ class CsvReader(LogReader):
                 self.epochs.add(c)
                 refined[c] = "TIMESTAMPTZ"
         return refined
+
+    def timestamp_formats(self) -> dict[str, str]:
+        found = super().timestamp_formats()
+        return {c: EPOCH if c in getattr(self, "epochs", set()) else f for c, f in found.items()}
 
     def _sniffed_times_as_text(
         self, con: duckdb.DuckDBPyConnection, raw: dict[str, str]
@@ -177,7 +190,8 @@ class CsvReader(LogReader):
             else quoted_column(c)
             for c in self._schema or {}
         ]
-        return exp.select(*cols, quoted_column(FILE), exp.column(REJECT)).from_(union)
+        reject = exp.alias_(epoch_rejects(sorted(epochs)), REJECT)
+        return exp.select(*cols, quoted_column(FILE), reject).from_(union)
 
     def has_lines(self, f: LogFile) -> bool:
         return True
@@ -203,13 +217,17 @@ class CsvReader(LogReader):
     def value_rejects(
         self, con: duckdb.DuckDBPyConnection, needed: Mapping[str, str], limit: int
     ) -> list[Reject]:
-        """Repeated header rows (the only rejects made after DuckDB has split the fields)."""
+        """Repeated header rows and epoch values out of range (the rejects made after DuckDB
+        has split the fields)."""
         out: list[Reject] = []
+        epochs = sorted(c for c in needed if c in getattr(self, "epochs", set()))
         for f in self.files:
             out += [
                 Reject(f.display, line, REPEATED_HEADER)
                 for line in repeated_header_lines(f, limit - len(out))
             ]
+            if epochs and len(out) < limit:
+                out += epoch_reject_lines(f.display, csv_records(f), epochs, limit - len(out))
             if len(out) >= limit:
                 break
         return out
@@ -222,6 +240,8 @@ class CsvReader(LogReader):
         line_m = re.search(r"CSV Error on Line: (\d+)", text)
         line = int(line_m.group(1)) if line_m else None
         size = re.search(r"Maximum line size of (\d+) bytes exceeded", text)
+        if size and f is not None:  # the line itself, not the one DuckDB's sniffer was on
+            line = first_long_line(Path(f.path), f.compressed, int(size.group(1))) or line
         if size:
             return SvcauditError(
                 f"a line is longer than {int(size.group(1)) >> 20} MB",
@@ -280,16 +300,8 @@ class CsvReader(LogReader):
 # Unix time in a column named like a time (created_at, start_time, ts): seconds from 1973 to
 # 5138, or milliseconds over the same years -- the two ranges do not overlap, so each value is
 # read by its size, even when one column mixes them (exports from two systems).
-EPOCH_MIN, EPOCH_SPLIT, EPOCH_MAX = 1e8, 1e11, 1e14
 _SNIFFED_TIMES = frozenset(("DATE", "TIMESTAMP", "TIMESTAMP WITH TIME ZONE"))  # dates, not TIME
 _TIME_NAME = re.compile(r"(_at|_time|time_|timestamp|_ts|epoch|^ts)$|^(ts|time|timestamp)$", re.I)
-
-
-def epoch_timestamp(value: exp.Expr) -> exp.Expr:
-    """Seconds or milliseconds since 1970 (told apart by size) as a timestamp."""
-    millis = exp.GTE(this=exp.Abs(this=value.copy()), expression=exp.Literal.number(EPOCH_SPLIT))
-    scaled = exp.Div(this=value.copy(), expression=exp.Literal.number(1000))
-    return exp.func("to_timestamp", exp.Case().when(millis, scaled).else_(value.copy()))
 
 
 REPEATED_HEADER = "repeated header row (exports concatenated with their headers?)"

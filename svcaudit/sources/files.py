@@ -9,6 +9,7 @@ import glob
 import gzip
 import os
 import shutil
+import stat
 import sys
 import tempfile
 import zlib
@@ -64,12 +65,15 @@ SHORT_LINE_BYTES = 8 << 20
 _CHUNK = SHORT_LINE_BYTES // 2  # a line of 8 MB or more holds a whole chunk of 4 MB
 
 
-def expand_inputs(args: list[str], *, stdin_format: LogFormat | None = None) -> list[LogFile]:
-    """Turn command-line log arguments (paths, globs, ``-``) into files, checking they exist."""
+def expand_inputs(
+    args: list[str], *, stdin_format: LogFormat | None = None, fmt: LogFormat | None = None
+) -> list[LogFile]:
+    """Turn command-line log arguments (paths, globs, ``-``) into files, checking they exist.
+    ``fmt`` (a profile's own format) is every file's format, whatever its name says."""
     files: list[LogFile] = []
     for arg in args:
         if arg == "-":
-            files.append(_stdin(stdin_format or LogFormat.CSV))
+            files.append(_stdin(fmt or stdin_format or LogFormat.CSV))
             continue
         matches = log_paths(arg)
         if not matches:
@@ -80,7 +84,7 @@ def expand_inputs(args: list[str], *, stdin_format: LogFormat | None = None) -> 
             )
         for match in matches:
             _literal_name(match)
-            files.append(_log_file(match))
+            files.append(_log_file(match, fmt))
     return files
 
 
@@ -104,7 +108,7 @@ def _literal_name(path: str) -> None:
         )
 
 
-def _log_file(path: str) -> LogFile:
+def _log_file(path: str, forced: LogFormat | None = None) -> LogFile:
     p = Path(path)
     if not p.exists():
         raise SvcauditError("log file not found", location=Location(path), hint="check the path")
@@ -114,13 +118,35 @@ def _log_file(path: str) -> LogFile:
             location=Location(path),
             hint=f"pass the files, e.g. '{path}/*.csv'",
         )
+    mode = p.stat().st_mode
+    if not stat.S_ISREG(mode):  # a pipe or a device has no size to call empty
+        kind = (
+            "a named pipe (FIFO)"
+            if stat.S_ISFIFO(mode)
+            else "a character device"
+            if stat.S_ISCHR(mode)
+            else "a block device"
+            if stat.S_ISBLK(mode)
+            else "a socket"
+            if stat.S_ISSOCK(mode)
+            else "not a regular file"
+        )
+        raise SvcauditError(
+            f"is {kind}, not a log file: svcaudit reads a log more than once, so it needs a "
+            "regular file",
+            location=Location(path),
+            hint=f"save it to a file first, or pipe it in as standard input: svcaudit audit - "
+            f"... < {path}"
+            if stat.S_ISFIFO(mode)
+            else "pass the export file itself",
+        )
     if p.stat().st_size == 0:
         raise SvcauditError(
             "log file is empty",
             location=Location(path),
             hint="the export produced no data; check the export's date range",
         )
-    fmt, compressed = detect_format(p)
+    fmt, compressed = detect_format(p, forced)
     if fmt != LogFormat.PARQUET:
         check_text(p, compressed, fmt)
     return _laid_out(p, path, fmt, compressed)
@@ -270,6 +296,29 @@ def line_layout(path: Path, compressed: bool) -> tuple[bool, int]:
     return len(kinds) > 1, limit
 
 
+def first_long_line(path: Path, compressed: bool, limit: int) -> int | None:
+    """The 1-based number of the first physical line longer than ``limit`` bytes (its end
+    not counted), or None: DuckDB names the line its sniffer was on (often 1), not this one.
+    One streaming pass, stopping at that line."""
+    line, length = 1, 0
+    opener = gzip.open if compressed else open
+    try:
+        with opener(path, "rb") as stream:
+            while chunk := stream.read(_CHUNK):
+                start = 0
+                while (end := chunk.find(b"\n", start)) != -1:
+                    length += end - start
+                    if length - (chunk[end - 1 : end] == b"\r") > limit:
+                        return line
+                    line, length, start = line + 1, 0, end + 1
+                length += len(chunk) - start
+                if length > limit:
+                    return line
+    except (OSError, EOFError, zlib.error):
+        return None
+    return None
+
+
 def normalised_copy(path: Path, compressed: bool) -> str:
     """A temporary copy with every line ending in LF (removed when the process exits).
 
@@ -299,12 +348,15 @@ def _remove(path: str) -> None:
         os.remove(path)
 
 
-def detect_format(path: Path) -> tuple[LogFormat, bool]:
-    """The format of a file from its suffix (``.csv.gz`` too), else from its first bytes."""
+def detect_format(path: Path, forced: LogFormat | None = None) -> tuple[LogFormat, bool]:
+    """The format of a file from its suffix (``.csv.gz`` too), else from its first bytes;
+    ``forced`` (a profile's format) whatever the name says (``.gz`` still decompresses)."""
     suffixes = [s.lower() for s in path.suffixes]
     compressed = bool(suffixes) and suffixes[-1] in (".gz", ".gzip")
     if compressed:
         suffixes = suffixes[:-1]
+    if forced is not None:
+        return forced, compressed
     if "queue_log" in path.name.lower():
         return LogFormat.QUEUE_LOG, compressed
     if suffixes and suffixes[-1] in _SUFFIXES:

@@ -164,12 +164,17 @@ class JsonReader(LogReader):
 
     def _leaves(self, con: duckdb.DuckDBPyConnection, f: LogFile) -> dict[tuple[str, ...], str]:
         if f.format == LogFormat.JSONL:
-            rel = con.sql(
-                exp.select("*")
-                .from_(self._json(f, ignore_errors=exp.true()))
-                .limit(0)
-                .sql("duckdb")
-            )
+            try:
+                rel = con.sql(
+                    exp.select("*")
+                    .from_(self._json(f, ignore_errors=exp.true()))
+                    .limit(0)
+                    .sql("duckdb")
+                )
+            except duckdb.InvalidInputException as e:
+                if "maximum recursion depth" not in str(e):
+                    raise
+                return sampled_leaves(f)  # a record nested too deep for DuckDB's detection
             leaves: dict[tuple[str, ...], str] = {}
             for name, t in zip(rel.columns, rel.types, strict=True):
                 leaves.update(flatten(name, t))
@@ -274,6 +279,54 @@ class JsonReader(LogReader):
         except (OSError, EOFError, UnicodeDecodeError):
             pass  # lines are a convenience; the interaction id still finds the row
         return found
+
+
+#: How deep a JSON Lines record may nest for its fields to be detected (DuckDB's limit)
+MAX_JSON_DEPTH = 128
+
+
+def sampled_leaves(f: LogFile) -> dict[tuple[str, ...], str]:
+    """The fields of the first ``SAMPLE_ROWS`` records of a JSON Lines file, read by Python's
+    json module, for a file DuckDB's detection stops on (a record nested more than 128
+    levels): such a record is skipped here, and its own fields are still read row by row by
+    the relation (DuckDB's JSON functions have no such limit)."""
+    leaves: dict[tuple[str, ...], str] = {}
+    opener = gzip.open if f.compressed else open
+    with opener(f.path, "rt", encoding="utf-8", errors="replace") as stream:
+        for i, line in enumerate(stream):
+            if i >= SAMPLE_ROWS:
+                break
+            try:
+                record = json.loads(line) if line.strip() else None
+            except (ValueError, RecursionError):
+                continue
+            if isinstance(record, dict):
+                for path, t in _python_leaves(record, (), 0).items():
+                    leaves[path] = merge_types(leaves.get(path, t), t)
+    return leaves
+
+
+def _python_leaves(
+    value: dict[str, object], prefix: tuple[str, ...], depth: int
+) -> dict[tuple[str, ...], str]:
+    out: dict[tuple[str, ...], str] = {}
+    for key, item in value.items():
+        path = (*prefix, key)
+        if isinstance(item, dict) and depth < MAX_JSON_DEPTH:
+            out.update(_python_leaves(item, path, depth + 1))
+        else:
+            out[path] = _python_type(item)
+    return out
+
+
+def _python_type(item: object) -> str:
+    if isinstance(item, bool):
+        return "BOOLEAN"
+    if isinstance(item, int):
+        return "BIGINT"
+    if isinstance(item, float):
+        return "DOUBLE"
+    return "VARCHAR"  # text, lists (as DuckDB's detection gives them), nulls
 
 
 def _singular(name: str) -> str:

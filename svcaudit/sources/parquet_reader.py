@@ -7,7 +7,8 @@ from collections.abc import Mapping, Sequence
 import duckdb
 from sqlglot import exp
 
-from svcaudit.sources.base import FILE, REJECT, LogReader, Reject, numbered_rejects
+from svcaudit.expressions.types import Kind, kind_of_sql_type
+from svcaudit.sources.base import FILE, NATIVE, REJECT, LogReader, Reject, numbered_rejects
 from svcaudit.sources.casting import OffsetSpan, offset_spans, typed_projection
 from svcaudit.sources.files import LogFile, LogFormat
 from svcaudit.sources.inference import SAMPLE_ROWS
@@ -31,6 +32,11 @@ class ParquetReader(LogReader):
         raw = dict(zip(rel.columns, [str(t) for t in rel.types], strict=True))
         self._spans = self._offset_spans(con, [c for c, t in raw.items() if t == "TIMESTAMP"])
         return raw
+
+    def timestamp_formats(self) -> dict[str, str]:
+        found = super().timestamp_formats()
+        native = {c for c, t in self._raw.items() if kind_of_sql_type(t) == Kind.TIMESTAMP}
+        return {c: NATIVE if c in native else f for c, f in found.items()}
 
     def _offset_spans(
         self, con: duckdb.DuckDBPyConnection, columns: list[str]

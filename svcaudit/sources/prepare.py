@@ -14,10 +14,14 @@ from dataclasses import dataclass
 
 from sqlglot import exp
 
-from svcaudit.sources.base import REJECT
+from svcaudit.sources.base import FILE, REJECT
+from svcaudit.sources.sql import lit
 
 #: the rows a kept row stands for besides itself (0 without a merging step)
 MERGED = "__merged"
+#: a number ordering the rows as the files hold them (the files in the order given), for
+#: steps that break ties by file order (``Prepare.positioned``): the engine adds it
+POSITION = "__pos"
 
 
 class Prepare(ABC):
@@ -37,35 +41,48 @@ class Prepare(ABC):
     def apply(self, rows: exp.Select) -> exp.Select:
         """The rows after the step, with a ``MERGED`` column."""
 
+    #: whether ``apply`` reads ``POSITION`` (the plan then adds it to rows without one)
+    positioned: bool = False
+
 
 @dataclass(frozen=True)
 class LatestPerKey(Prepare):
     """Several records per interaction: keep the latest one per ``key`` by ``order`` (among
-    good rows); the others are counted as merged on the kept row."""
+    good rows; of rows with the same ``order``, the later in the file); the others are
+    counted as merged on the kept row. Rows without a key, and rejected rows, stay as
+    they are. ``order_type`` is the type ``order`` is compared as."""
 
     key: str
     order: str
+    order_type: str = "TIMESTAMPTZ"
+    what: str = "record"  # what one row is, for people ("record", "update")
+
+    positioned = True
 
     @property
     def reads(self) -> Mapping[str, str]:
-        """The key as text, the order as an instant."""
-        return {self.key: "VARCHAR", self.order: "TIMESTAMPTZ"}
+        """The key as text, the order as ``order_type``."""
+        return {self.key: "VARCHAR", self.order: self.order_type}
 
     @property
     def summary(self) -> str:
         """One line."""
-        return f"keeps the latest record per {self.key} by {self.order}"
+        return f"keeps the latest {self.what} per {self.key} by {self.order}"
 
     def apply(self, rows: exp.Select) -> exp.Select:
-        """A window per key (and good/rejected), QUALIFY the first by ``order`` descending."""
+        """A window per key (and good/rejected), QUALIFY the first by ``order`` descending,
+        then by position descending (the last row written wins a tie)."""
         key = exp.column(self.key, quoted=True)
         good = exp.column(REJECT).is_(exp.null())
         partition = [key, exp.paren(good.copy())]
         latest = exp.Ordered(
             this=exp.column(self.order, quoted=True), desc=True, nulls_first=False
         )
+        later = exp.Ordered(this=exp.column(POSITION), desc=True, nulls_first=False)
         rank = exp.Window(
-            this=exp.RowNumber(), partition_by=partition, order=exp.Order(expressions=[latest])
+            this=exp.RowNumber(),
+            partition_by=partition,
+            order=exp.Order(expressions=[latest, later]),
         )
         size = exp.Window(
             this=exp.Count(this=exp.Star()), partition_by=[p.copy() for p in partition]
@@ -90,4 +107,201 @@ class LatestPerKey(Prepare):
         )
 
 
-__all__ = ["MERGED", "LatestPerKey", "Prepare"]
+def with_position(rows: exp.Select) -> exp.Select:
+    """``rows`` numbered in the order they come (DuckDB keeps the files' order)."""
+    number = exp.Window(this=exp.RowNumber())
+    return exp.select("*", exp.alias_(number, POSITION)).from_(rows.subquery("unnumbered"))
+
+
+
+
+#: how a queue visit ended, by the event that ended it (Asterisk's queue_log)
+OUTCOMES = {
+    "CONNECT": "answered",
+    "ABANDON": "abandoned",
+    "EXITWITHTIMEOUT": "timeout",
+    "EXITEMPTY": "exit-empty",
+    "EXITWITHKEY": "exit-key",
+}
+#: the events that end an answered visit (the call's time with the member is known then)
+_COMPLETIONS = ("COMPLETEAGENT", "COMPLETECALLER")
+_TRANSFERS = ("TRANSFER", "BLINDTRANSFER", "ATTENDEDTRANSFER")
+
+#: a queue visit's columns and their types (``QueueVisits``)
+VISIT_COLUMNS: dict[str, str] = {
+    "id": "VARCHAR",
+    "visit": "BIGINT",
+    "branch": "VARCHAR",
+    "channel": "VARCHAR",
+    "agent": "VARCHAR",
+    "queued_at": "TIMESTAMPTZ",
+    "answered_at": "TIMESTAMPTZ",
+    "ended_at": "TIMESTAMPTZ",
+    "wait_seconds": "DOUBLE",
+    "talk_seconds": "DOUBLE",
+    "outcome": "VARCHAR",
+    "answered": "BOOLEAN",
+    "abandoned": "BOOLEAN",
+    "transferred": "BOOLEAN",
+    "exit_event": "VARCHAR",
+}
+
+
+@dataclass(frozen=True)
+class QueueVisits(Prepare):
+    """Asterisk ``queue_log`` events -> one row per queue visit.
+
+    Over lines with ``t`` (epoch seconds), ``callid``, ``queue``, ``agent``, ``event``,
+    ``d1``..``d5``, ``__reject``, ``__file`` and ``POSITION`` (file order): every ENTERQUEUE
+    of a call starts a visit of the queue it names, and the call's later lines in that queue
+    belong to it until the next ENTERQUEUE there. A call that times out of one queue and is
+    answered in another, or comes back to a queue, is one visit per ENTERQUEUE, each in its
+    own queue. The first of CONNECT, ABANDON, EXITWITHTIMEOUT, EXITEMPTY, EXITWITHKEY gives
+    its ``outcome`` (``OUTCOMES``; NULL while the caller is still waiting when the log ends).
+    Rejected lines stay, one row each; lines of calls never queued (or callid NONE) are not
+    interactions.
+    """
+
+    @property
+    def reads(self) -> Mapping[str, str]:
+        """Nothing beyond the reader's lines."""
+        return {}
+
+    @property
+    def summary(self) -> str:
+        """One line."""
+        return "makes every ENTERQUEUE of a call one queue visit"
+
+    def apply(self, rows: exp.Select) -> exp.Select:
+        """Lines numbered into visits, grouped per visit, then the rejected lines."""
+        good = exp.column(REJECT).is_(exp.null())
+        call = [exp.column(FILE), exp.column("callid"), exp.column("queue")]
+        entered = exp.Window(
+            this=exp.Sum(this=exp.Case().when(_is("ENTERQUEUE"), exp.Literal.number(1)).else_(
+                exp.Literal.number(0)
+            )),
+            partition_by=call,
+            order=exp.Order(expressions=[exp.Ordered(this=exp.column(POSITION))]),
+        )
+        numbered = (
+            exp.select("*", exp.alias_(entered, "__visit"))
+            .from_(rows.subquery("lines"))
+            .where(exp.and_(good, exp.NEQ(this=exp.column("callid"), expression=lit("NONE"))))
+        )
+        visits = (
+            exp.select(*_visit_columns(), exp.column(FILE))
+            .from_(numbered.subquery("numbered"))
+            .where(exp.GT(this=exp.column("__visit"), expression=exp.Literal.number(0)))
+            .group_by(*[c.copy() for c in call], exp.column("__visit"))
+        )
+        nth = exp.Window(
+            this=exp.RowNumber(),
+            partition_by=[exp.column(FILE), exp.column("id")],
+            order=exp.Order(expressions=[exp.Ordered(this=exp.column(POSITION))]),
+        )
+        columns = [exp.column(c) if c != "visit" else exp.alias_(nth, "visit")
+                   for c in VISIT_COLUMNS]
+        kept = exp.select(
+            *columns,
+            exp.column(FILE),
+            exp.alias_(exp.cast(exp.null(), "VARCHAR"), REJECT),
+            exp.column(POSITION),
+        ).from_(visits.subquery("visits"))
+        nulls = [exp.alias_(exp.cast(exp.null(), t), c) for c, t in VISIT_COLUMNS.items()]
+        bad = (
+            exp.select(*nulls, exp.column(FILE), exp.column(REJECT), exp.column(POSITION))
+            .from_(rows.subquery("bad"))
+            .where(exp.not_(good.copy()))
+        )
+        return exp.select("*").from_(exp.union(kept, bad, distinct=False).subquery("visits"))
+
+
+def _visit_columns() -> list[exp.Expr]:
+    """A visit's columns (``VISIT_COLUMNS`` but ``visit``), aggregated over its lines, and its
+    ENTERQUEUE's position."""
+    at = exp.func("to_timestamp", exp.column("t"))
+    ends = exp.In(this=exp.column("event"), expressions=[lit(e) for e in OUTCOMES])
+    first_end = exp.func(
+        "arg_min",
+        exp.Case().when(ends.copy(), exp.column("event")),
+        exp.Case().when(ends.copy(), exp.column(POSITION)),
+    )
+    outcome = exp.Case()
+    for event, name in OUTCOMES.items():
+        outcome = outcome.when(exp.EQ(this=first_end.copy(), expression=lit(event)), lit(name))
+    connect = _is("CONNECT")
+    agent = exp.func(
+        "arg_min",
+        exp.Case().when(connect.copy(), exp.column("agent")),
+        exp.Case().when(connect.copy(), exp.column(POSITION)),
+    )
+    wait = exp.func(
+        "coalesce",
+        _pick(connect.copy(), _number("d1")),  # CONNECT(holdtime|...)
+        _pick(_among(("ABANDON", "EXITWITHTIMEOUT", "EXITEMPTY")), _number("d3")),  # waittime
+        _pick(_is("EXITWITHKEY"), _number("d4")),  # EXITWITHKEY(key|pos|origpos|waittime)
+    )
+    talk = exp.func(
+        "coalesce",
+        _pick(_among(_COMPLETIONS), _number("d2")),  # (holdtime|calltime|origposition)
+        _pick(_among(_TRANSFERS), _number("d4")),  # (extension|context|holdtime|calltime|...)
+    )
+    # a caller still waiting when the log ends is neither (yet): false, its outcome NULL
+    answered = exp.func("coalesce", _is_end(first_end, "CONNECT"), exp.false())
+    abandoned = exp.func("coalesce", _is_end(first_end, "ABANDON"), exp.false())
+    exits = [e for e in OUTCOMES if e != "CONNECT"]
+    exit_event = exp.Case().when(
+        exp.In(this=first_end.copy(), expressions=[lit(e) for e in exits]),
+        exp.func("lower", first_end.copy()),
+    )
+    return [
+        exp.alias_(exp.column("callid"), "id"),
+        exp.alias_(exp.column("queue"), "branch"),
+        exp.alias_(lit("phone"), "channel"),
+        exp.alias_(agent, "agent"),
+        exp.alias_(_pick(_is("ENTERQUEUE"), at.copy(), "min"), "queued_at"),
+        exp.alias_(_pick(connect.copy(), at.copy(), "min"), "answered_at"),
+        exp.alias_(_pick(_among((*exits, *_COMPLETIONS, *_TRANSFERS)), at.copy()), "ended_at"),
+        exp.alias_(wait, "wait_seconds"),
+        exp.alias_(talk, "talk_seconds"),
+        exp.alias_(outcome, "outcome"),
+        exp.alias_(answered, "answered"),
+        exp.alias_(abandoned, "abandoned"),
+        exp.alias_(exp.func("bool_or", _among(_TRANSFERS)), "transferred"),
+        exp.alias_(exit_event, "exit_event"),
+        exp.alias_(_pick(_is("ENTERQUEUE"), exp.column(POSITION), "min"), POSITION),
+    ]
+
+
+def _is_end(first_end: exp.Expr, event: str) -> exp.Expr:
+    return exp.EQ(this=first_end.copy(), expression=lit(event))
+
+
+def _is(event: str) -> exp.Expr:
+    return exp.EQ(this=exp.column("event"), expression=lit(event))
+
+
+def _among(events: tuple[str, ...] | list[str]) -> exp.Expr:
+    return exp.In(this=exp.column("event"), expressions=[lit(e) for e in events])
+
+
+def _pick(cond: exp.Expr, value: exp.Expr, agg: str = "max") -> exp.Expr:
+    """``value`` of the visit's lines that meet ``cond`` (their max, or ``agg``)."""
+    return exp.func(agg, exp.Case().when(cond, value))
+
+
+def _number(name: str) -> exp.Expr:
+    """A data field read as a number (NULL when it is not one)."""
+    return exp.TryCast(this=exp.column(name), to=exp.DataType.build("DOUBLE"))
+
+
+__all__ = [
+    "MERGED",
+    "OUTCOMES",
+    "POSITION",
+    "VISIT_COLUMNS",
+    "LatestPerKey",
+    "Prepare",
+    "QueueVisits",
+    "with_position",
+]

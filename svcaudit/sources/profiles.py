@@ -9,7 +9,7 @@ add or override entries the same way. Adding a profile is adding one entry to ``
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 
 from svcaudit.sources.prepare import LatestPerKey, Prepare
@@ -27,6 +27,8 @@ class Profile:
     required: tuple[str, ...] = ()  # logical columns whose values must parse in every record
     unavailable: tuple[str, ...] = ()  # logical columns this export never has
     reader: str | None = None  # a log format whose reader yields this profile's columns
+    # columns that, with the id, tell interactions apart (a call's queue visits share its id)
+    identity: tuple[str, ...] = ()
     example: str = ""
     avoid: str = ""
 
@@ -43,12 +45,16 @@ AMAZON_CONNECT = Profile(
     name="amazon-connect",
     summary="Amazon Connect contact trace records (JSON or JSON Lines, nested as exported); "
     "the queue is the branch, since abandoned contacts have no agent; several records of one "
-    "contact are merged, keeping the latest by LastUpdateTimestamp.",
+    "contact are merged, keeping the latest by LastUpdateTimestamp. A transfer is a contact "
+    "of its own (InitiationMethod TRANSFER, previous_contact = PreviousContactId) counted in "
+    "the queue it was transferred to; the contact it came from stays in its own queue.",
     columns={
         "id": "`ContactId`",
         "branch": "`Queue.Name`",
         "channel": 'if_else(upper(`Channel`) == "VOICE", "phone", lower(`Channel`))',
         "initiation_method": "lower(`InitiationMethod`)",
+        "previous_contact": "`PreviousContactId`",  # set on a transfer: the contact before it
+        "initial_contact": "`InitialContactId`",
         "agent": "`Agent.Username`",
         "arrived_at": "`InitiationTimestamp`",
         "queued_at": "`Queue.EnqueueTimestamp`",
@@ -56,6 +62,7 @@ AMAZON_CONNECT = Profile(
         "ended_at": "`DisconnectTimestamp`",
         "abandoned": "`Queue.EnqueueTimestamp` is not null and "
         "`Agent.ConnectedToAgentTimestamp` is null",
+        "answered": "`Agent.ConnectedToAgentTimestamp` is not null",
         "wait": "coalesce(`Agent.ConnectedToAgentTimestamp` - `Queue.EnqueueTimestamp`, "
         "`Queue.DequeueTimestamp` - `Queue.EnqueueTimestamp`)",
         "hold": "seconds(`Agent.CustomerHoldDuration`)",
@@ -115,15 +122,18 @@ ZENDESK = Profile(
 
 ASTERISK = Profile(
     name="asterisk-queue-log",
-    summary="Asterisk queue_log event files (epoch|callid|queue|agent|event|data...), folded "
-    "into one row per call by the queue_log reader: queued_at, answered_at, ended_at, wait, "
-    "talk, abandoned, exit_event, transferred; the queue is the branch.",
+    summary="Asterisk queue_log event files (epoch|callid|queue|agent|event|data...), read "
+    "whatever the files are called: one row per queue visit (every ENTERQUEUE; a call that "
+    "overflows or comes back is one visit per queue): queued_at, answered_at, ended_at, wait, "
+    "talk, outcome (answered, abandoned, timeout, exit-empty, exit-key), answered, abandoned "
+    "(hung up in the queue), transferred, visit; the queue is the branch.",
     signature=("exit_event", "transferred", "queued_at", "wait_seconds"),
     unavailable=("hold", "longest_hold", "holds", "after_work"),
     reader="queue_log",
+    identity=("visit",),
     example="svcaudit audit /var/log/asterisk/queue_log -s standards/contact-centre.yaml",
-    avoid="counting ABANDON lines with grep: calls that timed out or found the queue empty "
-    "are abandoned too",
+    avoid="one row per callid: a call that times out of one queue and is answered in the "
+    "next counts as answered in the first, and its timeout vanishes",
 )
 
 GENERIC = Profile(
@@ -179,14 +189,25 @@ def _norm(name: str) -> str:
     return "".join(c for c in name.lower() if c.isalnum())
 
 
-def suggest_mapping(columns: list[str]) -> dict[str, str]:
-    """Logical column -> the export's column that most likely holds it (exact words only)."""
+def named_like(logical: str, columns: list[str]) -> list[str]:
+    """The columns whose names are words exports use for ``logical``, in ``_SYNONYMS`` order."""
+    by_norm = {_norm(c): c for c in columns}
+    found = (by_norm.get(_norm(word)) for word in _SYNONYMS.get(logical, ()))
+    return list(dict.fromkeys(c for c in found if c is not None))
+
+
+def suggest_mapping(
+    columns: list[str], avoid: Mapping[str, Collection[str]] | None = None
+) -> dict[str, str]:
+    """Logical column -> the export's column that most likely holds it (exact words only);
+    ``avoid``: logical column -> columns that cannot hold it (a branch that is a map point)."""
     by_norm = {_norm(c): c for c in columns}
     out: dict[str, str] = {}
     for logical, words in _SYNONYMS.items():
+        skip = (avoid or {}).get(logical, ())
         for word in words:
             found = by_norm.get(_norm(word))
-            if found is not None and found not in out.values():
+            if found is not None and found not in out.values() and found not in skip:
                 if found != logical:
                     out[logical] = found
                 break

@@ -34,11 +34,12 @@ from svcaudit.sources.csv_reader import CsvReader, csv_records
 from svcaudit.sources.files import LogFile, LogFormat
 from svcaudit.sources.json_reader import JsonReader, _singular
 from svcaudit.sources.parquet_reader import ParquetReader
-from svcaudit.sources.queue_log import QueueLogReader
+from svcaudit.sources.prepare import POSITION, QueueVisits
+from svcaudit.sources.queue_log import QueueLogReader, queue_log_lines
 from svcaudit.spark.dialect import SparkUnsupportedError, spark_sql
 
 FILE = "__file"
-POS = "__pos"
+POS = POSITION  # "__pos"
 BAD = "__bad"  # a reason found while reading (wrong number of fields, malformed JSON)
 RAW = "__raw"  # the raw record text, for the reasons listed in the report
 CORRUPT = "__corrupt"
@@ -147,7 +148,14 @@ class SparkLogs:
         for p in self.parts:
             has = set(p.select.named_selects)
             aligned = exp.select(
-                *(quoted_column(n) if n in has else exp.alias_(exp.null(), n) for n in names)
+                *(
+                    _global_position(p.index)
+                    if n == POS
+                    else quoted_column(n)
+                    if n in has
+                    else exp.alias_(exp.null(), n)
+                    for n in names
+                )
             ).from_(p.select.subquery("part"))
             union = aligned if union is None else exp.union(union, aligned, distinct=False)
         assert union is not None
@@ -290,6 +298,7 @@ class SparkLogs:
         return _Part(f, index, reader, typed, self._listing(typed))
 
     def _queue_log_part(self, reader: QueueLogReader, f: LogFile, index: int) -> _Part:
+        """The lines split as the DuckDB reader splits them, then the same ``QueueVisits``."""
         view = self._text(f)
         line = exp.column("value")
         parts = exp.func("split", line, lit("|"))  # a literal separator: sqlglot quotes it
@@ -308,15 +317,14 @@ class SparkLogs:
         ]
         nonblank = exp.NEQ(this=exp.func("trim", line.copy()), expression=lit(""))
         split = exp.select(*fields, exp.column(POS)).from_(_table(view)).where(nonblank)
-        spark_reader = _SparkQueueLog(reader.files, split)
-        lines = spark_reader._lines(f)
-        calls = spark_reader._calls(f)
+        lines = queue_log_lines(split, f)
+        visits = QueueVisits().apply(exp.select("*").from_(lines.subquery("lines")))
         typed = exp.select(
             *(quoted_column(c) for c in reader.SCHEMA),
             exp.column(REJECT),
-            exp.alias_(lit(f.display), FILE),
-            exp.alias_(exp.Literal.number(0), POS),
-        ).from_(calls.subquery("calls"))
+            exp.column(FILE),
+            exp.column(POS),
+        ).from_(visits.subquery("calls"))
         listing = exp.select(
             exp.column(POS), exp.column(REJECT), exp.alias_(_null_text(), RAW)
         ).from_(lines.subquery("lines"))
@@ -370,6 +378,13 @@ class SparkLogs:
         return out
 
 
+def _global_position(index: int) -> exp.Expr:
+    """A file's ``__pos`` made to order the rows of every file, the files in the order given
+    (``prepare.POSITION``): a position within a file stays below 2**44 (16 TiB)."""
+    offset = exp.Literal.number(index * 2**44)
+    return exp.alias_(exp.Add(this=offset, expression=exp.column(POS)), POS)
+
+
 def _spark(tree: exp.Expr) -> str:
     return spark_sql(tree)
 
@@ -411,26 +426,3 @@ def _csv_physical_lines(f: LogFile, records: set[int]) -> dict[int, int]:
     except (OSError, EOFError, csv.Error, UnicodeDecodeError):
         pass  # keep record numbers for what could not be counted
     return found
-
-
-class _SparkQueueLog(QueueLogReader):
-    """The queue_log fold of the DuckDB reader, over lines Spark has split into fields."""
-
-    def __init__(self, files: Sequence[LogFile], split: exp.Select) -> None:
-        super().__init__(files)
-        self._split = split
-
-    def _lines(self, f: LogFile) -> exp.Select:
-        epoch = exp.TryCast(this=exp.column("c0"), to=exp.DataType.build("BIGINT"))
-        reason = (
-            exp.Case()
-            .when(epoch.copy().is_(exp.null()), lit("time is not a UNIX epoch"))
-            .when(exp.column("c4").is_(exp.null()), lit("too few fields for a queue_log line"))
-        )
-        names = ("c0", "callid", "queue", "agent", "event", "d1", "d2", "d3", "d4", "d5")
-        return exp.select(
-            exp.alias_(epoch, "t"),
-            *(exp.alias_(exp.column(f"c{i}"), name) for i, name in enumerate(names) if i),
-            exp.alias_(reason, REJECT),
-            exp.column(POS),
-        ).from_(self._split.subquery("split"))

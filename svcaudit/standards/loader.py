@@ -17,7 +17,7 @@ from svcaudit.expressions.calendars import CalendarSpec
 from svcaudit.expressions.errors import ExpressionError, caret_line
 from svcaudit.expressions.nodes import Node
 from svcaudit.expressions.parser import parse_expression
-from svcaudit.standards.model import Consistency, Standard, StandardsFile
+from svcaudit.standards.model import Consistency, Fold, Standard, StandardsFile
 from svcaudit.standards.spc_model import PeriodUnit, Spc
 from svcaudit.standards.validation import validation_error
 from svcaudit.standards.yaml_reader import Marks, YamlPath, read_yaml
@@ -89,6 +89,15 @@ class StandardsSet:
     columns: Mapping[str, ParsedExpression] = field(default_factory=dict)
     redact: tuple[str, ...] = ()  # columns hashed in every report (all files' lists)
     period: PeriodUnit | None = None  # the first file's `period:`
+    fold: FoldSpec | None = None  # an event log's fold (``fold:``)
+
+
+@dataclass(frozen=True)
+class FoldSpec:
+    """A ``fold:`` and where it is written."""
+
+    fold: Fold
+    location: Location
 
 
 def load_standards(paths: Sequence[str | Path]) -> StandardsSet:
@@ -99,9 +108,18 @@ def load_standards(paths: Sequence[str | Path]) -> StandardsSet:
     rules: list[Rule] = []
     seen: dict[str, Rule] = {}
     columns: dict[str, ParsedExpression] = {}
+    folds: list[FoldSpec] = []
     for p in paths:
-        spec, rule_list, file_columns = load_file(p)
+        spec, rule_list, file_columns, fold = load_file(p)
         files.append(spec)
+        if fold is not None:
+            if folds and folds[0].fold != fold.fold:
+                raise SvcauditError(
+                    "`fold:` differs from the one in another standards file",
+                    location=fold.location,
+                    hint=f"the other is at {folds[0].location}; audited together, they must agree",
+                )
+            folds.append(fold)
         for name, expr in file_columns.items():
             if name in columns and columns[name].text != expr.text:
                 raise SvcauditError(
@@ -141,12 +159,13 @@ def load_standards(paths: Sequence[str | Path]) -> StandardsSet:
         columns=columns,
         redact=tuple(dict.fromkeys(c for spec in files for c in spec.redact)),
         period=first_file.period,
+        fold=folds[0] if folds else None,
     )
 
 
 def load_file(
     path: str | Path,
-) -> tuple[StandardsFile, list[Rule], dict[str, ParsedExpression]]:
+) -> tuple[StandardsFile, list[Rule], dict[str, ParsedExpression], FoldSpec | None]:
     """Load one standards file into its model and rules."""
     name = str(path)
     try:
@@ -172,7 +191,10 @@ def load_file(
         spec = StandardsFile.model_validate(data)
     except ValidationError as e:
         raise validation_error(e, name, marks, data) from None
-    return spec, *_rules(spec, name, marks, doc.columns)
+    fold = None
+    if spec.fold is not None:
+        fold = FoldSpec(spec.fold, marks.get(("fold",), (Location(name), None, None))[0])
+    return spec, *_rules(spec, name, marks, doc.columns), fold
 
 
 def _rules(

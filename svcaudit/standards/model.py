@@ -29,6 +29,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from svcaudit.expressions.calendars import CalendarSpec
+from svcaudit.standards.hours import HOURS_HINT, HoursError, parse_hours
 from svcaudit.standards.spc_model import PeriodUnit, Spc
 from svcaudit.units import (
     DURATION_HINT,
@@ -231,51 +232,6 @@ class Consistency(_Model):
         return self.model_copy(update={k: getattr(override, k) for k in override.model_fields_set})
 
 
-_DAYS = {"mon": 1, "tue": 2, "wed": 3, "thu": 4, "fri": 5, "sat": 6, "sun": 7}
-HOURS_HINT = 'write opening hours like {mon-fri: "08:00-17:00", sat: "09:00-13:00"}'
-
-
-def _minute(text: str) -> int:
-    m = re.fullmatch(r"\s*(\d{1,2}):(\d{2})\s*", text)
-    if (
-        not m
-        or int(m.group(1)) > 24
-        or int(m.group(2)) > 59
-        or (int(m.group(1)) == 24 and int(m.group(2)) != 0)
-    ):
-        raise ValueError(f"'{text}' is not a time of day")
-    return int(m.group(1)) * 60 + int(m.group(2))
-
-
-def _days(text: str) -> list[int]:
-    out: list[int] = []
-    for part in text.lower().replace(" ", "").split(","):
-        first, _, last = part.partition("-")
-        if first not in _DAYS or (last and last not in _DAYS):
-            raise ValueError(f"'{text}' is not a day or range of days (mon..sun)")
-        a, b = _DAYS[first], _DAYS[last or first]
-        out += list(range(a, b + 1)) if a <= b else [*range(a, 8), *range(1, b + 1)]
-    return out
-
-
-def parse_hours(hours: dict[str, str]) -> tuple[tuple[int, int, int], ...]:
-    """{"mon-fri": "08:00-17:00, 18:00-20:00"} -> ((1, 480, 1020), (1, 1080, 1200), ...)."""
-    out: list[tuple[int, int, int]] = []
-    for days, spans in hours.items():
-        for span in str(spans).split(","):
-            start, sep, end = span.partition("-")
-            if not sep:
-                raise ValueError(f"'{span.strip()}' is not a range of hours like 08:00-17:00")
-            o, c = _minute(start), _minute(end)
-            if c <= o:
-                raise ValueError(
-                    f"'{span.strip()}' ends before it starts; split hours past midnight "
-                    "into two days (e.g. fri: 22:00-24:00 and sat: 00:00-06:00)"
-                )
-            out += [(d, o, c) for d in _days(str(days))]
-    return tuple(sorted(out))
-
-
 class Calendar(_Model):
     """Business hours: a time zone, weekly opening hours, holidays, and its branches."""
 
@@ -298,8 +254,9 @@ class Calendar(_Model):
     def _hours(cls, value: dict[str, str]) -> dict[str, str]:
         try:
             parse_hours(value)
-        except ValueError as e:
-            raise PydanticCustomError("calendar", str(e), {"hint": HOURS_HINT}) from None
+        except HoursError as e:
+            context = {"hint": HOURS_HINT, "key": e.key}
+            raise PydanticCustomError("calendar", str(e).replace("{", "{{"), context) from None
         return value
 
     @field_validator("holidays")
@@ -419,6 +376,18 @@ class Standard(_Model):
         return spec if isinstance(spec, dict) else None
 
 
+class Fold(_Model):
+    """An event log (a row per update) folded to one row per key: the latest by ``latest_by``
+    (a tie: the later row in the file); the others are counted as merged."""
+
+    key: str = Field(min_length=1, description="The column naming the interaction (number)")
+    latest_by: str = Field(
+        min_length=1,
+        description="The number or timestamp column whose highest value is the latest row "
+        "(e.g. sys_mod_count, updated_at)",
+    )
+
+
 class StandardsFile(_Model):
     """A standards file: metadata, shared fields and the list of standards."""
 
@@ -439,6 +408,9 @@ class StandardsFile(_Model):
     columns: dict[str, Expression] = Field(
         default_factory=dict,
         description="Logical columns defined over the log's own (e.g. arrived_at: `Created On`)",
+    )
+    fold: Fold | None = Field(
+        None, description="An event log's fold: one row per key, the latest by a column"
     )
     fields: dict[str, Expression] = Field(
         default_factory=dict, description="Named derived measures usable in expressions"

@@ -8,7 +8,7 @@ from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
 from svcaudit.errors import Location, SvcauditError, did_you_mean
-from svcaudit.standards.model import Consistency, Standard, StandardsFile
+from svcaudit.standards.model import Consistency, Fold, Standard, StandardsFile
 from svcaudit.standards.yaml_reader import Marks, YamlPath
 
 # Words people reach for, and the key they mean.
@@ -148,6 +148,8 @@ def _allowed_keys(parent: YamlPath) -> list[str]:
         return list(StandardsFile.model_fields)
     if parent[0] == "standards" and len(parent) == 2:
         return list(Standard.model_fields)
+    if parent == ("fold",):
+        return list(Fold.model_fields)
     return list(Consistency.model_fields)
 
 

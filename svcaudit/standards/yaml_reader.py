@@ -54,6 +54,16 @@ def read_yaml(text: str, path: str) -> YamlDoc:
             location=loc,
             hint="check indentation, colons and quotes around text containing ': ' or '#'",
         ) from None
+    except yaml.reader.ReaderError as e:  # a character YAML does not allow (a NUL, say)
+        at = e.position
+        line, column = text.count("\n", 0, at) + 1, at - text.rfind("\n", 0, at)
+        code = e.character if isinstance(e.character, int) else ord(e.character)
+        char = "a NUL" if code == 0 else f"the character #x{code:04x}"
+        raise SvcauditError(
+            f"the standards file holds {char}, which YAML does not allow",
+            location=Location(path, line, column),
+            hint="a text file has no control characters: was it saved as UTF-16, or binary?",
+        ) from None
     except yaml.YAMLError as e:
         raise SvcauditError(f"YAML error: {e}", location=Location(path)) from None
     except RecursionError:  # PyYAML composes nested collections recursively
@@ -143,7 +153,13 @@ class _Builder:
         """A plain scalar's value; a number too long to be one is an error, not a crash."""
         try:
             return self.scalars.construct_object(node)
-        except ValueError:  # int() refuses more than 4,300 digits
+        except ValueError:  # int() refuses more than 4,300 digits; date() refuses 30 Feb
+            if node.tag == "tag:yaml.org,2002:timestamp":
+                raise SvcauditError(
+                    f"'{node.value}' is not a date",
+                    location=self.loc(node),
+                    hint="write a real day of the calendar as YYYY-MM-DD, e.g. 2025-02-28",
+                ) from None
             raise SvcauditError(
                 f"the number starting {str(node.value)[:20]}... is too large",
                 location=self.loc(node),

@@ -191,3 +191,74 @@ def test_business_time_is_a_node_each_dialect_renders() -> None:
     utc = CalendarSpec("x", "UTC", ((1, 0, 60),), (), ())
     other = business_time_sql(exp.column("a"), exp.column("b"), utc)
     assert other != node
+
+
+OVERLAP_LOG = """\
+id,branch,created,replied
+a,Office,2025-03-03T10:00:00Z,2025-03-03T14:00:00Z
+b,Office,2025-03-03T07:00:00Z,2025-03-03T15:00:00Z
+"""
+
+
+def overlap_case(tmp: Path) -> tuple[Path, Path]:
+    """Monday 3 March 2025 (UTC) with hours "08:00-12:00, 10:00-14:00", one range overlapping
+    the other: open 08:00-14:00. a: 10:00-14:00 is 4 h (not 2 h + 4 h = 6 h); b: 07:00-15:00
+    is the 6 h the office is open (not 4 h + 4 h = 8 h)."""
+    log = tmp / "overlap.csv"
+    log.write_text(OVERLAP_LOG, encoding="utf-8")
+    std = tmp / "overlap.yaml"
+    lines = [
+        "svcaudit: 1",
+        "name: Overlap",
+        "calendars:",
+        "  office:",
+        "    time_zone: UTC",
+        '    hours: {mon: "08:00-12:00, 10:00-14:00", tue-fri: "08:00-14:00"}',
+        "fields:",
+        "  reply: business_time(created, replied)",
+        "standards:",
+    ]
+    for cid, expected in (("a", "4h"), ("b", "6h")):
+        for key in ("at_most", "at_least"):
+            lines += [
+                f"  - id: {cid}-{key.replace('_', '-')}",
+                "    title: t",
+                f'    when: id == "{cid}"',
+                "    measure: reply",
+                f"    {key}: {expected}",
+            ]
+    std.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return log, std
+
+
+def test_overlapping_hours_in_a_day_are_merged(tmp_path: Path) -> None:
+    log, std = overlap_case(tmp_path)
+    result = runner.invoke(app, ["audit", str(log), "-s", str(std), "-f", "json"])
+    assert result.exit_code == 0, result.stdout + result.stderr
+    report = json.loads(result.stdout)
+    assert {s["id"]: s["passed"] for s in report["standards"]} == {
+        "a-at-most": 1, "a-at-least": 1, "b-at-most": 1, "b-at-least": 1
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("hours", "line_column", "message"),
+    [
+        # Monday under mon-fri and again under mon: refused at the second entry's value
+        ('\n      mon-fri: "08:00-17:00"\n      mon: "18:00-20:00"', "7:12",
+         "mon is listed in 'mon-fri' and in 'mon'"),
+        ('\n      mon,mon-tue: "08:00-17:00"', "6:20", "mon is listed twice in 'mon,mon-tue'"),
+    ],
+)  # fmt: skip
+def test_a_day_listed_twice_is_refused_where_it_repeats(
+    tmp_path: Path, hours: str, line_column: str, message: str
+) -> None:
+    std = tmp_path / "std.yaml"
+    std.write_text(
+        "svcaudit: 1\nname: B\ncalendars:\n  office:\n"
+        f"    hours: {hours}\nstandards:\n  - id: a\n    title: A\n    check: abandoned\n",
+        encoding="utf-8",
+    )
+    result = runner.invoke(app, ["validate", str(std)])
+    assert result.exit_code == 2
+    assert f"{std}:{line_column}: {message}" in result.stderr, result.stderr

@@ -172,10 +172,11 @@ def test_paths_and_branch_names_are_escaped(
         tmp_path / odd / "esc.yaml",
         "svcaudit: 1\nname: Escapes\nstandards:\n"
         "  - id: hold-30s\n    title: Holds\n    measure: hold\n    at_most: 30s\n"
-        "    target: 90%\n",
+        "    target: 90%\nconsistency:\n  min_interactions: 2\n",
         dedent=False,
     )
-    # Three branches, each 1 of 2 within 30 s (50 %); their names need escaping.
+    # Three branches, each 1 of 2 within 30 s (50 %); their names need escaping. (Judged at
+    # two interactions: only a judged branch is named among the worst.)
     branches = ['"Line\nBreak"', '"50% off"', '"A,B: C"']
     rows = ["id,branch,hold_seconds"]
     for i, b in enumerate(branches):

@@ -126,16 +126,31 @@ def test_asterisk_matches_reference(reference: ModuleType) -> None:
     rows, stats = reference.asterisk_rows(VENDORS / "asterisk-queue_log")
     report = audit("asterisk-queue_log", "standards/contact-centre.yaml")
     assert report["profile"] == "asterisk-queue-log (detected)"
-    assert report["rows"]["evaluated"] == len(rows) == 1200
+    # one row per queue visit: 1,200 calls, 17 of them overflow into a second queue and 4 come
+    # back to the queue they left
+    assert report["rows"]["evaluated"] == len(rows) == 1221
+    assert stats["calls"] == 1200
     assert report["rows"]["rejected"] == len(stats["malformed"]) == 2
-    assert [r["line"] for r in report["rejects"]] == [288, 3982]
+    assert [r["line"] for r in report["rejects"]] == [288, 4038]
     every = lambda r: True  # noqa: E731
     assert by_branch(report, "service-level-80-20") == tally(
-        rows, every, lambda r: not r["abandoned"] and r["wait"] is not None and r["wait"] <= 20
+        rows, every, lambda r: r["answered"] and r["wait"] <= 20
     )
     assert by_branch(report, "abandonment-5pct") == tally(rows, every, lambda r: not r["abandoned"])
     holds = next(s for s in report["standards"] if s["id"] == "hold-total-2min")
     assert holds["status"] == "no data" and holds["note"] == "the export has no 'hold'"
+
+
+@pytest.mark.parametrize("outcome", ["answered", "abandoned", "timeout", "exit-empty", "exit-key"])
+def test_asterisk_outcomes_match_reference(
+    reference: ModuleType, tmp_path: Path, outcome: str
+) -> None:
+    rows, _ = reference.asterisk_rows(VENDORS / "asterisk-queue_log")
+    std = tmp_standard(tmp_path, "o", f'check: outcome == "{outcome}"', "queued_at is not null")
+    report = audit("asterisk-queue_log", str(std))
+    expected = tally(rows, lambda r: True, lambda r: r["outcome"] == outcome)
+    assert by_branch(report, "o") == expected
+    assert sum(p for p, _ in expected.values()) > 0  # every outcome occurs in the example
 
 
 def test_zendesk_matches_reference(reference: ModuleType) -> None:

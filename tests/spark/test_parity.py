@@ -19,10 +19,11 @@ import svcaudit.compile
 import svcaudit.engine
 import svcaudit.spark.engine
 from svcaudit.audit import AuditRequest, explain, run_audit
+from svcaudit.errors import SvcauditError
 from svcaudit.report.json import scorecard_dict
 from svcaudit.score import FailOn
 from svcaudit.standards.spc_model import PeriodUnit
-from tests.expressions.test_calendars import write_case
+from tests.expressions.test_calendars import overlap_case, write_case
 from tests.helpers import REPO, write
 from tests.invoke import assert_one_error, invoke
 from tests.test_cli import run_subprocess
@@ -275,6 +276,14 @@ def test_explain_finds_the_same_breaches(spark: Any, monkeypatch: pytest.MonkeyP
     assert on_spark.columns == on_duckdb.columns
     assert [r[:3] for r in on_spark.rows] == [r[:3] for r in on_duckdb.rows]
     assert on_duckdb.rows
+    # --branch with another case of a real branch name: the same refusal on both engines
+    queue = str(on_duckdb.rows[0][0])
+    messages = []
+    for engine in ("duckdb", "spark"):
+        with pytest.raises(SvcauditError) as caught:
+            list(explain(replace(request, engine=engine), ["hold-total-2min"], queue.swapcase(), 5))
+        messages.append(str(caught.value))
+    assert messages[0] == messages[1] and f"did you mean '{queue}'?" in messages[0]
 
 
 def test_every_breach_in_batches_on_both_engines(
@@ -333,6 +342,15 @@ def test_business_time_on_both_engines(spark: Any, tmp_path: Path) -> None:
     request = AuditRequest(logs=[str(log)], standards=[str(rules)], fail_on=FailOn.NEVER)
     duckdb_report = report(request)
     assert all(s["passed"] == 1 for s in duckdb_report["standards"] if s["id"] != "unanswered")
+    assert report(replace(request, engine="spark")) == duckdb_report
+
+
+def test_overlapping_opening_hours_on_both_engines(spark: Any, tmp_path: Path) -> None:
+    """Monday "08:00-12:00, 10:00-14:00" is open 08:00-14:00 on both engines (4 h, 6 h)."""
+    log, rules = overlap_case(tmp_path)
+    request = AuditRequest(logs=[str(log)], standards=[str(rules)], fail_on=FailOn.NEVER)
+    duckdb_report = report(request)
+    assert [s["passed"] for s in duckdb_report["standards"]] == [1, 1, 1, 1]
     assert report(replace(request, engine="spark")) == duckdb_report
 
 
