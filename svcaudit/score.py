@@ -26,6 +26,7 @@ from svcaudit.counts import Counts
 from svcaudit.distributions import norm_ppf
 from svcaudit.errors import ExitCode
 from svcaudit.findings import Breaches, Distribution
+from svcaudit.league import ChecklistResult, League
 from svcaudit.runner import RawResult
 from svcaudit.sources.readers import Reject
 from svcaudit.standards.model import Consistency, Missing, Overdispersion, Severity
@@ -293,6 +294,8 @@ class Scorecard:
     worst: tuple[Breaches, ...] = ()
     redacted: tuple[str, ...] = ()  # columns whose values the reports show as tokens
     trends: tuple[StandardTrend, ...] = ()  # --period: rates by period, control charts
+    checklists: tuple[ChecklistResult, ...] = ()  # items are in `standards` under their ids
+    overall: League | None = None  # the branches' weighted score over standards with weight:
 
     @property
     def regressions(self) -> tuple[Regression, ...]:
@@ -360,9 +363,7 @@ class Scorecard:
         if self.verdict == "breach":
             return ExitCode.BREACH
         warned = self.warnings or self.inconsistent_warnings or special_causes(self.trends)
-        if self.fail_on == FailOn.WARN and warned:
-            return ExitCode.BREACH
-        return ExitCode.OK
+        return ExitCode.BREACH if self.fail_on == FailOn.WARN and warned else ExitCode.OK
 
 
 def score(

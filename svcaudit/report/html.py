@@ -21,11 +21,14 @@ from rich.console import Console
 
 from svcaudit import __version__, drawing
 from svcaudit.findings import Breaches, Distribution
+from svcaudit.league import League
 from svcaudit.report import charts
 from svcaudit.report.base import Formatter, Needs, write_document
 from svcaudit.report.charts import Spec
 from svcaudit.report.csv_files import value_text
 from svcaudit.report.json import scorecard_dict
+from svcaudit.report.league_charts import league_spec, section_heatmap_spec
+from svcaudit.report.leagues import LEAGUE_LEGEND, answers_line, league_rows
 from svcaudit.report.spc_chart import control_spec
 from svcaudit.report.summary import (
     MARKER_LEGEND,
@@ -265,6 +268,63 @@ def _section(
     )
 
 
+@dataclass(frozen=True)
+class LeagueView:
+    """A league as the page shows it: its table, its chart, its section grid and heatmap."""
+
+    key: str
+    league: League
+    visits: bool
+    rows: list[dict[str, Any]]
+    chart: Figure | None
+    sections: list[tuple[str, list[str], str]]
+    heatmap: Figure | None
+    answers: str
+    legend: str = LEAGUE_LEGEND
+
+
+def _leagues(card: Scorecard) -> list[tuple[str, League, str | None]]:
+    """(key, league, answers line) of every checklist, then the weighted standards'."""
+    found = [(c.id, c.league, answers_line(c)) for c in card.checklists]
+    return found + ([("overall", card.overall, None)] if card.overall is not None else [])
+
+
+def _league_specs(card: Scorecard) -> dict[str, Spec]:
+    specs: dict[str, Spec] = {}
+    for key, league, _ in _leagues(card):
+        for kind, spec in (
+            ("league", league_spec(league)),
+            ("sections", section_heatmap_spec(league) if league.sections else None),
+        ):
+            if spec is not None:
+                specs[f"{kind}-{key}"] = spec
+    return specs
+
+
+def _league_views(
+    card: Scorecard, specs: Mapping[str, Spec], drawn: Mapping[str, str]
+) -> list[LeagueView]:
+    views = []
+    for key, league, answers in _leagues(card):
+        grid = [
+            (title, [pct(b.sections[k]) for b in league.branches], pct(league.chain.sections[k]))
+            for k, (_, title) in enumerate(league.sections)
+        ]
+        views.append(
+            LeagueView(
+                key=key,
+                league=league,
+                visits=answers is not None,
+                rows=league_rows(league, answers is not None),
+                chart=_figure(specs.get(f"league-{key}"), f"league-{key}", drawn, wide=True),
+                sections=grid,
+                heatmap=_figure(specs.get(f"sections-{key}"), f"sections-{key}", drawn, wide=True),
+                answers=answers or "",
+            )
+        )
+    return views
+
+
 def html_report(card: Scorecard) -> str:
     """The whole report as one HTML document."""
     from svcaudit.report import templating  # noqa: PLC0415 -- jinja2 only when writing HTML
@@ -286,6 +346,7 @@ def html_report(card: Scorecard) -> str:
     trends = {t.id: t for t in card.trends}
     for s in card.standards:
         specs |= _specs(s, dists.get(s.id), s.id in charted, trends.get(s.id))
+    specs |= _league_specs(card)
     drawn = dict(zip(specs, drawing.svgs(list(specs.values())), strict=True))  # all at once
     return templating.render(
         "report.html.j2",
@@ -297,6 +358,7 @@ def html_report(card: Scorecard) -> str:
         rows=_rows(card),
         standards=[_standard_row(s) for s in card.standards],
         heatmap=_figure(heat, "heatmap", drawn, wide=True),
+        leagues=_league_views(card, specs, drawn),
         marker_legend=MARKER_LEGEND,
         general=general,
         max_charted=MAX_CHARTED,

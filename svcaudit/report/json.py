@@ -12,6 +12,7 @@ from svcaudit import __version__
 from svcaudit.consistency import Position
 from svcaudit.counts import NAMES
 from svcaudit.report.base import Formatter, write_document
+from svcaudit.report.leagues import checklists_dicts, league_dict
 from svcaudit.report.spc_view import standard_periods
 from svcaudit.report.summary import repeats_text
 from svcaudit.score import BranchResult, ConsistencyResult, Rate, Scorecard
@@ -134,6 +135,8 @@ def scorecard_dict(card: Scorecard) -> dict[str, Any]:
             }
             for s in card.standards
         ],
+        **({"checklists": checklists_dicts(card)} if card.checklists else {}),
+        **({"overall": league_dict(card.overall)} if card.overall is not None else {}),
     }
 
 

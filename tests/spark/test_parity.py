@@ -37,14 +37,42 @@ EXAMPLES = [
     ("examples/vendors/amazon-connect-ctr.jsonl.gz", "standards/contact-centre.yaml"),
     ("examples/vendors/asterisk-queue_log", "standards/contact-centre.yaml"),
 ]
+# (checklist sheet, pack): read by svcaudit itself whatever the engine
+CHECKLISTS = [
+    ("examples/hotel-inspections.csv", "standards/hospitality-inspection.yaml"),
+    ("examples/qa-evaluations.csv", "standards/contact-centre-qa.yaml"),
+]
 
 
 def test_every_bundled_example_and_pack_is_covered() -> None:
     logs = {p.relative_to(REPO).as_posix() for p in (REPO / "examples").rglob("*")}
     logs = {p for p in logs if p.endswith((".csv", ".gz", ".jsonl", ".json", "queue_log"))}
-    assert logs == {log for log, _ in EXAMPLES}
+    assert logs == {log for log, _ in EXAMPLES + CHECKLISTS}
     packs = {p.relative_to(REPO).as_posix() for p in (REPO / "standards").glob("*.yaml")}
-    assert packs == {pack for _, pack in EXAMPLES}
+    assert packs == {pack for _, pack in EXAMPLES + CHECKLISTS}
+
+
+@pytest.mark.parametrize(("sheet", "pack"), CHECKLISTS, ids=[s for s, _ in CHECKLISTS])
+def test_checklists_same_report_on_both_engines(
+    spark: Any, sheet: str, pack: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(REPO)
+    request = AuditRequest(logs=[sheet], standards=[pack])
+    assert report(replace(request, engine="spark")) == report(request)
+
+
+def test_timed_standards_and_a_checklist_on_both_engines(
+    spark: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(REPO)
+    request = AuditRequest(
+        logs=["examples/hotel-chain.csv"],
+        standards=["standards/hospitality-five-star.yaml", "standards/hospitality-inspection.yaml"],
+        checklists=("examples/hotel-inspections.xlsx",),
+    )
+    duckdb_report = report(request)
+    assert len(duckdb_report["checklists"]) == 1 and len(duckdb_report["standards"]) == 86
+    assert report(replace(request, engine="spark")) == duckdb_report
 
 
 def report(request: AuditRequest) -> dict[str, Any]:
