@@ -13,6 +13,7 @@ from sqlglot import exp
 
 from svcaudit import distributions, engine, runner
 from svcaudit.baseline import load_baseline
+from svcaudit.checklists import checklist_scorecard, with_checklist
 from svcaudit.columns import UnavailableColumnError
 from svcaudit.compile import (
     BreachQuery,
@@ -39,11 +40,13 @@ from svcaudit.errors import Location, SvcauditError, did_you_mean
 from svcaudit.expressions.types import Kind
 from svcaudit.findings import BUCKETS, BUCKETS_PER_LIMIT, Breaches, Distribution
 from svcaudit.redact import Redactor, redact_breaches, redact_scorecard
-from svcaudit.score import FailOn, Scorecard, score, with_baseline
+from svcaudit.score import NO_BRANCH, FailOn, Scorecard, score, with_baseline
 from svcaudit.sources import Logs
 from svcaudit.sources.profiles import Profile
 from svcaudit.standards.loader import StandardsSet, load_standards
+from svcaudit.standards.spc_model import PeriodUnit
 from svcaudit.steps import Progress, Steps, step
+from svcaudit.trend import trends
 
 
 @dataclass(frozen=True)
@@ -65,6 +68,8 @@ class AuditRequest:
     details: int = 0  # > 0: also the measure distributions and this many worst breaches each
     engine: str = DEFAULT_ENGINE  # where the compiled audit runs: duckdb or spark
     spark_master: str | None = None  # --engine spark: a master URL (default local, SPARK_REMOTE)
+    period: PeriodUnit | None = None  # --period (default: the standards file's `period:`)
+    checklists: tuple[str, ...] = ()  # --checklist: the sheets of the standards' checklist
     fold: str | None = None  # --fold KEY:LATEST_BY (default: the standards file's `fold:`)
     # every breach will be asked for (--violations): with details, the breaching rows are
     # read once and held for both (``open_audit``), instead of once each
@@ -92,10 +97,9 @@ class _Session:
 
 
 @contextmanager
-def _session(request: AuditRequest) -> Iterator[_Session]:
-    """Load standards, open the logs and compile; close the connection afterwards."""
+def _session(request: AuditRequest, standards: StandardsSet) -> Iterator[_Session]:
+    """Open the logs and compile the standards; close the connection afterwards."""
     period = time_window(request.since, request.until)
-    standards = load_standards(request.standards)
     args, staged = stage_inputs(request.engine, request.spark_master, list(request.logs))
     logs = Logs.open(args, fmt=profile_format(request.profile or standards.profile))
     if staged:  # URIs: planned on a local sample, read in full by Spark, shown as given
@@ -130,6 +134,7 @@ def _session(request: AuditRequest) -> Iterator[_Session]:
             required=profile.required,
             unavailable=profile.unavailable,
             period=period,
+            by_period=request.period or standards.period,
             ident_with=profile.identity,
         )
         plan = replace(plan, narrow_rejects=any(r.narrow_rejects for r in logs.readers))
@@ -147,13 +152,19 @@ class Audited:
     and every breaching interaction on demand, over the same plan and logs."""
 
     card: Scorecard
-    session: _Session
+    session: _Session | None  # None: a checklist alone, no log
     request: AuditRequest
     progress: Steps | None = None
 
     def violations(self) -> Generator[Breaches, None, None]:
         """Every breaching interaction of every standard, with its line, a standard at a time
         and in batches (as ``explain`` with no limit), without planning the audit again."""
+        if self.session is None:
+            raise SvcauditError(
+                "--violations lists breaching interactions; a checklist alone has none",
+                location=Location("--violations"),
+                hint="the checklist's invalid answers and visit scores are in the JSON report",
+            )
         return _redacted(self.session, self.request, None, None, None, self.progress, lines=True)
 
 
@@ -171,12 +182,20 @@ def open_audit(request: AuditRequest, progress: Steps | None = None) -> Iterator
             location=Location("--fail-on-regression"),
         )
     baseline = load_baseline(request.baseline) if request.baseline else None
-    with _session(request) as session, contextlib.ExitStack() as keep:
+    standards = load_standards(request.standards)
+    if not standards.rules:  # a checklist alone: the logs are its sheets
+        card = checklist_scorecard(
+            standards, request.checklists or request.logs, request.by, request.fail_on
+        )
+        if baseline is not None:
+            card = with_baseline(card, baseline, request.regression_limit)
+        redactor = Redactor.of((*standards.redact, *request.redact), request.redact_key)
+        group = request.by or tuple(c.branch_column for c in card.checklists)
+        yield Audited(redact_scorecard(card, redactor, group), None, request, progress)
+        return
+    with _session(request, standards) as session, contextlib.ExitStack() as keep:
         _check_redacted(session, request)
         card = _scorecard(session, request, progress, keep)
-        if baseline is not None:  # matched on the real branch names, before any are hashed
-            card = with_baseline(card, baseline, request.regression_limit)
-        card = redact_scorecard(card, session.redactor, _group(request, session))
         if all(s.counts.in_scope == 0 for s in card.standards):
             raise runner.AuditStoppedError(
                 card.rejects,
@@ -185,6 +204,10 @@ def open_audit(request: AuditRequest, progress: Steps | None = None) -> Iterator
                 location=Location(session.standards.paths[0]),
                 hint="check the `when:` conditions against the log's values (svcaudit inspect LOG)",
             )
+        card = with_checklist(card, standards, request.checklists, request.by)
+        if baseline is not None:  # matched on the real branch names, before any are hashed
+            card = with_baseline(card, baseline, request.regression_limit)
+        card = redact_scorecard(card, session.redactor, _group(request, session))
         yield Audited(card, session, request, progress)
 
 
@@ -240,6 +263,14 @@ def _scorecard(
         standards_files=standards.paths,
         fail_on=request.fail_on,
     )
+    if (unit := request.period or standards.period) is not None:  # the same scan's counts
+        shown = {b: NO_BRANCH if b is None else b for b in raw.branches}
+        card = replace(card, trends=trends(session.plan.compiled, raw, unit, shown))
+    if request.fail_on == FailOn.SPECIAL_CAUSE and not card.trends:
+        raise SvcauditError(
+            "--fail-on special-cause needs periods to chart, and the audit has none",
+            location=Location("--fail-on"), hint="pass --period week, or set `period:`",
+        )
     measures: tuple[Distribution, ...] = ()
     worst: list[Breaches] = []
     if not raw.rows_rejected_on_read:  # no reader rejected a row, however many columns
@@ -304,7 +335,7 @@ def explain(
 
     ``lines``: also the line of each interaction in its file (one more pass over the files).
     """
-    with _session(request) as session:
+    with _session(request, load_standards(request.standards)) as session:
         _check_redacted(session, request)
         shown = False
         for b in _redacted(session, request, standard_ids, branch, limit, progress, lines=lines):

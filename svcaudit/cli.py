@@ -10,7 +10,6 @@ import sys
 import traceback
 from collections.abc import Callable, Generator, Iterator, Sequence
 from contextlib import contextmanager
-from importlib import resources
 from pathlib import Path
 from typing import Annotated
 
@@ -42,13 +41,13 @@ from svcaudit.report import (
     DEFAULT_FORMAT,
     FORMATTERS,
     WORST_SHOWN,
-    Needs,
     format_of_path,
     formatter,
 )
 from svcaudit.report.csv_files import rejects_csv, rejects_text, value_text, write_violations
 from svcaudit.report.markdown import markdown
 from svcaudit.score import FailOn, Scorecard
+from svcaudit.sheet_starter import contents, starter_text
 from svcaudit.standards.loader import load_standards
 from svcaudit.standards.model import json_schema_text
 from svcaudit.steps import Steps
@@ -180,7 +179,8 @@ def _refuse_overwrites(
     output."""
     cfg = ctx.obj if isinstance(ctx.obj, Config) else None
     config = cfg.path if cfg is not None else None
-    inputs = audit_inputs(request.logs, request.standards, config, request.baseline)
+    logs = [*request.logs, *request.checklists]  # a checklist sheet is an input too
+    inputs = audit_inputs(logs, request.standards, config, request.baseline)
     refuse_overwrites([Output(_option(ctx, p, f), path) for p, f, path in outputs], inputs)
 
 
@@ -249,6 +249,7 @@ def audit(
     fold: opt.FoldOption = None,
     since: opt.Since = None,
     until: opt.Until = None,
+    period: opt.PeriodOption = None,
     output_format: opt.Format = None,
     output: opt.Output = None,
     fail_on: opt.FailOnOption = FailOn.FAIL,
@@ -261,16 +262,16 @@ def audit(
     redact: opt.Redact = None,
     engine: opt.Engine = "duckdb",
     spark_master: opt.SparkMaster = None,
+    checklist: opt.Checklists = None,
 ) -> None:
     """Audit logs against standards; print a scorecard; exit 0 met, 1 breached, 2 not done."""
     with _guard():
         fmt = output_format or (format_of_path(output) if output else None) or DEFAULT_FORMAT
-        columns = opt.group_columns(branch, by)
         extra = [opt.parse_report(r) for r in reports or []]
         request = AuditRequest(
             logs=logs,
             standards=standards,
-            by=columns,
+            by=opt.group_columns(branch, by),
             fail_on=fail_on,
             baseline=baseline,
             regression_limit=opt.regression_points(fail_on_regression),
@@ -281,16 +282,14 @@ def audit(
             until=until,
             redact=tuple(redact or ()),
             redact_key=_redact_key(),
-            details=WORST_SHOWN
-            if any(FORMATTERS[f].needs & Needs.DETAILS for f in (fmt, *(f for f, _ in extra)))
-            else 0,
+            details=opt.details([fmt, *(f for f, _ in extra)], WORST_SHOWN),
             engine=engine,
             spark_master=spark_master,
+            checklists=tuple(checklist or ()),
+            period=period,
             keep_breaches=violations is not None,
         )
-        outputs = [(f, path) for f, path in extra]
-        if output:
-            outputs.insert(0, (fmt, output))
+        outputs = [*([(fmt, output)] if output else []), *extra]
         _refuse_overwrites(
             ctx,
             request,
@@ -408,8 +407,7 @@ def validate(
                 bad += 1
                 _print_error(e)
                 continue
-            n = len(loaded.rules)
-            typer.echo(f"{f}: ok ({n} standard{'s' if n != 1 else ''})")
+            typer.echo(f"{f}: ok ({contents(loaded)})")
     raise typer.Exit(ExitCode.BAD_INPUT if bad else ExitCode.OK)
 
 
@@ -436,6 +434,8 @@ def init(
         str, typer.Argument(help="Where to write the starter file.")
     ] = "standards.yaml",
     force: Annotated[bool, typer.Option(help="Overwrite an existing file.")] = False,
+    from_checklist: opt.FromChecklist = None,
+    sheet: opt.Sheet = None,
 ) -> None:
     """Write a commented starter standards file, and the JSON Schema editors validate it with."""
     with _guard():
@@ -444,7 +444,7 @@ def init(
             raise SvcauditError(
                 "file exists", location=Location(path), hint="pass --force to overwrite"
             )
-        starter = resources.files("svcaudit.data").joinpath("starter.yaml").read_text("utf-8")
+        starter = starter_text(from_checklist, sheet)
         schema_path = target.parent / SCHEMA_FILE
         files = [(path, starter)]
         if not schema_path.exists() or force:

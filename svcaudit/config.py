@@ -51,11 +51,12 @@ class Settings(BaseModel):
     format: str | None = Field(None, description="Report format: a registered format's name")
     output: str | None = None
     report: list[str] | None = None
-    fail_on: Literal["fail", "warn", "never"] | None = None
+    fail_on: Literal["fail", "warn", "never", "special-cause"] | None = None
     fail_on_regression: str | None = None
     baseline: str | None = None
     since: str | None = None
     until: str | None = None
+    period: Literal["day", "week", "month", "quarter"] | None = None
     rejects: str | None = None
     quiet: bool | None = None
     redact: list[str] | None = Field(None, description="Columns shown as keyed-hash tokens")

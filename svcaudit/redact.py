@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
 from svcaudit.findings import Breaches
+from svcaudit.league import ChecklistResult, League, VisitScore
 from svcaudit.score import BranchResult, ConsistencyResult, Scorecard
 
 TOKEN_DIGITS = 10
@@ -74,7 +75,9 @@ def redact_breaches(found: Breaches, redactor: Redactor, group: Iterable[str]) -
 
 
 def redact_scorecard(card: Scorecard, redactor: Redactor, group: Iterable[str]) -> Scorecard:
-    """The scorecard with branch names hashed when the branch (group) column is redacted."""
+    """The scorecard with branch names hashed when the branch (group) column is redacted
+    (and a checklist's visitors and branches when their columns are)."""
+    card = replace(card, checklists=tuple(redact_checklist(c, redactor) for c in card.checklists))
     if not any(redactor.covers(g) for g in group):
         return card
     names = redactor.text
@@ -100,4 +103,29 @@ def redact_scorecard(card: Scorecard, redactor: Redactor, group: Iterable[str]) 
         )
         for s in card.standards
     )
-    return replace(card, standards=standards, branches=tuple(map(names, card.branches)))
+    trends = tuple(
+        replace(t, branches=tuple(replace(b, branch=names(b.branch)) for b in t.branches))
+        for t in card.trends
+    )
+    return replace(
+        card, standards=standards, branches=tuple(map(names, card.branches)), trends=trends
+    )
+
+
+def redact_checklist(c: ChecklistResult, redactor: Redactor) -> ChecklistResult:
+    """A checklist's visitors (and branch names) as tokens when their columns are redacted."""
+    visitors = c.visitor_column is not None and redactor.covers(c.visitor_column)
+    branches = redactor.covers(c.branch_column)
+    if not visitors and not branches:
+        return c
+    names = redactor.text if branches else str
+
+    def visit(v: VisitScore) -> VisitScore:
+        who = v.visitor if v.visitor is None or not visitors else redactor.text(v.visitor)
+        return replace(v, visitor=who, branch=names(v.branch))
+
+    def scores(league: League) -> League:
+        rows = tuple(replace(b, branch=names(b.branch)) for b in league.branches)
+        return replace(league, branches=rows)
+
+    return replace(c, visits=tuple(map(visit, c.visits)), league=scores(c.league))

@@ -26,9 +26,11 @@ from svcaudit.counts import Counts
 from svcaudit.distributions import norm_ppf
 from svcaudit.errors import ExitCode
 from svcaudit.findings import Breaches, Distribution
+from svcaudit.league import ChecklistResult, League
 from svcaudit.runner import RawResult
 from svcaudit.sources.readers import Reject
 from svcaudit.standards.model import Consistency, Missing, Overdispersion, Severity
+from svcaudit.trend import StandardTrend, spc_failing, special_causes
 
 CONFIDENCE = 0.95
 NO_BRANCH = "(no branch)"
@@ -40,6 +42,7 @@ class FailOn(StrEnum):
     FAIL = "fail"
     WARN = "warn"
     NEVER = "never"
+    SPECIAL_CAUSE = "special-cause"  # only a concern signal reaching the latest period
 
 
 class Status(StrEnum):
@@ -290,6 +293,9 @@ class Scorecard:
     distributions: tuple[Distribution, ...] = ()
     worst: tuple[Breaches, ...] = ()
     redacted: tuple[str, ...] = ()  # columns whose values the reports show as tokens
+    trends: tuple[StandardTrend, ...] = ()  # --period: rates by period, control charts
+    checklists: tuple[ChecklistResult, ...] = ()  # items are in `standards` under their ids
+    overall: League | None = None  # the branches' weighted score over standards with weight:
 
     @property
     def regressions(self) -> tuple[Regression, ...]:
@@ -344,18 +350,20 @@ class Scorecard:
     @property
     def verdict(self) -> str:
         """``pass`` or ``breach`` (by the severity of standards, regardless of --fail-on)."""
-        return "breach" if self.breached or self.inconsistent or self.regressions else "pass"
+        bad = self.breached or self.inconsistent or self.regressions
+        return "breach" if bad or spc_failing(self.trends) else "pass"
 
     @property
     def exit_code(self) -> ExitCode:
         """0 when the audit passes under ``fail_on``, 1 when it does not."""
         if self.fail_on == FailOn.NEVER:
             return ExitCode.OK
-        if self.breached or self.inconsistent or self.regressions:
+        if self.fail_on == FailOn.SPECIAL_CAUSE:
+            return ExitCode.BREACH if special_causes(self.trends) else ExitCode.OK
+        if self.verdict == "breach":
             return ExitCode.BREACH
-        if self.fail_on == FailOn.WARN and (self.warnings or self.inconsistent_warnings):
-            return ExitCode.BREACH
-        return ExitCode.OK
+        warned = self.warnings or self.inconsistent_warnings or special_causes(self.trends)
+        return ExitCode.BREACH if self.fail_on == FailOn.WARN and warned else ExitCode.OK
 
 
 def score(

@@ -211,8 +211,9 @@ def test_rows_rejected_for_another_column_are_not_explained(tmp_path: Path) -> N
 def test_demo_violations_are_the_report_failures_standard_by_standard(tmp_path: Path) -> None:
     """Every standard of the demo: its violations are its failures, plus its unmeasured
     interactions unless it skips them (luggage-10min), read once for all standards. None of
-    them is a rejected row: H-04452 rings 5 times but its hold_seconds 'long' cannot be read,
-    so the audit rejected it and phone-3-rings lists 24 + 14, not 39."""
+    them is a rejected row: H-04421 rings 5 times but its hold_seconds 'long' cannot be read,
+    so the audit rejected it and phone-3-rings lists 167 failed + 80 unmeasured, not 248
+    (examples/README.md: 7,402 in scope, 7,155 passed, 80 unmeasured)."""
     out = tmp_path / "v.csv"
     log = str(REPO / "examples" / "hotel-chain.csv")
     pack = str(REPO / "standards" / "hospitality-five-star.yaml")
@@ -229,11 +230,13 @@ def test_demo_violations_are_the_report_failures_standard_by_standard(tmp_path: 
         for s in report["standards"]
     }
     assert listed == expected
-    assert listed["phone-3-rings"] == 24 + 14
-    assert "H-04452" not in {r["interaction"] for r in rows}
+    assert listed["phone-3-rings"] == (7402 - 7155 - 80) + 80
+    assert "H-04421" not in {r["interaction"] for r in rows}
     rejected_lines = {r["line"] for r in report["rejects"]}
     assert not {int(r["line"]) for r in rows} & rejected_lines
-    assert len(rows) == 466
+    # examples/README.md: in scope - passed per standard; luggage-10min skips its 179 unmeasured
+    in_scope_minus_passed = [7640 - 7364, 7402 - 7155, 7402 - 6649, 753 - 549, 6796 - 6248]
+    assert len(rows) == sum(in_scope_minus_passed) + (4852 - 3869 - 179) + (3303 - 3205)
 
 
 def test_violations_in_small_batches_are_the_same_file(

@@ -21,11 +21,15 @@ from rich.console import Console
 
 from svcaudit import __version__, drawing
 from svcaudit.findings import Breaches, Distribution
+from svcaudit.league import League
 from svcaudit.report import charts
 from svcaudit.report.base import Formatter, Needs, write_document
 from svcaudit.report.charts import Spec
 from svcaudit.report.csv_files import value_text
 from svcaudit.report.json import scorecard_dict
+from svcaudit.report.league_charts import league_spec, section_heatmap_spec
+from svcaudit.report.leagues import LEAGUE_LEGEND, answers_line, league_rows
+from svcaudit.report.spc_chart import control_spec
 from svcaudit.report.summary import (
     MARKER_LEGEND,
     MARKERS,
@@ -38,6 +42,7 @@ from svcaudit.report.summary import (
     verdict_parts,
 )
 from svcaudit.score import Scorecard, StandardResult, Status
+from svcaudit.trend import StandardTrend
 
 SHOWN_REJECTS = 20
 MAX_CHARTED = 100  # standards with a funnel plot (each chart takes ~0.1 s to render)
@@ -229,11 +234,15 @@ def _worst_table(found: Breaches | None, s: StandardResult) -> WorstTable | None
     return WorstTable(heads=heads, rows=tuple(rows), total=total, limit=found.limit)
 
 
-def _specs(s: StandardResult, dist: Distribution | None, charted: bool) -> dict[str, Spec]:
-    """A standard's charts, by figure id: its funnel plot and its measure's distribution."""
+def _specs(
+    s: StandardResult, dist: Distribution | None, charted: bool, trend: StandardTrend | None
+) -> dict[str, Spec]:
+    """A standard's charts, by figure id: its funnel plot, its measure's distribution and
+    (``--period``) its control chart."""
     funnel = charts.funnel_spec(s) if len(s.branches) > 1 and charted else None
     histogram = charts.distribution_spec(dist, s) if dist is not None else None
     found = {f"funnel-{s.id}": funnel, f"distribution-{s.id}": histogram}
+    found[f"control-{s.id}"] = control_spec(trend, s) if trend is not None and charted else None
     return {figure: spec for figure, spec in found.items() if spec is not None}
 
 
@@ -246,7 +255,7 @@ def _section(
 ) -> Section:
     figures = (
         _figure(specs.get(f"{kind}-{s.id}"), f"{kind}-{s.id}", drawn)
-        for kind in ("funnel", "distribution")
+        for kind in ("control", "funnel", "distribution")
     )
     return Section(
         result=s,
@@ -257,6 +266,63 @@ def _section(
         branches=_branch_rows(s) if s.counts.rate is not None else (),
         worst=_worst_table(worst, s),
     )
+
+
+@dataclass(frozen=True)
+class LeagueView:
+    """A league as the page shows it: its table, its chart, its section grid and heatmap."""
+
+    key: str
+    league: League
+    visits: bool
+    rows: list[dict[str, Any]]
+    chart: Figure | None
+    sections: list[tuple[str, list[str], str]]
+    heatmap: Figure | None
+    answers: str
+    legend: str = LEAGUE_LEGEND
+
+
+def _leagues(card: Scorecard) -> list[tuple[str, League, str | None]]:
+    """(key, league, answers line) of every checklist, then the weighted standards'."""
+    found = [(c.id, c.league, answers_line(c)) for c in card.checklists]
+    return found + ([("overall", card.overall, None)] if card.overall is not None else [])
+
+
+def _league_specs(card: Scorecard) -> dict[str, Spec]:
+    specs: dict[str, Spec] = {}
+    for key, league, _ in _leagues(card):
+        for kind, spec in (
+            ("league", league_spec(league)),
+            ("sections", section_heatmap_spec(league) if league.sections else None),
+        ):
+            if spec is not None:
+                specs[f"{kind}-{key}"] = spec
+    return specs
+
+
+def _league_views(
+    card: Scorecard, specs: Mapping[str, Spec], drawn: Mapping[str, str]
+) -> list[LeagueView]:
+    views = []
+    for key, league, answers in _leagues(card):
+        grid = [
+            (title, [pct(b.sections[k]) for b in league.branches], pct(league.chain.sections[k]))
+            for k, (_, title) in enumerate(league.sections)
+        ]
+        views.append(
+            LeagueView(
+                key=key,
+                league=league,
+                visits=answers is not None,
+                rows=league_rows(league, answers is not None),
+                chart=_figure(specs.get(f"league-{key}"), f"league-{key}", drawn, wide=True),
+                sections=grid,
+                heatmap=_figure(specs.get(f"sections-{key}"), f"sections-{key}", drawn, wide=True),
+                answers=answers or "",
+            )
+        )
+    return views
 
 
 def html_report(card: Scorecard) -> str:
@@ -277,8 +343,10 @@ def html_report(card: Scorecard) -> str:
     dists = {d.standard_id: d for d in card.distributions}
     worst = {w.standard_id: w for w in card.worst}
     specs: dict[str, Spec] = {"heatmap": heat} if heat is not None else {}
+    trends = {t.id: t for t in card.trends}
     for s in card.standards:
-        specs |= _specs(s, dists.get(s.id), s.id in charted)
+        specs |= _specs(s, dists.get(s.id), s.id in charted, trends.get(s.id))
+    specs |= _league_specs(card)
     drawn = dict(zip(specs, drawing.svgs(list(specs.values())), strict=True))  # all at once
     return templating.render(
         "report.html.j2",
@@ -290,6 +358,7 @@ def html_report(card: Scorecard) -> str:
         rows=_rows(card),
         standards=[_standard_row(s) for s in card.standards],
         heatmap=_figure(heat, "heatmap", drawn, wide=True),
+        leagues=_league_views(card, specs, drawn),
         marker_legend=MARKER_LEGEND,
         general=general,
         max_charted=MAX_CHARTED,

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from rich.console import Console
 
 from svcaudit.report.base import Formatter, write_document
+from svcaudit.report.leagues import item_ids, markdown_blocks
+from svcaudit.report.spc_view import signal_lines
 from svcaudit.report.summary import (
     MARKER_LEGEND,
     MARKERS,
@@ -77,7 +80,11 @@ def markdown(card: Scorecard) -> str:
             + (f" {change_text(s.change)} |" if delta else "")
             + f" {worst_text} |"
         )
-    if len(card.branches) > 1:
+    if card.checklists or card.overall is not None:
+        out += ["", *markdown_blocks(card, md)]
+        ids = item_ids(card)  # the items' branches: in the league and the section grid
+        card = replace(card, standards=tuple(s for s in card.standards if s.id not in ids))
+    if len(card.branches) > 1 and card.standards:
         out += ["", "### Rate by branch (worst first)", "", f"_{md(MARKER_LEGEND)}_", ""]
         out.append("| Branch | " + " | ".join(code(s.id) for s in card.standards) + " |")
         out.append("|---|" + "--:|" * len(card.standards))
@@ -97,6 +104,14 @@ def markdown(card: Scorecard) -> str:
                 f"- {icons.get(line.level, '')} {md(line.text)}".replace("-  ", "- ")
                 for line in lines
             ]
+    signals = signal_lines(card)
+    if card.trends:
+        unit = card.trends[0].unit.value
+        out += ["", f"### Control charts by {unit} (signals in the latest {unit})", ""]
+        icons = {Level.ERROR: "❌", Level.WARNING: "⚠️", Level.GOOD: "✅"}
+        out += [f"- {icons.get(line.level, '')} {md(line.text)}" for line in signals]
+        if not signals:
+            out.append(f"- no signal reaches the latest {unit} of any standard")
     regressions = regression_lines(card)
     if regressions:
         out += ["", f"### Regressions since {code(card.baseline)}", ""]

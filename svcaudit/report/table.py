@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from rich import box
 from rich.console import Console, Group, RenderableType
 from rich.table import Table
@@ -9,6 +11,7 @@ from rich.text import Text
 
 from svcaudit.consistency import Position
 from svcaudit.report.base import Formatter
+from svcaudit.report.leagues import calm_items, item_ids, terminal_blocks
 from svcaudit.report.summary import (
     MARKER_LEGEND,
     MARKERS,
@@ -22,6 +25,7 @@ from svcaudit.report.summary import (
     rows_text,
     verdict_parts,
 )
+from svcaudit.report.table_periods import periods_block
 from svcaudit.score import Scorecard, StandardResult, Status
 
 STATUS_STYLE = {
@@ -288,18 +292,29 @@ class TableFormatter(Formatter):
             header.append(f" · profile: {card.profile}", style="dim")
         wide = console.width >= 120
         narrow = console.width < 100
+        full = card
+        if card.checklists:  # items: those needing attention here; the leagues below
+            calm = {s.id for s in calm_items(card)}
+            ids = item_ids(card)
+            card = replace(card, standards=tuple(s for s in card.standards if s.id not in calm))
+            grid = replace(card, standards=tuple(s for s in card.standards if s.id not in ids))
+        else:
+            grid = card
         parts: list[RenderableType] = [header, Text()]
         repeats = repeats_text(card)
         if repeats is not None:  # on the first lines: every figure below depends on it
             parts += [Text("⚠ " + repeats, style="yellow"), Text()]
-        parts.append(standards_table(card, wide, narrow))
-        if shows_strips(card, wide, narrow):
-            parts.append(Text(STRIP_LEGEND, style="dim"))
-        if not wide:
-            parts += [legend(card), Text()]
-        parts += branch_tables(card, console.width)
+        if card.standards:  # none: a checklist alone whose items all met their targets
+            parts.append(standards_table(card, wide, narrow))
+            if shows_strips(card, wide, narrow):
+                parts.append(Text(STRIP_LEGEND, style="dim"))
+            if not wide:
+                parts += [legend(card), Text()]
+        parts += branch_tables(grid, console.width) if grid.standards else []
+        parts += terminal_blocks(full)
         blocks = (
             consistency_block(card),
+            periods_block(card, console.width),
             regressions_block(card),
             rejects_block(card),
             implausible_block(card),
@@ -307,6 +322,6 @@ class TableFormatter(Formatter):
         for block in blocks:
             if block is not None:
                 parts.append(block)
-        rows = Text(rows_text(card), style="yellow" if card.rows.rejected else "")
-        parts += [rows, verdict_line(card)]
+        rows = Text(rows_text(full), style="yellow" if full.rows.rejected else "")
+        parts += [rows, verdict_line(full)]
         console.print(Group(*parts))

@@ -17,7 +17,9 @@ from svcaudit.expressions.calendars import CalendarSpec
 from svcaudit.expressions.errors import ExpressionError, caret_line
 from svcaudit.expressions.nodes import Node
 from svcaudit.expressions.parser import parse_expression
+from svcaudit.standards.checklist import Checklist
 from svcaudit.standards.model import Consistency, Fold, Standard, StandardsFile
+from svcaudit.standards.spc_model import PeriodUnit, Spc
 from svcaudit.standards.validation import validation_error
 from svcaudit.standards.yaml_reader import Marks, YamlPath, read_yaml
 from svcaudit.textfiles import MAX_STANDARDS_BYTES, read_bounded
@@ -65,6 +67,7 @@ class Rule:
     fields: Mapping[str, ParsedExpression]
     positions: Mapping[str, Location]
     consistency: Consistency = field(default_factory=Consistency)
+    spc: Spc = field(default_factory=Spc)
     by: ParsedExpression | None = None  # the category column of limits per category
     calendars: Mapping[str, CalendarSpec] = field(default_factory=dict)
     branch: str = "branch"
@@ -72,6 +75,16 @@ class Rule:
     def location(self, key: str = "") -> Location:
         """Where ``key`` of this standard is (the standard itself for ``""``)."""
         return self.positions.get(key) or self.positions[""]
+
+
+@dataclass(frozen=True)
+class LoadedChecklist:
+    """A file's ``checklist:`` with where it and each item are in the file."""
+
+    checklist: Checklist
+    path: str
+    location: Location
+    items: Mapping[str, Location]  # item id -> its place in the file
 
 
 @dataclass(frozen=True)
@@ -87,6 +100,8 @@ class StandardsSet:
     profile: str | None = None
     columns: Mapping[str, ParsedExpression] = field(default_factory=dict)
     redact: tuple[str, ...] = ()  # columns hashed in every report (all files' lists)
+    period: PeriodUnit | None = None  # the first file's `period:`
+    checklists: tuple[LoadedChecklist, ...] = ()  # the files' `checklist:` sections
     fold: FoldSpec | None = None  # an event log's fold (``fold:``)
 
 
@@ -106,9 +121,10 @@ def load_standards(paths: Sequence[str | Path]) -> StandardsSet:
     rules: list[Rule] = []
     seen: dict[str, Rule] = {}
     columns: dict[str, ParsedExpression] = {}
+    checklists: list[LoadedChecklist] = []
     folds: list[FoldSpec] = []
     for p in paths:
-        spec, rule_list, file_columns, fold = load_file(p)
+        spec, rule_list, file_columns, fold, checklist = load_file(p)
         files.append(spec)
         if fold is not None:
             if folds and folds[0].fold != fold.fold:
@@ -136,6 +152,9 @@ def load_standards(paths: Sequence[str | Path]) -> StandardsSet:
                 )
             seen[rule.standard.id] = rule
             rules.append(rule)
+        if checklist is not None:
+            _unique_checklist(checklist, checklists, seen)
+            checklists.append(checklist)
     first_file = files[0]
     for spec, p in zip(files[1:], paths[1:], strict=True):
         for key in ("branch", "time_zone", "profile"):
@@ -156,13 +175,44 @@ def load_standards(paths: Sequence[str | Path]) -> StandardsSet:
         profile=first_file.profile,
         columns=columns,
         redact=tuple(dict.fromkeys(c for spec in files for c in spec.redact)),
+        period=first_file.period,
+        checklists=tuple(checklists),
         fold=folds[0] if folds else None,
     )
 
 
+def _unique_checklist(
+    new: LoadedChecklist, earlier: Sequence[LoadedChecklist], rules: Mapping[str, Rule]
+) -> None:
+    """A checklist's id and item ids are unique among the audit's checklists and standards."""
+    for other in earlier:
+        if other.checklist.id == new.checklist.id:
+            raise SvcauditError(
+                f"checklist id '{new.checklist.id}' is used twice",
+                location=new.location,
+                hint=f"first used at {other.location}",
+            )
+        for item in new.checklist.items:
+            if item.id in other.items:
+                raise SvcauditError(
+                    f"item id '{item.id}' is used twice",
+                    location=new.items[item.id],
+                    hint=f"first used at {other.items[item.id]}",
+                )
+    for item in new.checklist.items:
+        if item.id in rules:
+            raise SvcauditError(
+                f"item id '{item.id}' is also a standard's id",
+                location=new.items[item.id],
+                hint=f"the standard is at {rules[item.id].location('id')}; ids must be unique",
+            )
+
+
 def load_file(
     path: str | Path,
-) -> tuple[StandardsFile, list[Rule], dict[str, ParsedExpression], FoldSpec | None]:
+) -> tuple[
+    StandardsFile, list[Rule], dict[str, ParsedExpression], FoldSpec | None, LoadedChecklist | None
+]:
     """Load one standards file into its model and rules."""
     name = str(path)
     try:
@@ -193,7 +243,21 @@ def load_file(
     fold = None
     if spec.fold is not None:
         fold = FoldSpec(spec.fold, marks.get(("fold",), (Location(name), None, None))[0])
-    return spec, *_rules(spec, name, marks, doc.columns), fold
+    rules, columns = _rules(spec, name, marks, doc.columns)
+    return spec, rules, columns, fold, _checklist(spec, name, marks)
+
+
+def _checklist(spec: StandardsFile, path: str, marks: Marks) -> LoadedChecklist | None:
+    """The file's checklist with the places of its items."""
+    if spec.checklist is None:
+        return None
+    items: dict[str, Location] = {}
+    for s, section in enumerate(spec.checklist.sections):
+        for i, item in enumerate(section.items):
+            at: YamlPath = ("checklist", "sections", s, "items", i)
+            items[item.id] = marks[at][0] if at in marks else Location(path)
+    place = marks.get(("checklist",), (Location(path), None, None))[0]
+    return LoadedChecklist(spec.checklist, path, place, items)
 
 
 def _rules(
@@ -242,6 +306,7 @@ def _rules(
                 fields=fields,
                 positions=positions,
                 consistency=(spec.consistency or Consistency()).merged(std.consistency),
+                spc=(spec.spc or Spc()).merged(std.spc),
                 by=parsed((*base, "by"), std.by, f"`by` of '{std.id}'"),
                 calendars=calendars,
                 branch=spec.branch,

@@ -29,7 +29,9 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from svcaudit.expressions.calendars import CalendarSpec
+from svcaudit.standards.checklist import Checklist
 from svcaudit.standards.hours import HOURS_HINT, HoursError, parse_hours
+from svcaudit.standards.spc_model import PeriodUnit, Spc
 from svcaudit.standards.zones import engine_zones
 from svcaudit.units import (
     DURATION_HINT,
@@ -303,6 +305,10 @@ class Standard(_Model):
     severity: Severity = Severity.FAIL
     missing: Missing = Field(Missing.FAIL, description="How in-scope rows without a value count")
     consistency: Consistency | None = None
+    spc: Spc | None = Field(None, description="Control chart settings for this standard")
+    weight: float | None = Field(
+        None, gt=0, description="Its weight in the branches' overall score and league table"
+    )
 
     @model_validator(mode="after")
     def _one_rule(self) -> Standard:
@@ -395,7 +401,10 @@ class StandardsFile(_Model):
     model_config = ConfigDict(
         extra="forbid",
         frozen=True,
-        json_schema_extra={"title": "svcaudit standards file (format version 1)"},
+        json_schema_extra={
+            "title": "svcaudit standards file (format version 1)",
+            "anyOf": [{"required": ["standards"]}, {"required": ["checklist"]}],
+        },
     )
 
     svcaudit: Literal[1] = Field(description="Format version of this file")
@@ -419,8 +428,11 @@ class StandardsFile(_Model):
     calendars: dict[str, Calendar] = Field(
         default_factory=dict, description="Business calendars for business_time(start, end)"
     )
-    standards: tuple[Standard, ...] = Field(min_length=1)
+    standards: tuple[Standard, ...] = Field((), min_length=1)  # or a checklist alone
+    checklist: Checklist | None = Field(None, description="Inspection items read from a sheet")
     consistency: Consistency | None = None
+    period: PeriodUnit | None = Field(None, description="Rates by day, week, month or quarter")
+    spc: Spc | None = Field(None, description="Control charts by period, for every standard")
     redact: tuple[str, ...] = Field(
         (),
         description="Columns holding personal data (agent, customer): hashed in every report "
@@ -431,6 +443,16 @@ class StandardsFile(_Model):
     @classmethod
     def _zone(cls, value: str) -> str:
         return _valid_zone(value)
+
+    @model_validator(mode="after")
+    def _something(self) -> StandardsFile:
+        if not self.standards and self.checklist is None:
+            raise PydanticCustomError(
+                "no_rules",
+                "a standards file needs `standards:` or a `checklist:`",
+                {"hint": "run `svcaudit init` for a starter file", "key": "standards"},
+            )
+        return self
 
     @field_validator("fields", "columns")
     @classmethod

@@ -41,7 +41,7 @@ def test_verdict_and_row_accounting(features_card: Scorecard) -> None:
 
 def test_hotel_demo_at_80_columns(hotel_card: Scorecard) -> None:
     text = render(hotel_card, 80)
-    assert "5,000 read = 4,993 evaluated + 7 rejected" in text
+    assert "30,000 read = 29,993 evaluated + 7 rejected" in text
     assert any(line.startswith("BREACH") for line in text.splitlines())
     for sid in ("greet-60s", "callback-offered", "luggage-10min", "email-24h"):
         assert sid in text

@@ -22,6 +22,7 @@ from svcaudit.audit import AuditRequest, explain, run_audit
 from svcaudit.errors import SvcauditError
 from svcaudit.report.json import scorecard_dict
 from svcaudit.score import FailOn
+from svcaudit.standards.spc_model import PeriodUnit
 from tests.expressions.test_business_horizon import horizon_case
 from tests.expressions.test_calendars import overlap_case, write_case
 from tests.helpers import REPO, write
@@ -37,14 +38,42 @@ EXAMPLES = [
     ("examples/vendors/amazon-connect-ctr.jsonl.gz", "standards/contact-centre.yaml"),
     ("examples/vendors/asterisk-queue_log", "standards/contact-centre.yaml"),
 ]
+# (checklist sheet, pack): read by svcaudit itself whatever the engine
+CHECKLISTS = [
+    ("examples/hotel-inspections.csv", "standards/hospitality-inspection.yaml"),
+    ("examples/qa-evaluations.csv", "standards/contact-centre-qa.yaml"),
+]
 
 
 def test_every_bundled_example_and_pack_is_covered() -> None:
     logs = {p.relative_to(REPO).as_posix() for p in (REPO / "examples").rglob("*")}
     logs = {p for p in logs if p.endswith((".csv", ".gz", ".jsonl", ".json", "queue_log"))}
-    assert logs == {log for log, _ in EXAMPLES}
+    assert logs == {log for log, _ in EXAMPLES + CHECKLISTS}
     packs = {p.relative_to(REPO).as_posix() for p in (REPO / "standards").glob("*.yaml")}
-    assert packs == {pack for _, pack in EXAMPLES}
+    assert packs == {pack for _, pack in EXAMPLES + CHECKLISTS}
+
+
+@pytest.mark.parametrize(("sheet", "pack"), CHECKLISTS, ids=[s for s, _ in CHECKLISTS])
+def test_checklists_same_report_on_both_engines(
+    spark: Any, sheet: str, pack: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(REPO)
+    request = AuditRequest(logs=[sheet], standards=[pack])
+    assert report(replace(request, engine="spark")) == report(request)
+
+
+def test_timed_standards_and_a_checklist_on_both_engines(
+    spark: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(REPO)
+    request = AuditRequest(
+        logs=["examples/hotel-chain.csv"],
+        standards=["standards/hospitality-five-star.yaml", "standards/hospitality-inspection.yaml"],
+        checklists=("examples/hotel-inspections.xlsx",),
+    )
+    duckdb_report = report(request)
+    assert len(duckdb_report["checklists"]) == 1 and len(duckdb_report["standards"]) == 86
+    assert report(replace(request, engine="spark")) == duckdb_report
 
 
 def report(request: AuditRequest) -> dict[str, Any]:
@@ -134,6 +163,25 @@ def test_period_and_groups_on_both_engines(spark: Any, monkeypatch: pytest.Monke
     assert report(replace(request, engine="spark")) == duckdb_report
 
 
+@pytest.mark.parametrize("period", ["day", "week"])
+def test_periods_on_both_engines(spark: Any, period: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """--period: the period key (local time, Wrocław's rows with explicit offsets, ISO weeks
+    across the change to summer time) in the same scan, direct and histogram, with the
+    control charts of every standard and branch: whole reports compared."""
+    monkeypatch.chdir(REPO)
+    request = AuditRequest(
+        logs=["examples/hotel-chain.csv"],
+        standards=["standards/hospitality-five-star.yaml"],
+        period=PeriodUnit(period),
+    )
+    duckdb_report = report(request)
+    assert all(s["periods"] for s in duckdb_report["standards"])
+    assert report(replace(request, engine="spark")) == duckdb_report
+    monkeypatch.setattr(svcaudit.compile, "HISTOGRAM_ABOVE", 0)
+    assert report(request) == duckdb_report
+    assert report(replace(request, engine="spark")) == duckdb_report
+
+
 @pytest.mark.parametrize("typed", [True, False], ids=["typed", "text"])
 def test_parquet_on_both_engines(
     spark: Any, tmp_path: Path, typed: bool, monkeypatch: pytest.MonkeyPatch
@@ -163,7 +211,8 @@ def test_several_files_and_formats_on_both_engines(
     pack = "standards/hospitality-five-star.yaml"
     request = AuditRequest(logs=[str(tmp_path / "*.csv")], standards=[pack])
     duckdb_report = report(request)
-    assert duckdb_report["rows"]["read"] == 10_000 and duckdb_report["duplicates"]["rows"]
+    # two copies of the demo's 30,000 rows (examples/README.md)
+    assert duckdb_report["rows"]["read"] == 60_000 and duckdb_report["duplicates"]["rows"]
     assert [r["file"] for r in duckdb_report["rejects"]] == [str(tmp_path / "a.csv")] * 7 + [
         str(tmp_path / "b.csv")
     ] * 7
@@ -173,7 +222,8 @@ def test_several_files_and_formats_on_both_engines(
     duckdb.sql(f"COPY (SELECT * EXCLUDE (note) FROM {source}) TO '{parquet}' (FORMAT parquet)")
     mixed = AuditRequest(logs=[str(tmp_path / "a.csv"), str(parquet)], standards=[pack])
     duckdb_report = report(mixed)
-    assert duckdb_report["rows"]["read"] == 5_000 + 4_998
+    # the Parquet copy lacks the two records with the wrong number of fields
+    assert duckdb_report["rows"]["read"] == 30_000 + 29_998
     assert report(replace(mixed, engine="spark")) == duckdb_report
 
 
@@ -286,7 +336,8 @@ def test_every_breach_in_batches_on_both_engines(
     on_duckdb = parts(request)
     assert parts(replace(request, engine="spark")) == on_duckdb
     assert max(len(rows) for _, rows, _ in on_duckdb) == 40
-    assert sum(len(rows) for _, rows, _ in on_duckdb) == 466  # the demo's violations
+    # the demo's violations (tests/test_explain.py, from examples/README.md's figures)
+    assert sum(len(rows) for _, rows, _ in on_duckdb) == 2930
 
 
 def test_cli_json_on_spark_keeps_stdout_clean(spark: Any, monkeypatch: pytest.MonkeyPatch) -> None:
