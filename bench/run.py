@@ -9,6 +9,8 @@ repeated-id count where a contender checks it), or the runner stops.
 
     python bench/run.py --rows 10000                       # smoke test (seconds)
     python bench/run.py --rows 1000000 5000000 --repeat 3  # the table in bench/README.md
+    python bench/run.py --rows 5000000 --standards 10 --period month --repeat 3
+        # svcaudit with and without --period month, in pairs: the cost of the period key
 """
 
 from __future__ import annotations
@@ -44,8 +46,8 @@ RATIOS = (("svcaudit", "polars"), ("svcaudit", "checks"), ("svcaudit", "duckdb")
 TIME = "/usr/bin/time"  # GNU time, for peak RSS
 
 
-def command(who: str, data: Path, n: int) -> list[str]:
-    """The command line of one contender."""
+def command(who: str, data: Path, n: int, period: str | None = None) -> list[str]:
+    """The command line of one contender (svcaudit with ``--period`` when given)."""
     yaml_path = generate.DATA / f"standards-{n}.yaml"
     json_path = generate.DATA / f"standards-{n}.json"
     if who == "svcaudit":
@@ -61,6 +63,7 @@ def command(who: str, data: Path, n: int) -> list[str]:
             "json",
             "--fail-on",
             "never",
+            *(["--period", period] if period else []),
         ]
     return [sys.executable, str(HERE / SCRIPTS[who]), str(data), str(json_path)]
 
@@ -176,6 +179,32 @@ def machine() -> dict[str, str]:
     }
 
 
+def period_cost(files: dict[str, Path], rows: int, n: int, period: str, repeat: int) -> None:
+    """svcaudit without and with ``--period``, in pairs (each pair back to back, so load on
+    the machine hits both alike): the best time of each, the ratio, and the same counts."""
+    for fmt, data in files.items():
+        best: dict[str, float] = {}
+        found: dict[str, dict[str, Any]] = {}
+        for _ in range(repeat):
+            for label, unit in (("plain", None), ("period", period)):
+                wall, _rss, out = timed(command("svcaudit", data, n, unit))
+                best[label] = min(best.get(label, wall), wall)
+                found.setdefault(label, figures("svcaudit", out))
+                if unit is not None:
+                    doc = json.loads(out)
+                    dated = sum(p["n"] for p in doc["standards"][0]["periods"])
+                    found[label]["periods"] = len(doc["standards"][0]["periods"]), dated
+        if found["plain"]["figures"] != found["period"]["figures"]:
+            raise SystemExit(f"{rows} rows, {fmt}: --period {period} changed the counts")
+        count, dated = found["period"]["periods"]
+        print(
+            f"{rows:>10} {fmt:>7} {n:>4} | plain {best['plain']:.2f} s | --period {period} "
+            f"{best['period']:.2f} s ({count} periods, {dated:,} rated) | "
+            f"ratio {best['period'] / best['plain']:.2f}x",
+            flush=True,
+        )
+
+
 def main() -> None:
     """Command line (see the module docstring)."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -192,7 +221,20 @@ def main() -> None:
     parser.add_argument("--pandas-max-standards", type=int, default=800)
     parser.add_argument("--contenders", nargs="+", default=list(CONTENDERS))
     parser.add_argument("--json", type=Path, help="append results (JSON lines) to this file")
+    parser.add_argument(
+        "--period", help="time svcaudit with and without --period UNIT instead (in pairs)"
+    )
     args = parser.parse_args()
+    if args.period:
+        compile_svcaudit()
+        print(json.dumps(machine()))
+        for rows in args.rows:
+            files = generate.generate(rows)
+            for n in args.standards:
+                standards_mod.write(n, generate.DATA)
+                chosen = {f: files[f] for f in args.formats}
+                period_cost(chosen, rows, n, args.period, args.repeat)
+        return
 
     print(json.dumps(machine()))
     if "svcaudit" in args.contenders:

@@ -542,7 +542,7 @@ def show(title: str, loaded: Loaded, results: list[Result], branches: list[str])
 
 # ---- the planted story ---------------------------------------------------------------------------
 
-EXPECTED_ROWS = {"hotel": (5000, 2), "calls": (10000, 2), "tickets": (3000, 1)}
+EXPECTED_ROWS = {"hotel": (30000, 2), "calls": (10000, 2), "tickets": (3000, 1)}
 
 
 def story_problems(
@@ -578,6 +578,73 @@ def story_problems(
     return problems
 
 
+# ---- the planted changes over time (--period week) ------------------------------------------
+
+#: (branch or None for the chain, standard, direction, the ISO week the change starts)
+PLANTED = [
+    ("Warszawa Centrum", "checkin-5min", "worse", "2025-W28"),
+    (None, "checkin-5min", "worse", "2025-W28"),
+    ("Kraków Old Town", "hold-30s", "better", "2025-W24"),
+]
+MIN_WEEKLY = 30  # svcaudit's default spc.min_interactions
+BASELINE_WEEKS = 12  # the first 12 judged weeks (NHSRplotthedots' default)
+SHIFT_WEEKS = 7  # Making Data Count: 7 points on one side of the centre line
+
+
+def iso_week(value: datetime) -> str:
+    """The ISO week of an instant, in Warsaw local time: 2025-W28."""
+    year, week, _ = value.astimezone(WARSAW).isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def weekly(rows: list[Row], r: Rule, branch: str | None) -> dict[str, Tally]:
+    """One standard's tally per local ISO week, for one branch or the chain."""
+    weeks: dict[str, Tally] = {}
+    for row in rows:
+        if (branch is None or row["branch"] == branch) and r.when(row):
+            weeks.setdefault(iso_week(row["arrived_at"]), Tally()).add(r.outcome(row))
+    return dict(sorted(weeks.items()))
+
+
+def latest_run(weeks: dict[str, Tally], skip: bool) -> tuple[float, str, int, int]:
+    """The centre line (pooled rate of the first 12 judged weeks), and the run of judged
+    weeks on one side of it that reaches the latest judged week: its first week, its side
+    (-1 below, +1 above) and its length."""
+
+    def n(t: Tally) -> int:
+        return t.in_scope - (t.unmeasured if skip else 0)
+
+    judged = [(w, t) for w, t in weeks.items() if n(t) >= MIN_WEEKLY]
+    base = judged[:BASELINE_WEEKS]
+    centre = sum(t.passed for _, t in base) / sum(n(t) for _, t in base)
+    sides = [(w, (t.passed / n(t) > centre) - (t.passed / n(t) < centre)) for w, t in judged]
+    side = sides[-1][1]
+    k = len(sides) - 1
+    while k > 0 and sides[k - 1][1] == side:
+        k -= 1
+    return centre, sides[k][0], side, len(sides) - k
+
+
+def planted_problems(rows: list[Row], rules: list[Rule]) -> list[str]:
+    """Each planted change must be a shift reaching the latest week, starting at its week."""
+    problems = []
+    by_id = {r.id: r for r in rules}
+    for branch, sid, direction, since in PLANTED:
+        r = by_id[sid]
+        weeks = weekly(rows, r, branch)
+        centre, first, side, length = latest_run(weeks, r.skip_missing)
+        where = branch or "the chain"
+        print(
+            f"{where} {sid}: centre {100 * centre:.1f}%, latest run of {length} judged weeks "
+            f"{'below' if side < 0 else 'above'} it from {first} (planted: {direction} from "
+            f"{since})"
+        )
+        want = -1 if direction == "worse" else 1
+        if (first, side) != (since, want) or length < SHIFT_WEEKS:
+            problems.append(f"hotel: {where} {sid} is not a {direction} shift from {since}")
+    return problems
+
+
 def main() -> int:
     """Print all three packs' reference figures; 1 if the story or the YAML drifted."""
     problems: list[str] = []
@@ -604,6 +671,8 @@ def main() -> int:
         breached={"callback-offered", "luggage-10min"},
         warned={"hold-30s"},
     )
+    print()
+    problems += planted_problems(hotel.rows, rules)
 
     calls = load_calls()
     queues = ["Billing", "Sales", "Tech Support", "Cards", "Mortgages"]
@@ -641,8 +710,15 @@ def main() -> int:
         < wall(r["first_reply_at"]) - wall(r["arrived_at"])
     ]
     print(f"\ne-mails passing only with real elapsed time (DST): {[r['id'] for r in dst]}")
-    if len(dst) != 3:
-        problems.append(f"hotel: expected the 3 planted DST e-mails, found {len(dst)}")
+    planted = [
+        r
+        for r in dst
+        if r["agent"] == "Maria Kamińska"
+        and wall(r["arrived_at"]).strftime("%Y-%m-%d %H:%M")
+        in ("2025-03-29 10:10", "2025-03-29 10:30", "2025-03-29 10:50")
+    ]
+    if len(planted) != 3:  # the planted three; random e-mails may span the night too
+        problems.append(f"hotel: expected the 3 planted DST e-mails, found {len(planted)}")
 
     print("\nstory holds" if not problems else "\nSTORY PROBLEMS:\n  " + "\n  ".join(problems))
     return 1 if problems else 0

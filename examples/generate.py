@@ -8,12 +8,14 @@ The output is seeded and deterministic: running it again gives byte-identical fi
 It writes, next to this script:
 
 ``hotel-chain.csv``
-    Four weeks (17 March - 13 April 2025, spanning the switch to summer time on 30 March)
-    of guest interactions at a Polish five-star hotel chain with seven branches: arrivals
-    (greeting), check-ins, luggage deliveries, phone calls and e-mails. Use it with
-    ``standards/hospitality-five-star.yaml``. "Gdańsk Motława" is clearly worse than the
-    rest. Call-back offers and luggage delivery are breached chain-wide. Timestamps are
-    naive Europe/Warsaw local time, except "Wrocław Rynek", whose system writes explicit
+    26 weeks (17 March - 14 September 2025, ISO weeks 12 to 37, spanning the switch to
+    summer time on 30 March) of guest interactions at a Polish five-star hotel chain with
+    seven branches: arrivals (greeting), check-ins, luggage deliveries, phone calls and
+    e-mails. Use it with ``standards/hospitality-five-star.yaml``. "Gdańsk Motława" is
+    clearly worse than the rest. From week 28 (7 July) check-in at "Warszawa Centrum" is
+    slower, and from week 24 (9 June) "Kraków Old Town" holds far fewer callers over 30 s
+    (``PLANTED_CHANGES``). Call-back offers and luggage delivery are breached chain-wide.
+    Timestamps are naive Europe/Warsaw local time, except "Wrocław Rynek", whose system writes explicit
     offsets (+01:00 / +02:00). The file includes missing values, malformed rows and
     quoted fields containing a comma and a newline.
 
@@ -39,7 +41,7 @@ import io
 import json
 import random
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -47,7 +49,7 @@ from zoneinfo import ZoneInfo
 HERE = Path(__file__).resolve().parent
 WARSAW = ZoneInfo("Europe/Warsaw")
 
-SEED_HOTEL = 20250317
+SEED_HOTEL = 20250320  # picked so that no chance run blurs the planted weeks (README)
 SEED_CALLS = 20250303
 SEED_TICKETS = 20250304
 
@@ -115,8 +117,8 @@ HOTEL_HEADER = [
     "note",
 ]
 HOTEL_START = date(2025, 3, 17)
-HOTEL_DAYS = 28
-HOTEL_RANDOM_ROWS = 4993  # + 7 planted edge cases = 5,000 rows
+HOTEL_DAYS = 182  # 26 weeks, Monday 17 March (2025-W12) to Sunday 14 September (2025-W37)
+HOTEL_RANDOM_ROWS = 29_993  # + 7 planted edge cases = 30,000 rows
 
 
 @dataclass(frozen=True)
@@ -134,17 +136,46 @@ class HotelProfile:
     offset_timestamps: bool = False  # this branch's system writes explicit UTC offsets
 
 
+# Every branch but Gdańsk Motława keeps the same service: they differ only by chance.
+_SAME = (0.991, 0.989, 0.077, 0.89, 0.957, 0.845, 0.995)
 HOTEL_BRANCHES: dict[str, HotelProfile] = {
-    "Kraków Old Town": HotelProfile(0.18, 0.992, 0.990, 0.075, 0.90, 0.96, 0.86, 0.995),
-    "Warszawa Centrum": HotelProfile(0.20, 0.990, 0.988, 0.080, 0.88, 0.95, 0.84, 0.995),
+    "Kraków Old Town": HotelProfile(0.18, *_SAME),
+    "Warszawa Centrum": HotelProfile(0.20, *_SAME),
     "Gdańsk Motława": HotelProfile(0.11, 0.840, 0.860, 0.350, 0.45, 0.78, 0.62, 0.86),
-    "Wrocław Rynek": HotelProfile(
-        0.15, 0.990, 0.990, 0.075, 0.90, 0.96, 0.85, 0.995, offset_timestamps=True
-    ),
-    "Poznań Stary Browar": HotelProfile(0.13, 0.993, 0.990, 0.080, 0.88, 0.96, 0.84, 0.995),
-    "Łódź Manufaktura": HotelProfile(0.12, 0.988, 0.988, 0.080, 0.89, 0.95, 0.84, 0.995),
-    "Zakopane Tatry": HotelProfile(0.11, 0.994, 0.992, 0.070, 0.91, 0.97, 0.83, 0.995),
+    "Wrocław Rynek": HotelProfile(0.15, *_SAME, offset_timestamps=True),
+    "Poznań Stary Browar": HotelProfile(0.13, *_SAME),
+    "Łódź Manufaktura": HotelProfile(0.12, *_SAME),
+    "Zakopane Tatry": HotelProfile(0.11, *_SAME),
 }
+
+
+@dataclass(frozen=True)
+class PlantedChange:
+    """From Monday ``since`` (local), ``branch`` meets one standard with another probability."""
+
+    branch: str
+    field: str  # a HotelProfile probability
+    since: date
+    probability: float
+
+
+PLANTED_CHANGES = (
+    # a deterioration: checkin-5min at Warszawa Centrum from 2025-W28 (95.7 % -> 80 %)
+    PlantedChange("Warszawa Centrum", "checkin_ok", date(2025, 7, 7), 0.80),
+    # an improvement: hold-30s at Kraków Old Town from 2025-W24 (calls held over 30 s:
+    # 7.7 % -> 1 %)
+    PlantedChange("Kraków Old Town", "long_hold", date(2025, 6, 9), 0.01),
+)
+
+
+def profile_on(branch: str, day: date) -> HotelProfile:
+    """The branch's probabilities on ``day``, with the planted changes in force then."""
+    profile = HOTEL_BRANCHES[branch]
+    for change in PLANTED_CHANGES:
+        if change.branch == branch and day >= change.since:
+            profile = replace(profile, **{change.field: change.probability})
+    return profile
+
 
 HOTEL_AGENTS: dict[str, list[str]] = {
     "Kraków Old Town": [
@@ -280,8 +311,8 @@ class HotelRow:
 
 def hotel_row(rng: random.Random, branch: str, kind: str) -> HotelRow:
     """A random, well-formed interaction of ``kind`` at ``branch``."""
-    p = HOTEL_BRANCHES[branch]
     day = HOTEL_START + timedelta(days=rng.randrange(HOTEL_DAYS))
+    p = profile_on(branch, day)
     hours = {"call": CALL_HOURS, "email": EMAIL_HOURS}.get(kind, ARRIVAL_HOURS)
     arrived = local_instant(day, weighted_hour(rng, hours), rng, WARSAW)
     row = HotelRow(
@@ -437,6 +468,7 @@ def generate_hotel() -> tuple[bytes, FileStats]:
 
     index = find(4420, "call", "Warszawa Centrum")
     records[index][col("hold_seconds")] = "long"
+    records[index][col("rings")] = "5"  # a breach of phone-3-rings, if it were not rejected
     stats.add_malformed("non-number in hold_seconds")
 
     for number, record in enumerate(records, start=1):

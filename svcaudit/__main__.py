@@ -15,9 +15,22 @@ import sys
 GC_THRESHOLDS = (100_000, 50, 100)
 
 
+def utf8_streams() -> None:
+    """Write UTF-8 on stdout and stderr whatever the locale. Under ``LC_ALL=C PYTHONUTF8=0``
+    they are ASCII, and the scorecard's own ``·`` (or a branch named Łódź) stopped the run
+    with a UnicodeEncodeError; reports are UTF-8 documents, as the files ``-o`` writes."""
+    # file names that are not UTF-8 pass through as their bytes (surrogateescape), as Python
+    # passes them in sys.argv under the C locale
+    for stream, errors in ((sys.stdout, "surrogateescape"), (sys.stderr, "backslashreplace")):
+        encoding = (getattr(stream, "encoding", None) or "").lower().replace("_", "-")
+        if encoding not in ("utf-8", "utf8") and hasattr(stream, "reconfigure"):
+            stream.reconfigure(encoding="utf-8", errors=errors)
+
+
 def run() -> None:
     """Import the CLI and run it."""
     gc.set_threshold(*GC_THRESHOLDS)
+    utf8_streams()
     try:
         from svcaudit.cli import main  # noqa: PLC0415 -- deferred so Ctrl-C here is handled
     except KeyboardInterrupt:

@@ -40,11 +40,13 @@ from svcaudit.errors import Location, SvcauditError, did_you_mean
 from svcaudit.expressions.types import Kind
 from svcaudit.findings import BUCKETS, BUCKETS_PER_LIMIT, Breaches, Distribution
 from svcaudit.redact import Redactor, redact_breaches, redact_scorecard
-from svcaudit.score import FailOn, Scorecard, score, with_baseline
+from svcaudit.score import NO_BRANCH, FailOn, Scorecard, score, with_baseline
 from svcaudit.sources import Logs
 from svcaudit.sources.profiles import Profile
 from svcaudit.standards.loader import StandardsSet, load_standards
+from svcaudit.standards.spc_model import PeriodUnit
 from svcaudit.steps import Progress, Steps, step
+from svcaudit.trend import audit_trends
 
 
 @dataclass(frozen=True)
@@ -66,6 +68,7 @@ class AuditRequest:
     details: int = 0  # > 0: also the measure distributions and this many worst breaches each
     engine: str = DEFAULT_ENGINE  # where the compiled audit runs: duckdb or spark
     spark_master: str | None = None  # --engine spark: a master URL (default local, SPARK_REMOTE)
+    period: PeriodUnit | None = None  # --period (default: the standards file's `period:`)
     checklists: tuple[str, ...] = ()  # --checklist: the sheets of the standards' checklist
     fold: str | None = None  # --fold KEY:LATEST_BY (default: the standards file's `fold:`)
     # every breach will be asked for (--violations): with details, the breaching rows are
@@ -73,8 +76,7 @@ class AuditRequest:
     keep_breaches: bool = False
 
 
-#: Standards that get measure distributions and worst breaching interactions (HTML report):
-#: each costs a scan of the log and two charts, so a guide of 800 standards stays practical.
+#: Standards given distributions and worst breaches (a scan and two charts each; HTML report)
 MAX_DETAILED = 100
 MAX_LISTED = runner.MAX_LISTED_REJECTS  # invalid values listed (all are counted)
 
@@ -132,6 +134,7 @@ def _session(request: AuditRequest, standards: StandardsSet) -> Iterator[_Sessio
             required=profile.required,
             unavailable=profile.unavailable,
             period=period,
+            by_period=request.period or standards.period,
             flags_invalid=any(r.flags_invalid for r in logs.readers),
             units=column_units(standards.declared),
             ident_with=profile.identity,
@@ -217,8 +220,7 @@ def run_audit(request: AuditRequest, progress: Steps | None = None) -> Scorecard
 
 
 def _check_redacted(session: _Session, request: AuditRequest) -> None:
-    """Every column to redact is one the audit knows: a typo (``--redact agnet``) would
-    leave the real column's values in every report."""
+    """Every column to redact is one the audit knows (a typo would leave its values shown)."""
     known = [*session.plan.schema, *(session.standards.columns or {}), "id", "branch"]
     for name in (*request.redact, *session.standards.redact):
         if not name.strip() or name.strip() in known:
@@ -236,7 +238,7 @@ def _check_redacted(session: _Session, request: AuditRequest) -> None:
             )
 
 
-def _group(request: AuditRequest, session: _Session) -> tuple[str, ...]:
+def _group(request: AuditRequest, session: _Session) -> tuple[str, ...]:  # branch, or --by
     return request.by or (session.standards.branch,)
 
 
@@ -262,7 +264,13 @@ def _scorecard(
         standards_files=standards.paths,
         fail_on=request.fail_on,
     )
-    card = replace(card, invalid_values=tuple(session.logs.locate(raw.invalid_values, MAX_LISTED)))
+    shown = {b: NO_BRANCH if b is None else b for b in raw.branches}
+    unit, gate = request.period or standards.period, request.fail_on == FailOn.SPECIAL_CAUSE
+    card = replace(
+        card,
+        invalid_values=tuple(session.logs.locate(raw.invalid_values, MAX_LISTED)),
+        trends=audit_trends(session.plan.compiled, raw, unit, shown, gate),  # the same scan's
+    )
     measures: tuple[Distribution, ...] = ()
     worst: list[Breaches] = []
     if not raw.rows_rejected_on_read:  # no reader rejected a row, however many columns

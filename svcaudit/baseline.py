@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from svcaudit.errors import Location, SvcauditError
+from svcaudit.textfiles import MAX_BASELINE_BYTES, read_bounded
 
 #: a rate as a report writes it: a fraction, never NaN (which would make the new report's
 #: change NaN: not JSON)
@@ -47,7 +47,8 @@ class Baseline:
 def load_baseline(path: str) -> Baseline:
     """Read an earlier ``svcaudit audit --format json`` report."""
     try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        text = read_bounded(path, what="baseline", limit=MAX_BASELINE_BYTES, regular=False)
+        data = json.loads(text)
         report = _Report.model_validate(data)
     except FileNotFoundError:
         raise SvcauditError(
@@ -58,6 +59,12 @@ def load_baseline(path: str) -> Baseline:
     except json.JSONDecodeError as e:
         raise SvcauditError(
             f"baseline is not JSON: {e.msg}", location=Location(path, e.lineno, e.colno)
+        ) from None
+    except RecursionError:  # json nests recursively: a runaway document is not a report
+        raise SvcauditError(
+            "baseline is nested too deeply to be an svcaudit JSON report",
+            location=Location(path),
+            hint="write one with svcaudit audit ... --report json:PATH",
         ) from None
     except ValidationError as e:
         first = e.errors()[0]
@@ -70,6 +77,12 @@ def load_baseline(path: str) -> Baseline:
         ) from None
     except (OSError, UnicodeDecodeError) as e:
         raise SvcauditError(f"cannot read baseline: {e}", location=Location(path)) from None
+    except ValueError as e:  # a number of over 4,300 digits (after its subclasses)
+        raise SvcauditError(
+            f"baseline is not an svcaudit JSON report: {e}".split(";")[0],
+            location=Location(path),
+            hint="write one with svcaudit audit ... --report json:PATH",
+        ) from None
     return Baseline(
         path=path,
         rates={s.id: s.rate for s in report.standards},

@@ -24,8 +24,8 @@ from svcaudit import cli_options as opt
 from svcaudit.audit import AuditRequest, open_audit
 from svcaudit.audit import explain as run_explain
 from svcaudit.compile import LogicalResolver, compile_rules
-from svcaudit.config import Config, Settings, find_config, load_config
-from svcaudit.errors import ExitCode, Location, SvcauditError
+from svcaudit.config import Config, Settings, choose_config
+from svcaudit.errors import ExitCode, Location, SvcauditError, disk_full
 from svcaudit.findings import Breaches
 from svcaudit.inspection import show_log
 from svcaudit.outputs import (
@@ -41,7 +41,6 @@ from svcaudit.report import (
     DEFAULT_FORMAT,
     FORMATTERS,
     WORST_SHOWN,
-    Needs,
     format_of_path,
     formatter,
 )
@@ -98,14 +97,9 @@ def _main(
     _debug["on"] = debug
     opt.sane_columns()
     with _guard():
-        path = None
-        if config:
-            path = Path(config)
-            if not path.is_file():
-                raise SvcauditError("config file not found", location=Location(config))
-        elif not no_config:
-            path = find_config(Path.cwd())
-        loaded = load_config(path)
+        loaded = choose_config(config, no_config, Path.cwd())
+    for warning in loaded.warnings():
+        err.print(f"[yellow]warning:[/] {escape(warning)}")
     ctx.obj = loaded
     defaults = {_PARAM_NAMES.get(k, k): v for k, v in loaded.values.items()}
     ctx.default_map = {"audit": defaults}
@@ -137,6 +131,9 @@ def _guard() -> Iterator[None]:
     except Exception as e:
         if _interrupted(e):  # Ctrl-C (or SIGTERM) inside a DuckDB call made on the main thread
             raise typer.Exit(_stopped(signals.received() or KeyboardInterrupt())) from None
+        if (full := disk_full(e)) is not None:  # TMPDIR full: the machine's state, not a bug
+            _print_error(full)
+            raise typer.Exit(ExitCode.BAD_INPUT) from None
         if _debug["on"]:
             err.print(escape(traceback.format_exc()))
         err.print(
@@ -252,6 +249,7 @@ def audit(
     fold: opt.FoldOption = None,
     since: opt.Since = None,
     until: opt.Until = None,
+    period: opt.PeriodOption = None,
     output_format: opt.Format = None,
     output: opt.Output = None,
     fail_on: opt.FailOnOption = FailOn.FAIL,
@@ -269,12 +267,11 @@ def audit(
     """Audit logs against standards; print a scorecard; exit 0 met, 1 breached, 2 not done."""
     with _guard():
         fmt = output_format or (format_of_path(output) if output else None) or DEFAULT_FORMAT
-        columns = opt.group_columns(branch, by)
         extra = [opt.parse_report(r) for r in reports or []]
         request = AuditRequest(
             logs=logs,
             standards=standards,
-            by=columns,
+            by=opt.group_columns(branch, by),
             fail_on=fail_on,
             baseline=baseline,
             regression_limit=opt.regression_points(fail_on_regression),
@@ -285,12 +282,11 @@ def audit(
             until=until,
             redact=tuple(redact or ()),
             redact_key=_redact_key(),
-            details=WORST_SHOWN
-            if any(FORMATTERS[f].needs & Needs.DETAILS for f in (fmt, *(f for f, _ in extra)))
-            else 0,
+            details=opt.details([fmt, *(f for f, _ in extra)], WORST_SHOWN),
             engine=engine,
             spark_master=spark_master,
             checklists=tuple(checklist or ()),
+            period=period,
             keep_breaches=violations is not None,
         )
         outputs = [*([(fmt, output)] if output else []), *extra]
@@ -464,6 +460,8 @@ def show_config(ctx: typer.Context) -> None:
     cfg: Config = ctx.obj if isinstance(ctx.obj, Config) else Config(None, {}, {})
     out = Console(highlight=False)
     out.print(f"config file: {escape(str(cfg.path)) if cfg.path else '(none found)'}")
+    for ignored, reason in cfg.ignored:
+        out.print(f"ignored: {escape(str(ignored))} ({escape(reason)}; use it with --config)")
     table = Table(box=None, show_header=True, padding=(0, 2))
     table.add_column("setting")
     table.add_column("value")

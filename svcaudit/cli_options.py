@@ -13,9 +13,10 @@ import typer
 
 from svcaudit.engines import engine_help
 from svcaudit.errors import Location, SvcauditError
-from svcaudit.report import DEFAULT_FORMAT, FORMATTERS, format_names
+from svcaudit.report import DEFAULT_FORMAT, FORMATTERS, Needs, format_names
 from svcaudit.score import FailOn
 from svcaudit.sources.profiles import profile_help
+from svcaudit.standards.spc_model import PeriodUnit
 from svcaudit.units import POINTS_HINT, parse_points
 
 
@@ -75,7 +76,19 @@ Output = Annotated[
 ]
 FailOnOption = Annotated[
     FailOn,
-    typer.Option(help="Exit 1 on breached standards (fail), on warnings too (warn), or never."),
+    typer.Option(
+        help="Exit 1 on breached standards (fail), on warnings too (warn), never, or only on "
+        "a concern signal of a control chart reaching the latest period (special-cause: "
+        "needs --period)."
+    ),
+]
+PeriodOption = Annotated[
+    PeriodUnit | None,
+    typer.Option(
+        "--period",
+        help="Also rate each standard by local day, ISO week, month or quarter, with "
+        "control charts (default: the standards file's `period:`).",
+    ),
 ]
 Reports = Annotated[
     list[str] | None,
@@ -194,3 +207,9 @@ def sane_columns() -> None:
         del os.environ["COLUMNS"]
     elif int(value) < MIN_COLUMNS:
         os.environ["COLUMNS"] = str(MIN_COLUMNS)
+
+
+def details(formats: list[str], shown: int) -> int:
+    """How many worst breaches (with the distributions) the reports in ``formats`` need:
+    ``shown`` when one of them shows details, else 0 (none are worked out)."""
+    return shown if any(FORMATTERS[f].needs & Needs.DETAILS for f in formats) else 0

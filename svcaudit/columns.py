@@ -17,7 +17,7 @@ from sqlglot import exp
 
 from svcaudit.errors import Location, SvcauditError, did_you_mean
 from svcaudit.expressions.compile import Context, Resolver, compile_expression
-from svcaudit.expressions.errors import ExpressionError
+from svcaudit.expressions.errors import ExpressionError, UnusableColumnError
 from svcaudit.expressions.nodes import Name
 from svcaudit.expressions.parser import parse_expression
 from svcaudit.expressions.types import Kind, Typed, kind_of_sql_type
@@ -97,6 +97,50 @@ def column_units(declared: Mapping[str, Declared]) -> dict[str, int]:
     return {s: d.declaration.unit.ms for s, d in declared.items() if d.declaration.unit}
 
 
+#: The most nodes an expression may have once the fields it uses are written out in full. Fields
+#: are compiled once and shared, but the SQL repeats them: `f1: f0 + f0` ... `f39: f38 + f38`
+#: is 40 lines and 2^40 nodes. The largest standard in the shipped guides has a few hundred.
+MAX_EXPANDED_NODES = 50_000
+
+
+def sql_shape(root: exp.Expr) -> tuple[int, int]:
+    """(height, expanded node count) of a sqlglot tree whose subtrees may be shared, in time
+    linear in its distinct nodes (a shared subtree is measured once, counted every time)."""
+    shapes: dict[int, tuple[int, int]] = {}
+    stack: list[tuple[exp.Expr, bool]] = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        if id(node) in shapes:
+            continue
+        children = list(node.iter_expressions())
+        if not done:
+            stack.append((node, True))
+            stack += [(c, False) for c in children if id(c) not in shapes]
+            continue
+        kids = [shapes[id(c)] for c in children]
+        shapes[id(node)] = (1 + max((h for h, _ in kids), default=0), 1 + sum(n for _, n in kids))
+    return shapes[id(root)]
+
+
+def check_expanded_size(tree: exp.Expr, parsed: ParsedExpression, what: str) -> None:
+    """Refuse an expression (or field) whose expanded SQL would be too large to run."""
+    size = sql_shape(tree)[1]
+    if size > MAX_EXPANDED_NODES:
+        raise SvcauditError(
+            f"{what} grows to {size:,} terms once the fields it uses are written out "
+            f"(at most {MAX_EXPANDED_NODES:,})",
+            location=parsed.location,
+            hint="a field used twice is written out twice; fields that double each other "
+            "grow exponentially: simplify the chain",
+        )
+
+
+def _nested(sql_type: str) -> bool:
+    """Whether a DuckDB type is a struct, list, array, map or union."""
+    t = sql_type.upper()
+    return t.startswith(("STRUCT", "MAP", "UNION")) or t.endswith("]")
+
+
 #: Where a ``--map LOGICAL=SOURCE`` entry of a mapping comes from (``parse_maps``)
 MAP_LOCATION = Location("--map")
 
@@ -163,6 +207,13 @@ class LogResolver:
     def resolve(self, name: str) -> Typed | None:
         """A column as it is, or ``name_seconds`` (and other unit suffixes) as a duration."""
         if name in self.schema:
+            if _nested(self.schema[name]):
+                raise UnusableColumnError(
+                    f"column '{name}' holds nested data ({self.schema[name][:60]}), "
+                    "not a value to compare",
+                    "flatten the export first, or use a column with text, numbers, times "
+                    "or true/false",
+                )
             kind = kind_of_sql_type(self.schema[name])
             self.needed[name] = target_type(kind, self.schema[name])
             ref: exp.Expr = exp.column(name, quoted=True)
@@ -328,6 +379,7 @@ class FieldResolver(Layer):
             raise parsed.error(e, what=f"field '{name}'") from None
         finally:
             self.active.pop()
+        check_expanded_size(typed.sql, parsed, f"field '{name}'")
         self.done[name] = typed
         return typed
 

@@ -9,6 +9,11 @@ directory of that file. Keys are the long option names with ``_`` or ``-``::
     standards: [standards/hospitality-five-star.yaml]
     fail_on: warn
     report: ["json:out/audit.json", "junit:out/junit.xml"]
+
+A discovered config file owned by another user (not the current user, not root) is ignored, as
+git ignores a repository owned by someone else: anyone who can write a parent directory
+(``/tmp``, a shared drive) could otherwise turn a breach into a quiet exit 0 with
+``fail_on: never``. ``--config PATH`` uses a file whatever its owner.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from svcaudit.engines import ENGINES
 from svcaudit.errors import Location, SvcauditError, did_you_mean
 from svcaudit.report import FORMATTERS, one_of
 from svcaudit.standards.yaml_reader import parse_yaml
+from svcaudit.textfiles import MAX_CONFIG_BYTES, read_bounded
 
 CONFIG_NAMES = ("svcaudit.yaml", "svcaudit.yml")
 PATH_KEYS = ("standards", "output", "rejects", "baseline")
@@ -45,11 +51,12 @@ class Settings(BaseModel):
     format: str | None = Field(None, description="Report format: a registered format's name")
     output: str | None = None
     report: list[str] | None = None
-    fail_on: Literal["fail", "warn", "never"] | None = None
+    fail_on: Literal["fail", "warn", "never", "special-cause"] | None = None
     fail_on_regression: str | None = None
     baseline: str | None = None
     since: str | None = None
     until: str | None = None
+    period: Literal["day", "week", "month", "quarter"] | None = None
     rejects: str | None = None
     quiet: bool | None = None
     redact: list[str] | None = Field(None, description="Columns shown as keyed-hash tokens")
@@ -82,18 +89,37 @@ def _registered(value: object, registry: Mapping[str, object]) -> object:
 
 @dataclass(frozen=True)
 class Config:
-    """Settings found in a file, and where each came from."""
+    """Settings found in a file, and where each came from; ``ignored``: a discovered file
+    that was not used, and why."""
 
     path: Path | None
     values: dict[str, Any]
     origins: dict[str, str]
+    ignored: tuple[tuple[Path, str], ...] = ()
+
+    def warnings(self) -> list[str]:
+        """What the CLI says about a discovered config file it did not use."""
+        return [
+            f"{path}: config file ignored: {why} (hint: pass --config to use it)"
+            for path, why in self.ignored
+        ]
+
+
+def choose_config(named: str | None, none: bool, cwd: Path) -> Config:
+    """The config of a run: the file ``--config`` names (whatever its owner), none with
+    ``--no-config``, else the one discovered from ``cwd``."""
+    if named:
+        if not os.path.lexists(named):
+            raise SvcauditError("config file not found", location=Location(named))
+        return load_config(Path(named))
+    return Config(None, {}, {}) if none else discover_config(cwd)
 
 
 def find_config(start: Path) -> Path | None:
     """The nearest config file from ``start`` upwards (pyproject.toml only with the table)."""
     for folder in (start.resolve(), *start.resolve().parents):
         for name in CONFIG_NAMES:
-            if (folder / name).is_file():
+            if os.path.lexists(folder / name):  # a device or a dangling link is an error
                 return folder / name
         pyproject = folder / "pyproject.toml"
         if pyproject.is_file() and _tool_table(pyproject) is not None:
@@ -101,10 +127,33 @@ def find_config(start: Path) -> Path | None:
     return None
 
 
+def foreign_owner(path: Path) -> str | None:
+    """Why a discovered config file must not be trusted: it (or the link to it) belongs to
+    another user than the current one or root. None when it is ours."""
+    trusted = {os.geteuid(), 0}
+    for st in (os.lstat(path), *((os.stat(path),) if path.exists() else ())):
+        if st.st_uid not in trusted:
+            return f"it is owned by another user (uid {st.st_uid})"
+    return None
+
+
+def discover_config(start: Path) -> Config:
+    """The config discovered from ``start``, or none (with the reason) when it is foreign."""
+    path = find_config(start)
+    if path is None:
+        return Config(None, {}, {})
+    reason = foreign_owner(path)
+    if reason is not None:
+        return Config(None, {}, {}, ignored=((path, reason),))
+    return load_config(path)
+
+
 def _tool_table(path: Path) -> dict[str, Any] | None:
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        data = tomllib.loads(_read(path))
+    except tomllib.TOMLDecodeError:  # broken: a config only if it names the table
+        return {} if "[tool.svcaudit]" in _raw_text(path) else None
+    except (OSError, UnicodeDecodeError):
         return None
     tool = data.get("tool")
     table = tool.get("svcaudit") if isinstance(tool, dict) else None
@@ -139,20 +188,25 @@ def load_config(path: Path | None) -> Config:
 def _read_pyproject(path: Path) -> tuple[dict[Any, Any], dict[str, int | None]]:
     """The [tool.svcaudit] table of a pyproject.toml and the line of each of its keys."""
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        text = _read(path)
+        raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         raise SvcauditError(f"invalid TOML: {e}", location=Location(str(path))) from None
+    except (OSError, UnicodeDecodeError) as e:
+        reason = getattr(e, "strerror", None) or str(e)
+        raise SvcauditError(f"cannot read config: {reason}", location=Location(str(path))) from None
     data = raw.get("tool", {}).get("svcaudit", {})
-    return data, _toml_lines(path.read_text(encoding="utf-8"))
+    return data, _toml_lines(text)
 
 
 def _read_yaml_config(path: Path) -> tuple[dict[Any, Any], dict[str, int | None]]:
     """A svcaudit.yaml's mapping and the line of each of its top-level keys."""
     name = str(path)
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except OSError as e:
-        raise SvcauditError(f"cannot read config: {e.strerror}", location=Location(name)) from None
+        text = _read(path, encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as e:
+        reason = getattr(e, "strerror", None) or str(e)
+        raise SvcauditError(f"cannot read config: {reason}", location=Location(name)) from None
     data, marks = parse_yaml(text, name) if text.strip() else ({}, {})
     if not isinstance(data, dict):
         raise SvcauditError(
@@ -162,6 +216,18 @@ def _read_yaml_config(path: Path) -> tuple[dict[Any, Any], dict[str, int | None]
         str(k[0]).replace("-", "_"): (v[1] or v[0]).line for k, v in marks.items() if len(k) == 1
     }
     return data, lines
+
+
+def _raw_text(path: Path) -> str:
+    try:
+        return _read(path)
+    except (OSError, UnicodeDecodeError, SvcauditError):
+        return ""
+
+
+def _read(path: Path, encoding: str = "utf-8") -> str:
+    """A config file's text: a regular file of at most ``MAX_CONFIG_BYTES``."""
+    return read_bounded(path, what="config file", limit=MAX_CONFIG_BYTES, encoding=encoding)
 
 
 def _settings(data: dict[str, Any], name: str, lines: dict[str, int | None]) -> Settings:

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import difflib
+import errno
 import os
+import re
+import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import IntEnum
@@ -65,7 +68,7 @@ class SvcauditError(Exception):
         text = f"{self.location}: {self.message}" if self.location else self.message
         if self.hint:
             text += f" (hint: {self.hint})"
-        return text
+        return _clipped(text)
 
     def to_dict(self) -> dict[str, object]:
         """The error as JSON-ready data."""
@@ -77,6 +80,15 @@ class SvcauditError(Exception):
             "column": loc.column if loc else None,
             "hint": self.hint,
         }
+
+
+_LONG_QUOTE = re.compile(r"'([^']{120,})'")
+
+
+def _clipped(text: str) -> str:
+    """An error line stays readable: a quoted name over 120 characters (a 100 KB --branch)
+    shows its start and end only."""
+    return _LONG_QUOTE.sub(lambda m: f"'{m[1][:60]}…{m[1][-20:]}' ({len(m[1]):,} chars)", text)
 
 
 def did_you_mean(name: str, choices: Iterable[str], *, limit: int = 3) -> str | None:
@@ -106,4 +118,23 @@ def out_of_memory(error: Exception) -> SvcauditError:
         + str(error).split("Error: ", 1)[-1].splitlines()[0],
         location=Location("SVCAUDIT_MEMORY_LIMIT"),
         hint="raise the limit, e.g. SVCAUDIT_MEMORY_LIMIT=4GB svcaudit audit ...",
+    )
+
+
+def disk_full(error: BaseException) -> SvcauditError | None:
+    """A full disk (or quota) met anywhere -- a temporary copy, DuckDB's spill files -- as a
+    located error, or None for any other error."""
+    if isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EDQUOT):
+        where = str(error.filename) if error.filename else tempfile.gettempdir()
+    elif any(
+        text in str(error)
+        for text in ("No space left on device", "Disk quota exceeded", "No usable temporary")
+    ):
+        where = tempfile.gettempdir()  # DuckDB spills under TMPDIR (engine.temp_directory)
+    else:
+        return None
+    return SvcauditError(
+        "no space left on device",
+        location=Location(where),
+        hint="free some space there, or point TMPDIR at a larger disk",
     )

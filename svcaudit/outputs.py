@@ -171,6 +171,8 @@ def _plan(path: str) -> str | None:
     except OSError as e:
         raise write_error(path, e) from None
     if stat.S_ISREG(mode):
+        if not os.access(path, os.W_OK):  # replacing it would get round its permissions
+            raise write_error(path, PermissionError(errno.EACCES, os.strerror(errno.EACCES)))
         return os.path.realpath(path)
     if stat.S_ISCHR(mode) or stat.S_ISFIFO(mode):
         return None

@@ -103,7 +103,13 @@ def redact_scorecard(card: Scorecard, redactor: Redactor, group: Iterable[str]) 
         )
         for s in card.standards
     )
-    return replace(card, standards=standards, branches=tuple(map(names, card.branches)))
+    trends = tuple(
+        replace(t, branches=tuple(replace(b, branch=names(b.branch)) for b in t.branches))
+        for t in card.trends
+    )
+    return replace(
+        card, standards=standards, branches=tuple(map(names, card.branches)), trends=trends
+    )
 
 
 def redact_checklist(c: ChecklistResult, redactor: Redactor) -> ChecklistResult:

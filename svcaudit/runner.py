@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Generator, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from sqlglot import exp
@@ -17,6 +17,7 @@ from sqlglot import exp
 from svcaudit.compile import (
     BRANCH,
     MERGED,
+    PERIOD,
     REJECTED,
     ROWS,
     AuditQuery,
@@ -51,6 +52,8 @@ class RawResult:
     rows_duplicate: int = 0  # evaluated rows repeating an earlier row's interaction id
     duplicate_ids: tuple[tuple[str, int], ...] = ()  # the most repeated ids, with their rows
     rows_rejected_on_read: int = 0  # of rows_rejected: by a reader, before the relation
+    # --period: counts per (branch, period's first day) per standard, from the same scan
+    periods: dict[tuple[str | None, str], tuple[Counts, ...]] = field(default_factory=dict)
     invalid_count: int = 0  # invalid values in evaluated rows (missing for their rows)
     invalid_values: tuple[InvalidValue, ...] = ()  # each distinct one with its rows, no line
 
@@ -64,18 +67,22 @@ class Tally:
     rejected: int  # rejected in the relation (values that did not convert)
     merged: int
     outside: int
+    periods: dict[tuple[str | None, str], tuple[Counts, ...]] = field(default_factory=dict)
     invalid: int = 0  # invalid values in the evaluated rows
 
 
 def tally_rows(rows: Sequence[Sequence[Any]], columns: Sequence[str], n: int) -> Tally:
     """Rows of the aggregate query (any engine) for ``n`` standards -> a Tally, reading each
-    value by its column's name (``AuditQuery.columns``): the group, the status, rows,
-    merged, then the counts of the registry per standard (a count not there is 0)."""
+    value by its column's name (``AuditQuery.columns``): the group, the period, the status,
+    rows, merged, then the counts of the registry per standard (a count not there is 0).
+    With periods, a branch's counts are the sum of its periods'."""
     at = {name: i for i, name in enumerate(columns)}
     branch_at, status_at, rows_at, merged_at = (at[c] for c in (BRANCH, REJECTED, ROWS, MERGED))
+    period_at = at[PERIOD]
     invalid_at = at.get(INVALID)
     places = [[at.get(count_column(i, name)) for name in NAMES] for i in range(n)]
     branches: dict[str | None, tuple[Counts, ...]] = {}
+    periods: dict[tuple[str | None, str], tuple[Counts, ...]] = {}
     evaluated = rejected = merged = outside = invalid = 0
     for row in rows:
         branch, status, count = row[branch_at], int(row[status_at]), int(row[rows_at])
@@ -88,10 +95,17 @@ def tally_rows(rows: Sequence[Sequence[Any]], columns: Sequence[str], n: int) ->
         evaluated += count
         merged += int(row[merged_at] or 0)
         invalid += int(row[invalid_at] or 0) if invalid_at is not None else 0
-        branches[branch] = tuple(
+        counts = tuple(
             Counts(*(0 if j is None else int(row[j] or 0) for j in where)) for where in places
         )
-    return Tally(branches, evaluated, rejected, merged, outside, invalid)
+        period = row[period_at]
+        if period is not None:  # str(): an engine may hand back a date
+            periods[(branch, str(period))] = counts
+            if branch in branches:
+                both = zip(branches[branch], counts, strict=True)
+                counts = tuple(Counts.combined(c) for c in both)
+        branches[branch] = counts
+    return Tally(branches, evaluated, rejected, merged, outside, periods, invalid)
 
 
 def aggregate_rows(engine: Engine, query: AuditQuery, progress: Progress | None) -> list[Any]:
@@ -137,6 +151,7 @@ def run(engine: Engine, plan: Plan, progress: Steps | None = None) -> RawResult:
         rows_outside=tally.outside,
         rejects=tuple(listed[:MAX_LISTED_REJECTS]),
         branches=tally.branches,
+        periods=tally.periods,
     )
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
@@ -23,15 +22,15 @@ from svcaudit.consistency import (
     position,
 )
 from svcaudit.counts import Counts
-from svcaudit.distributions import norm_ppf
+from svcaudit.distributions import wilson_many
 from svcaudit.errors import ExitCode
 from svcaudit.findings import Breaches, Distribution
 from svcaudit.league import ChecklistResult, League
 from svcaudit.runner import RawResult
 from svcaudit.sources.readers import InvalidValue, Reject
 from svcaudit.standards.model import Consistency, Missing, Overdispersion, Severity
+from svcaudit.trend import StandardTrend, spc_failing, special_causes
 
-CONFIDENCE = 0.95
 NO_BRANCH = "(no branch)"
 
 
@@ -41,6 +40,7 @@ class FailOn(StrEnum):
     FAIL = "fail"
     WARN = "warn"
     NEVER = "never"
+    SPECIAL_CAUSE = "special-cause"  # only a concern signal reaching the latest period
 
 
 class Status(StrEnum):
@@ -104,37 +104,6 @@ def rates_of(counts: Sequence[Counts], missing: Missing) -> list[Rate]:
             column[i] = None
     ns = np.maximum(n, 0).tolist()
     return list(map(Rate, in_scope, passed, failed, unmeasured, ns, *columns, counts))
-
-
-def wilson(successes: int, n: int, confidence: float = CONFIDENCE) -> tuple[float, float]:
-    """The Wilson score interval of a binomial proportion (Wilson 1927), in closed form.
-
-    ``(p + z²/2n ± z·sqrt(p(1-p)/n + z²/4n²)) / (1 + z²/n)`` with z the normal quantile; the
-    same values as scipy's ``binomtest(...).proportion_ci(method="wilson")``, without the
-    exact test it also runs (which made scoring slow with many branches).
-    """
-    low, high = wilson_many(np.asarray([successes], float), np.asarray([n], float), confidence)
-    return float(low[0]), float(high[0])
-
-
-def wilson_many(
-    successes: np.ndarray, n: np.ndarray, confidence: float = CONFIDENCE
-) -> tuple[np.ndarray, np.ndarray]:
-    """``wilson`` for arrays (NaN where n is 0)."""
-    z = _z(confidence)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        p = successes / n
-        centre = p + z * z / (2 * n)
-        spread = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
-        denominator = 1 + z * z / n
-        low, high = (centre - spread) / denominator, (centre + spread) / denominator
-    # the interval always holds p (exactly 0 or 1 at the ends); keep rounding from saying not
-    return np.maximum(0.0, np.minimum(low, p)), np.minimum(1.0, np.maximum(high, p))
-
-
-@functools.cache
-def _z(confidence: float) -> float:
-    return norm_ppf(1 - (1 - confidence) / 2)
 
 
 class _ComparedRate:
@@ -292,6 +261,7 @@ class Scorecard:
     distributions: tuple[Distribution, ...] = ()
     worst: tuple[Breaches, ...] = ()
     redacted: tuple[str, ...] = ()  # columns whose values the reports show as tokens
+    trends: tuple[StandardTrend, ...] = ()  # --period: rates by period, control charts
     #: the first invalid values (``rows.invalid_values`` in all), at their lines where known
     invalid_values: tuple[InvalidValue, ...] = ()
     checklists: tuple[ChecklistResult, ...] = ()  # items are in `standards` under their ids
@@ -350,18 +320,20 @@ class Scorecard:
     @property
     def verdict(self) -> str:
         """``pass`` or ``breach`` (by the severity of standards, regardless of --fail-on)."""
-        return "breach" if self.breached or self.inconsistent or self.regressions else "pass"
+        bad = self.breached or self.inconsistent or self.regressions
+        return "breach" if bad or spc_failing(self.trends) else "pass"
 
     @property
     def exit_code(self) -> ExitCode:
         """0 when the audit passes under ``fail_on``, 1 when it does not."""
         if self.fail_on == FailOn.NEVER:
             return ExitCode.OK
-        if self.breached or self.inconsistent or self.regressions:
+        if self.fail_on == FailOn.SPECIAL_CAUSE:
+            return ExitCode.BREACH if special_causes(self.trends) else ExitCode.OK
+        if self.verdict == "breach":
             return ExitCode.BREACH
-        if self.fail_on == FailOn.WARN and (self.warnings or self.inconsistent_warnings):
-            return ExitCode.BREACH
-        return ExitCode.OK
+        warned = self.warnings or self.inconsistent_warnings or special_causes(self.trends)
+        return ExitCode.BREACH if self.fail_on == FailOn.WARN and warned else ExitCode.OK
 
 
 def score(

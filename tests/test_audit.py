@@ -351,7 +351,7 @@ def test_hotel_demo_rejects_and_invalid_values_point_at_the_planted_errors() -> 
     log = REPO / "examples" / "hotel-chain.csv"
     card = audit([log], [REPO / "standards" / "hospitality-five-star.yaml"])
     # The README names the malformed records by id; find the physical line each starts on.
-    ids = ["H-00418", "H-01257", "H-01873", "H-02561", "H-03113", "H-03827", "H-04452"]
+    ids = ["H-00446", "H-01237", "H-01863", "H-02548", "H-03149", "H-03815", "H-04421"]
     lines = {}
     for number, line in enumerate(log.read_text(encoding="utf-8").splitlines(), start=1):
         for i in ids:

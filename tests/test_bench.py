@@ -35,3 +35,30 @@ def test_every_contender_agrees_on_a_small_log() -> None:
     ]
     # svcaudit, polars, checks, duckdb and pandas all ran
     assert all(all(t != "-" for t in r[4:9]) for r in rows), rows
+
+
+def test_period_cost_mode_runs_and_keeps_the_counts() -> None:
+    """``--period month``: svcaudit with and without the period key, in pairs; the harness
+    stops if the counts differ. 180 days from 1 April 2025: April to September, 6 months."""
+    run = subprocess.run(
+        [
+            sys.executable,
+            "bench/run.py",
+            "--rows",
+            "10000",
+            "--standards",
+            "10",
+            "--formats",
+            "parquet",
+            "--period",
+            "month",
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr + run.stdout
+    line = next(x for x in run.stdout.splitlines() if x.split()[:1] == ["10000"])
+    assert "--period month" in line and "(6 periods," in line and "ratio" in line

@@ -132,8 +132,9 @@ def test_scorecard_names_the_problem_branch(tmp_path: Path) -> None:
 
 
 def test_demo_flags_the_worse_branch_and_not_the_noisy_ones() -> None:
-    # The hotel demo plants Gdańsk Motława as worse on every standard; the other branches
-    # differ from the chain only by noise (examples/README.md) and must not be flagged low.
+    # The hotel demo plants Gdańsk Motława as worse on every standard, and Warszawa Centrum's
+    # check-in as slower from July; the other branches share one profile, differ from the
+    # chain only by noise (examples/README.md) and must not be flagged low.
     repo = Path(__file__).resolve().parents[1]
     code, report = audit_json(
         str(repo / "examples/hotel-chain.csv"),
@@ -142,11 +143,12 @@ def test_demo_flags_the_worse_branch_and_not_the_noisy_ones() -> None:
     )
     for s in report["standards"]:
         low = {b["branch"] for b in s["branches"] if b["position"] in ("alert-low", "alarm-low")}
-        assert low <= {"Gdańsk Motława"}, (s["id"], low)
+        planted = {"Gdańsk Motława", "Warszawa Centrum"} if s["id"] == "checkin-5min" else set()
+        assert low <= {"Gdańsk Motława"} | planted, (s["id"], low)
     greet = next(s for s in report["standards"] if s["id"] == "greet-60s")
     positions = {b["branch"]: b["position"] for b in greet["branches"]}
     assert positions["Gdańsk Motława"] == "alarm-low"
-    # Warszawa Centrum has more visits than Gdańsk (281 vs 152) and is within the limits
+    # Warszawa Centrum has more visits than Gdańsk (1,485 vs 791) and is within the limits
     sizes = {b["branch"]: b["in_scope"] for b in greet["branches"]}
     assert sizes["Warszawa Centrum"] >= sizes["Gdańsk Motława"]
     assert positions["Warszawa Centrum"] == "within"

@@ -33,7 +33,7 @@ from svcaudit.compile.extra import (
     interactions,
 )
 from svcaudit.compile.histogram import histogram_query
-from svcaudit.compile.plan import BRANCH, REJECTED, ROWS, Plan, plan_audit
+from svcaudit.compile.plan import BRANCH, PERIOD, REJECTED, ROWS, Plan, plan_audit
 from svcaudit.compile.query import AuditQuery, Repeats, count_column
 from svcaudit.compile.rules import INSTANT_TEXT, CompiledStandard, compile_rules
 from svcaudit.sources.prepare import MERGED
@@ -63,6 +63,7 @@ __all__ = [
     "INSTANT_TEXT",
     "LOGICAL_COLUMNS",
     "MERGED",
+    "PERIOD",
     "REJECTED",
     "ROWS",
     "UNIT_SUFFIXES",

@@ -2,9 +2,9 @@
 
 The query scans the data once, whatever the number of standards::
 
-    SELECT branch, status, count(*), sum(CASE WHEN w0 THEN 1 ELSE 0 END) AS s0_in_scope, ...
+    SELECT branch, period, status, count(*), sum(CASE WHEN w0 THEN 1 ELSE 0 END) AS s0_in_scope, ...
     FROM (SELECT <branch>, <each distinct scope / measure / check expression once> FROM log)
-    GROUP BY branch, status
+    GROUP BY branch, period, status
 
 Each distinct expression is computed once in the inner projection (two standards that share a
 ``when:`` share its column) and the outer aggregate compares plain numbers with thresholds.
@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from sqlglot import exp
 
-from svcaudit.compile.plan import BRANCH, INVALID, REJECTED, ROWS, Plan
+from svcaudit.compile.plan import BRANCH, INVALID, PERIOD, REJECTED, ROWS, Plan, period_column
 from svcaudit.compile.query import LEADING, AuditQuery, count_column
 from svcaudit.compile.repeats import repeats
 from svcaudit.compile.rules import facts
@@ -33,6 +33,7 @@ def direct_query(plan: Plan) -> AuditQuery:
     inner: dict[str, str] = {}  # SQL text -> alias: each distinct expression computed once
     projections: list[exp.Expr] = [
         exp.alias_(plan.group, BRANCH),
+        exp.alias_(period_column(plan), PERIOD),
         exp.alias_(plan.status, REJECTED),  # evaluated, rejected or outside the period
     ]
 
@@ -65,9 +66,9 @@ def direct_query(plan: Plan) -> AuditQuery:
     else:
         projections.append(exp.alias_(exp.Literal.number(0), MERGED))
     query = (
-        exp.select(exp.column(BRANCH), exp.column(REJECTED), *aggregates)
+        exp.select(exp.column(BRANCH), exp.column(PERIOD), exp.column(REJECTED), *aggregates)
         .from_(exp.select(*projections).from_(plan.source().subquery("log")).subquery("m"))
-        .group_by(exp.column(BRANCH), exp.column(REJECTED))
+        .group_by(exp.column(BRANCH), exp.column(PERIOD), exp.column(REJECTED))
     )
     return AuditQuery(
         query.sql(DUCKDB),

@@ -3,7 +3,7 @@
 Each measure that standards compare with fixed limits is computed once per row and replaced
 by its bin among all those limits (``Binned``); every other condition the counts need (each
 scope, the tests of checks and of limits by category) is one bit of a BIGINT key. The rows
-are counted per (branch, status, keys, bin) in one grouping set per measure, plus one
+are counted per (branch, period, status, keys, bin) in one grouping set per measure, plus one
 without bins: a histogram per measure, small because limits on one measure are nested. The
 per-row cost grows with the number of measures and distinct conditions (and the logarithm of
 the number of limits), not with the number of standards.
@@ -24,7 +24,7 @@ import numpy as np
 import sqlglot
 from sqlglot import exp
 
-from svcaudit.compile.plan import BRANCH, INVALID, REJECTED, Plan
+from svcaudit.compile.plan import BRANCH, INVALID, PERIOD, REJECTED, Plan, period_column
 from svcaudit.compile.query import LEADING, AuditQuery, count_column
 from svcaudit.compile.repeats import repeats
 from svcaudit.compile.rules import CompiledStandard, facts, number_literal
@@ -35,6 +35,7 @@ from svcaudit.sources.prepare import MERGED
 
 BITS = 62  # condition flags packed per BIGINT key
 SOURCE = "__svcaudit_rows__"  # where the rows' query goes in the histogram's text
+LEAD = 3  # the histogram's columns before the keys: branch, period, status
 
 
 @dataclass
@@ -94,7 +95,7 @@ class Tests:
 
 @dataclass(frozen=True)
 class Fold:
-    """Turns the histogram's rows into the direct query's: per (branch, status), rows,
+    """Turns the histogram's rows into the direct query's: per (branch, period, status), rows,
     merged, then every count of the registry per standard (``columns``)."""
 
     keys: int  # k0 .. k<keys-1>
@@ -106,13 +107,13 @@ class Fold:
         """``columns``: the histogram's, as numpy arrays (masked where NULL) or sequences."""
         if not columns or not len(columns[0]):
             return []
-        groups: dict[tuple[Any, Any], int] = {}
-        names = zip(_values(columns[0]), _values(columns[1]), strict=True)
+        groups: dict[tuple[Any, Any, Any], int] = {}
+        names = zip(_values(columns[0]), _values(columns[1]), _values(columns[2]), strict=True)
         group = np.fromiter(
             (groups.setdefault(name, len(groups)) for name in names), np.int64, len(columns[0])
         )
-        keys = [_integers(columns[2 + i]) for i in range(self.keys)]
-        first_bin = 2 + self.keys
+        keys = [_integers(columns[LEAD + i]) for i in range(self.keys)]
+        first_bin = LEAD + self.keys
         bins = [_integers(columns[first_bin + j]) for j in range(self.bins)]
         grouping = _integers(columns[first_bin + self.bins])
         n = _integers(columns[first_bin + self.bins + 1])
@@ -230,6 +231,7 @@ def histogram_query(plan: Plan) -> AuditQuery:
     merged: exp.Expr = exp.column(MERGED) if plan.prepare is not None else exp.Literal.number(0)
     rows = exp.select(
         exp.alias_(plan.group, BRANCH),
+        exp.alias_(period_column(plan), PERIOD),
         exp.alias_(plan.status, REJECTED),
         *keys,
         *(exp.alias_(value.copy(), f"__v{m.index}") for value, m in binned.items()),
@@ -275,7 +277,7 @@ def _packed(conditions: list[exp.Expr]) -> list[exp.Expr]:
 def _grouped(keys: int, binned: list[Binned]) -> str:
     """The histogram over the rows' query (``SOURCE``): past the measures only internal
     columns and numbers, so it is written as text (a tree took long to build)."""
-    keyed = [BRANCH, REJECTED, *(f"k{i}" for i in range(keys))]
+    keyed = [BRANCH, PERIOD, REJECTED, *(f"k{i}" for i in range(keys))]
     bins = [f"__b{m.index}" for m in binned]
     sets = "".join(f"({', '.join([*keyed, b])}), " for b in bins)
     grouped = f"GROUPING SETS ({sets}({', '.join(keyed)}))" if bins else ", ".join(keyed)

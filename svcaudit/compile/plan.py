@@ -13,15 +13,17 @@ from sqlglot import exp
 from svcaudit.columns import FieldResolver, LogResolver, UnavailableResolver
 from svcaudit.compile.rules import CompiledStandard, as_text, compile_rules, read_invalid
 from svcaudit.errors import Location, SvcauditError, did_you_mean
+from svcaudit.expressions.calendars import local_day
 from svcaudit.expressions.compile import Resolver
 from svcaudit.expressions.nodes import Name
-from svcaudit.expressions.types import Kind, kind_of_sql_type
+from svcaudit.expressions.types import Kind, Typed, kind_of_sql_type
 from svcaudit.sources.prepare import Prepare, with_position
 from svcaudit.sources.readers import REJECT
 from svcaudit.sources.values import invalid_column
 from svcaudit.standards.loader import ParsedExpression, StandardsSet
 
 BRANCH = "__branch"
+PERIOD = "__period"  # the period's first day (YYYY-MM-DD, local time), or NULL: no --period
 REJECTED = "__rejected"
 ROWS = "__rows"
 INVALID = "__invalid_values"  # the aggregate's count of invalid values in evaluated rows
@@ -48,6 +50,7 @@ class Plan:
     # a reader may reject a row only when a query reads its bad value (DuckDB's CSV reader
     # converts only the columns a query reads): ``rows`` then reads every needed column
     narrow_rejects: bool = True
+    period: exp.Expr | None = None  # the period key (--period), grouped with the branch
     #: the needed typed columns whose invalid values the relation flags -> the flag's column
     flagged: Mapping[str, str] = field(default_factory=dict)
     # the relation carries ``prepare.POSITION`` (Spark's does); else a step that breaks ties
@@ -117,6 +120,13 @@ class Plan:
         return exp.EQ(this=self.status.copy(), expression=exp.Literal.number(EVALUATED))
 
 
+def period_column(plan: Plan) -> exp.Expr:
+    """The period key of the aggregate's rows: NULL text without ``--period``."""
+    if plan.period is not None:
+        return plan.period.copy()
+    return exp.cast(exp.null(), "VARCHAR")
+
+
 def plan_audit(
     standards: StandardsSet,
     schema: Mapping[str, str],
@@ -131,6 +141,7 @@ def plan_audit(
     required: Sequence[str] = (),
     unavailable: Sequence[str] = (),
     period: tuple[str | None, str | None] = (None, None),
+    by_period: str | None = None,
     flags_invalid: bool = False,
     units: Mapping[str, int] | None = None,
     ident_with: Sequence[str] = (),
@@ -141,7 +152,8 @@ def plan_audit(
     Results are grouped by ``group_by`` (default: the standards' branch column); several
     columns (``--by branch,channel``) make one group per combination, named "A / B".
     ``prepare`` runs over the typed rows first (keeping one record per key, say, and
-    counting the others as merged). ``flags_invalid``: the relation flags invalid values.
+    counting the others as merged). ``by_period`` (day, week, month, quarter) groups the
+    counts by period too (``period_key``). ``flags_invalid``: the relation flags invalid values.
     counting the others as merged). ``ident_with``: columns that, with the id, tell the
     log's interactions apart (one call's queue visits share its id).
     """
@@ -178,6 +190,7 @@ def plan_audit(
                 )
             source_columns.needed.setdefault(col, typ)
     status = _status(resolver, period)
+    period_expr = period_key(resolver, standards, by_period) if by_period else None
     needed = dict(source_columns.needed)  # what the aggregate reads: fixed from here on
     ident = _ident(_source_column("id", mapped, schema), source_columns, resolver)
     flagged = _flagged(needed) if flags_invalid else {}
@@ -195,6 +208,7 @@ def plan_audit(
         shown=dict(source_columns.needed),
         ident=ident,
         schema=dict(schema),
+        period=period_expr,
         key=key,
     )
 
@@ -255,15 +269,49 @@ def _status(resolver: Resolver, period: tuple[str | None, str | None]) -> exp.Ex
     return status.else_(exp.Literal.number(EVALUATED))
 
 
-def _period_test(resolver: Resolver, period: tuple[str | None, str | None]) -> exp.Expr:
-    """arrived_at within [since, until): the interactions of the audited period."""
+def period_key(resolver: Resolver, standards: StandardsSet, unit: str) -> exp.Expr:
+    """The first day (YYYY-MM-DD text) of the local ``unit`` (day, ISO week from Monday,
+    month, quarter) ``arrived_at`` falls in: in the time zone of the branch's calendar (the
+    calendars' ``branches:``), else of a ``default`` calendar listing no branches, else the
+    file's (as ``hour()`` and ``date()``)."""
+    arrived = _arrived(resolver, "--period", "needs")
+    calendars = standards.rules[0].calendars if standards.rules else {}
+
+    def local(zone: str) -> exp.Expr:
+        day = local_day(zone, arrived.sql.copy())
+        if unit != "day":
+            trunc = exp.func("date_trunc", exp.Literal.string(unit), day)
+            day = exp.cast(trunc, "DATE")
+        return exp.cast(day, "VARCHAR")
+
+    default = calendars.get("default")  # as hour() and date(): a `default` calendar's zone
+    fallback = local(default.time_zone if default and not default.branches else standards.time_zone)
+    listed = [c for c in calendars.values() if c.branches]
+    branch = resolver.resolve(standards.branch) if listed else None
+    if branch is None:
+        return fallback
+    key = exp.cast(branch.sql, "VARCHAR")
+    case = exp.Case()
+    for cal in listed:
+        members = [exp.Literal.string(b) for b in cal.branches]
+        case = case.when(exp.In(this=key.copy(), expressions=members), local(cal.time_zone))
+    return case.else_(fallback)
+
+
+def _arrived(resolver: Resolver, option: str, verb: str) -> Typed:
     arrived = resolver.resolve("arrived_at")
     if arrived is None or arrived.kind not in (Kind.TIMESTAMP, Kind.ANY):
         raise SvcauditError(
-            "--since/--until need the interactions' `arrived_at` timestamp, which the log lacks",
-            location=Location("--since/--until"),
+            f"{option} {verb} the interactions' `arrived_at` timestamp, which the log lacks",
+            location=Location(option),
             hint="map it: --map arrived_at=COLUMN (or columns: in the standards file)",
         )
+    return arrived
+
+
+def _period_test(resolver: Resolver, period: tuple[str | None, str | None]) -> exp.Expr:
+    """arrived_at within [since, until): the interactions of the audited period."""
+    arrived = _arrived(resolver, "--since/--until", "need")
     tests: list[exp.Expr] = []
     since, until = period
     if since is not None:

@@ -1,10 +1,10 @@
 """The aggregate query of an audit, and the names of its result's columns.
 
 Both aggregate strategies (``direct``, ``histogram``) produce an ``AuditQuery`` whose rows,
-after its ``fold`` when it has one, have the columns ``columns`` names: the group, the row
-status, rows, merged rows and invalid values, then ``count_column(i, name)`` per standard
-and count of the registry (``svcaudit.counts``). A count a standard cannot have may be left
-out: it is 0.
+after its ``fold`` when it has one, have the columns ``columns`` names: the group, the
+period (NULL without ``--period``), the row status, rows, merged rows and invalid values, then
+``count_column(i, name)`` per standard and count of the registry (``svcaudit.counts``).
+A count a standard cannot have may be left out: it is 0.
 """
 
 from __future__ import annotations
@@ -15,12 +15,12 @@ from typing import Any
 
 from sqlglot import exp
 
-from svcaudit.compile.plan import BRANCH, INVALID, REJECTED, ROWS
+from svcaudit.compile.plan import BRANCH, INVALID, PERIOD, REJECTED, ROWS
 from svcaudit.compile.rules import CompiledStandard
 from svcaudit.sources.prepare import MERGED
 
 #: the columns before the counts, in every aggregate's result
-LEADING = (BRANCH, REJECTED, ROWS, MERGED, INVALID)
+LEADING = (BRANCH, PERIOD, REJECTED, ROWS, MERGED, INVALID)
 
 
 def count_column(index: int, name: str) -> str:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from sqlglot import exp
 
-from svcaudit.columns import FieldResolver, UnavailableColumnError
+from svcaudit.columns import FieldResolver, UnavailableColumnError, check_expanded_size, sql_shape
 from svcaudit.errors import SvcauditError
 from svcaudit.expressions.compile import Context, Resolver, compile_expression
 from svcaudit.expressions.errors import ExpressionError
@@ -50,7 +50,6 @@ class CompiledStandard:
         )
 
 
-
 def compile_rules(standards: StandardsSet, base: Resolver) -> list[CompiledStandard]:
     """Type-check and compile every standard against ``base`` (a log's columns, or logical)."""
     resolvers: dict[str, FieldResolver] = {}
@@ -86,24 +85,14 @@ def _compile(parsed: ParsedExpression, resolver: Resolver, what: str) -> Typed:
         raise parsed.error(e, what=what) from None
     except RecursionError:
         typed = None
-    if typed is None or sql_depth(typed.sql) > MAX_SQL_DEPTH:
+    if typed is None or sql_shape(typed.sql)[0] > MAX_SQL_DEPTH:
         raise SvcauditError(
             f"{what} is nested too deeply once its fields are expanded",
             location=parsed.location,
             hint="fields that use fields that use fields...: simplify the chain",
         )
+    check_expanded_size(typed.sql, parsed, what)
     return typed
-
-
-def sql_depth(root: exp.Expr) -> int:
-    """The height of a sqlglot tree, without recursion."""
-    deepest = 0
-    stack: list[tuple[exp.Expr, int]] = [(root, 1)]
-    while stack:
-        node, depth = stack.pop()
-        deepest = max(deepest, depth)
-        stack += [(child, depth + 1) for child in node.iter_expressions()]
-    return deepest
 
 
 def _compile_rule(rule: Rule, resolver: Resolver) -> CompiledStandard:
@@ -299,5 +288,4 @@ __all__ = [
     "limit_text",
     "number_literal",
     "read_invalid",
-    "sql_depth",
 ]

@@ -11,7 +11,9 @@ time is as long as its opening hours really were. It is one correlated subquery 
      JOIN (VALUES (isodow, open, close), ...) ON isodow(d) = dow
      WHERE d NOT IN (holidays))
 
-``business_time`` is signed: an end before its start gives a negative duration.
+``business_time`` is signed: an end before its start gives a negative duration. A span longer
+than ``HORIZON_DAYS`` (10 years) gives no value (the row is unmeasured): no service interaction
+lasts that long, and the sum has a row per day of the span (year 1 to 9999 is 3.65 million).
 
 The compiler does not write that SQL: it makes a ``BusinessTime`` node (start, end and the
 calendar itself), which each dialect renders: DuckDB's as above (``expressions.dialect``),
@@ -67,6 +69,32 @@ def business_time_sql(start: exp.Expr, end: exp.Expr, cal: CalendarSpec) -> exp.
     return BusinessTime(this=start.copy(), expression=end.copy(), calendar=cal)
 
 
+#: The longest span business time is computed over (10 years); past it the value is missing.
+HORIZON_DAYS = 3_653
+_HORIZON_MS = HORIZON_DAYS * 86_400_000
+
+
+def too_long(node: BusinessTime) -> exp.Expr:
+    """The test that the node's span is longer than the horizon."""
+    start, end = node.this, node.expression
+    length = exp.func(
+        "abs",
+        exp.Sub(
+            this=exp.func("epoch_ms", end.copy()), expression=exp.func("epoch_ms", start.copy())
+        ),
+    )
+    return exp.GT(this=length, expression=exp.Literal.number(_HORIZON_MS))
+
+
+def days_of(node: BusinessTime, tz: str) -> tuple[exp.Expr, exp.Expr]:
+    """The first and last local day the sum runs over: one day when the span is past the
+    horizon (its value is missing then, see ``signed``), so a row never makes millions."""
+    lo, hi = span(node)
+    first = local_day(tz, lo)
+    last = exp.Case().when(too_long(node), first.copy()).else_(local_day(tz, hi))
+    return first, last
+
+
 def span(node: BusinessTime) -> tuple[exp.Expr, exp.Expr]:
     """The earlier and the later of the node's two instants."""
     start, end = node.this, node.expression
@@ -82,7 +110,7 @@ def signed(node: BusinessTime, total: exp.Expr) -> exp.Expr:
     sign = exp.Case().when(exp.LT(this=end.copy(), expression=start.copy()), exp.Literal.number(-1))
     sign = sign.else_(exp.Literal.number(1))
     product = exp.Mul(this=exp.paren(total), expression=sign)
-    nulls = exp.or_(start.copy().is_(exp.null()), end.copy().is_(exp.null()))
+    nulls = exp.or_(start.copy().is_(exp.null()), end.copy().is_(exp.null()), too_long(node))
     return exp.Case().when(nulls, exp.null()).else_(product)
 
 
@@ -97,14 +125,15 @@ def duckdb_business_time(node: BusinessTime) -> exp.Expr:
     lo, hi = span(node)
     tz = cal.time_zone
     day = exp.column("d", table="days")
+    first, last = days_of(node, tz)
     days = exp.select(
         exp.alias_(
             exp.func(
                 "unnest",
                 exp.func(
                     "generate_series",
-                    local_day(tz, lo.copy()),
-                    local_day(tz, hi.copy()),
+                    first,
+                    last,
                     exp.cast(exp.Literal.string("1 day"), "INTERVAL"),
                 ),
             ),

@@ -16,7 +16,7 @@ from sqlglot import exp
 
 from svcaudit.errors import did_you_mean
 from svcaudit.expressions.calendars import CalendarSpec, business_time_sql, choose_calendar_sql
-from svcaudit.expressions.errors import ExpressionError
+from svcaudit.expressions.errors import ExpressionError, UnusableColumnError
 from svcaudit.expressions.functions import FUNCTIONS, Function
 from svcaudit.expressions.nodes import (
     Binary,
@@ -113,7 +113,10 @@ class _Compiler:
                 return self.call(node)
 
     def name(self, node: Name) -> Typed:
-        typed = self.resolver.resolve(node.name)
+        try:
+            typed = self.resolver.resolve(node.name)
+        except UnusableColumnError as e:
+            raise ExpressionError(e.message, node.span, e.hint) from None
         if typed is None:
             names = list(self.resolver.known_names())
             hint = did_you_mean(node.name, names)
@@ -272,6 +275,12 @@ class _Compiler:
         for arg, param, arg_node in zip(args, fn.params, node.args, strict=True):
             self.need(arg, (param,), arg_node.span, f"{fn.name}()")
         self.check_literals(fn, node)
+        if fn.name == "parse_time" and not isinstance(node.args[1], Literal):
+            raise ExpressionError(  # the engines compile one format per query, not per row
+                "parse_time()'s format must be written out as quoted text",
+                node.args[1].span,
+                'write the format itself: parse_time(called, "%d/%m/%Y %H:%M")',
+            )
         if fn.name in LOCAL_TIME and self.context.calendars:
             return Typed(self.local_time(fn.build, args[0].sql), fn.returns)
         if fn.result_from is not None:

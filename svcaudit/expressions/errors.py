@@ -19,6 +19,16 @@ class ExpressionError(Exception):
         self.hint = hint
 
 
+class UnusableColumnError(Exception):
+    """A column the expression language cannot compare (a struct, list or map): raised by a
+    resolver, located at the name by the compiler."""
+
+    def __init__(self, message: str, hint: str) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+
 def caret_line(text: str, span: Span) -> str:
     """The expression and a line of carets under ``span``, for error output."""
     start, end = span

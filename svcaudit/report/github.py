@@ -15,6 +15,7 @@ from pathlib import Path
 from rich.console import Console
 
 from svcaudit.report.base import Formatter, write_document
+from svcaudit.report.spc_view import signal_lines
 from svcaudit.report.summary import (
     Level,
     problems,
@@ -73,6 +74,7 @@ def workflow_commands(card: Scorecard) -> list[str]:
             by_level["warning"].append((standard_message(s), s, s.id))
     kinds = [(line, "regression") for line in regression_lines(card)]
     kinds += [(line, "consistency") for line in problems(card)]
+    kinds += [(line, "special cause") for line in signal_lines(card)]
     for line, kind in kinds:
         if line.level in (Level.ERROR, Level.WARNING) and line.standard is not None:
             level = "error" if line.level == Level.ERROR else "warning"

@@ -29,6 +29,7 @@ from svcaudit.report.csv_files import value_text
 from svcaudit.report.json import scorecard_dict
 from svcaudit.report.league_charts import league_spec, section_heatmap_spec
 from svcaudit.report.leagues import LEAGUE_LEGEND, answers_line, league_rows
+from svcaudit.report.spc_chart import control_spec
 from svcaudit.report.summary import (
     MARKER_LEGEND,
     MARKERS,
@@ -41,6 +42,7 @@ from svcaudit.report.summary import (
     verdict_parts,
 )
 from svcaudit.score import Scorecard, StandardResult, Status
+from svcaudit.trend import StandardTrend
 
 SHOWN_REJECTS = 20
 MAX_CHARTED = 100  # standards with a funnel plot (each chart takes ~0.1 s to render)
@@ -232,11 +234,15 @@ def _worst_table(found: Breaches | None, s: StandardResult) -> WorstTable | None
     return WorstTable(heads=heads, rows=tuple(rows), total=total, limit=found.limit)
 
 
-def _specs(s: StandardResult, dist: Distribution | None, charted: bool) -> dict[str, Spec]:
-    """A standard's charts, by figure id: its funnel plot and its measure's distribution."""
+def _specs(
+    s: StandardResult, dist: Distribution | None, charted: bool, trend: StandardTrend | None
+) -> dict[str, Spec]:
+    """A standard's charts, by figure id: its funnel plot, its measure's distribution and
+    (``--period``) its control chart."""
     funnel = charts.funnel_spec(s) if len(s.branches) > 1 and charted else None
     histogram = charts.distribution_spec(dist, s) if dist is not None else None
     found = {f"funnel-{s.id}": funnel, f"distribution-{s.id}": histogram}
+    found[f"control-{s.id}"] = control_spec(trend, s) if trend is not None and charted else None
     return {figure: spec for figure, spec in found.items() if spec is not None}
 
 
@@ -249,7 +255,7 @@ def _section(
 ) -> Section:
     figures = (
         _figure(specs.get(f"{kind}-{s.id}"), f"{kind}-{s.id}", drawn)
-        for kind in ("funnel", "distribution")
+        for kind in ("control", "funnel", "distribution")
     )
     return Section(
         result=s,
@@ -337,8 +343,9 @@ def html_report(card: Scorecard) -> str:
     dists = {d.standard_id: d for d in card.distributions}
     worst = {w.standard_id: w for w in card.worst}
     specs: dict[str, Spec] = {"heatmap": heat} if heat is not None else {}
+    trends = {t.id: t for t in card.trends}
     for s in card.standards:
-        specs |= _specs(s, dists.get(s.id), s.id in charted)
+        specs |= _specs(s, dists.get(s.id), s.id in charted, trends.get(s.id))
     specs |= _league_specs(card)
     drawn = dict(zip(specs, drawing.svgs(list(specs.values())), strict=True))  # all at once
     return templating.render(

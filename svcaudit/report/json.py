@@ -13,8 +13,10 @@ from svcaudit.consistency import Position
 from svcaudit.counts import NAMES
 from svcaudit.report.base import Formatter, write_document
 from svcaudit.report.leagues import checklists_dicts, league_dict
+from svcaudit.report.spc_view import standard_periods
 from svcaudit.report.summary import repeats_text
 from svcaudit.score import BranchResult, ConsistencyResult, Rate, Scorecard
+from svcaudit.trend import special_causes
 
 #: A rate's fields in the report, in order: the counts of the registry, with ``failed``
 #: after ``passed`` (``n`` is not reported), then the rate and its interval
@@ -74,6 +76,7 @@ def _consistency(c: ConsistencyResult | None) -> dict[str, Any] | None:
 
 def scorecard_dict(card: Scorecard) -> dict[str, Any]:
     """The scorecard as JSON-ready data."""
+    periods = standard_periods(card)
     return {
         "svcaudit_version": __version__,
         "name": card.name,
@@ -111,6 +114,8 @@ def scorecard_dict(card: Scorecard) -> dict[str, Any]:
         },
         "warnings": [w for w in (repeats_text(card),) if w is not None],
         "baseline": card.baseline,
+        "period": card.trends[0].unit.value if card.trends else None,
+        "special_causes": [t.id for t in special_causes(card.trends)],
         "regression_limit": card.regression_limit,
         "regressions": [
             {
@@ -139,6 +144,8 @@ def scorecard_dict(card: Scorecard) -> dict[str, Any]:
                 "consistency_status": s.consistency_status.value,
                 "branches": [_branch(b) for b in s.branches],
                 "consistency": _consistency(s.consistency),
+                "periods": periods[s.id][0] if s.id in periods else [],
+                "spc": periods[s.id][1] if s.id in periods else None,
             }
             for s in card.standards
         ],

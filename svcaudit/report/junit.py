@@ -18,7 +18,9 @@ from rich.console import Console
 
 from svcaudit.consistency import Position
 from svcaudit.report.base import Formatter, write_document
+from svcaudit.report.spc_view import signal_lines
 from svcaudit.report.summary import (
+    Level,
     branch_problem,
     pct,
     regression_lines,
@@ -81,6 +83,25 @@ def _consistency_case(suite: ET.Element, classname: str, s: StandardResult, b: B
     return "pass"
 
 
+def _spc_cases(suite: ET.Element, classname: str, s: StandardResult, card: Scorecard) -> list[str]:
+    """With --period: one case for the standard's control chart, failed by a concern signal
+    reaching the latest period that fails the audit, skipped (a warning) by one that does not."""
+    trend = next((t for t in card.trends if t.id == s.id), None)
+    if trend is None:
+        return []
+    case = _case(suite, classname + ".spc", f"{s.id} control chart", s)
+    lines = [line for line in signal_lines(card) if line.standard is s]
+    failed = [line.text for line in lines if line.level == Level.ERROR]
+    warned = [line.text for line in lines if line.level == Level.WARNING]
+    if failed:
+        ET.SubElement(case, "failure", {"message": "; ".join(failed), "type": "special-cause"})
+        return ["failure"]
+    if warned:
+        ET.SubElement(case, "skipped", {"message": "; ".join(warned)})
+        return ["skipped"]
+    return ["passed"]
+
+
 def junit_xml(card: Scorecard) -> str:
     """The scorecard as a JUnit XML document."""
     root = ET.Element("testsuites", {"name": "svcaudit"})
@@ -106,6 +127,7 @@ def junit_xml(card: Scorecard) -> str:
             for b in s.branches:
                 if b.position != Position.TOO_FEW and b.limits is not None:
                     outcomes.append(_consistency_case(suite, classname, s, b))
+            outcomes += _spc_cases(suite, classname, s, card)
             for line, reg in zip(regression_lines(card), card.regressions, strict=True):
                 if line.standard is s:
                     where = reg.branch if reg.branch is not None else "chain"

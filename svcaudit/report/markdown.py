@@ -9,6 +9,7 @@ from rich.console import Console
 
 from svcaudit.report.base import Formatter, write_document
 from svcaudit.report.leagues import item_ids, markdown_blocks
+from svcaudit.report.spc_view import signal_lines
 from svcaudit.report.summary import (
     MARKER_LEGEND,
     MARKERS,
@@ -103,6 +104,14 @@ def markdown(card: Scorecard) -> str:
                 f"- {icons.get(line.level, '')} {md(line.text)}".replace("-  ", "- ")
                 for line in lines
             ]
+    signals = signal_lines(card)
+    if card.trends:
+        unit = card.trends[0].unit.value
+        out += ["", f"### Control charts by {unit} (signals in the latest {unit})", ""]
+        icons = {Level.ERROR: "❌", Level.WARNING: "⚠️", Level.GOOD: "✅"}
+        out += [f"- {icons.get(line.level, '')} {md(line.text)}" for line in signals]
+        if not signals:
+            out.append(f"- no signal reaches the latest {unit} of any standard")
     regressions = regression_lines(card)
     if regressions:
         out += ["", f"### Regressions since {code(card.baseline)}", ""]

@@ -11,6 +11,7 @@ from enum import StrEnum
 
 from svcaudit.consistency import Position
 from svcaudit.score import BranchResult, Scorecard, StandardResult, Status
+from svcaudit.trend import special_causes
 from svcaudit.units import format_percent
 
 MARKERS = {
@@ -53,7 +54,7 @@ def verdict_parts(card: Scorecard) -> list[Line]:
     n = len(card.standards)
     breached, warned = card.breached, card.warnings
     parts: list[Line] = []
-    if breached or card.inconsistent or card.regressions:
+    if card.verdict == "breach":
         ids = ", ".join(s.id for s in breached)
         parts.append(Line(Level.ERROR, "BREACH"))
         parts.append(
@@ -95,6 +96,11 @@ def verdict_parts(card: Scorecard) -> list[Line]:
                 f"; {len(card.regressions)} rate(s) fell more than "
                 f"{limit:g} pp since the baseline ({ids})",
             )
+        )
+    if special_causes(card.trends):
+        ids = ", ".join(t.id for t in special_causes(card.trends))
+        parts.append(
+            Line(Level.WARNING, f"; a concern signal in the latest {card.trends[0].unit} ({ids})")
         )
     no_data = [s for s in card.standards if s.status == Status.NO_DATA]
     if no_data:

@@ -25,6 +25,7 @@ from svcaudit.report.summary import (
     rows_text,
     verdict_parts,
 )
+from svcaudit.report.table_periods import periods_block
 from svcaudit.score import Scorecard, StandardResult, Status
 
 STATUS_STYLE = {
@@ -334,6 +335,7 @@ class TableFormatter(Formatter):
         parts += terminal_blocks(full)
         blocks = (
             consistency_block(card),
+            periods_block(card, console.width),
             regressions_block(card),
             rejects_block(card),
             invalid_block(card),

@@ -24,8 +24,10 @@ from svcaudit.expressions.types import Kind, kind_of_sql_type
 from svcaudit.sources.casting import typed_projection
 from svcaudit.sources.files import LogFile, LogFormat
 from svcaudit.sources.inference import SAMPLE_ROWS, infer_types
+from svcaudit.sources.names import check_header
 from svcaudit.sources.sql import lit, quoted_column
 from svcaudit.sources.values import DEFAULT_RULES, ColumnReading, ValueRules
+from svcaudit.sources.width import MAX_COLUMNS, first_record_width, too_wide
 
 REJECT = "__reject"
 FILE = "__file"  # the log file a row came from, as shown to people
@@ -118,8 +120,14 @@ class LogReader(ABC):
         """Column name -> DuckDB type, with text columns inferred from a sample."""
         if self._schema is None:
             self._stats = {f.path: _stat(f.path) for f in self.files}
+            for f in self.files:  # before DuckDB's sniffer meets a 10,000-column header
+                width = first_record_width(f)
+                if width is not None and width > MAX_COLUMNS:
+                    raise too_wide(width, f.display)
+                check_header(f)
             try:
                 self._raw = self._describe(con)
+                self._check_width(self._raw)
                 self._schema = self._refine(con, self._raw)
             except duckdb.Error as e:
                 raise self.read_error(e) from None
@@ -147,6 +155,11 @@ class LogReader(ABC):
             if r.true_words or r.false_words:
                 trues[c], falses[c] = r.true_words, r.false_words
         self.rules = ValueRules(nulls, trues, falses, self.rules.default_nulls)
+
+    def _check_width(self, raw: Mapping[str, str]) -> None:
+        """Refuse a log with more than ``MAX_COLUMNS`` columns before reading its values."""
+        if len(raw) > MAX_COLUMNS:
+            raise too_wide(len(raw), self.files[0].display if self.files else "the log")
 
     def changed_files(self) -> list[LogFile]:
         """Files whose size or modification time changed since their layout was read."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import atexit
 import codecs
 import contextlib
+import errno
 import glob
 import gzip
 import os
@@ -13,13 +14,20 @@ import stat
 import sys
 import tempfile
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
 from svcaudit.errors import Location, SvcauditError
 
 HEAD_BYTES = 1 << 16
+#: A gzip log may expand to at most this many times its compressed size once past
+#: ``GZIP_FLOOR`` bytes: exports compress 5-20 times, a gzip bomb (1 MB of blank lines
+#: expanding to 1 GB) about 1,000 times; ``gunzip`` such a file to audit it anyway.
+MAX_GZIP_RATIO = 200
+GZIP_FLOOR = 64 << 20
 MAX_LINE_BYTES = 32 << 20  # DuckDB's default (2 MB) stops on long free-text fields
 
 
@@ -109,6 +117,18 @@ def _literal_name(path: str) -> None:
 
 
 def _log_file(path: str, forced: LogFormat | None = None) -> LogFile:
+    try:
+        return _checked_log_file(path, forced)
+    except PermissionError as e:  # the file, or a directory on its way without search (x)
+        raise SvcauditError(
+            "permission denied" + (f" ({e.filename})" if e.filename != path else ""),
+            location=Location(path),
+            hint="check the permissions of the file and of every directory above it "
+            "(ls -ld each; a directory needs x to be passed through)",
+        ) from None
+
+
+def _checked_log_file(path: str, forced: LogFormat | None = None) -> LogFile:
     p = Path(path)
     if not p.exists():
         raise SvcauditError("log file not found", location=Location(path), hint="check the path")
@@ -156,6 +176,8 @@ def _laid_out(path: Path, display: str, fmt: LogFormat, compressed: bool) -> Log
     """The log to read: for line-based formats with the line limit its lines need, and a
     normalised copy when line ends are mixed (JSON takes any line end)."""
     if fmt not in (LogFormat.CSV, LogFormat.TSV, LogFormat.QUEUE_LOG, LogFormat.JSONL):
+        if compressed:
+            _check_expansion(path)
         return LogFile(str(path), display, fmt, compressed)
     mixed, longest = line_layout(path, compressed)
     if mixed and fmt != LogFormat.JSONL:
@@ -214,6 +236,12 @@ def check_text(path: Path, compressed: bool, fmt: LogFormat, display: str | None
             with path.open("rb") as f:
                 head = f.read(HEAD_BYTES)
                 complete = len(head) < HEAD_BYTES
+    except PermissionError:
+        raise SvcauditError(
+            "permission denied: the log cannot be read",
+            location=Location(name),
+            hint="check the file's permissions (ls -l); it must be readable by this user",
+        ) from None
     except (OSError, EOFError, zlib.error) as e:
         raise SvcauditError(
             f"cannot read: {e}",
@@ -244,6 +272,35 @@ def check_text(path: Path, compressed: bool, fmt: LogFormat, display: str | None
         )
 
 
+def _ratio_guard(stream: gzip.GzipFile, out: int, path: Path) -> None:
+    """Refuse a gzip stream that expands more than ``MAX_GZIP_RATIO`` times (past the floor)."""
+    if out <= GZIP_FLOOR:
+        return
+    raw = stream.fileobj
+    tell = getattr(raw, "tell", None)
+    consumed = max(1, int(tell()) if callable(tell) else 1)
+    if out > MAX_GZIP_RATIO * consumed:
+        raise SvcauditError(
+            f"the gzip file expands more than {MAX_GZIP_RATIO} times its size "
+            f"({consumed:,} bytes gave over {out:,}): refused as a likely gzip bomb",
+            location=Location(str(path)),
+            hint=f"if it is a real export, decompress it first (gunzip -k {path.name}) "
+            "and audit the plain file",
+        )
+
+
+def _check_expansion(path: Path) -> None:
+    """One pass over a gzip file that is not line-based (JSON), guarding its expansion."""
+    out = 0
+    try:
+        with gzip.open(path, "rb") as stream:
+            while chunk := stream.read(_CHUNK):
+                out += len(chunk)
+                _ratio_guard(stream, out, path)
+    except (OSError, EOFError, zlib.error):
+        return  # reported with its reason when the file is read
+
+
 def line_layout(path: Path, compressed: bool) -> tuple[bool, int]:
     """Whether lines end in more than one way (CRLF, LF alone, CR alone), and the line limit
     to read the file with: ``SHORT_LINE_BYTES`` unless a 4 MB chunk holds no line end or lies
@@ -257,12 +314,16 @@ def line_layout(path: Path, compressed: bool) -> tuple[bool, int]:
     quoted = False  # whether a chunk starts inside a quoted field
     carry = b""
     opener = gzip.open if compressed else open
+    out = 0
     try:
         with opener(path, "rb") as stream:
-            while len(kinds) < 2 or limit == SHORT_LINE_BYTES:
+            while len(kinds) < 2 or limit == SHORT_LINE_BYTES or compressed:
                 chunk = stream.read(_CHUNK)
                 if not chunk:
                     break
+                if isinstance(stream, gzip.GzipFile):
+                    out += len(chunk)
+                    _ratio_guard(stream, out, path)
                 quotes = chunk.count(b'"')
                 if len(chunk) == _CHUNK and (
                     (b"\n" not in chunk and b"\r" not in chunk) or (quoted and not quotes)
@@ -326,8 +387,14 @@ def normalised_copy(path: Path, compressed: bool) -> str:
     concatenated exports). Line numbers are unchanged, so rejects still point at the original.
     """
     opener = gzip.open if compressed else open
-    fd, tmp = tempfile.mkstemp(prefix="svcaudit-lines-", suffix=".csv")
-    atexit.register(_remove, tmp)
+    with _temporary_space():
+        fd, tmp = tempfile.mkstemp(prefix="svcaudit-lines-", suffix=".csv")
+        atexit.register(_remove, tmp)
+        _normalise(path, opener, fd)
+    return tmp
+
+
+def _normalise(path: Path, opener: Any, fd: int) -> None:
     with opener(path, "rb") as src, os.fdopen(fd, "wb") as dst:
         carry = b""
         while True:
@@ -340,7 +407,21 @@ def normalised_copy(path: Path, compressed: bool) -> str:
             if chunk.endswith(b"\r"):
                 carry, chunk = b"\r", chunk[:-1]
             dst.write(chunk.replace(b"\r\n", b"\n").replace(b"\r", b"\n"))
-    return tmp
+
+
+@contextlib.contextmanager
+def _temporary_space() -> Iterator[None]:
+    """A temporary copy that does not fit is exit 2 naming the directory, never a crash."""
+    try:
+        yield
+    except OSError as e:
+        if e.errno not in (errno.ENOSPC, errno.EDQUOT):
+            raise
+        raise SvcauditError(
+            "no space left for a temporary copy of the log",
+            location=Location(tempfile.gettempdir()),
+            hint="free some space there, or point TMPDIR at a larger disk",
+        ) from None
 
 
 def _remove(path: str) -> None:
@@ -378,9 +459,12 @@ def detect_format(path: Path, forced: LogFormat | None = None) -> tuple[LogForma
 
 def _stdin(fmt: LogFormat) -> LogFile:
     """Copy standard input to a temporary file (DuckDB reads files), kept until exit."""
-    with tempfile.NamedTemporaryFile(
-        prefix="svcaudit-stdin-", suffix=f".{fmt.value}", delete=False
-    ) as tmp:
+    with (
+        _temporary_space(),
+        tempfile.NamedTemporaryFile(
+            prefix="svcaudit-stdin-", suffix=f".{fmt.value}", delete=False
+        ) as tmp,
+    ):
         atexit.register(_remove, tmp.name)  # before the copy, which a signal may cut short
         shutil.copyfileobj(sys.stdin.buffer, tmp)
     if Path(tmp.name).stat().st_size == 0:

@@ -21,6 +21,7 @@ from svcaudit.sources.base import (
 from svcaudit.sources.casting import typed_projection
 from svcaudit.sources.files import LogFile, LogFormat
 from svcaudit.sources.inference import SAMPLE_ROWS
+from svcaudit.sources.names import check_json_document, check_json_lines
 from svcaudit.sources.sql import lit, named_arg, quoted_column, text_lines, union_all
 
 RECORD_KEYS = ("tickets", "records", "contacts", "ContactTraceRecords", "data", "items", "results")
@@ -151,6 +152,10 @@ class JsonReader(LogReader):
     def _describe(self, con: duckdb.DuckDBPyConnection) -> dict[str, str]:
         schema: dict[str, str] = {}
         for f in self.files:
+            if f.format == LogFormat.JSONL:
+                check_json_lines(con, f)
+            else:
+                check_json_document(f)
             try:
                 leaves = self._leaves(con, f)
             except duckdb.Error as e:

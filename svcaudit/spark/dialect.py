@@ -39,7 +39,7 @@ from sqlglot import exp
 
 from svcaudit.compile import INSTANT_TEXT
 from svcaudit.errors import SvcauditError
-from svcaudit.expressions.calendars import BusinessTime, local_day, signed, span
+from svcaudit.expressions.calendars import BusinessTime, days_of, signed, span
 
 KEEP = "__keep"
 
@@ -95,6 +95,7 @@ POSIX_PIVOT_YEAR = 2069
 def java_pattern(strftime: str, parsing: bool = False) -> str:
     """A strftime format as a Java DateTimeFormatter pattern ('%d/%m/%Y' -> 'dd/MM/yyyy';
     when ``parsing``, 'd/M/yyyy', which reads 1/2/2020 as DuckDB does)."""
+
     def width(code: str, after: str) -> str:
         # one letter reads one or two digits, but only where a separator ends the number:
         # %Y%m%d%H%M (digits run on) keeps Java's fixed widths
@@ -253,9 +254,7 @@ def _try_strptime(value: exp.Expr, strftime: str) -> exp.Expr:
     parsed = _fn("try_to_timestamp", value, exp.Literal.string(java_pattern(strftime, True)))
     if "%y" not in strftime:
         return parsed
-    late = exp.GTE(
-        this=_fn("year", parsed.copy()), expression=exp.Literal.number(POSIX_PIVOT_YEAR)
-    )
+    late = exp.GTE(this=_fn("year", parsed.copy()), expression=exp.Literal.number(POSIX_PIVOT_YEAR))
     century = exp.Interval(this=exp.Literal.string("100"), unit=exp.var("YEAR"))
     earlier = exp.Sub(this=parsed.copy(), expression=century)
     return exp.Case().when(late, earlier).else_(parsed)
@@ -383,9 +382,7 @@ def _business_time(node: exp.Expr) -> exp.Expr:
         this=exp.Add(this=exp.column("acc"), expression=exp.cast(total, "BIGINT")),
         expressions=[exp.to_identifier("acc"), exp.to_identifier("d")],
     )
-    days = _fn(
-        "sequence", local_day(cal.time_zone, lo.copy()), local_day(cal.time_zone, hi.copy())
-    )
+    days = _fn("sequence", *days_of(node, cal.time_zone))
     summed = _fn("aggregate", days, exp.cast(exp.Literal.number(0), "BIGINT"), step)
     return signed(node, summed)
 

@@ -20,8 +20,10 @@ from svcaudit.expressions.parser import parse_expression
 from svcaudit.standards.checklist import Checklist
 from svcaudit.standards.declarations import ColumnDeclaration
 from svcaudit.standards.model import Consistency, Fold, Standard, StandardsFile
+from svcaudit.standards.spc_model import PeriodUnit, Spc
 from svcaudit.standards.validation import validation_error
 from svcaudit.standards.yaml_reader import Marks, YamlPath, read_yaml
+from svcaudit.textfiles import MAX_STANDARDS_BYTES, read_bounded
 
 
 @dataclass(frozen=True)
@@ -66,6 +68,7 @@ class Rule:
     fields: Mapping[str, ParsedExpression]
     positions: Mapping[str, Location]
     consistency: Consistency = field(default_factory=Consistency)
+    spc: Spc = field(default_factory=Spc)
     by: ParsedExpression | None = None  # the category column of limits per category
     calendars: Mapping[str, CalendarSpec] = field(default_factory=dict)
     branch: str = "branch"
@@ -120,6 +123,7 @@ class StandardsSet:
     columns: Mapping[str, ParsedExpression] = field(default_factory=dict)
     redact: tuple[str, ...] = ()  # columns hashed in every report (all files' lists)
     declared: Mapping[str, Declared] = field(default_factory=dict)  # source column -> how read
+    period: PeriodUnit | None = None  # the first file's `period:`
     checklists: tuple[LoadedChecklist, ...] = ()  # the files' `checklist:` sections
     fold: FoldSpec | None = None  # an event log's fold (``fold:``)
 
@@ -209,6 +213,7 @@ def load_standards(paths: Sequence[str | Path]) -> StandardsSet:
         columns=columns,
         redact=tuple(dict.fromkeys(c for spec in files for c in spec.redact)),
         declared=declared,
+        period=first_file.period,
         checklists=tuple(checklists),
         fold=folds[0] if folds else None,
     )
@@ -254,7 +259,9 @@ def load_file(
     """Load one standards file into its model and rules."""
     name = str(path)
     try:
-        text = Path(path).read_text(encoding="utf-8-sig")
+        text = read_bounded(
+            path, what="standards file", limit=MAX_STANDARDS_BYTES, encoding="utf-8-sig"
+        )
     except FileNotFoundError:
         raise SvcauditError(
             "standards file not found", location=Location(name), hint="check the path"
@@ -350,6 +357,7 @@ def _rules(
                 fields=fields,
                 positions=positions,
                 consistency=(spec.consistency or Consistency()).merged(std.consistency),
+                spc=(spec.spc or Spc()).merged(std.spc),
                 by=parsed((*base, "by"), std.by, f"`by` of '{std.id}'"),
                 calendars=calendars,
                 branch=spec.branch,

@@ -34,6 +34,8 @@ from svcaudit.expressions.calendars import CalendarSpec
 from svcaudit.standards.checklist import Checklist
 from svcaudit.standards.declarations import ColumnDeclaration
 from svcaudit.standards.hours import HOURS_HINT, HoursError, parse_hours
+from svcaudit.standards.spc_model import PeriodUnit, Spc
+from svcaudit.standards.zones import engine_zones
 from svcaudit.units import (
     DURATION_HINT,
     PERCENT_HINT,
@@ -183,6 +185,8 @@ class Missing(StrEnum):
 def _valid_zone(value: str) -> str:
     try:
         ZoneInfo(value)
+        if value not in engine_zones():  # DuckDB's ICU list, checked before any audit
+            raise ValueError(value)
     except (ZoneInfoNotFoundError, ValueError):
         raise PydanticCustomError(
             "time_zone",
@@ -314,6 +318,7 @@ class Standard(_Model):
     severity: Severity = Severity.FAIL
     missing: Missing = Field(Missing.FAIL, description="How in-scope rows without a value count")
     consistency: Consistency | None = None
+    spc: Spc | None = Field(None, description="Control chart settings for this standard")
     weight: float | None = Field(
         None, gt=0, description="Its weight in the branches' overall score and league table"
     )
@@ -440,6 +445,8 @@ class StandardsFile(_Model):
     standards: tuple[Standard, ...] = Field((), min_length=1)  # or a checklist alone
     checklist: Checklist | None = Field(None, description="Inspection items read from a sheet")
     consistency: Consistency | None = None
+    period: PeriodUnit | None = Field(None, description="Rates by day, week, month or quarter")
+    spc: Spc | None = Field(None, description="Control charts by period, for every standard")
     redact: tuple[str, ...] = Field(
         (),
         description="Columns holding personal data (agent, customer): hashed in every report "

@@ -19,6 +19,7 @@ YamlPath = tuple[str | int, ...]
 Marks = dict[YamlPath, tuple[Location, Location | None, str | None]]
 
 MAX_NODES = 100_000
+MERGE_TAG = "tag:yaml.org,2002:merge"
 MAX_DEPTH = 64
 _PLAIN_TAGS = {
     "tag:yaml.org,2002:" + t
@@ -207,26 +208,89 @@ class _Builder:
             )
 
     def mapping(self, node: yaml.MappingNode, at: YamlPath, depth: int) -> dict[Any, Any]:
-        """A mapping's items; a key that is not a plain name, or is repeated, is an error."""
+        """A mapping's items; a key that is not a plain name, or is repeated, is an error.
+
+        A merge key (``<<: *defaults``, or a list of aliases) adds the keys of the mappings it
+        names that the mapping does not set itself (the first of a list wins), as YAML 1.1
+        says; only keys written out in the mapping itself can be duplicates."""
         result: dict[Any, Any] = {}
+        merges: list[yaml.MappingNode] = []
         for key_node, value_node in node.value:
-            if not isinstance(key_node, yaml.ScalarNode):
-                raise SvcauditError("keys must be plain names", location=self.loc(key_node))
-            k = self.scalar(key_node)
-            if isinstance(k, bool) or k is None:  # a key is a name: `true:`, `null:` as written
-                k = str(key_node.value)
-            elif not isinstance(k, str | int):
-                k = str(k)
-            if k in result:
-                first = self.marks[(*at, k)][1]
-                raise SvcauditError(
-                    f"duplicate key '{k}'",
-                    location=self.loc(key_node),
-                    hint=f"'{k}' is already set at line {first.line if first else '?'}; "
-                    "YAML would silently keep only the last one",
-                )
-            result[k] = self.build(value_node, (*at, k), depth + 1, self.loc(key_node))
+            if key_node.tag == MERGE_TAG:
+                if merges:
+                    raise SvcauditError(
+                        "duplicate merge key '<<'",
+                        location=self.loc(key_node),
+                        hint="merge several mappings with one key: <<: [*a, *b]",
+                    )
+                merges = self.merge_sources(value_node)
+                continue
+            self.item(result, key_node, value_node, at, depth)
+        for source in merges:
+            for key_node, value_node in self.merged_items(source):
+                k = self.key(key_node)
+                if k not in result:
+                    result[k] = self.build(value_node, (*at, k), depth + 1, self.loc(key_node))
         return result
+
+    def key(self, key_node: yaml.Node) -> str | int:
+        """A mapping key: a plain scalar, as text or a number."""
+        if not isinstance(key_node, yaml.ScalarNode):
+            raise SvcauditError("keys must be plain names", location=self.loc(key_node))
+        k = self.scalar(key_node)
+        if isinstance(k, bool) or k is None:  # a key is a name: `true:`, `null:` as written
+            return str(key_node.value)
+        return k if isinstance(k, str | int) else str(k)
+
+    def item(
+        self,
+        result: dict[Any, Any],
+        key_node: yaml.Node,
+        value_node: yaml.Node,
+        at: YamlPath,
+        depth: int,
+    ) -> None:
+        """One ``key: value`` written out in a mapping (a repeated key is an error)."""
+        k = self.key(key_node)
+        if k in result:
+            first = self.marks[(*at, k)][1]
+            raise SvcauditError(
+                f"duplicate key '{k}'",
+                location=self.loc(key_node),
+                hint=f"'{k}' is already set at line {first.line if first else '?'}; "
+                "YAML would silently keep only the last one",
+            )
+        result[k] = self.build(value_node, (*at, k), depth + 1, self.loc(key_node))
+
+    def merge_sources(self, value: yaml.Node) -> list[yaml.MappingNode]:
+        """The mappings a merge key names: one mapping, or a list of them."""
+        items = value.value if isinstance(value, yaml.SequenceNode) else [value]
+        for item in items:
+            self.check(item, 0)
+            if not isinstance(item, yaml.MappingNode):
+                raise SvcauditError(
+                    "a merge key '<<' takes a mapping or a list of mappings",
+                    location=self.loc(item),
+                    hint="<<: *defaults, where &defaults names a mapping",
+                )
+        return list(items)
+
+    def merged_items(
+        self, source: yaml.MappingNode, seen: frozenset[int] = frozenset()
+    ) -> list[tuple[yaml.Node, yaml.Node]]:
+        """A merged mapping's own items, then those of its own merge key (its own win)."""
+        if id(source) in seen or len(seen) > MAX_DEPTH:
+            raise SvcauditError(
+                "a merge key '<<' merges a mapping into itself",
+                location=self.loc(source),
+                hint="an anchor cannot be merged inside its own mapping",
+            )
+        own = [(k, v) for k, v in source.value if k.tag != MERGE_TAG]
+        for k, v in source.value:
+            if k.tag == MERGE_TAG:
+                for inner in self.merge_sources(v):
+                    own += self.merged_items(inner, seen | {id(source)})
+        return own
 
     def sequence(self, node: yaml.SequenceNode, at: YamlPath, depth: int) -> list[Any]:
         """A sequence's items, each block item located at its "-"."""

@@ -170,6 +170,13 @@ def _check_charts(page: Any, expected: set[str]) -> None:
         assert c["caption"].strip() and c["caption"] in c["alt"], c["figure"]
 
 
+def _wilson(x: int, n: int, z: float = 1.959964) -> tuple[float, float]:
+    p = x / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * (p * (1 - p) / n + z * z / (4 * n * n)) ** 0.5 / (1 + z * z / n)
+    return centre - half, centre + half
+
+
 def _check_visible_report(page: Any) -> None:
     """The verdict and the standards table, as a person reads them on screen."""
     verdict = page.locator("#verdict")
@@ -183,8 +190,9 @@ def _check_visible_report(page: Any) -> None:
     rows = table.locator("tbody tr")
     assert [r.get_attribute("data-standard") for r in rows.all()] == DEMO_STANDARDS
     greet = rows.nth(0).locator("td").all_inner_texts()
-    # 1,311 of 1,365 (examples/README.md); Wilson 95 %: 94.87 %-96.96 %
-    assert greet[1:4] == ["96%", "95%", "94.9%–97%"] and greet[8] == "met"
+    # examples/README.md: 7,364 of 7,642 (Wilson 95 % interval worked out here)
+    low, high = _wilson(7364, 7642)
+    assert greet[1:4] == ["96.4%", "95%", f"{low:.1%}–{high:.1%}"] and greet[8] == "met"
     statuses = table.locator("td.status").all_inner_texts()
     assert statuses == ["met", "met", "warning", "breached", "met", "breached", "met"]
 
@@ -302,3 +310,33 @@ def test_hostile_names_stay_text_in_the_browser(
     assert border == "6px"
     page.screenshot(path=tmp_path / "hostile.png", full_page=True)
     assert not view.errors, view.errors  # an alert() would be a dialog, recorded here
+
+
+def test_control_charts_in_the_browser(
+    open_page: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """--period: a control chart per standard, drawn, sized, with a title, a caption and a
+    text alternative naming the chart, its centre line and its signals."""
+    monkeypatch.chdir(REPO)
+    out = tmp_path / "report.html"
+    args = ["audit", "examples/hotel-chain.csv", "-s", "standards/hospitality-five-star.yaml"]
+    result = runner.invoke(app, [*args, "--period", "week", "-o", str(out)])
+    assert result.exit_code in (0, 1), result.stderr
+    view = open_page(1280, 1000)
+    page = view.open(out)
+    _check_charts(page, DEMO_CHARTS | {f"control-{s}" for s in DEMO_STANDARDS})
+    charts = {c["figure"]: c for c in page.evaluate(CHARTS)}
+    for s in DEMO_STANDARDS:
+        alt = charts[f"control-{s}"]["alt"]
+        assert alt.startswith(f"{s} by week: control chart (p")
+        assert "chain rate by week" in alt and "centre line" in alt
+        assert "Signals:" in alt or "No signal." in alt
+    box = page.evaluate("""() => {
+        const f = document.querySelector('#control-checkin-5min').getBoundingClientRect();
+        return {x: f.left, y: f.top + scrollY, width: f.width, height: f.height};
+    }""")
+    shot = tmp_path / "control-checkin-5min.png"
+    page.screenshot(path=shot, clip=box, full_page=True)
+    assert not view.errors, view.errors
+    assert shot.stat().st_size > 10_000
+    _keep(shot, "control-checkin-5min.png")

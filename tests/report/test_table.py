@@ -41,7 +41,7 @@ def test_verdict_and_row_accounting(features_card: Scorecard) -> None:
 
 def test_hotel_demo_at_80_columns(hotel_card: Scorecard) -> None:
     text = render(hotel_card, 80)
-    assert "5,000 read = 4,998 evaluated + 2 rejected" in text  # and 5 invalid values
+    assert "30,000 read = 29,998 evaluated + 2 rejected" in text  # and 5 invalid values
     assert "Invalid values (5)" in text
     assert any(line.startswith("BREACH") for line in text.splitlines())
     for sid in ("greet-60s", "callback-offered", "luggage-10min", "email-24h"):

@@ -22,6 +22,8 @@ from svcaudit.audit import AuditRequest, explain, run_audit
 from svcaudit.errors import SvcauditError
 from svcaudit.report.json import scorecard_dict
 from svcaudit.score import FailOn
+from svcaudit.standards.spc_model import PeriodUnit
+from tests.expressions.test_business_horizon import horizon_case
 from tests.expressions.test_calendars import overlap_case, write_case
 from tests.helpers import REPO, write
 from tests.invoke import assert_one_error, invoke
@@ -162,6 +164,25 @@ def test_period_and_groups_on_both_engines(spark: Any, monkeypatch: pytest.Monke
     assert report(replace(request, engine="spark")) == duckdb_report
 
 
+@pytest.mark.parametrize("period", ["day", "week"])
+def test_periods_on_both_engines(spark: Any, period: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """--period: the period key (local time, Wrocław's rows with explicit offsets, ISO weeks
+    across the change to summer time) in the same scan, direct and histogram, with the
+    control charts of every standard and branch: whole reports compared."""
+    monkeypatch.chdir(REPO)
+    request = AuditRequest(
+        logs=["examples/hotel-chain.csv"],
+        standards=["standards/hospitality-five-star.yaml"],
+        period=PeriodUnit(period),
+    )
+    duckdb_report = report(request)
+    assert all(s["periods"] for s in duckdb_report["standards"])
+    assert report(replace(request, engine="spark")) == duckdb_report
+    monkeypatch.setattr(svcaudit.compile, "HISTOGRAM_ABOVE", 0)
+    assert report(request) == duckdb_report
+    assert report(replace(request, engine="spark")) == duckdb_report
+
+
 @pytest.mark.parametrize("typed", [True, False], ids=["typed", "text"])
 def test_parquet_on_both_engines(
     spark: Any, tmp_path: Path, typed: bool, monkeypatch: pytest.MonkeyPatch
@@ -191,8 +212,9 @@ def test_several_files_and_formats_on_both_engines(
     pack = "standards/hospitality-five-star.yaml"
     request = AuditRequest(logs=[str(tmp_path / "*.csv")], standards=[pack])
     duckdb_report = report(request)
-    assert duckdb_report["rows"]["read"] == 10_000 and duckdb_report["duplicates"]["rows"]
-    # each copy: 2 broken records rejected and 5 invalid values (examples/README.md)
+    # two copies of the demo's 30,000 rows: each has 2 broken records rejected and 5 invalid
+    # values (examples/README.md)
+    assert duckdb_report["rows"]["read"] == 60_000 and duckdb_report["duplicates"]["rows"]
     assert [r["file"] for r in duckdb_report["rejects"]] == [str(tmp_path / "a.csv")] * 2 + [
         str(tmp_path / "b.csv")
     ] * 2
@@ -206,7 +228,8 @@ def test_several_files_and_formats_on_both_engines(
     duckdb.sql(f"COPY (SELECT * EXCLUDE (note) FROM {source}) TO '{parquet}' (FORMAT parquet)")
     mixed = AuditRequest(logs=[str(tmp_path / "a.csv"), str(parquet)], standards=[pack])
     duckdb_report = report(mixed)
-    assert duckdb_report["rows"]["read"] == 5_000 + 4_998
+    # the Parquet copy lacks the two records with the wrong number of fields
+    assert duckdb_report["rows"]["read"] == 30_000 + 29_998
     assert report(replace(mixed, engine="spark")) == duckdb_report
 
 
@@ -320,10 +343,10 @@ def test_every_breach_in_batches_on_both_engines(
     on_duckdb = parts(request)
     assert parts(replace(request, engine="spark")) == on_duckdb
     assert max(len(rows) for _, rows, _ in on_duckdb) == 40
-    # the demo's violations: failed + unmeasured per standard (luggage-10min skips its
-    # unmeasured), from examples/README.md's reference figures: 54 + 40 + 123 + 22 + 67 + 147
-    # + 19
-    assert sum(len(rows) for _, rows, _ in on_duckdb) == 472
+    # the demo's violations: in scope - passed per standard (luggage-10min skips its
+    # unmeasured), from examples/README.md's reference figures: 278 + 249 + 755 + 204 + 548
+    # + 804 + 98
+    assert sum(len(rows) for _, rows, _ in on_duckdb) == 2936
 
 
 def test_cli_json_on_spark_keeps_stdout_clean(spark: Any, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -366,6 +389,17 @@ def test_overlapping_opening_hours_on_both_engines(spark: Any, tmp_path: Path) -
     request = AuditRequest(logs=[str(log)], standards=[str(rules)], fail_on=FailOn.NEVER)
     duckdb_report = report(request)
     assert [s["passed"] for s in duckdb_report["standards"]] == [1, 1, 1, 1]
+    assert report(replace(request, engine="spark")) == duckdb_report
+
+
+def test_business_time_horizon_on_both_engines(spark: Any, tmp_path: Path) -> None:
+    """A span past business time's 10-year horizon is missing on both engines; within it,
+    the exact figure (tests/expressions/test_business_horizon.py)."""
+    log, rules = horizon_case(tmp_path)
+    request = AuditRequest(logs=[str(log)], standards=[str(rules)], fail_on=FailOn.NEVER)
+    duckdb_report = report(request)
+    got = {s["id"]: s for s in duckdb_report["standards"]}
+    assert (got["exact"]["passed"], got["too-long"]["unmeasured"]) == (1, 2)
     assert report(replace(request, engine="spark")) == duckdb_report
 
 
