@@ -598,9 +598,12 @@ def iso_week(value: datetime) -> str:
 
 
 def weekly(rows: list[Row], r: Rule, branch: str | None) -> dict[str, Tally]:
-    """One standard's tally per local ISO week, for one branch or the chain."""
+    """One standard's tally per local ISO week, for one branch or the chain (a row whose
+    arrival could not be read has no week: it counts for its branch, in no period)."""
     weeks: dict[str, Tally] = {}
     for row in rows:
+        if row["arrived_at"] is None:
+            continue
         if (branch is None or row["branch"] == branch) and r.when(row):
             weeks.setdefault(iso_week(row["arrived_at"]), Tally()).add(r.outcome(row))
     return dict(sorted(weeks.items()))

@@ -360,15 +360,15 @@ def test_hotel_demo_rejects_and_invalid_values_point_at_the_planted_errors() -> 
     assert len(lines) == 7
     # two broken records (a field too few, one too many) are rejected; the other five hold
     # a value that cannot be typed: invalid values, at their line and naming their column
-    broken = ["H-01873", "H-02561"]
+    broken = ["H-01863", "H-02548"]
     assert sorted(r.line for r in card.rejects) == sorted(lines[i] for i in broken)
     assert all(r.file == str(log) for r in card.rejects)
     invalid = {
-        "H-00418": ("arrived_at", "2025-02-30 25:61:00"),
-        "H-01257": ("greeted_at", "2025-03-24 12:75:17"),
-        "H-03113": ("rings", "three"),
-        "H-03827": ("hold_seconds", "forty"),
-        "H-04452": ("hold_seconds", "long"),
+        "H-00446": ("arrived_at", "2025-02-30 25:61:00"),
+        "H-01237": ("greeted_at", "2025-03-24 15:75:02"),
+        "H-03149": ("rings", "three"),
+        "H-03815": ("hold_seconds", "forty"),
+        "H-04421": ("hold_seconds", "long"),
     }
     assert card.rows.invalid_values == 5
     assert sorted((v.line, v.column, v.value) for v in card.invalid_values) == sorted(

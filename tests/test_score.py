@@ -11,10 +11,11 @@ from scipy.stats import norm
 from svcaudit.compile import CompiledStandard, LogicalResolver, compile_rules
 from svcaudit.consistency import Position
 from svcaudit.counts import Counts
+from svcaudit.distributions import wilson
 from svcaudit.errors import ExitCode
 from svcaudit.report.summary import standard_message, worst_branches
 from svcaudit.runner import RawResult
-from svcaudit.score import FailOn, Scorecard, Status, rate_of, score, wilson
+from svcaudit.score import FailOn, Scorecard, Status, rate_of, score
 from svcaudit.standards.loader import load_standards
 from svcaudit.standards.model import Missing
 from tests.helpers import write

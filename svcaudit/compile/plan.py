@@ -154,8 +154,7 @@ def plan_audit(
     ``prepare`` runs over the typed rows first (keeping one record per key, say, and
     counting the others as merged). ``by_period`` (day, week, month, quarter) groups the
     counts by period too (``period_key``). ``flags_invalid``: the relation flags invalid values.
-    counting the others as merged). ``ident_with``: columns that, with the id, tell the
-    log's interactions apart (one call's queue visits share its id).
+    ``ident_with``: columns that, with the id, tell interactions apart (a call's queue visits).
     """
     source_columns = LogResolver(schema, origin, notes, units)
     resolver: Resolver = source_columns
@@ -175,10 +174,7 @@ def plan_audit(
             keys.append(exp.column(col, quoted=True))
         else:
             keys.append(_group_key(resolver, name, standards, group_location))
-    group: exp.Expr = keys[0]
-    if len(keys) > 1:
-        parts = [exp.func("coalesce", k, exp.Literal.string("(none)")) for k in keys]
-        group = exp.func("concat_ws", exp.Literal.string(" / "), *parts)
+    group = _joined(keys)
     if prepare is not None:
         for col, typ in prepare.reads.items():
             if col not in schema:
@@ -211,6 +207,14 @@ def plan_audit(
         period=period_expr,
         key=key,
     )
+
+
+def _joined(keys: Sequence[exp.Expr]) -> exp.Expr:
+    """One group key from several ("A / B"; a missing part is "(none)")."""
+    if len(keys) == 1:
+        return keys[0]
+    parts = [exp.func("coalesce", k, exp.Literal.string("(none)")) for k in keys]
+    return exp.func("concat_ws", exp.Literal.string(" / "), *parts)
 
 
 def _flagged(needed: Mapping[str, str]) -> dict[str, str]:
