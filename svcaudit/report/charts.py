@@ -441,7 +441,7 @@ def heatmap_spec(
         "width": {"step": 96},
         "height": {"step": 24},
         "encoding": {"x": x, "y": y},
-        "layer": _heatmap_layers(most),
+        "layer": heatmap_layers(most),
     }
     return spec
 
@@ -468,7 +468,7 @@ def _heatmap_cells(
     return cells
 
 
-def _heatmap_layers(most: float) -> list[Spec]:
+def heatmap_layers(most: float) -> list[Spec]:
     """The cells: rectangles red (below) to blue (above) over ±``most``, and their text."""
     return [
         {

@@ -8,7 +8,13 @@ from __future__ import annotations
 from typing import Any
 
 from svcaudit.league import League
-from svcaudit.report.charts import FONT, POSITION_COLOURS, POSITION_WORDS, SCHEMA
+from svcaudit.report.charts import (
+    FONT,
+    POSITION_COLOURS,
+    POSITION_WORDS,
+    SCHEMA,
+    heatmap_layers,
+)
 from svcaudit.units import format_percent
 
 Spec = dict[str, Any]
@@ -157,29 +163,6 @@ def section_heatmap_spec(league: League) -> Spec | None:
                 "title": None,
             },
         },
-        "layer": [
-            {
-                "mark": {"type": "rect", "stroke": "white"},
-                "encoding": {
-                    "color": {
-                        "field": "gap",
-                        "type": "quantitative",
-                        "title": "vs chain",
-                        "scale": {"scheme": "redblue", "domain": [-most, most]},
-                        "legend": {"format": "+.0%"},
-                    }
-                },
-            },
-            {
-                "mark": {"type": "text", "fontSize": 11},
-                "encoding": {
-                    "text": {"field": "text"},
-                    "color": {
-                        "condition": {"test": "datum.strong", "value": "white"},
-                        "value": "#111",
-                    },
-                },
-            },
-        ],
+        "layer": heatmap_layers(most),
     }
     return spec
