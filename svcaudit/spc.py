@@ -26,7 +26,9 @@ signal above the centre line (or rising) is an *improvement*, below it (or falli
   consecutive points on one side of the centre line (a point on the line breaks the run);
   ``trend``, ``TREND`` (7) or more consecutive points each higher (or each lower) than the
   one before (a tie breaks it); ``two-of-three``, two of three consecutive points beyond the
-  2-sigma line on one side, all three on that side.
+  2-sigma line on one side, all three on that side. One difference from NHSRplotthedots: here
+  a point beyond the 3-sigma limit also counts as near it (that package counts only points
+  between the 2- and 3-sigma lines, leaving such a point to ``beyond-limit`` alone).
 
 A period with fewer than ``min_interactions`` (or none) is shown but not judged: it takes no
 part in the baseline or any signal, and the runs skip it (its neighbours are consecutive).
