@@ -101,9 +101,9 @@ def tally_rows(rows: Sequence[Sequence[Any]], columns: Sequence[str], n: int) ->
         period = row[period_at]
         if period is not None:  # str(): an engine may hand back a date
             periods[(branch, str(period))] = counts
-            if branch in branches:
-                both = zip(branches[branch], counts, strict=True)
-                counts = tuple(Counts.combined(c) for c in both)
+        if branch in branches:  # a branch's periods, and its rows with no period (no arrival)
+            both = zip(branches[branch], counts, strict=True)
+            counts = tuple(Counts.combined(c) for c in both)
         branches[branch] = counts
     return Tally(branches, evaluated, rejected, merged, outside, periods, invalid)
 

@@ -21,6 +21,10 @@ from typer.testing import CliRunner
 
 from svcaudit.audit import AuditRequest, run_audit
 from svcaudit.cli import app
+from svcaudit.compile.plan import BRANCH, EVALUATED, INVALID, PERIOD, REJECTED, ROWS
+from svcaudit.compile.query import MERGED, count_column
+from svcaudit.counts import NAMES, Counts
+from svcaudit.runner import tally_rows
 from svcaudit.spc import Rule
 from svcaudit.standards.spc_model import PeriodUnit
 from svcaudit.trend import special_causes
@@ -347,3 +351,23 @@ def test_demo_weeks_match_the_plain_python_reference() -> None:
         judged = chart.points[shift.first : shift.last + 1]
         assert sum(1 for p in judged if p.judged) == length
     assert [t.id for t in special_causes(card.trends)] == ["checkin-5min"]
+
+
+def test_a_branch_counts_its_rows_without_a_period_too() -> None:
+    """With --period the aggregate has a row per (branch, period); a row whose arrival is
+    missing (or an invalid value) has no period. The branch's counts are all of its rows: two
+    dated weeks (4 of 5 and 3 of 3 passed) and an undated row group (1 of 2) give 8 of 10,
+    in whatever order the engine returns the groups; the periods hold only the dated ones."""
+    leading = [BRANCH, PERIOD, REJECTED, ROWS, MERGED, INVALID]
+    columns = [*leading, *(count_column(0, n) for n in NAMES)]
+
+    def row(period: str | None, in_scope: int, passed: int) -> list[object]:
+        counts = Counts(in_scope=in_scope, passed=passed)
+        return ["A", period, EVALUATED, in_scope, 0, 0, *counts]
+
+    groups = [row("2025-01-06", 5, 4), row(None, 2, 1), row("2025-01-13", 3, 3)]
+    for order in (groups, groups[::-1], [groups[1], groups[0], groups[2]]):
+        tally = tally_rows(order, columns, 1)
+        assert (tally.branches["A"][0].in_scope, tally.branches["A"][0].passed) == (10, 8)
+        assert tally.evaluated == 10
+        assert sorted(p for _, p in tally.periods) == ["2025-01-06", "2025-01-13"]
