@@ -63,9 +63,9 @@ def test_every_count_is_reported_per_standard_and_branch(tmp_path: Path, many: b
         assert std["in_scope"] == std["passed"] + std["failed"] + std["unmeasured"]
         assert std["implausible"] <= std["unmeasured"]
         assert std["invalid"] <= std["unmeasured"]
-        # the demo's planted invalid values (examples/README.md): H-00418's arrived_at (an
-        # arrival) and H-01257's greeted_at in greet-60s; H-03113's rings in phone-3-rings;
-        # H-03827's and H-04452's hold_seconds in hold-30s (callback-offered's `when` over
+        # the demo's planted invalid values (examples/README.md): H-00446's arrived_at (an
+        # arrival) and H-01237's greeted_at in greet-60s; H-03149's rings in phone-3-rings;
+        # H-03815's and H-04421's hold_seconds in hold-30s (callback-offered's `when` over
         # them is not true: out of its scope)
         planted = {"greet-60s": 2, "phone-3-rings": 1, "hold-30s": 2}
         assert std["invalid"] == planted.get(std["id"].split("-", 1)[1] if many else std["id"], 0)
