@@ -224,6 +224,10 @@ def _child(call: dict[str, object], out: str, err: str, stdin_fd: int | None = N
         fd_out = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         fd_err = os.open(err, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         _restrict(call, fd_err)
+        # as a terminal starts it: Ctrl-C and hang-up not ignored, whatever this runner
+        # inherited (a background job ignores SIGINT; nohup ignores SIGHUP)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.signal(signal.SIGHUP, signal.SIG_DFL)
         os.dup2(fd_in, 0)
         os.dup2(fd_out, 1)
         os.dup2(fd_err, 2)
