@@ -62,11 +62,28 @@ def connect(time_zone: str, files: Sequence[str]) -> duckdb.DuckDBPyConnection:
     con.execute("SET enable_progress_bar = true")
     con.execute("SET enable_progress_bar_print = false")
     _set_time_zone(con, time_zone)
+    _disable_optimizers(con, SLOW_OPTIMIZERS)
     allowed = sorted({os.path.abspath(f) for f in files})
     con.execute("SET allowed_paths = $1", [allowed])
     con.execute("SET enable_external_access = false")
     con.execute("SET lock_configuration = true")
     return con
+
+
+#: DuckDB optimizers that make svcaudit's queries slower and never change a figure. DuckDB
+#: 2.0's partial-aggregate pushdown takes the joins its IN-list rewriter makes of the
+#: null-marker tests (``TRIM(x) IN ('', '?', 'N/A', ...)``) and pushes partial aggregates
+#: under them: the 5 M-row x 10-standard bench aggregate took 3.4x the CPU with it, and the
+#: repeated-id bound 1.2x (bench/README.md, "Where the time goes").
+SLOW_OPTIMIZERS = ("partial_aggregate_pushdown",)
+
+
+def _disable_optimizers(con: duckdb.DuckDBPyConnection, names: Sequence[str]) -> None:
+    """Switch off those of ``names`` this DuckDB has (a version without one has nothing to
+    switch off)."""
+    known = {row[0] for row in con.execute("SELECT name FROM duckdb_optimizers()").fetchall()}
+    if off := [n for n in names if n in known]:
+        con.execute("SET disabled_optimizers = $1", [",".join(off)])
 
 
 @functools.cache
