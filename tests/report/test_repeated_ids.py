@@ -71,3 +71,30 @@ def test_github_annotates_it(tmp_path: Path) -> None:
 def test_no_warning_once_folded(tmp_path: Path, fmt: str) -> None:
     out = _run(tmp_path, fmt, "fold: {key: number, latest_by: sys_mod_count}")
     assert "repeat an interaction id" not in out
+
+
+# Ids that are null markers (?, N/A, blank) are missing ids, never repeats of each other, even
+# though the quick upper bound reads the ids as written (markers and all): the exact count
+# then decides. By hand: ?, ?, N/A, (blank) have no id; INC9 appears twice, so 1 row repeats.
+MARKED = """\
+    number,sys_mod_count,state,opened_at,resolved_at,group
+    ?,0,New,2024-01-01 08:00:00,,A
+    ?,0,New,2024-01-01 09:00:00,,A
+    N/A,0,New,2024-01-01 10:00:00,,B
+    ,0,New,2024-01-01 11:00:00,,B
+    INC9,0,New,2024-01-02 09:00:00,,B
+    INC9,1,Closed,2024-01-02 09:00:00,2024-01-02 10:00:00,B
+    INC8,0,New,2024-01-05 00:00:00,,A
+    """
+
+
+@pytest.mark.parametrize(
+    ("events", "repeating"), [(MARKED, 1), (MARKED.replace("INC9,1", "INC7,1"), 0)]
+)
+def test_null_marker_ids_are_not_repeats(tmp_path: Path, events: str, repeating: int) -> None:
+    log = write(tmp_path / "events.csv", events)
+    standards = write(tmp_path / "s.yaml", STANDARDS.replace("{fold}", ""))
+    run = invoke("audit", str(log), "-s", str(standards), "-f", "json")
+    assert run.code in (0, 1), run.stderr
+    report = json.loads(run.stdout)
+    assert (report.get("duplicates") or {}).get("rows", 0) == repeating
