@@ -43,7 +43,7 @@ class Prepare(ABC):
 
     @abstractmethod
     def apply(self, rows: exp.Select) -> exp.Select:
-        """The rows after the step, with a ``MERGED`` column."""
+        """The rows after the step; a profile's step (``Profile.prepare``) adds ``MERGED``."""
 
     #: whether ``apply`` reads ``POSITION`` (the plan then adds it to rows without one)
     positioned: bool = False
