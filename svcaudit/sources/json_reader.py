@@ -22,6 +22,7 @@ from svcaudit.sources.casting import typed_projection
 from svcaudit.sources.files import LogFile, LogFormat
 from svcaudit.sources.inference import SAMPLE_ROWS
 from svcaudit.sources.names import check_json_document, check_json_lines
+from svcaudit.sources.prepare import KIND, Side, SideLoads
 from svcaudit.sources.sql import lit, named_arg, quoted_column, text_lines, union_all
 
 RECORD_KEYS = ("tickets", "records", "contacts", "ContactTraceRecords", "data", "items", "results")
@@ -46,11 +47,13 @@ class JsonReader(LogReader):
     """JSON Lines (one object per line) and JSON documents, optionally gzip-compressed.
 
     A JSON document is an array of records, or an object wrapping one (``{"tickets": [...]}``
-    as helpdesk exports write it). Nested objects are flattened into dotted column names
-    (``Agent.CustomerHoldDuration``, quoted in expressions with backticks). Every record is read
-    as text and each field taken out with DuckDB's JSON functions, so a malformed line (a
-    truncated export) or a value that does not fit the type a standard needs rejects that row
-    with its record number instead of failing the whole read.
+    as helpdesk exports write it), whose side-loaded arrays (Zendesk's ``metric_sets``) are
+    read as rows of their own and attached to their records by one ``SideLoads`` step
+    (``side_loads``), the step Spark runs too. Nested objects are flattened into dotted column
+    names (``Agent.CustomerHoldDuration``, quoted in expressions with backticks). Every record
+    is read as text and each field taken out with DuckDB's JSON functions, so a malformed line
+    (a truncated export) or a value that does not fit the type a standard needs rejects that
+    row with its record number instead of failing the whole read.
     """
 
     formats = (LogFormat.JSONL, LogFormat.JSON)
@@ -71,6 +74,11 @@ class JsonReader(LogReader):
         ]
         return exp.Table(this=exp.Anonymous(this="read_json", expressions=args))
 
+    def _items(self, f: LogFile, array: str, alias: str) -> exp.Select:
+        """One row per item of the document's ``array``, as a struct column ``alias``."""
+        unnest = exp.Unnest(expressions=[quoted_column(array)])
+        return exp.select(exp.alias_(unnest, alias)).from_(self._json(f))
+
     def _records_query(self, f: LogFile) -> exp.Select:
         """One row per record of a JSON document, as a struct column ``r``."""
         key = self._records.get(f.path)
@@ -78,39 +86,12 @@ class JsonReader(LogReader):
             table = self._json(f)
             table.set("alias", exp.TableAlias(this=exp.to_identifier("t")))
             return exp.select(exp.alias_(exp.column("t"), "r")).from_(table)
-        unnest = exp.Unnest(expressions=[quoted_column(key)])
-        records = exp.select(exp.alias_(unnest, "r")).from_(self._json(f))
-        for i, (array, attach) in enumerate(self._sideloads.get(f.path, [])):
-            side = exp.select(
-                exp.alias_(exp.Unnest(expressions=[quoted_column(array)]), "s")
-            ).from_(self._json(f))
-            link = f"{_singular(key)}_id"
-            on = exp.EQ(
-                this=exp.func("struct_extract", exp.column("s", table=f"m{i}"), lit(link)),
-                expression=exp.func("struct_extract", exp.column("r", table="t"), lit("id")),
-            )
-            merged = exp.func(
-                "struct_insert",
-                exp.column("r", table="t"),
-                exp.PropertyEQ(
-                    this=exp.to_identifier(attach, quoted=True),
-                    expression=exp.column("s", table=f"m{i}"),
-                ),
-            )
-            records = (
-                exp.select(exp.alias_(merged, "r"))
-                .from_(records.subquery("t"))
-                .join(side.subquery(f"m{i}"), on=on, join_type="left")
-            )
-        return records
+        return self._items(f, key, "r")
 
     def _docs(self, f: LogFile) -> exp.Select:
         """Records as JSON text ``__json`` with ``__malformed``; blank lines dropped."""
         if f.format == LogFormat.JSON:
-            doc = exp.func("to_json", exp.column("r"))
-            return exp.select(
-                exp.alias_(doc, "__json"), exp.alias_(exp.false(), "__malformed")
-            ).from_(self._records_query(f).subquery("rec"))
+            return _as_json(exp.column("r"), self._records_query(f))
         line = exp.column("__json")
         nonblank = exp.NEQ(this=exp.func("trim", line), expression=lit(""))
         malformed = exp.not_(exp.func("json_valid", line))
@@ -119,6 +100,37 @@ class JsonReader(LogReader):
             .from_(text_lines(f))
             .where(nonblank)
         )
+
+    def _docs_and_sides(self, f: LogFile, records: str) -> exp.Query:
+        """The records (``KIND`` ``records``) and the side-loaded items of a JSON document
+        (``KIND`` their array), each item as a record of its own under the name it is attached
+        as (``{"metric_set": {...}}``), so that the records' paths read its fields."""
+        parts = [_kind(self._docs(f), records)]
+        for array, attach in self._sideloads[f.path]:
+            name = exp.to_identifier(attach, quoted=True)
+            item = exp.func("struct_pack", exp.PropertyEQ(this=name, expression=exp.column("s")))
+            parts.append(_kind(_as_json(item, self._items(f, array, "s")), array))
+        return union_all(parts)
+
+    def side_loads(self, f: LogFile, extra: Sequence[str]) -> SideLoads | None:
+        """The step attaching the side-loaded items of ``f`` to its records (None: it has
+        none), the same on every engine; ``extra``: the engine's own columns of a record row."""
+        key = self._records.get(f.path)
+        arrays = self._sideloads.get(f.path, [])
+        if key is None or not arrays:
+            return None
+        names = list(self._schema or {})
+        sides = []
+        for array, attach in arrays:
+            own = tuple(c for c in names if self.side_path(c, attach) is not None)
+            sides.append(Side(array, f"{attach}.{_singular(key)}_id", own))
+        return SideLoads(key, "id", tuple(sides), (*names, *extra))
+
+    def side_path(self, column: str, attach: str) -> tuple[str, ...] | None:
+        """The path of ``column`` in a side-loaded item attached as ``attach`` (None: the
+        column is not one of its fields)."""
+        path = self._paths.get(column, (column,))
+        return path[1:] if len(path) > 1 and path[0] == attach else None
 
     def _fields(self, f: LogFile) -> exp.Select:
         """Every (flattened) key of the records as a text column, plus ``__malformed``.
@@ -136,9 +148,12 @@ class JsonReader(LogReader):
         found = exp.Anonymous(
             this="json_extract_string", expressions=[exp.column("__json"), exp.array(*paths)]
         )
+        step = self.side_loads(f, ("__malformed",))
+        docs = self._docs(f) if step is None else self._docs_and_sides(f, step.records)
+        kind = [] if step is None else [exp.column(KIND)]
         values = exp.select(
-            exp.alias_(exp.Case().when(ok, found), "__values"), exp.column("__malformed")
-        ).from_(self._docs(f).subquery("d"))
+            exp.alias_(exp.Case().when(ok, found), "__values"), exp.column("__malformed"), *kind
+        ).from_(docs.subquery("d"))
         cols = [
             exp.alias_(
                 exp.Bracket(this=exp.column("__values"), expressions=[exp.Literal.number(i)]),
@@ -147,7 +162,8 @@ class JsonReader(LogReader):
             )
             for i, c in enumerate(names)  # sqlglot indexes from 0 (DuckDB shows 1)
         ]
-        return exp.select(*cols, exp.column("__malformed")).from_(values.subquery("v"))
+        fields = exp.select(*cols, exp.column("__malformed"), *kind).from_(values.subquery("v"))
+        return fields if step is None else step.apply(fields)
 
     def _describe(self, con: duckdb.DuckDBPyConnection) -> dict[str, str]:
         schema: dict[str, str] = {}
@@ -198,10 +214,14 @@ class JsonReader(LogReader):
             if single and (preferred or len(lists) == 1):
                 key = (preferred or lists)[0]  # {"tickets": [...], "next_page": ...}
         self._records[f.path] = key
-        if key is not None:
-            self._sideloads[f.path] = self._find_sideloads(con, f, key, top)
         rel = con.sql(self._records_query(f).limit(0).sql("duckdb"))
-        return {path[1:]: t for path, t in flatten("r", rel.types[0]).items()}
+        leaves = {path[1:]: t for path, t in flatten("r", rel.types[0]).items()}
+        if key is not None and ("id",) in leaves:  # side-loaded items name a record by its id
+            self._sideloads[f.path] = self._find_sideloads(con, f, key, top)
+            types = dict(zip(top.columns, top.types, strict=True))
+            for array, attach in self._sideloads[f.path]:
+                leaves.update(flatten(attach, types[array].child))
+        return leaves
 
     def _find_sideloads(
         self, con: duckdb.DuckDBPyConnection, f: LogFile, key: str, top: duckdb.DuckDBPyRelation
@@ -222,11 +242,7 @@ class JsonReader(LogReader):
             ids = exp.func("struct_extract", exp.column("s"), lit(link))
             check = exp.select(
                 exp.Count(this=ids.copy()), exp.Count(this=exp.Distinct(expressions=[ids]))
-            ).from_(
-                exp.select(exp.alias_(exp.Unnest(expressions=[quoted_column(name)]), "s"))
-                .from_(self._json(f))
-                .subquery("side")
-            )
+            ).from_(self._items(f, name, "s").subquery("side"))
             total, distinct = con.sql(check.sql("duckdb")).fetchall()[0]
             if total == distinct:
                 found.append((name, _singular(name)))
@@ -370,6 +386,19 @@ def _python_type(item: object) -> str:
     if isinstance(item, float):
         return "DOUBLE"
     return "VARCHAR"  # text, lists (as DuckDB's detection gives them), nulls
+
+
+def _as_json(value: exp.Expr, rows: exp.Select) -> exp.Select:
+    """``value`` of each of ``rows`` as JSON text ``__json``, never ``__malformed``."""
+    doc = exp.func("to_json", value)
+    return exp.select(exp.alias_(doc, "__json"), exp.alias_(exp.false(), "__malformed")).from_(
+        rows.subquery("rec")
+    )
+
+
+def _kind(rows: exp.Select, kind: str) -> exp.Select:
+    """``rows`` with ``KIND`` set to ``kind``."""
+    return rows.select(exp.alias_(lit(kind), KIND), copy=False)
 
 
 def _singular(name: str) -> str:

@@ -1,9 +1,11 @@
-"""Prepare steps: what a profile does to the typed rows before they are counted, written as
-sqlglot trees with DuckDB's meaning, so every engine runs the same step (Spark through its
-dialect). A step may fold several records of one interaction into one, counting the others
-as merged (``MERGED`` on the kept row).
+"""Prepare steps: what a profile does to the typed rows before they are counted, and what a
+reader does to the rows it opened (queue visits, side-loads), written as sqlglot trees with
+DuckDB's meaning, so every engine runs the same step (Spark through its dialect). A step may
+fold several records of one interaction into one, counting the others as merged (``MERGED``
+on the kept row).
 
-Adding a step is one class here; a profile declares it (``Profile.prepare``).
+Adding a step is one class here; a profile declares it (``Profile.prepare``), or a reader
+applies it over the rows it found (``QueueVisits``, ``SideLoads``).
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ MERGED = "__merged"
 #: a number ordering the rows as the files hold them (the files in the order given), for
 #: steps that break ties by file order (``Prepare.positioned``): the engine adds it
 POSITION = "__pos"
+#: the array of a JSON document a row came from (``SideLoads``)
+KIND = "__kind"
 
 
 class Prepare(ABC):
@@ -39,7 +43,7 @@ class Prepare(ABC):
 
     @abstractmethod
     def apply(self, rows: exp.Select) -> exp.Select:
-        """The rows after the step, with a ``MERGED`` column."""
+        """The rows after the step; a profile's step (``Profile.prepare``) adds ``MERGED``."""
 
     #: whether ``apply`` reads ``POSITION`` (the plan then adds it to rows without one)
     positioned: bool = False
@@ -113,6 +117,68 @@ def with_position(rows: exp.Select) -> exp.Select:
     return exp.select("*", exp.alias_(number, POSITION)).from_(rows.subquery("unnumbered"))
 
 
+@dataclass(frozen=True)
+class Side:
+    """One side-loaded array: the ``KIND`` of its rows, the column naming the record each
+    row belongs to, and the columns its rows give (``metric_sets``, ``metric_set.ticket_id``,
+    ``metric_set.*``)."""
+
+    kind: str
+    link: str
+    columns: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class SideLoads(Prepare):
+    """Side-loaded rows attached to the records they name (Zendesk's ``metric_sets``).
+
+    Over the rows of one JSON document, every column text and ``KIND`` naming the array each
+    row came from: one row per record (kind ``records``), each side's columns taken from the
+    side row whose ``link`` equals the record's ``key``, NULL where none does (a ticket with
+    no metric set). A side row whose record is absent adds no row. The reader attaches only
+    arrays with at most one row per record, so a record is never repeated. ``columns``: the
+    rows' columns after the step, in order (a side's from the side, the others from the
+    record).
+    """
+
+    records: str
+    key: str
+    sides: tuple[Side, ...]
+    columns: tuple[str, ...]
+
+    @property
+    def reads(self) -> Mapping[str, str]:
+        """Nothing beyond the reader's rows."""
+        return {}
+
+    @property
+    def summary(self) -> str:
+        """One line."""
+        return "; ".join(
+            f"attaches each {s.kind} item to the {self.records} item its {s.link} names"
+            for s in self.sides
+        )
+
+    def apply(self, rows: exp.Select) -> exp.Select:
+        """The records, left-joined to each side's rows on ``link = key``."""
+
+        def of(kind: str, alias: str) -> exp.Subquery:
+            only = exp.EQ(this=exp.column(KIND), expression=lit(kind))
+            return exp.select("*").from_(rows.subquery("rows")).where(only).subquery(alias)
+
+        source = {c: f"s{i}" for i, side in enumerate(self.sides) for c in side.columns}
+        cols = [
+            exp.alias_(exp.column(c, table=source.get(c, "r"), quoted=True), c, quoted=True)
+            for c in self.columns
+        ]
+        joined = exp.select(*cols).from_(of(self.records, "r"))
+        for i, side in enumerate(self.sides):
+            on = exp.EQ(
+                this=exp.column(side.link, table=f"s{i}", quoted=True),
+                expression=exp.column(self.key, table="r", quoted=True),
+            )
+            joined = joined.join(of(side.kind, f"s{i}"), on=on, join_type="left")
+        return joined
 
 
 #: how a queue visit ended, by the event that ended it (Asterisk's queue_log)
@@ -296,6 +362,7 @@ def _number(name: str) -> exp.Expr:
 
 
 __all__ = [
+    "KIND",
     "MERGED",
     "OUTCOMES",
     "POSITION",
@@ -303,5 +370,7 @@ __all__ = [
     "LatestPerKey",
     "Prepare",
     "QueueVisits",
+    "Side",
+    "SideLoads",
     "with_position",
 ]

@@ -8,7 +8,8 @@ column and the reject reason of a row) is the same function the DuckDB readers u
 
 What the DuckDB readers learnt while planning (column names per CSV file, JSON paths, the key
 holding a JSON document's records, side-loaded arrays, detected time formats) is reused, so
-both engines read exactly the same columns.
+both engines read exactly the same columns; the steps readers take over the rows they opened
+(a JSON document's side-loads, queue_log's visits) are the readers' own ``prepare`` steps.
 
 Every relation carries ``__file`` (the file as people know it, as in DuckDB's relation) and
 ``__pos`` (a position that orders the rows of one file) next to ``__reject``, to number
@@ -32,9 +33,9 @@ from svcaudit.sources import Logs
 from svcaudit.sources.base import REJECT, LogReader, Reject, lit, quoted_column, typed_projection
 from svcaudit.sources.csv_reader import CsvReader, csv_records
 from svcaudit.sources.files import LogFile, LogFormat
-from svcaudit.sources.json_reader import JsonReader, _singular
+from svcaudit.sources.json_reader import JsonReader
 from svcaudit.sources.parquet_reader import ParquetReader
-from svcaudit.sources.prepare import POSITION, QueueVisits
+from svcaudit.sources.prepare import KIND, POSITION, QueueVisits
 from svcaudit.sources.queue_log import QueueLogReader, queue_log_lines
 from svcaudit.spark.dialect import SparkUnsupportedError, spark_sql
 
@@ -254,8 +255,8 @@ class SparkLogs:
     def _json_document_part(
         self, reader: JsonReader, f: LogFile, index: int, needed: Mapping[str, str]
     ) -> _Part:
-        """A JSON document: an array of records, or an object wrapping one (with side-loads)."""
-        paths = reader._paths
+        """A JSON document: an array of records, or an object wrapping one, whose side-loaded
+        items the reader's step attaches (``prepare.SideLoads``, the same step as on DuckDB)."""
         whole = self.spark.read.text(_uri(f, self.staged), wholetext=True)
         docs = whole.selectExpr("try_parse_json(value) AS __doc")
         key = reader._records.get(f.path)
@@ -268,38 +269,47 @@ class SparkLogs:
             )
             array = exp.func("coalesce", as_array, exp.Array(expressions=[doc.copy()]))
         records = docs.selectExpr(f"posexplode({_spark(array)}) AS ({POS}, __r)")
-        current = exp.select("*").from_(_table(self._view(f, "records", records)))
-        attached: dict[str, str] = {}
-        for i, (name, attach) in enumerate(reader._sideloads.get(f.path, [])):
-            link = f"{_singular(key or '')}_id"
-            items = _spark(_variant_get(doc.copy(), (name,), "array<variant>"))
-            side_df = docs.selectExpr(f"explode({items}) AS __s")
-            side = exp.select("*").from_(_table(self._view(f, f"side{i}", side_df)))
-            alias = f"__m{i}"
-            on = exp.EQ(
-                this=_variant_get(exp.column("__s", table=alias), (link,)),
-                expression=_variant_get(exp.column("__r", table="t"), ("id",)),
+        step = reader.side_loads(f, (POS,))
+        names = list(reader._schema or {})
+        attached = {c for side in step.sides for c in side.columns} if step else set()
+        cols = [
+            exp.alias_(
+                _null_text()
+                if c in attached
+                else _variant_get(exp.column("__r"), reader._paths.get(c, (c,))),
+                c,
+                quoted=True,
             )
-            keep = [exp.column(c, table="t") for c in (POS, "__r", *attached.values())]
-            current = (
-                exp.select(*keep, exp.alias_(exp.column("__s", table=alias), f"__s{i}"))
-                .from_(current.subquery("t"))
-                .join(side.subquery(alias), on=on, join_type="left")
-            )
-            attached[attach] = f"__s{i}"
-        cols = []
-        for c in reader._schema or {}:
-            path = paths.get(c, (c,))
-            if path[0] in attached and len(path) > 1:
-                value = _variant_get(exp.column(attached[path[0]]), path[1:])
-            else:
-                value = _variant_get(exp.column("__r"), path)
-            cols.append(exp.alias_(value, c, quoted=True))
-        rows = exp.select(*cols, exp.alias_(_null_text(), BAD), exp.column(POS)).from_(
-            current.subquery("recs")
-        )
+            for c in names
+        ]
+        rows = exp.select(*cols, exp.column(POS)).from_(_table(self._view(f, "records", records)))
+        if step is not None:
+            rows = step.apply(self._with_sides(reader, f, docs, rows, step.records))
+        rows = exp.select(
+            *(quoted_column(c) for c in names), exp.alias_(_null_text(), BAD), exp.column(POS)
+        ).from_(rows.subquery("recs"))
         typed = self._typed(reader, rows, f, needed)
         return _Part(f, index, reader, typed, self._listing(typed))
+
+    def _with_sides(
+        self, reader: JsonReader, f: LogFile, docs: Any, records: exp.Select, kind: str
+    ) -> exp.Select:
+        """The ``records`` rows and the items of each side-loaded array of the document, every
+        column as text and each row's array in ``KIND`` (``SideLoads`` reads these)."""
+        union: exp.Query = records.select(exp.alias_(lit(kind), KIND), copy=False)
+        for i, (array, attach) in enumerate(reader._sideloads[f.path]):
+            items = _spark(_variant_get(exp.column("__doc"), (array,), "array<variant>"))
+            view = self._view(f, f"side{i}", docs.selectExpr(f"explode({items}) AS __s"))
+            cols = []
+            for c in reader._schema or {}:
+                path = reader.side_path(c, attach)
+                value = _null_text() if path is None else _variant_get(exp.column("__s"), path)
+                cols.append(exp.alias_(value, c, quoted=True))
+            side = exp.select(
+                *cols, exp.alias_(exp.cast(exp.null(), "BIGINT"), POS), exp.alias_(lit(array), KIND)
+            ).from_(_table(view))
+            union = exp.union(union, side, distinct=False)
+        return exp.select("*").from_(union.subquery("docs"))
 
     def _queue_log_part(self, reader: QueueLogReader, f: LogFile, index: int) -> _Part:
         """The lines split as the DuckDB reader splits them, then the same ``QueueVisits``."""
