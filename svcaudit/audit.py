@@ -14,7 +14,7 @@ from sqlglot import exp
 from svcaudit import distributions, engine, runner
 from svcaudit.baseline import load_baseline
 from svcaudit.checklists import checklist_scorecard, with_checklist
-from svcaudit.columns import UnavailableColumnError, column_readings, column_units
+from svcaudit.columns import UnavailableColumnError, check_zones, column_readings, column_units
 from svcaudit.compile import (
     BreachQuery,
     Plan,
@@ -107,6 +107,7 @@ def _session(request: AuditRequest, standards: StandardsSet) -> Iterator[_Sessio
     con = engine.connect(standards.time_zone, [f.path for f in logs.files])
     try:
         schema = logs.declare(con, column_readings(standards.declared, logs.schema(con)))
+        check_zones(standards.declared, logs.zone_problem)
         empty = logs.all_empty(con)
         if empty:
             raise SvcauditError(

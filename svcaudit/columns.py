@@ -10,7 +10,7 @@ validated.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from sqlglot import exp
@@ -88,8 +88,26 @@ def column_readings(
             nulls=decl.null,
             true_words=decl.true or (),
             false_words=decl.false or (),
+            time_zone=decl.time_zone,
         )
     return out
+
+
+def check_zones(declared: Mapping[str, Declared], problem: Callable[[str], str | None]) -> None:
+    """Every declared ``time_zone:`` applies to its column as the log holds it (``problem``
+    says why not: text, numbers, Unix times, a file's own instants): else an error at it."""
+    for source, d in declared.items():
+        if d.declaration.time_zone is None:
+            continue
+        why = problem(source)
+        if why is not None:
+            raise SvcauditError(
+                f"`time_zone: {d.declaration.time_zone}` cannot apply to column '{source}': "
+                f"{why}",
+                location=d.zone_location or d.location,
+                hint="a time zone is for timestamps written without an offset: remove it, or "
+                "give the column a `format:` that reads its timestamps",
+            )
 
 
 def column_units(declared: Mapping[str, Declared]) -> dict[str, int]:

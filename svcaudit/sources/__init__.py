@@ -52,6 +52,11 @@ class Logs:
             reader.declare(readings)
         return self.schema(con)
 
+    def zone_problem(self, column: str) -> str | None:
+        """Why a declared ``time_zone:`` cannot apply to ``column`` in some file (after
+        ``declare``), or None."""
+        return next((p for r in self.readers if (p := r.zone_problem(column))), None)
+
     def notes(self) -> dict[str, str]:
         """Why some columns stay text (after schema()): column -> explanation."""
         return {c: n for reader in self.readers for c, n in reader.notes.items()}

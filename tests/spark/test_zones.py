@@ -1,0 +1,57 @@
+"""A column's own ``time_zone:`` on Spark: the figures DuckDB gives, worked out by hand in
+tests/sources/test_column_zones.py (DST switches in Warsaw and New York, offsets kept, the
+repeated hour read as the later instant), whatever the session's zone."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from svcaudit.audit import AuditRequest
+from tests.helpers import write
+from tests.sources.test_column_zones import ZONES
+from tests.spark.test_parity import report
+
+
+def _counts(rep: dict[str, Any]) -> dict[str, tuple[int, int, int]]:
+    return {s["id"]: (s["in_scope"], s["passed"], s["failed"]) for s in rep["standards"]}
+
+
+def test_columns_zones_on_both_engines(spark: Any) -> None:
+    for log, std in (("zones.csv", "zones.yaml"), ("us.csv", "us.yaml")):
+        request = AuditRequest(logs=[str(ZONES / log)], standards=[str(ZONES / std)])
+        on_duckdb = report(request)
+        n = on_duckdb["rows"]["read"]
+        assert _counts(on_duckdb) == {"answer-as-worked": (n, n, 0), "span-as-worked": (n, n, 0)}
+        assert report(replace(request, engine="spark")) == on_duckdb
+
+
+def test_a_naive_parquet_timestamp_in_its_zone_on_both_engines(spark: Any, tmp_path: Path) -> None:
+    log = tmp_path / "v.parquet"
+    duckdb.sql(
+        "COPY (SELECT 1 AS id, 'A' AS branch, TIMESTAMP '2025-03-30 01:30' AS came, "
+        "TIMESTAMP '2025-03-30 03:30' AS went) "
+        f"TO '{log}' (FORMAT parquet)"
+    )
+    std = write(
+        tmp_path / "s.yaml",
+        """\
+        svcaudit: 1
+        name: P
+        time_zone: Asia/Tokyo
+        columns:
+          arrived_at: {source: came, time_zone: Europe/Warsaw}
+          resolved_at: {source: went, time_zone: Europe/Warsaw}
+        standards:
+          - id: one-hour
+            title: 00:30 UTC (CET) to 01:30 UTC (CEST)
+            check: resolved_at - arrived_at == 1h
+        """,
+    )
+    request = AuditRequest(logs=[str(log)], standards=[str(std)])
+    on_duckdb = report(request)
+    assert _counts(on_duckdb) == {"one-hour": (1, 1, 0)}
+    assert report(replace(request, engine="spark")) == on_duckdb
