@@ -268,7 +268,7 @@ def _scorecard(
     unit, gate = request.period or standards.period, request.fail_on == FailOn.SPECIAL_CAUSE
     card = replace(
         card,
-        invalid_values=tuple(session.logs.locate(raw.invalid_values, MAX_LISTED)),
+        invalid_values=tuple(session.logs.locate(raw.invalid_values, MAX_LISTED, raw.invalid_rows)),
         trends=audit_trends(session.plan.compiled, raw, unit, shown, gate),  # the same scan's
     )
     measures: tuple[Distribution, ...] = ()

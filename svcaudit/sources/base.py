@@ -257,6 +257,12 @@ class LogReader(ABC):
         """The first rows of the relation with a ``__reject`` reason, with file and line."""
         return []
 
+    def record_line_numbers(self, f: LogFile, records: set[int]) -> dict[int, int] | None:
+        """The physical line where each of ``records`` (``prepare.RECORD``: 1 = the first
+        record after the header, among those of the header's width) starts in ``f``; None
+        where the format cannot tell (then ``value_lines`` finds lines by their text)."""
+        return None
+
     def value_lines(
         self, f: LogFile, values: Mapping[str, Mapping[str, int]], limit: int
     ) -> list[tuple[int, str, str]]:
