@@ -5,8 +5,8 @@ from __future__ import annotations
 import contextlib
 import functools
 from collections.abc import Generator, Iterable, Iterator, Mapping, Sequence
-from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass, replace
+from contextlib import AbstractContextManager, ExitStack, contextmanager
+from dataclasses import dataclass, field, replace
 
 import duckdb
 from sqlglot import exp
@@ -14,7 +14,7 @@ from sqlglot import exp
 from svcaudit import distributions, engine, runner
 from svcaudit.baseline import load_baseline
 from svcaudit.checklists import checklist_scorecard, with_checklist
-from svcaudit.columns import UnavailableColumnError, column_readings, column_units
+from svcaudit.columns import UnavailableColumnError, column_units
 from svcaudit.compile import (
     BreachQuery,
     Plan,
@@ -34,6 +34,7 @@ from svcaudit.compile.inputs import (
     profile_format,
     time_window,
 )
+from svcaudit.compile.layers import declared_schema
 from svcaudit.compile.rules import limit_text
 from svcaudit.engines import DEFAULT_ENGINE, Engine, Where, get_engine, stage_inputs
 from svcaudit.errors import Location, SvcauditError, did_you_mean
@@ -43,6 +44,7 @@ from svcaudit.redact import Redactor, redact_breaches, redact_scorecard
 from svcaudit.score import NO_BRANCH, FailOn, Scorecard, score, with_baseline
 from svcaudit.sources import Logs
 from svcaudit.sources.profiles import Profile
+from svcaudit.standards.entries import ColumnEntryAt
 from svcaudit.standards.loader import StandardsSet, load_standards
 from svcaudit.standards.spc_model import PeriodUnit
 from svcaudit.steps import Progress, Steps, step
@@ -60,7 +62,8 @@ class AuditRequest:
     baseline: str | None = None  # an earlier JSON report
     regression_limit: float | None = None  # fail when a rate drops by more (a fraction)
     profile: str | None = None  # the export format (default: the standards file's, or detected)
-    maps: tuple[str, ...] = ()  # --map logical=source
+    maps: tuple[str, ...] = ()  # --map logical=source, or logical={source: ..., format: ...}
+    columns: Mapping[str, ColumnEntryAt] = field(default_factory=dict)  # the config's columns:
     since: str | None = None  # audit interactions that arrived at or after this
     until: str | None = None  # ... and before this (a date: up to the end of that day)
     redact: tuple[str, ...] = ()  # --redact: columns shown as tokens (with the file's redact:)
@@ -106,7 +109,7 @@ def _session(request: AuditRequest, standards: StandardsSet) -> Iterator[_Sessio
         logs = Logs([replace(f, display=staged.get(f.path, f.display)) for f in logs.files])
     con = engine.connect(standards.time_zone, [f.path for f in logs.files])
     try:
-        schema = logs.declare(con, column_readings(standards.declared, logs.schema(con)))
+        cols, schema = declared_schema(logs, con, standards, request.columns, request.maps)
         empty = logs.all_empty(con)
         if empty:
             raise SvcauditError(
@@ -116,7 +119,7 @@ def _session(request: AuditRequest, standards: StandardsSet) -> Iterator[_Sessio
             )
         profile, detected = choose_profile(request.profile, standards.profile, set(schema))
         shown = ", ".join(f.display for f in logs.files[:3])
-        mapping = column_mapping(profile, standards.columns, request.maps)
+        mapping = column_mapping(profile, cols.expressions)
         fold = parse_fold_option(request.fold) if request.fold else standards.fold
         prepare = profile.prepare
         if fold is not None:
@@ -136,7 +139,7 @@ def _session(request: AuditRequest, standards: StandardsSet) -> Iterator[_Sessio
             period=period,
             by_period=request.period or standards.period,
             flags_invalid=any(r.flags_invalid for r in logs.readers),
-            units=column_units(standards.declared),
+            units=column_units(cols.declared),
             ident_with=profile.identity,
         )
         plan = replace(plan, narrow_rejects=any(r.narrow_rejects for r in logs.readers))
@@ -243,10 +246,7 @@ def _group(request: AuditRequest, session: _Session) -> tuple[str, ...]:  # bran
 
 
 def _scorecard(
-    session: _Session,
-    request: AuditRequest,
-    progress: Steps | None,
-    keep: contextlib.ExitStack | None = None,
+    session: _Session, request: AuditRequest, progress: Steps | None, keep: ExitStack | None = None
 ) -> Scorecard:
     """The session's scorecard: the one scan, scoring, then the report's details (with
     ``keep_breaches``, over breaching rows held until ``keep`` closes)."""
@@ -268,7 +268,7 @@ def _scorecard(
     unit, gate = request.period or standards.period, request.fail_on == FailOn.SPECIAL_CAUSE
     card = replace(
         card,
-        invalid_values=tuple(session.logs.locate(raw.invalid_values, MAX_LISTED)),
+        invalid_values=tuple(session.logs.locate(raw.invalid_values, MAX_LISTED, raw.invalid_rows)),
         trends=audit_trends(session.plan.compiled, raw, unit, shown, gate),  # the same scan's
     )
     measures: tuple[Distribution, ...] = ()

@@ -101,7 +101,7 @@ def _main(
     for warning in loaded.warnings():
         err.print(f"[yellow]warning:[/] {escape(warning)}")
     ctx.obj = loaded
-    defaults = {_PARAM_NAMES.get(k, k): v for k, v in loaded.values.items()}
+    defaults = {_PARAM_NAMES.get(k, k): v for k, v in loaded.values.items() if k != "columns"}
     ctx.default_map = {"audit": defaults}
 
 
@@ -277,6 +277,7 @@ def audit(
             regression_limit=opt.regression_points(fail_on_regression),
             profile=profile,
             maps=tuple(maps or ()),
+            columns=getattr(ctx.obj, "columns", {}),  # the config file's columns:
             fold=fold,
             since=since,
             until=until,
@@ -328,6 +329,7 @@ MAX_EXPLAINED = 1_000_000
     "-s standards/hospitality-five-star.yaml --branch 'Gdańsk Motława'"
 )
 def explain(
+    ctx: typer.Context,
     standard_id: Annotated[str, typer.Argument(help="The standard's id.")],
     logs: Annotated[list[str], typer.Argument(help="Log files or globs.")],
     standards: Annotated[
@@ -344,7 +346,7 @@ def explain(
     ] = 20,
     profile: Annotated[str | None, typer.Option(help="The logs' export format.")] = None,
     maps: Annotated[
-        list[str] | None, typer.Option("--map", help="LOGICAL=SOURCE (repeatable).")
+        list[str] | None, typer.Option("--map", help="LOGICAL=SOURCE or LOGICAL={...} (repeated).")
     ] = None,
     fold: opt.FoldOption = None,
     since: Annotated[str | None, typer.Option(help="Arrived on or after.")] = None,
@@ -363,6 +365,7 @@ def explain(
             standards=standards,
             profile=profile,
             maps=tuple(maps or ()),
+            columns=getattr(ctx.obj, "columns", {}),
             fold=fold,
             since=since,
             until=until,

@@ -43,7 +43,10 @@ Profile = Annotated[str | None, typer.Option(help=profile_help())]
 Maps = Annotated[
     list[str] | None,
     typer.Option(
-        "--map", help="Use a source column as a logical one: LOGICAL=SOURCE (repeatable)."
+        "--map",
+        help="Use a source column as a logical one: LOGICAL=SOURCE, or declare how it is read: "
+        "'LOGICAL={source: SOURCE, format: \"%d/%m/%Y\", time_zone: Europe/Warsaw}' "
+        "(repeatable; over the config file's and the standards file's columns:, per key).",
     ),
 ]
 FoldOption = Annotated[

@@ -10,7 +10,7 @@ validated.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from sqlglot import exp
@@ -19,7 +19,6 @@ from svcaudit.errors import Location, SvcauditError, did_you_mean
 from svcaudit.expressions.compile import Context, Resolver, compile_expression
 from svcaudit.expressions.errors import ExpressionError, UnusableColumnError
 from svcaudit.expressions.nodes import Name
-from svcaudit.expressions.parser import parse_expression
 from svcaudit.expressions.types import Kind, Typed, kind_of_sql_type
 from svcaudit.sources.readers import target_type
 from svcaudit.sources.values import ColumnReading, text_column
@@ -88,8 +87,26 @@ def column_readings(
             nulls=decl.null,
             true_words=decl.true or (),
             false_words=decl.false or (),
+            time_zone=decl.time_zone,
         )
     return out
+
+
+def check_zones(declared: Mapping[str, Declared], problem: Callable[[str], str | None]) -> None:
+    """Every declared ``time_zone:`` applies to its column as the log holds it (``problem``
+    says why not: text, numbers, Unix times, a file's own instants): else an error at it."""
+    for source, d in declared.items():
+        if d.declaration.time_zone is None:
+            continue
+        why = problem(source)
+        if why is not None:
+            raise SvcauditError(
+                f"`time_zone: {d.declaration.time_zone}` cannot apply to column '{source}': "
+                f"{why}",
+                location=d.zone_location or d.location,
+                hint="a time zone is for timestamps written without an offset: remove it, or "
+                "give the column a `format:` that reads its timestamps",
+            )
 
 
 def column_units(declared: Mapping[str, Declared]) -> dict[str, int]:
@@ -141,51 +158,8 @@ def _nested(sql_type: str) -> bool:
     return t.startswith(("STRUCT", "MAP", "UNION")) or t.endswith("]")
 
 
-#: Where a ``--map LOGICAL=SOURCE`` entry of a mapping comes from (``parse_maps``)
+#: Where a ``--map`` rename of a mapping comes from (``compile.layers``): all apply at once
 MAP_LOCATION = Location("--map")
-
-
-def parse_maps(maps: Sequence[str]) -> dict[str, ParsedExpression]:
-    """``--map LOGICAL=SOURCE`` options as mapping entries, applied all at once.
-
-    Refused: a malformed option, one name mapped to two columns, and two logical timestamps
-    (or two durations) read from one column, which makes every interval between them 0.
-    """
-    found: dict[str, str] = {}
-    for spec in maps:
-        logical, sep, source = spec.partition("=")
-        logical, source = logical.strip(), source.strip()
-        if not sep or not logical or not source:
-            raise SvcauditError(
-                f"--map '{spec}' needs LOGICAL=SOURCE",
-                location=MAP_LOCATION,
-                hint="e.g. --map arrived_at=created_on",
-            )
-        if found.get(logical, source) != source:
-            raise SvcauditError(
-                f"--map maps '{logical}' twice: to '{found[logical]}' and to '{source}'",
-                location=MAP_LOCATION,
-                hint=f"give --map {logical}=COLUMN once",
-            )
-        found[logical] = source
-    for kind in (Kind.TIMESTAMP, Kind.DURATION):
-        by_source: dict[str, list[str]] = {}
-        for logical, source in found.items():
-            if LOGICAL_COLUMNS.get(logical) == kind:
-                by_source.setdefault(source, []).append(logical)
-        for source, names in by_source.items():
-            if len(names) > 1:
-                raise SvcauditError(
-                    f"--map reads {' and '.join(repr(n) for n in names)} from one column "
-                    f"'{source}': every {kind.value} between them would be 0",
-                    location=MAP_LOCATION,
-                    hint="map each to the column that records it",
-                )
-    out = {}
-    for logical, source in found.items():
-        text = "`" + source.replace("`", "``") + "`"
-        out[logical] = ParsedExpression(text, parse_expression(text), MAP_LOCATION, None)
-    return out
 
 
 class LogResolver:

@@ -9,6 +9,8 @@ directory of that file. Keys are the long option names with ``_`` or ``-``::
     standards: [standards/hospitality-five-star.yaml]
     fail_on: warn
     report: ["json:out/audit.json", "junit:out/junit.xml"]
+    columns:                      # as a standards file's columns:, over them per key
+      arrived_at: {source: "Received DtTm", time_zone: America/Los_Angeles}
 
 A discovered config file owned by another user (not the current user, not root) is ignored, as
 git ignores a repository owned by someone else: anyone who can write a parent directory
@@ -19,9 +21,10 @@ git ignores a repository owned by someone else: anyone who can write a parent di
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
@@ -31,7 +34,8 @@ from pydantic_core import PydanticCustomError
 from svcaudit.engines import ENGINES
 from svcaudit.errors import Location, SvcauditError, did_you_mean
 from svcaudit.report import FORMATTERS, one_of
-from svcaudit.standards.yaml_reader import parse_yaml
+from svcaudit.standards.entries import ColumnEntryAt, config_columns
+from svcaudit.standards.yaml_reader import Marks, parse_yaml
 from svcaudit.textfiles import MAX_CONFIG_BYTES, read_bounded
 
 CONFIG_NAMES = ("svcaudit.yaml", "svcaudit.yml")
@@ -62,6 +66,12 @@ class Settings(BaseModel):
     redact: list[str] | None = Field(None, description="Columns shown as keyed-hash tokens")
     engine: str | None = Field(None, description="Where the audit runs: a registered engine")
     spark_master: str | None = None
+    columns: Any = Field(
+        None,
+        description="`columns:` entries as in a standards file (an expression, or {source, "
+        "type, format, unit, null, true, false, time_zone}); over the standards file's, "
+        "under --map's, per column and key",
+    )
 
     @field_validator("format", mode="before")
     @classmethod
@@ -96,6 +106,7 @@ class Config:
     values: dict[str, Any]
     origins: dict[str, str]
     ignored: tuple[tuple[Path, str], ...] = ()
+    columns: Mapping[str, ColumnEntryAt] = field(default_factory=dict)  # its `columns:`
 
     def warnings(self) -> list[str]:
         """What the CLI says about a discovered config file it did not use."""
@@ -166,9 +177,9 @@ def load_config(path: Path | None) -> Config:
         return Config(None, {}, {})
     name = str(path)
     if path.name == "pyproject.toml":
-        data, lines = _read_pyproject(path)
+        data, lines, marks = _read_pyproject(path)
     else:
-        data, lines = _read_yaml_config(path)
+        data, lines, marks = _read_yaml_config(path)
     data = {str(k).replace("-", "_"): v for k, v in data.items()}
     for key in ("standards", "report", "map"):
         if isinstance(data.get(key), str):
@@ -182,11 +193,16 @@ def load_config(path: Path | None) -> Config:
     if "report" in values:
         values["report"] = [_rebase_report(r, base) for r in values["report"]]
     origins = {key: f"{name}:{lines[key]}" if lines.get(key) else name for key in values}
-    return Config(path, values, origins)
+    columns = {}
+    if "columns" in values:
+        columns = config_columns(values.pop("columns"), name, marks, name)
+        values["columns"] = ", ".join(columns)  # shown by `svcaudit config`
+    return Config(path, values, origins, columns=columns)
 
 
-def _read_pyproject(path: Path) -> tuple[dict[Any, Any], dict[str, int | None]]:
-    """The [tool.svcaudit] table of a pyproject.toml and the line of each of its keys."""
+def _read_pyproject(path: Path) -> tuple[dict[Any, Any], dict[str, int | None], Marks]:
+    """The [tool.svcaudit] table of a pyproject.toml, the line of each of its keys, and where
+    its ``columns`` entries are."""
     try:
         text = _read(path)
         raw = tomllib.loads(text)
@@ -196,10 +212,10 @@ def _read_pyproject(path: Path) -> tuple[dict[Any, Any], dict[str, int | None]]:
         reason = getattr(e, "strerror", None) or str(e)
         raise SvcauditError(f"cannot read config: {reason}", location=Location(str(path))) from None
     data = raw.get("tool", {}).get("svcaudit", {})
-    return data, _toml_lines(text)
+    return data, _toml_lines(text), _toml_column_marks(text, str(path))
 
 
-def _read_yaml_config(path: Path) -> tuple[dict[Any, Any], dict[str, int | None]]:
+def _read_yaml_config(path: Path) -> tuple[dict[Any, Any], dict[str, int | None], Marks]:
     """A svcaudit.yaml's mapping and the line of each of its top-level keys."""
     name = str(path)
     try:
@@ -215,7 +231,7 @@ def _read_yaml_config(path: Path) -> tuple[dict[Any, Any], dict[str, int | None]
     lines = {
         str(k[0]).replace("-", "_"): (v[1] or v[0]).line for k, v in marks.items() if len(k) == 1
     }
-    return data, lines
+    return data, lines, marks
 
 
 def _raw_text(path: Path) -> str:
@@ -264,6 +280,38 @@ def _toml_lines(text: str) -> dict[str, int | None]:
             key = stripped.split("=", 1)[0].strip().strip('"').strip("'")
             out.setdefault(key.replace("-", "_"), number)
     return out
+
+
+_TABLE = re.compile(r"\[\s*tool\.svcaudit\.columns(?:\.([A-Za-z0-9_]+))?\s*\]")
+_KEY = re.compile(r"([A-Za-z0-9_\-]+)\s*=")
+
+
+def _toml_column_marks(text: str, path: str) -> Marks:
+    """Where the ``columns`` entries of [tool.svcaudit] are (tomllib keeps no positions):
+    ``[tool.svcaudit.columns]`` and its ``NAME = ...`` lines, ``[tool.svcaudit.columns.NAME]``
+    and its keys, or ``columns = ...`` in [tool.svcaudit]; shaped as the YAML reader's marks."""
+    marks: Marks = {}
+    table: tuple[str, ...] | None = None
+    for number, line in enumerate(text.splitlines(), 1):
+        stripped = line.strip()
+        col = len(line) - len(line.lstrip()) + 1
+        at = Location(path, number, col)
+        if stripped.startswith("["):
+            found = _TABLE.fullmatch(stripped)
+            table = ("columns", found.group(1)) if found and found.group(1) else None
+            table = ("columns",) if found and not found.group(1) else table
+            if stripped.replace(" ", "") == "[tool.svcaudit]":
+                table = ()
+            if table:
+                marks[table] = (at, at, None)
+            continue
+        key = _KEY.match(stripped)
+        if table is None or key is None or stripped.startswith("#"):
+            continue
+        if table == () and key.group(1) != "columns":
+            continue
+        marks[(*table, key.group(1)) if table else ("columns",)] = (at, at, None)
+    return marks
 
 
 def _rebase(value: Any, base: Path) -> Any:

@@ -8,6 +8,7 @@ rejected rows and repeated ids the same way whichever engine ran them.
 from __future__ import annotations
 
 import contextlib
+import functools
 from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -25,7 +26,7 @@ from svcaudit.compile import (
     aggregate_query,
     count_column,
 )
-from svcaudit.compile.extra import invalid_values_query
+from svcaudit.compile.extra import invalid_rows_query, invalid_values_query
 from svcaudit.compile.plan import INVALID, OUTSIDE, REJECTED_ROW
 from svcaudit.counts import NAMES, Counts
 from svcaudit.errors import Location, SvcauditError
@@ -56,6 +57,9 @@ class RawResult:
     periods: dict[tuple[str | None, str], tuple[Counts, ...]] = field(default_factory=dict)
     invalid_count: int = 0  # invalid values in evaluated rows (missing for their rows)
     invalid_values: tuple[InvalidValue, ...] = ()  # each distinct one with its rows, no line
+    # the first evaluated rows holding invalid values, in file order: (file, record, column,
+    # raw text) for each of their invalid values (the record's line is the reader's to find)
+    invalid_rows: tuple[tuple[str, int, str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -142,6 +146,7 @@ def run(engine: Engine, plan: Plan, progress: Steps | None = None) -> RawResult:
     return RawResult(
         invalid_count=tally.invalid,
         invalid_values=invalid,
+        invalid_rows=invalid_rows(engine, plan) if tally.invalid else (),
         rows_duplicate=duplicate,
         duplicate_ids=tuple(repeated),
         rows_evaluated=tally.evaluated,
@@ -173,6 +178,19 @@ def invalid_values(engine: Engine, plan: Plan) -> tuple[InvalidValue, ...]:
         InvalidValue(file, None, column, value, words[column], rows)
         for (file, column, value), rows in sorted(found.items())
     )
+
+
+def invalid_rows(engine: Engine, plan: Plan) -> tuple[tuple[str, int, str, str], ...]:
+    """The first ``MAX_LISTED_REJECTS`` evaluated rows with an invalid value, in file order:
+    (file, record number, column, raw text) per invalid value."""
+    columns = list(plan.flagged)
+    out: list[tuple[str, int, str, str]] = []
+    first = functools.partial(invalid_rows_query, limit=MAX_LISTED_REJECTS)
+    for file, record, *flags in fetch(engine, plan, first):
+        for column, value in zip(columns, flags, strict=True):
+            if value is not None:
+                out.append((str(file), int(str(record)), column, str(value)))
+    return tuple(out)
 
 
 def fetch(

@@ -14,6 +14,7 @@ from svcaudit.compile.rules import CompiledStandard, as_text, number_literal
 from svcaudit.errors import Location, SvcauditError, did_you_mean
 from svcaudit.expressions.nodes import Node, names_in
 from svcaudit.expressions.types import Kind, Typed
+from svcaudit.sources.prepare import POSITION, RECORD
 from svcaudit.sources.readers import FILE
 
 
@@ -262,6 +263,20 @@ def invalid_values_query(plan: Plan) -> exp.Select:
     )
 
 
+def invalid_rows_query(plan: Plan, limit: int) -> exp.Select:
+    """The first ``limit`` evaluated rows holding an invalid value, in the order of the
+    files: each row's file, record number in it (``prepare.RECORD``) and flagged columns."""
+    flags = [exp.column(flag, quoted=True) for flag in plan.flagged.values()]
+    some = _any([exp.not_(f.copy().is_(exp.null())) for f in flags])
+    return (
+        exp.select(exp.column(FILE), exp.column(RECORD), *flags)
+        .from_(plan.recorded().subquery("log"))
+        .where(exp.and_(plan.evaluated(), some))
+        .order_by(exp.column(POSITION))
+        .limit(limit)
+    )
+
+
 __all__ = [
     "BreachQuery",
     "DistributionQuery",
@@ -269,5 +284,6 @@ __all__ = [
     "breaching_rows",
     "distribution_query",
     "interactions",
+    "invalid_rows_query",
     "invalid_values_query",
 ]

@@ -5,10 +5,9 @@ prepare step that keeps one row per id, the latest by a column, checked against 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta
 
-from svcaudit.columns import parse_maps
 from svcaudit.errors import Location, SvcauditError, did_you_mean
 from svcaudit.expressions.nodes import Name
 from svcaudit.expressions.parser import parse_expression
@@ -47,15 +46,15 @@ def profile_format(name: str | None) -> LogFormat | None:
 
 
 def column_mapping(
-    profile: Profile, file_columns: Mapping[str, ParsedExpression], maps: Sequence[str]
+    profile: Profile, columns: Mapping[str, ParsedExpression]
 ) -> dict[str, ParsedExpression]:
-    """Logical columns: the profile's, then the standards files' `columns:`, then --map."""
+    """Logical columns: the profile's, then `columns:` (the standards files', the config
+    file's and --map's, merged by ``layers``; --map's renames applied at once: a swap works)."""
     mapping: dict[str, ParsedExpression] = {}
     where = Location(f"profile {profile.name}")
     for name, text in profile.columns.items():
         mapping[name] = ParsedExpression(text, parse_expression(text), where, None)
-    mapping.update(file_columns)
-    mapping.update(parse_maps(maps))  # applied at once (a swap works), ambiguity refused
+    mapping.update(columns)
     return mapping
 
 

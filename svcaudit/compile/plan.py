@@ -17,7 +17,7 @@ from svcaudit.expressions.calendars import local_day
 from svcaudit.expressions.compile import Resolver
 from svcaudit.expressions.nodes import Name
 from svcaudit.expressions.types import Kind, Typed, kind_of_sql_type
-from svcaudit.sources.prepare import Prepare, with_position
+from svcaudit.sources.prepare import Prepare, with_position, with_record
 from svcaudit.sources.readers import REJECT
 from svcaudit.sources.values import invalid_column
 from svcaudit.standards.loader import ParsedExpression, StandardsSet
@@ -72,6 +72,15 @@ class Plan:
         if self.prepare.positioned and not self.positioned:
             source = with_position(source)
         return self.prepare.apply(source)
+
+    def recorded(self) -> exp.Select:
+        """``source()`` with each row's record number in its file (``prepare.RECORD``),
+        numbered before a step merges records and before --since/--until."""
+        source = self.relation(self.needed)
+        if not self.positioned:
+            source = with_position(source)
+        source = with_record(source)
+        return source if self.prepare is None else self.prepare.apply(source)
 
     def held(self, table: str) -> Plan:
         """This plan over rows an engine holds in ``table`` (``rows()``, or some of them, with

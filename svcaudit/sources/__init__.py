@@ -52,6 +52,11 @@ class Logs:
             reader.declare(readings)
         return self.schema(con)
 
+    def zone_problem(self, column: str) -> str | None:
+        """Why a declared ``time_zone:`` cannot apply to ``column`` in some file (after
+        ``declare``), or None."""
+        return next((p for r in self.readers if (p := r.zone_problem(column))), None)
+
     def notes(self) -> dict[str, str]:
         """Why some columns stay text (after schema()): column -> explanation."""
         return {c: n for reader in self.readers for c, n in reader.notes.items()}
@@ -72,22 +77,24 @@ class Logs:
         empty = [f for reader in self.readers for f in reader.empty_files(con)]
         return empty if len(empty) == len(self.files) else []
 
-    def locate(self, values: Sequence[InvalidValue], limit: int) -> list[InvalidValue]:
+    def locate(
+        self,
+        values: Sequence[InvalidValue],
+        limit: int,
+        rows: Sequence[tuple[str, int, str, str]] = (),
+    ) -> list[InvalidValue]:
         """The invalid values of the audit (each with its rows, no line) at their lines, in
-        the order of the files, up to ``limit``; a format without lines keeps them as they
-        are."""
+        the order of the files, up to ``limit``. ``rows``: the first counted rows holding
+        them, (file, record number, column, raw text): a reader that knows its records'
+        lines lists those rows, at their lines; the others find the lines holding the
+        values' text. A format without lines keeps them as they are."""
         out: list[InvalidValue] = []
         for reader in self.readers:
             for f in reader.files:
                 mine = [v for v in values if v.file == f.display]
                 if not mine:
                     continue
-                wanted: dict[str, dict[str, int]] = {}
-                for v in mine:
-                    wanted.setdefault(v.column, {})[v.value] = v.rows
-                found = (
-                    reader.value_lines(f, wanted, limit - len(out)) if reader.has_lines(f) else []
-                )
+                found = self._found(reader, f, mine, rows, limit - len(out))
                 expected = {v.column: v.expected for v in mine}
                 out += [InvalidValue(f.display, n, c, v, expected[c]) for n, c, v in found]
                 seen = Counter((c, v) for _, c, v in found)
@@ -97,6 +104,27 @@ class Logs:
                 if len(out) >= limit:
                     return out
         return out
+
+    @staticmethod
+    def _found(
+        reader: LogReader,
+        f: LogFile,
+        mine: Sequence[InvalidValue],
+        rows: Sequence[tuple[str, int, str, str]],
+        limit: int,
+    ) -> list[tuple[int, str, str]]:
+        """(line, column, raw text) of ``f``'s invalid values: the counted rows' lines where
+        the reader can number its records, else the lines holding the text."""
+        if not reader.has_lines(f):
+            return []
+        listed = [(r, c, v) for file, r, c, v in rows if file == f.display]
+        lines = reader.record_line_numbers(f, {r for r, _, _ in listed}) if listed else None
+        if lines is None:
+            wanted: dict[str, dict[str, int]] = {}
+            for v in mine:
+                wanted.setdefault(v.column, {})[v.value] = v.rows
+            return reader.value_lines(f, wanted, limit)
+        return [(lines[r], c, v) for r, c, v in listed if r in lines][:limit]
 
     def relation(self, needed: Mapping[str, str]) -> exp.Select:
         """All interactions, needed columns typed, plus the ``__reject`` reason column."""

@@ -140,6 +140,7 @@ class LogReader(ABC):
             return
         nulls = dict(self.rules.nulls)
         trues, falses = dict(self.rules.true_words), dict(self.rules.false_words)
+        zones = dict(self.rules.zones)
         for c, r in readings.items():
             if c not in self._schema:
                 continue
@@ -154,7 +155,26 @@ class LogReader(ABC):
                 nulls[c] = r.nulls
             if r.true_words or r.false_words:
                 trues[c], falses[c] = r.true_words, r.false_words
-        self.rules = ValueRules(nulls, trues, falses, self.rules.default_nulls)
+            if r.time_zone is not None:
+                zones[c] = r.time_zone
+        self.rules = ValueRules(nulls, trues, falses, self.rules.default_nulls, zones)
+
+    def zone_problem(self, column: str) -> str | None:
+        """Why a declared ``time_zone:`` cannot apply to ``column`` (after ``declare``): it
+        is not read as written timestamps; None when it can."""
+        typ = (self._schema or {}).get(column)
+        if typ is None:
+            return None
+        kind = kind_of_sql_type(typ)
+        if kind != Kind.TIMESTAMP:
+            words = {Kind.NUMBER: "numbers", Kind.BOOLEAN: "true/false"}
+            return f"it is read as {words.get(kind, 'text')}, not as timestamps"
+        if column in getattr(self, "epochs", set()):
+            return "it holds Unix times, which are instants already"
+        raw = self._raw.get(column, "VARCHAR") if LogFormat.PARQUET in self.formats else "VARCHAR"
+        if kind_of_sql_type(raw) == Kind.TIMESTAMP and raw.upper() not in ("TIMESTAMP", "DATE"):
+            return f"the file stores it as instants ({raw}), which carry their own zone"
+        return None
 
     def _check_width(self, raw: Mapping[str, str]) -> None:
         """Refuse a log with more than ``MAX_COLUMNS`` columns before reading its values."""
@@ -236,6 +256,12 @@ class LogReader(ABC):
     ) -> list[Reject]:
         """The first rows of the relation with a ``__reject`` reason, with file and line."""
         return []
+
+    def record_line_numbers(self, f: LogFile, records: set[int]) -> dict[int, int] | None:
+        """The physical line where each of ``records`` (``prepare.RECORD``: 1 = the first
+        record after the header, among those of the header's width) starts in ``f``; None
+        where the format cannot tell (then ``value_lines`` finds lines by their text)."""
+        return None
 
     def value_lines(
         self, f: LogFile, values: Mapping[str, Mapping[str, int]], limit: int

@@ -5,6 +5,7 @@ Naive local timestamps become instants by plain arithmetic where the UTC offset 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -53,23 +54,11 @@ def typed_projection(
                 cols.append(exp.alias_(text, c, quoted=True))
                 continue
             value, raw = _from_text(c, text, want, formats, rules, epochs), text.copy()
-        elif want == physical or kind_of_sql_type(want) == Kind.STRING:
-            cast = quoted_column(c) if want == physical else _try_cast(quoted_column(c), want)
-            cols.append(exp.alias_(cast, c, quoted=True))
-            if kind_of_sql_type(want) != Kind.STRING:
-                cols.append(_never_invalid(c))  # a native value is its type already
-            continue
-        elif want == "TIMESTAMPTZ" and physical == "TIMESTAMP" and not (formats and c in formats):
-            cols.append(exp.alias_(local_to_instant(quoted_column(c), spans), c, quoted=True))
-            cols.append(_never_invalid(c))  # cannot fail
-            continue
-        elif want == "DOUBLE" and physical in _NUMBERS:
-            cols += [
-                exp.alias_(_try_cast(quoted_column(c), want), c, quoted=True),
-                _never_invalid(c),
-            ]
-            continue
         else:
+            native = _native(c, physical, want, formats, spans, rules)
+            if native is not None:
+                cols += native
+                continue
             value = _from_text(c, exp.cast(quoted_column(c), "VARCHAR"), want, formats, rules, ())
             raw = quoted_column(c)
         cols.append(exp.alias_(value, c, quoted=True))
@@ -85,6 +74,31 @@ def typed_projection(
                 written = exp.cast(written, "VARCHAR")
             cols.append(exp.alias_(without_markers(written, rules.markers(base)), key, quoted=True))
     return cols, exp.cast(exp.null(), "VARCHAR")
+
+
+def _native(
+    c: str,
+    physical: str,
+    want: str,
+    formats: Mapping[str, str] | None,
+    spans: Sequence[OffsetSpan] | None,
+    rules: ValueRules,
+) -> list[exp.Expr] | None:
+    """A column the file types itself, read as ``want`` without going through text (its
+    value and its never-invalid flag); None when it must be read from its text."""
+    ref = quoted_column(c)
+    if want == physical or kind_of_sql_type(want) == Kind.STRING:
+        cast = ref if want == physical else _try_cast(ref, want)
+        flag = [_never_invalid(c)] if kind_of_sql_type(want) != Kind.STRING else []
+        return [exp.alias_(cast, c, quoted=True), *flag]  # a native value is its type already
+    if want == "TIMESTAMPTZ" and physical in ("TIMESTAMP", "DATE") and c in rules.zones:
+        naive = exp.cast(ref, "TIMESTAMP") if physical == "DATE" else ref
+        return [exp.alias_(in_zone(naive, rules.zones[c]), c, quoted=True), _never_invalid(c)]
+    if want == "TIMESTAMPTZ" and physical == "TIMESTAMP" and not (formats and c in formats):
+        return [exp.alias_(local_to_instant(ref, spans), c, quoted=True), _never_invalid(c)]
+    if want == "DOUBLE" and physical in _NUMBERS:
+        return [exp.alias_(_try_cast(ref, want), c, quoted=True), _never_invalid(c)]
+    return None
 
 
 def _try_cast(value: exp.Expr, to: str) -> exp.Expr:
@@ -104,6 +118,11 @@ def _from_text(
     epochs: Collection[str],
 ) -> exp.Expr:
     """Text (null markers already NULL) read as ``want``: NULL where it cannot be."""
+    zone = rules.zones.get(c)
+    fmt = formats.get(c) if formats else None
+    own_offset = fmt is not None and re.search("%[zZ]", fmt) is not None  # a detected %z
+    if zone is not None and kind_of_sql_type(want) == Kind.TIMESTAMP and not own_offset:
+        return _zoned_text(text, fmt, zone)
     if formats and c in formats:
         parsed = exp.func("try_strptime", text, lit(formats[c]))
         return exp.cast(parsed, want)
@@ -113,6 +132,36 @@ def _from_text(
     if words is not None and kind_of_sql_type(want) == Kind.BOOLEAN:
         return boolean_words(text, words)
     return _try_cast(text, want)
+
+
+#: ISO 8601 text without an offset, and with one, as both engines read it (the Spark dialect's
+#: ``TIMESTAMP_TEXT``, split in two): a column with a ``time_zone:`` reads the first in its zone
+#: and keeps the offset of the second
+NAIVE_TEXT = r"^\d{4}-\d{1,2}-\d{1,2}([ T]\d{1,2}:\d{1,2}(:\d{1,2}(\.\d+)?)?)?$"
+OFFSET_TEXT = (
+    r"^\d{4}-\d{1,2}-\d{1,2}[ T]\d{1,2}:\d{1,2}(:\d{1,2}(\.\d+)?)?"
+    r"\s*(Z|[+-]\d{2}(:?\d{2})?)$"
+)
+
+
+def in_zone(naive: exp.Expr, zone: str) -> exp.Expr:
+    """A naive TIMESTAMP read as the local time of ``zone`` (DuckDB ``AT TIME ZONE``; the
+    Spark dialect rewrites it), whatever the session's zone: TIMESTAMPTZ."""
+    return exp.AtTimeZone(this=naive, zone=lit(zone))
+
+
+def _zoned_text(text: exp.Expr, fmt: str | None, zone: str) -> exp.Expr:
+    """A column with a declared ``time_zone:``: a value without an offset is local to
+    ``zone``; one with an offset keeps it (ISO 8601); any other text is NULL (invalid)."""
+    if fmt is not None:  # a declared format has no %z (refused with a zone): naive
+        return in_zone(exp.func("try_strptime", text, lit(fmt)), zone)
+    naive = exp.RegexpLike(this=text.copy(), expression=lit(NAIVE_TEXT))
+    offset = exp.RegexpLike(this=text.copy(), expression=lit(OFFSET_TEXT))
+    return (
+        exp.Case()
+        .when(naive, in_zone(_try_cast(text.copy(), "TIMESTAMP"), zone))
+        .when(offset, _try_cast(text.copy(), "TIMESTAMPTZ"))
+    )
 
 
 # Unix time in a column named like a time (created_at, start_time, ts): seconds from 1973 to

@@ -176,6 +176,26 @@ class CsvReader(LogReader):
             pass  # lines are a convenience; the interaction id still finds the row
         return found
 
+    def record_line_numbers(self, f: LogFile, records: set[int]) -> dict[int, int] | None:
+        """Physical lines of records numbered as the relation numbers them: the records with
+        the header's number of fields (DuckDB leaves the others out of the relation)."""
+        found: dict[int, int] = {}
+        number = 0
+        try:
+            rows = csv_records(f)
+            _, header = next(rows, (0, []))
+            for line, row in rows:
+                if len(row) != len(header):
+                    continue
+                number += 1
+                if number in records:
+                    found[number] = line
+                    if len(found) == len(records):
+                        break
+        except (OSError, EOFError, csv.Error, UnicodeDecodeError):
+            pass  # lines are a convenience: the values are listed without them
+        return found
+
     def value_lines(
         self, f: LogFile, values: Mapping[str, Mapping[str, int]], limit: int
     ) -> list[tuple[int, str, str]]:

@@ -111,6 +111,27 @@ class LatestPerKey(Prepare):
         )
 
 
+#: a row's record number in its file (1 = the first after a header), among the records of the
+#: header's width, as both engines read them (``with_record``): invalid values are listed at
+#: the lines of the rows that were counted, not at the first line holding the same text
+RECORD = "__record"
+#: the reason Spark gives a CSV record of the wrong width, which DuckDB's reader leaves out
+#: of the relation altogether (its rejects table lists it): such rows are not numbered
+WRONG_WIDTH = "wrong number of fields"
+
+
+def with_record(rows: exp.Select) -> exp.Select:
+    """``rows`` (with ``POSITION``) numbered per file in file order: ``RECORD``."""
+    wrong = exp.func("coalesce", exp.EQ(this=exp.column(REJECT), expression=lit(WRONG_WIDTH)),
+                     exp.false())  # fmt: skip
+    number = exp.Window(
+        this=exp.RowNumber(),
+        partition_by=[exp.column(FILE), wrong],
+        order=exp.Order(expressions=[exp.Ordered(this=exp.column(POSITION))]),
+    )
+    return exp.select("*", exp.alias_(number, RECORD)).from_(rows.subquery("unrecorded"))
+
+
 def with_position(rows: exp.Select) -> exp.Select:
     """``rows`` numbered in the order they come (DuckDB keeps the files' order)."""
     number = exp.Window(this=exp.RowNumber())
@@ -366,6 +387,7 @@ __all__ = [
     "MERGED",
     "OUTCOMES",
     "POSITION",
+    "RECORD",
     "VISIT_COLUMNS",
     "LatestPerKey",
     "Prepare",
@@ -373,4 +395,5 @@ __all__ = [
     "Side",
     "SideLoads",
     "with_position",
+    "with_record",
 ]

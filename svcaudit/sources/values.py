@@ -49,6 +49,7 @@ class ValueRules:
     true_words: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     false_words: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     default_nulls: tuple[str, ...] = DEFAULT_NULLS
+    zones: Mapping[str, str] = field(default_factory=dict)  # column -> its declared time_zone
 
     def markers(self, column: str) -> tuple[str, ...]:
         """The null markers of ``column``."""
@@ -73,6 +74,7 @@ class ColumnReading:
     nulls: tuple[str, ...] | None = None  # its null markers (None: the defaults)
     true_words: tuple[str, ...] = ()
     false_words: tuple[str, ...] = ()
+    time_zone: str | None = None  # the zone of its timestamps written without an offset
 
 
 def is_marker(value: exp.Expr, markers: tuple[str, ...]) -> exp.Expr:

@@ -12,6 +12,8 @@ Handled differences:
 - ``epoch_ms(ts)`` (milliseconds since the epoch) is ``unix_millis(ts)``.
 - ``ts + to_milliseconds(n)`` (interval arithmetic) is ``timestamp_millis(unix_millis(ts) + n)``.
 - ``timezone(zone, instant)`` (local wall-clock time) is ``convert_timezone(zone, instant)``.
+- ``naive AT TIME ZONE zone`` (a column's declared ``time_zone:``: a local time as an instant)
+  is made from the value as a TIMESTAMP_NTZ, never through the session zone.
 - An instant cast to text (``compile.INSTANT_TEXT``) is DuckDB's text, with its UTC offset.
 - ``EXTRACT(isodow ...)`` is ``EXTRACT(DAYOFWEEK_ISO ...)``; DuckDB ``dow`` (Sunday = 0) is
   Spark ``dayofweek - 1`` (Sunday = 1 there).
@@ -260,6 +262,47 @@ def _try_strptime(value: exp.Expr, strftime: str) -> exp.Expr:
     return exp.Case().when(late, earlier).else_(parsed)
 
 
+def _local_in_zone(node: exp.Expr) -> exp.Expr:
+    """DuckDB's ``naive AT TIME ZONE zone`` (a local time of ``zone`` as an instant) on Spark,
+    whatever the session's zone: the naive value as a TIMESTAMP_NTZ (parsed as such, never
+    through the session zone, whose DST gap would shift it), its UTC wall-clock time by
+    ``convert_timezone``, and in the hour a DST end repeats the later of the two instants, as
+    DuckDB (ICU) reads it; a time in a DST gap moves forward by the gap on both."""
+    if not isinstance(node, exp.AtTimeZone):
+        return node
+    naive, zone = node.this, node.args["zone"]
+    if _name(naive) == "try_strptime":
+        ntz = _ntz_strptime(naive.expressions[0], _lit_text(naive.expressions[1]))
+    else:  # TRY_CAST(text AS TIMESTAMP) (ISO 8601 without an offset), a DATE or TIMESTAMP column
+        value = naive.this if isinstance(naive, exp.Cast) else naive
+        ntz = _try(value.copy(), "TIMESTAMP_NTZ")
+    utc = exp.Literal.string("UTC")
+    earlier = _fn("convert_timezone", zone.copy(), utc, ntz)
+    hour = exp.Interval(this=exp.Literal.string("1"), unit=exp.var("HOUR"))
+    later = exp.Add(this=earlier.copy(), expression=hour)
+    local_later = _fn("convert_timezone", utc.copy(), zone.copy(), later)
+    repeated = exp.EQ(this=local_later, expression=ntz.copy())
+    wall = exp.Case().when(repeated, later.copy()).else_(earlier)
+    parts = [exp.func(f, wall.copy()) for f in ("year", "month", "day", "hour", "minute")]
+    second = exp.Extract(this=exp.var("SECOND"), expression=wall.copy())
+    return _fn("make_timestamp", *parts, second, utc.copy())
+
+
+def _ntz_strptime(value: exp.Expr, strftime: str) -> exp.Expr:
+    """DuckDB's try_strptime as a TIMESTAMP_NTZ: ``to_timestamp_ntz`` where
+    ``try_to_timestamp`` reads the text (the same pattern, so the same values), NULL
+    elsewhere; POSIX's century for %y."""
+    pattern = exp.Literal.string(java_pattern(strftime, True))
+    readable = exp.not_(_fn("try_to_timestamp", value.copy(), pattern).is_(exp.null()))
+    parsed = exp.Case().when(readable, _fn("to_timestamp_ntz", value.copy(), pattern.copy()))
+    if "%y" not in strftime:
+        return parsed
+    pivot = exp.Literal.number(POSIX_PIVOT_YEAR)
+    late = exp.GTE(this=_fn("year", parsed.copy()), expression=pivot)
+    century = exp.Interval(this=exp.Literal.string("100"), unit=exp.var("YEAR"))
+    return exp.Case().when(late, exp.Sub(this=parsed.copy(), expression=century)).else_(parsed)
+
+
 def _extract(node: exp.Extract) -> exp.Expr:
     part = node.this.name.lower()
     if part == "isodow":
@@ -398,7 +441,7 @@ def _unqualify(node: exp.Expr) -> exp.Expr:
     return exp.select("*").from_(inner.subquery("qualified")).where(exp.column(KEEP))
 
 
-TOP_DOWN: tuple[Callable[[exp.Expr], exp.Expr], ...] = (_business_time,)
+TOP_DOWN: tuple[Callable[[exp.Expr], exp.Expr], ...] = (_business_time, _local_in_zone)
 TRANSFORMS: tuple[Callable[[exp.Expr], exp.Expr], ...] = (_unqualify, _rewrite)
 
 

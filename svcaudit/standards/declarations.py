@@ -9,6 +9,14 @@ declares how a column is read instead::
       callback: {source: cb, true: ["Y"], false: ["N"]}
       hold: {source: hold_time, unit: s}          # a plain number of seconds as a duration
       code: {null: [""]}                          # NA is a real code here, not a null marker
+      ny_arrived_at: {source: ny_arrived, time_zone: America/New_York}
+
+``time_zone:`` is the zone of the column's timestamps written without an offset, instead of
+the standards file's ``time_zone``. A value written with an offset (``+02:00``, ``Z``) keeps
+its own offset: the zone is never applied on top of it. A ``format:`` that reads an offset
+(``%z``, ``%Z``) with a ``time_zone:`` is refused here (the zone could never apply), and a
+column the log holds as anything but written timestamps (text, numbers, Unix times, a file's
+own instants) is refused when the log is read.
 """
 
 from __future__ import annotations
@@ -20,6 +28,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
+from svcaudit.standards.zones import valid_zone
 from svcaudit.units import Unit
 
 
@@ -115,6 +124,11 @@ class ColumnDeclaration(BaseModel):
     )
     true: tuple[str, ...] | None = Field(None, description='Words for true: ["Y", "Yes", "1"]')
     false: tuple[str, ...] | None = Field(None, description='Words for false: ["N", "No", "0"]')
+    time_zone: str | None = Field(
+        None,
+        description="IANA zone of its timestamps written without an offset (default: the "
+        "standards file's time_zone); values with an offset keep theirs",
+    )
 
     @field_validator("null", "true", "false", mode="before")
     @classmethod
@@ -125,6 +139,11 @@ class ColumnDeclaration(BaseModel):
     @classmethod
     def _format(cls, value: str | None) -> str | None:
         return None if value is None else check_format(value)
+
+    @field_validator("time_zone")
+    @classmethod
+    def _zone(cls, value: str | None) -> str | None:
+        return None if value is None else valid_zone(value)
 
     @model_validator(mode="after")
     def _consistent(self) -> ColumnDeclaration:
@@ -141,6 +160,8 @@ class ColumnDeclaration(BaseModel):
                 "`true:`/`false:` words are for true/false columns, and this one is {kind}",
                 {"kind": kind.value, "hint": "remove `type:` (or declare `type: boolean`)"},
             )
+        if self.time_zone is not None:
+            _zone_applies(self, kind)
         if self.unit is not None and kind != ColumnType.NUMBER:
             raise PydanticCustomError(
                 "declaration",
@@ -168,6 +189,29 @@ class ColumnDeclaration(BaseModel):
         """Whether it sets the column's type (else the detected one stays)."""
         return any(
             x is not None for x in (self.type, self.format, self.unit, self.true, self.false)
+        )
+
+
+def _zone_applies(decl: ColumnDeclaration, kind: ColumnType) -> None:
+    """A declared ``time_zone:`` can apply: timestamps (or dates), and a format without an
+    offset of its own."""
+    if decl.types_it and kind not in (ColumnType.TIMESTAMP, ColumnType.DATE):
+        raise PydanticCustomError(
+            "declaration",
+            "`time_zone:` is for timestamps, and this column is declared {kind}",
+            {"kind": kind.value, "hint": "remove `type:` or `time_zone:`", "key": "time_zone"},
+        )
+    if decl.format is not None and {"z", "Z"} & set(_DIRECTIVE.findall(decl.format)):
+        raise PydanticCustomError(
+            "declaration",
+            "`format: {value}` reads each value's own UTC offset, so `time_zone:` would never "
+            "apply",
+            {
+                "value": decl.format,
+                "hint": "remove `time_zone:` (a value with an offset keeps it), or %z from the "
+                "format",
+                "key": "time_zone",
+            },
         )
 
 

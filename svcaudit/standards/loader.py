@@ -86,6 +86,7 @@ class Declared:
     source: str  # the log's column it reads
     declaration: ColumnDeclaration
     location: Location
+    zone_location: Location | None = None  # where its `time_zone:` is written
 
 
 def declarations(spec: StandardsFile, path: str, marks: Marks) -> dict[str, Declared]:
@@ -95,7 +96,8 @@ def declarations(spec: StandardsFile, path: str, marks: Marks) -> dict[str, Decl
         if isinstance(entry, ColumnDeclaration):
             source = entry.source or name
             loc = marks.get(("columns", name), (Location(path), None, None))[0]
-            out[source] = Declared(name, source, entry, loc)
+            zone = marks.get(("columns", name, "time_zone"), (None, None, None))[0]
+            out[source] = Declared(name, source, entry, loc, zone)
     return out
 
 

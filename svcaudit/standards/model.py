@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 from typing import Annotated, Any, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
     BaseModel,
@@ -35,7 +34,7 @@ from svcaudit.standards.checklist import Checklist
 from svcaudit.standards.declarations import ColumnDeclaration
 from svcaudit.standards.hours import HOURS_HINT, HoursError, parse_hours
 from svcaudit.standards.spc_model import PeriodUnit, Spc
-from svcaudit.standards.zones import engine_zones
+from svcaudit.standards.zones import valid_zone
 from svcaudit.units import (
     DURATION_HINT,
     PERCENT_HINT,
@@ -182,18 +181,7 @@ class Missing(StrEnum):
     SKIP = "skip"
 
 
-def _valid_zone(value: str) -> str:
-    try:
-        ZoneInfo(value)
-        if value not in engine_zones():  # DuckDB's ICU list, checked before any audit
-            raise ValueError(value)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise PydanticCustomError(
-            "time_zone",
-            "'{value}' is not a time zone",
-            {"value": value, "hint": "use an IANA name such as Europe/Warsaw or UTC"},
-        ) from None
-    return value
+_valid_zone = valid_zone
 
 
 class Overdispersion(StrEnum):

@@ -4,8 +4,10 @@
 from __future__ import annotations
 
 import functools
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import duckdb
+from pydantic_core import PydanticCustomError
 
 
 @functools.cache
@@ -14,3 +16,19 @@ def engine_zones() -> frozenset[str]:
     with duckdb.connect(":memory:") as con:
         rows = con.execute("SELECT name FROM pg_timezone_names()").fetchall()
     return frozenset(str(r[0]) for r in rows)
+
+
+def valid_zone(value: str) -> str:
+    """``value`` when it is an IANA zone both Python and the engine know; else the located
+    validation error every ``time_zone:`` key reports."""
+    try:
+        ZoneInfo(value)
+        if value not in engine_zones():  # DuckDB's ICU list, checked before any audit
+            raise ValueError(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise PydanticCustomError(
+            "time_zone",
+            "'{value}' is not a time zone",
+            {"value": value, "hint": "use an IANA name such as Europe/Warsaw or UTC"},
+        ) from None
+    return value

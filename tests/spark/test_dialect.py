@@ -17,6 +17,7 @@ from sqlglot import exp
 from svcaudit.compile import INSTANT_TEXT
 from svcaudit.expressions.calendars import CalendarSpec, business_time_sql
 from svcaudit.expressions.compile import epoch_ms
+from svcaudit.sources.casting import in_zone
 from svcaudit.spark.dialect import SparkUnsupportedError, java_pattern, spark_sql
 from svcaudit.spark.session import configure
 
@@ -136,6 +137,24 @@ def test_timezone_gives_local_wall_clock(spark: Any) -> None:
         f"{zone}": fn("strftime", fn("timezone", lit(zone), instant.copy()), lit("%Y-%m-%d %H:%M"))
         for zone in ("Asia/Tokyo", "America/New_York", "Europe/Warsaw", "UTC")
     }
+    both(spark, probes)
+
+
+def test_a_local_time_in_a_columns_zone(spark: Any) -> None:
+    # naive text read as a local time of another zone than the session's (Warsaw): around
+    # both cities' DST switches, the repeated hour (later instant) and the skipped one
+    probes = {}
+    for zone in ("America/New_York", "Europe/Warsaw", "Asia/Tokyo"):
+        for i, text in enumerate(
+            ["2025-03-09 02:30", "2025-03-30 02:30", "2025-10-26 02:30", "2025-11-02 01:30",
+             "2025-11-02 01:59:59.25", "2025-06-01", "not a date"]
+        ):  # fmt: skip
+            naive = try_cast(text, "TIMESTAMP")
+            probes[f"{zone} {i}"] = epoch_ms(in_zone(naive, zone))
+        fmt = "%m/%d/%y %I:%M %p"
+        parsed = fn("try_strptime", lit("10/26/25 2:30 AM"), lit(fmt))
+        probes[f"{zone} format"] = epoch_ms(in_zone(parsed, zone))
+        probes[f"{zone} bad"] = epoch_ms(in_zone(fn("try_strptime", lit("x"), lit(fmt)), zone))
     both(spark, probes)
 
 
