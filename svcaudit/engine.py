@@ -46,6 +46,8 @@ def connect(time_zone: str, files: Sequence[str]) -> duckdb.DuckDBPyConnection:
             "autoload_known_extensions": False,
         },
     )
+    # before the memory limit: the look-up is a query, which a tiny limit would refuse
+    _disable_optimizers(con, SLOW_OPTIMIZERS)
     # Memory bounded whatever the rows: past the limit DuckDB spills to a private directory
     # (counting repeated ids of 20 M rows held 1 GB without it, and ran slower)
     try:
@@ -62,7 +64,6 @@ def connect(time_zone: str, files: Sequence[str]) -> duckdb.DuckDBPyConnection:
     con.execute("SET enable_progress_bar = true")
     con.execute("SET enable_progress_bar_print = false")
     _set_time_zone(con, time_zone)
-    _disable_optimizers(con, SLOW_OPTIMIZERS)
     allowed = sorted({os.path.abspath(f) for f in files})
     con.execute("SET allowed_paths = $1", [allowed])
     con.execute("SET enable_external_access = false")
