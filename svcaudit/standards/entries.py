@@ -10,18 +10,16 @@ line and column.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
-from pydantic_core import PydanticCustomError
 
 from svcaudit.errors import Location, SvcauditError
 from svcaudit.expressions.errors import caret_line
 from svcaudit.standards.declarations import ColumnDeclaration
-from svcaudit.standards.model import ColumnEntry
+from svcaudit.standards.model import ColumnEntry, plain_names
 from svcaudit.standards.validation import validation_error
 from svcaudit.standards.yaml_reader import Marks, read_yaml
 
@@ -52,14 +50,7 @@ class _Columns(BaseModel):
     @field_validator("columns")
     @classmethod
     def _names(cls, value: dict[str, Any]) -> dict[str, Any]:
-        for name in value:
-            if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
-                raise PydanticCustomError(
-                    "field_name",
-                    "column name '{name}' is not a plain name",
-                    {"name": name, "hint": "use letters, digits and _ only", "key": name},
-                )
-        return value
+        return plain_names(value, "column", at_key=True)
 
 
 def config_columns(data: Any, path: str, marks: Marks, origin: str) -> dict[str, ColumnEntryAt]:

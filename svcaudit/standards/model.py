@@ -459,14 +459,7 @@ class StandardsFile(_Model):
     @field_validator("fields", "columns")
     @classmethod
     def _field_names(cls, value: dict[str, Any]) -> dict[str, Any]:
-        for name in value:
-            if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
-                raise PydanticCustomError(
-                    "field_name",
-                    "field name '{name}' is not a plain name",
-                    {"name": name, "hint": "use letters, digits and _ only"},
-                )
-        return value
+        return plain_names(value, "field")
 
 
 def json_schema() -> dict[str, Any]:
@@ -479,3 +472,17 @@ def json_schema() -> dict[str, Any]:
 def json_schema_text() -> str:
     """The JSON Schema as the text shipped in the package and the repository."""
     return json.dumps(json_schema(), indent=2, ensure_ascii=False) + "\n"
+
+
+def plain_names(value: dict[str, Any], what: str, *, at_key: bool = False) -> dict[str, Any]:
+    """``value``, whose keys must be plain names (``what`` names them in the error; with
+    ``at_key`` the error points at the offending key)."""
+    for name in value:
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+            context = {"name": name, "hint": "use letters, digits and _ only"}
+            if at_key:
+                context["key"] = name
+            raise PydanticCustomError(
+                "field_name", what + " name '{name}' is not a plain name", context
+            )
+    return value
