@@ -75,7 +75,7 @@ def connect(time_zone: str, files: Sequence[str]) -> duckdb.DuckDBPyConnection:
 #: 2.0's partial-aggregate pushdown takes the joins its IN-list rewriter makes of the
 #: null-marker tests (``TRIM(x) IN ('', '?', 'N/A', ...)``) and pushes partial aggregates
 #: under them: the 5 M-row x 10-standard bench aggregate took 3.4x the CPU with it, and the
-#: repeated-id bound 1.2x (bench/README.md, "Where the time goes").
+#: repeated-id bound 1.2x (bench/README.md, "Fair contenders and a DuckDB 2.0 slow-down").
 SLOW_OPTIMIZERS = ("partial_aggregate_pushdown",)
 
 

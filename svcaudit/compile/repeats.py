@@ -39,7 +39,7 @@ def repeats(plan: Plan) -> Repeats | None:
     # bound. An id that is one column is read alone, as written, with no column converted or
     # checked and no row left out (rejected or out of the period): on a 5 M-row CSV that is
     # 0.94 s instead of 1.19 s. Its null markers are left in too (read as text, each marker
-    # would be a CASE evaluated three times per row: 1.5 s of CPU instead of 0.9 s on the
+    # would be a CASE evaluated three times per row: 1.7 s of CPU instead of 0.85 s on the
     # 5 M-row Parquet bench); a marker repeated is then counted as a repeat, which only
     # raises the bound (a marker is one value here, NULL in the exact count), and the exact
     # count below decides. A computed id is counted as the audit types its columns. Rows
