@@ -68,7 +68,9 @@ def test_declared_and_detected_formats_are_read_in_the_columns_zone() -> None:
     assert chain(card, "span-as-worked") == (3, 3, 0, 0)
 
 
-def test_a_naive_parquet_timestamp_is_read_in_the_columns_zone(tmp_path: Path) -> None:
+def dst_night_parquet(tmp_path: Path) -> Path:
+    """One row of naive Parquet timestamps across Warsaw's spring switch: came 01:30,
+    went 03:30 on 30 March 2025 (one hour apart in Warsaw, two on the clock)."""
     import duckdb  # noqa: PLC0415
 
     log = tmp_path / "v.parquet"
@@ -77,6 +79,11 @@ def test_a_naive_parquet_timestamp_is_read_in_the_columns_zone(tmp_path: Path) -
         "TIMESTAMP '2025-03-30 03:30' AS went) "
         f"TO '{log}' (FORMAT parquet)"
     )
+    return log
+
+
+def test_a_naive_parquet_timestamp_is_read_in_the_columns_zone(tmp_path: Path) -> None:
+    log = dst_night_parquet(tmp_path)
     # both Warsaw: 00:30 UTC (CET) and 01:30 UTC (CEST): one hour, not the two on the clock
     std = write(
         tmp_path / "s.yaml",

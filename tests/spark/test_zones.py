@@ -10,13 +10,12 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import pytest
 
 from svcaudit.audit import AuditRequest
 from tests.helpers import write
 from tests.invoke import invoke
-from tests.sources.test_column_zones import ZONES
+from tests.sources.test_column_zones import ZONES, dst_night_parquet
 from tests.spark.test_parity import report
 from tests.test_column_layers import NEW_YORK, rules
 
@@ -35,12 +34,7 @@ def test_columns_zones_on_both_engines(spark: Any) -> None:
 
 
 def test_a_naive_parquet_timestamp_in_its_zone_on_both_engines(spark: Any, tmp_path: Path) -> None:
-    log = tmp_path / "v.parquet"
-    duckdb.sql(
-        "COPY (SELECT 1 AS id, 'A' AS branch, TIMESTAMP '2025-03-30 01:30' AS came, "
-        "TIMESTAMP '2025-03-30 03:30' AS went) "
-        f"TO '{log}' (FORMAT parquet)"
-    )
+    log = dst_night_parquet(tmp_path)
     std = write(
         tmp_path / "s.yaml",
         """\
