@@ -27,7 +27,7 @@ from sqlglot import exp
 from svcaudit.compile.plan import BRANCH, INVALID, PERIOD, REJECTED, Plan, period_column
 from svcaudit.compile.query import LEADING, AuditQuery, count_column
 from svcaudit.compile.repeats import repeats
-from svcaudit.compile.rules import CompiledStandard, facts, number_literal
+from svcaudit.compile.rules import CompiledStandard, facts, invalid_fact, number_literal
 from svcaudit.counts import COUNTS
 from svcaudit.expressions.dialect import DUCKDB
 from svcaudit.expressions.types import Kind
@@ -190,7 +190,7 @@ def histogram_query(plan: Plan) -> AuditQuery:
     def bit(condition: exp.Expr) -> int:
         if condition not in flags:
             flags[condition] = len(conditions)
-            conditions.append(condition)
+            conditions.append(condition.copy())
         return flags[condition]
 
     def measure(cs: CompiledStandard) -> Binned | None:
@@ -206,16 +206,16 @@ def histogram_query(plan: Plan) -> AuditQuery:
     every = (1 << len(binned)) - 1  # GROUPING_ID of the grouping set without bins
 
     def tests(cs: CompiledStandard, m: Binned | None) -> Tests:
-        scope = bit(cs.scope.copy())
-        invalid = cs.invalid.copy() if cs.invalid is not None else None
-        found = facts(cs, exp.paren(cs.value.copy()), cs.passes.copy(), invalid)
+        scope = bit(cs.scope)
         if m is None:
+            found = facts(cs, exp.paren(cs.value.copy()), cs.passes.copy(), cs.invalid)
             return Tests(every, scope, bits=tuple((f, bit(c)) for f, c in found.items()))
         assert cs.limit is not None
         at_most = cs.rule.standard.at_most is not None
         longest = cs.plausible_max
         bounds = None if longest is None else (m.at(0, False), m.at(longest, True))
-        binned_facts = ("passed", "unmeasured", "implausible")
+        # the bins give passed, unmeasured and implausible; only invalid is a bit of its own
+        invalid = None if cs.invalid is None else invalid_fact(exp.paren(cs.value), cs.invalid)
         return Tests(
             every - (1 << (len(binned) - 1 - m.index)),
             scope,
@@ -223,7 +223,7 @@ def histogram_query(plan: Plan) -> AuditQuery:
             below=m.at(cs.limit, True) if at_most else None,
             at_least=None if at_most else m.at(cs.limit, False),
             odd=bounds,
-            bits=tuple((f, bit(c)) for f, c in found.items() if f not in binned_facts),
+            bits=() if invalid is None else (("invalid", bit(invalid)),),
         )
 
     fold_tests = tuple(tests(cs, m) for cs, m in zip(plan.compiled, measured, strict=True))

@@ -9,6 +9,7 @@ A count a standard cannot have may be left out: it is 0.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -37,12 +38,26 @@ class Repeats:
     time and 5x its memory at 5 M rows. ``bound`` counts distinct 64-bit hashes of the ids
     instead of the ids (8 bytes each rather than the strings: half the memory); since there
     are at most as many distinct hashes as distinct ids, it is an upper bound of the repeats,
-    so 0 is exact. Only a log with repeats pays for ``count`` and ``listing``.
+    so 0 is exact. Only a log with repeats pays for ``count`` and ``listing``, even for
+    building them: each reads the whole typed relation, a large tree on a wide log.
     """
 
     bound: exp.Select  # one number >= the repeats: rows with an id minus distinct id hashes
-    count: exp.Select  # one number: rows with an id minus distinct ids
-    listing: exp.Select  # the most repeated ids and their rows, most first
+    exact: Callable[[], tuple[exp.Select, exp.Select]]  # builds (count, listing)
+
+    @functools.cached_property
+    def _exact(self) -> tuple[exp.Select, exp.Select]:
+        return self.exact()
+
+    @property
+    def count(self) -> exp.Select:
+        """One number: rows with an id minus distinct ids."""
+        return self._exact[0]
+
+    @property
+    def listing(self) -> exp.Select:
+        """The most repeated ids and their rows, most first."""
+        return self._exact[1]
 
 
 @dataclass(frozen=True)

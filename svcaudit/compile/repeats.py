@@ -25,16 +25,19 @@ def repeats(plan: Plan) -> Repeats | None:
             expression=exp.Count(this=exp.Distinct(expressions=[distinct])),
         )
 
-    listing = (
-        exp.select(exp.alias_(ident.copy(), "id"), exp.alias_(exp.Count(this=exp.Star()), "n"))
-        .from_(plan.rows().subquery("log"))
-        .where(exp.and_(evaluated.copy(), has_id.copy()))
-        .group_by(exp.column("id"))
-        .having(exp.GT(this=exp.Count(this=exp.Star()), expression=exp.Literal.number(1)))
-        .order_by(exp.Ordered(this=exp.column("n"), desc=True), exp.column("id"))
-        .limit(MAX_LISTED_DUPLICATES)
-    )
-    count = exp.select(surplus(ident.copy())).from_(plan.rows().subquery("log"))
+    def exact() -> tuple[exp.Select, exp.Select]:
+        listing = (
+            exp.select(exp.alias_(ident.copy(), "id"), exp.alias_(exp.Count(this=exp.Star()), "n"))
+            .from_(plan.rows().subquery("log"))
+            .where(exp.and_(evaluated.copy(), has_id.copy()))
+            .group_by(exp.column("id"))
+            .having(exp.GT(this=exp.Count(this=exp.Star()), expression=exp.Literal.number(1)))
+            .order_by(exp.Ordered(this=exp.column("n"), desc=True), exp.column("id"))
+            .limit(MAX_LISTED_DUPLICATES)
+        )
+        count = exp.select(surplus(ident.copy())).from_(plan.rows().subquery("log"))
+        return count.where(evaluated.copy()), listing
+
     # The bound may count more rows than the audit evaluates, never fewer: still an upper
     # bound. An id that is one column is read alone, as written, with no column converted or
     # checked and no row left out (rejected or out of the period): on a 5 M-row CSV that is
@@ -49,7 +52,7 @@ def repeats(plan: Plan) -> Repeats | None:
     hashed = exp.Anonymous(this="hash", expressions=[ident.copy()])
     bound = exp.select(surplus(hashed)).from_((rows or plan.rows()).subquery("log"))
     bound = bound.where(has_id.copy() if rows else exp.and_(evaluated.copy(), has_id.copy()))
-    return Repeats(bound, count.where(evaluated.copy()), listing)
+    return Repeats(bound, exact)
 
 
 __all__ = ["MAX_LISTED_DUPLICATES", "repeats"]

@@ -222,7 +222,6 @@ def as_text(typed: Typed) -> exp.Expr:
     return cast
 
 
-
 def facts(
     cs: CompiledStandard, value: exp.Expr, passes: exp.Expr, invalid: exp.Expr | None = None
 ) -> dict[str, exp.Expr]:
@@ -247,8 +246,14 @@ def facts(
             "implausible": bad.copy(),
         }
     if invalid is not None:
-        found["invalid"] = exp.and_(missing.copy(), exp.paren(invalid))
+        found["invalid"] = invalid_fact(value, invalid)
     return found
+
+
+def invalid_fact(value: exp.Expr, invalid: exp.Expr) -> exp.Expr:
+    """The ``invalid`` fact alone (``facts``): ``value`` is missing because a column it reads
+    held an invalid value. A histogram bins the other facts and needs only this one."""
+    return exp.and_(value.copy().is_(exp.null()), exp.paren(invalid))
 
 
 def read_invalid(value: exp.Expr, flagged: Mapping[str, str]) -> exp.Expr | None:
@@ -285,6 +290,7 @@ __all__ = [
     "as_text",
     "compile_rules",
     "facts",
+    "invalid_fact",
     "limit_text",
     "number_literal",
     "read_invalid",

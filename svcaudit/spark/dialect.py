@@ -26,7 +26,8 @@ Handled differences:
 - ``a // b`` truncates toward zero on both (DuckDB 2 and Spark ``DIV``): kept, and tested.
 - ``concat``: NULL in, NULL out on both since DuckDB 2; sqlglot's transpiler still wraps every
   argument in ``coalesce(x, '')`` (DuckDB 1 skipped NULLs), so it is printed as written.
-- ``arg_min``/``to_timestamp(epoch)`` are ``min_by``/``timestamp_seconds``.
+- ``arg_min``/``to_timestamp(epoch)``/``strlen`` are ``min_by``/``timestamp_seconds``/
+  ``octet_length``.
 - percentiles: DuckDB ``quantile_cont`` is exact; it becomes Spark's exact ``percentile``,
   never ``percentile_approx``.
 - Column names are case-sensitive in the session (``spark.sql.caseSensitive``), as svcaudit
@@ -236,6 +237,8 @@ def _anonymous(node: exp.Anonymous) -> exp.Expr:
         return _fn("date_format", args[0], exp.Literal.string(java_pattern(_lit_text(args[1]))))
     if name == "try_strptime" and len(args) == 2:
         return _try_strptime(args[0], _lit_text(args[1]))
+    if name == "strlen":  # bytes (DuckDB's length counts characters, as Spark's does)
+        return _fn("octet_length", *args)
     if name == "arg_min":
         return _fn("min_by", *args)
     if name == "to_timestamp" and len(args) == 1:

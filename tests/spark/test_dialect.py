@@ -18,6 +18,7 @@ from svcaudit.compile import INSTANT_TEXT
 from svcaudit.expressions.calendars import CalendarSpec, business_time_sql
 from svcaudit.expressions.compile import epoch_ms
 from svcaudit.sources.casting import in_zone
+from svcaudit.sources.values import DEFAULT_NULLS, without_markers
 from svcaudit.spark.dialect import SparkUnsupportedError, java_pattern, spark_sql
 from svcaudit.spark.session import configure
 
@@ -331,3 +332,19 @@ def test_parsing_patterns_read_one_or_two_digits_where_a_separator_follows() -> 
     assert java_pattern("%m/%d/%Y %I:%M:%S %p", parsing=True) == "M/d/yyyy h:m:s a"
     assert java_pattern("%Y%m%d%H%M", parsing=True) == "yyyyMMddHHm"
     assert java_pattern("%m/%d/%y %H:%M") == "MM/dd/yy HH:mm"  # formatting keeps the widths
+
+
+MARKER_TEXT = ["", " ", "N/A", "  N/A ", "\u00a0-\u00a0", "NA\t", "null", "Zürich", "Ż", "-",
+               "2025-03-17 00:33:48", "  ?", "None ", "\u3000n/a"]  # fmt: skip
+
+
+def test_byte_length_and_null_markers(spark: Any) -> None:
+    """``strlen`` counts bytes on both (Spark's ``octet_length``); a null marker, padded or
+    not, is found on both (DuckDB also trims Unicode spaces: compared where both trim)."""
+    probes: dict[str, exp.Expr] = {}
+    for i, text in enumerate(MARKER_TEXT):
+        probes[f"strlen {i}"] = fn("strlen", lit(text))
+        probes[f"length {i}"] = exp.Length(this=lit(text))
+        if "\u00a0" not in text and "\u3000" not in text:
+            probes[f"marker {i}"] = without_markers(lit(text), DEFAULT_NULLS)
+    both(spark, probes)
