@@ -138,7 +138,7 @@ def _session(request: AuditRequest, standards: StandardsSet) -> Iterator[_Sessio
             unavailable=profile.unavailable,
             period=period,
             by_period=request.period or standards.period,
-            flags_invalid=any(r.flags_invalid for r in logs.readers),
+            can_be_invalid=lambda c, t: any(r.can_be_invalid(c, t) for r in logs.readers),
             units=column_units(cols.declared),
             ident_with=profile.identity,
         )

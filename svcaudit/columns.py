@@ -139,9 +139,12 @@ def sql_shape(root: exp.Expr) -> tuple[int, int]:
     return shapes[id(root)]
 
 
-def check_expanded_size(tree: exp.Expr, parsed: ParsedExpression, what: str) -> None:
-    """Refuse an expression (or field) whose expanded SQL would be too large to run."""
-    size = sql_shape(tree)[1]
+def check_expanded_size(
+    tree: exp.Expr, parsed: ParsedExpression, what: str, size: int | None = None
+) -> None:
+    """Refuse an expression (or field) whose expanded SQL would be too large to run
+    (``size``: its expanded node count, when measured already)."""
+    size = sql_shape(tree)[1] if size is None else size
     if size > MAX_EXPANDED_NODES:
         raise SvcauditError(
             f"{what} grows to {size:,} terms once the fields it uses are written out "

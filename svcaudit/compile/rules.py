@@ -85,13 +85,14 @@ def _compile(parsed: ParsedExpression, resolver: Resolver, what: str) -> Typed:
         raise parsed.error(e, what=what) from None
     except RecursionError:
         typed = None
-    if typed is None or sql_shape(typed.sql)[0] > MAX_SQL_DEPTH:
+    shape = sql_shape(typed.sql) if typed is not None else None
+    if typed is None or shape is None or shape[0] > MAX_SQL_DEPTH:
         raise SvcauditError(
             f"{what} is nested too deeply once its fields are expanded",
             location=parsed.location,
             hint="fields that use fields that use fields...: simplify the chain",
         )
-    check_expanded_size(typed.sql, parsed, what)
+    check_expanded_size(typed.sql, parsed, what, shape[1])
     return typed
 
 

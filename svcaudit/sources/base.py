@@ -107,6 +107,12 @@ class LogReader(ABC):
     #: columns; a reader that builds its own typed columns (queue_log) has none
     flags_invalid: ClassVar[bool] = True
 
+    def can_be_invalid(self, column: str, want: str) -> bool:
+        """Whether a value of ``column`` read as ``want`` can be invalid (flagged in
+        ``invalid_column``); a column the file types itself cannot (Parquet), and the
+        aggregate then counts no invalid values for it."""
+        return self.flags_invalid
+
     def __init__(self, files: Sequence[LogFile]) -> None:
         self.files = list(files)
         self.time_formats = {}  # column -> strptime format of its timestamps (31/03/2025 10:00)

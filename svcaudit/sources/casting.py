@@ -80,6 +80,21 @@ def typed_projection(
     return cols, exp.cast(exp.null(), "VARCHAR")
 
 
+def reads_natively(
+    c: str,
+    physical: str,
+    want: str,
+    formats: Mapping[str, str] | None,
+    spans: Sequence[OffsetSpan] | None,
+    rules: ValueRules,
+) -> bool:
+    """Whether ``typed_projection`` reads column ``c``, stored as ``physical``, as ``want``
+    without going through text: its values are then never invalid."""
+    if kind_of_sql_type(physical) in (Kind.STRING, Kind.ANY):
+        return False
+    return _native(c, physical, want, formats, spans, rules) is not None
+
+
 def _native(
     c: str,
     physical: str,

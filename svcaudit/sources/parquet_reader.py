@@ -9,7 +9,7 @@ from sqlglot import exp
 
 from svcaudit.expressions.types import Kind, kind_of_sql_type
 from svcaudit.sources.base import FILE, NATIVE, REJECT, LogReader, Reject, numbered_rejects
-from svcaudit.sources.casting import OffsetSpan, offset_spans, typed_projection
+from svcaudit.sources.casting import OffsetSpan, offset_spans, reads_natively, typed_projection
 from svcaudit.sources.files import LogFile, LogFormat
 from svcaudit.sources.inference import SAMPLE_ROWS
 from svcaudit.sources.sql import lit, named_arg, quoted_column
@@ -26,6 +26,15 @@ class ParquetReader(LogReader):
         args = [paths, named_arg("union_by_name", exp.true())]
         args += [named_arg(k, v) for k, v in extra.items()]
         return exp.Table(this=exp.Anonymous(this="read_parquet", expressions=args))
+
+    def can_be_invalid(self, column: str, want: str) -> bool:
+        """Only a column stored as text (or cast through text) can hold an invalid value."""
+        physical = self._raw.get(column)
+        if physical is None:
+            return True
+        return not reads_natively(
+            column, physical, want, self.time_formats, self._spans, self.rules
+        )
 
     def _describe(self, con: duckdb.DuckDBPyConnection) -> dict[str, str]:
         rel = con.sql(exp.select("*").from_(self._call()).limit(0).sql("duckdb"))
