@@ -162,8 +162,7 @@ def plan_audit(
     columns (``--by branch,channel``) make one group per combination, named "A / B".
     ``prepare`` runs over the typed rows first (keeping one record per key, say, and
     counting the others as merged). ``by_period`` (day, week, month, quarter) groups the
-    counts by period too (``period_key``). ``can_be_invalid(column, type)``: whether the
-    relation flags invalid values of a needed column (None: of none).
+    counts by period too (``period_key``). ``can_be_invalid(column, type)``: may it be invalid?
     ``ident_with``: columns that, with the id, tell interactions apart (a call's queue visits).
     """
     source_columns = LogResolver(schema, origin, notes, units)

@@ -178,7 +178,10 @@ class CsvReader(LogReader):
         text = dict.fromkeys(self._schema or {}, "VARCHAR")
         formatted = {c: f for c, f in self.time_formats.items() if c in needed}
         epochs = {c for c in needed if c in getattr(self, "epochs", set())}
-        naive = [c for c, t in needed.items() if t == "TIMESTAMPTZ" and c in text]
+        plain = set(formatted) | epochs | set(self.rules.zones)  # read their own way
+        naive = [
+            c for c, t in needed.items() if t == "TIMESTAMPTZ" and c in text and c not in plain
+        ]
         if self._spans and naive:  # each read once, below the typed columns that use it
             union = exp.select("*", *naive_readings(naive, self.rules)).from_(union).subquery("n")
         cols, _ = typed_projection(text, needed, formatted, self._spans, self.rules, epochs, naive)

@@ -188,6 +188,37 @@ def test_parquet(tmp_path: Path, rules: Path) -> None:
     assert chain(card, "hold-30s") == (3, 2, 1, 0)
 
 
+def test_parquet_native_and_text_columns_side_by_side(tmp_path: Path, rules: Path) -> None:
+    """A column the file types (arrived_at) has no invalid-value flag; a text one beside it
+    (answered_at) still has: its bad value is counted as invalid, once."""
+    log = tmp_path / "mixed.parquet"
+    con = duckdb.connect(":memory:")
+    con.execute(
+        f"""
+        COPY (
+          SELECT * FROM (VALUES
+            ('A', TIMESTAMP '2025-03-03 09:00:00', '2025-03-03 09:00:40', 12),
+            ('A', TIMESTAMP '2025-03-03 09:00:00', 'soon', 12),
+            ('B', NULL, '2025-03-03 09:02:00', 12)
+          ) v(branch, arrived_at, answered_at, hold_seconds)
+        ) TO '{log}' (FORMAT parquet)
+        """
+    )
+    con.close()
+    logs = Logs.open([str(log)])
+    with duckdb.connect(":memory:") as probe:
+        logs.schema(probe)
+    (reader,) = logs.readers
+    assert not reader.can_be_invalid("arrived_at", "TIMESTAMPTZ")
+    assert reader.can_be_invalid("answered_at", "TIMESTAMPTZ")
+    card = audit([log], [rules])
+    # answer: A 40 s pass; A "soon" invalid (unmeasured); B no arrival (unmeasured, valid)
+    assert chain(card, "answer-60s") == (3, 1, 0, 2)
+    (std,) = [s for s in card.standards if s.id == "answer-60s"]
+    assert std.counts.count("invalid") == 1
+    assert card.rows.invalid_values == 1
+
+
 def test_parquet_with_timestamps_as_text_reads_bad_values_as_invalid(
     tmp_path: Path, rules: Path
 ) -> None:
