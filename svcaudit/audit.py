@@ -16,9 +16,10 @@ from svcaudit.baseline import load_baseline
 from svcaudit.checklists import checklist_scorecard, with_checklist
 from svcaudit.columns import UnavailableColumnError, column_units
 from svcaudit.compile import (
-    BreachQuery,
+    BreachColumns,
     Plan,
     branch_names,
+    breach_columns,
     breach_query,
     breaching_rows,
     check_branch,
@@ -399,7 +400,7 @@ def _breaches(
                 hint="this export format does not record it (see svcaudit inspect LOG)",
             )
         if not missing:  # (an unknown id is an error here, before any query runs)
-            queries.append(breach_query(session.plan, standard_id, branch, limit))
+            queries.append(breach_columns(session.plan, standard_id))
     found = [q.standard.rule.standard.id for q in queries]
     builds = [
         functools.partial(_breach_tree, standard_id=i, branch=branch, limit=limit) for i in found
@@ -452,7 +453,7 @@ def _finding_lines(progress: Steps | None) -> None:
         progress("finding lines", None)
 
 
-def _breaches_of(query: BreachQuery, rows: Sequence[Sequence[object]]) -> Breaches:
+def _breaches_of(query: BreachColumns, rows: Sequence[Sequence[object]]) -> Breaches:
     cs = query.standard
     return Breaches(
         standard_id=cs.rule.standard.id,

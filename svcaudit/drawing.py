@@ -14,7 +14,7 @@ import os
 import re
 import signal
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
@@ -48,24 +48,47 @@ def svg(spec: dict[str, Any]) -> str:
 
 
 def svgs(specs: Sequence[dict[str, Any]]) -> list[str]:
-    """Every spec as SVG text, in order: by worker processes when there are many and more
-    than one core; in this process otherwise, or when workers cannot be started."""
+    """Every spec as SVG text, in order (``drawing``, waited for at once)."""
+    with drawing(specs) as drawn:
+        return drawn()
+
+
+@contextmanager
+def drawing(specs: Sequence[dict[str, Any]]) -> Iterator[Callable[[], list[str]]]:
+    """Every spec drawn as SVG text, started now, while the caller goes on (the HTML report
+    writes its page meanwhile); the function yielded waits for them, in order. By worker
+    processes when there are many and more than one core; in this process otherwise, or
+    when workers cannot be started (then when the function is called)."""
+
+    def here() -> list[str]:
+        return [svg(s) for s in specs]
+
     workers = min(_cores(), MAX_WORKERS, len(specs))
     if len(specs) < MIN_PARALLEL or workers < 2:
-        return [svg(s) for s in specs]
+        yield here
+        return
     try:
         # spawned, not forked: this process runs DuckDB's threads
         pool = ProcessPoolExecutor(
             workers, mp_context=multiprocessing.get_context("spawn"), initializer=_worker
         )
     except OSError:  # no semaphores or processes here (a locked-down sandbox)
-        return [svg(s) for s in specs]
+        yield here
+        return
     try:
-        with _sigint_ignored():  # the workers start on the first submissions
-            futures = [pool.submit(svg, spec) for spec in specs]
-        return [f.result() for f in futures]
-    except (BrokenProcessPool, OSError):  # a worker died (out of memory?) or did not start
-        return [svg(s) for s in specs]
+        try:
+            with _sigint_ignored():  # the workers start on the first submissions
+                futures = [pool.submit(svg, spec) for spec in specs]
+        except (BrokenProcessPool, OSError):  # a worker did not start
+            futures = []
+
+        def collected() -> list[str]:
+            try:
+                return [f.result() for f in futures] if futures else here()
+            except (BrokenProcessPool, OSError):  # a worker died (out of memory?)
+                return here()
+
+        yield collected
     except KeyboardInterrupt:  # stop now: the workers' charts are not wanted any more
         for worker in multiprocessing.active_children():
             worker.terminate()

@@ -23,9 +23,11 @@ from svcaudit.columns import (
 )
 from svcaudit.compile.direct import direct_query
 from svcaudit.compile.extra import (
+    BreachColumns,
     BreachQuery,
     DistributionQuery,
     branch_names,
+    breach_columns,
     breach_query,
     breaching_rows,
     check_branch,
@@ -68,6 +70,7 @@ __all__ = [
     "ROWS",
     "UNIT_SUFFIXES",
     "AuditQuery",
+    "BreachColumns",
     "BreachQuery",
     "CompiledStandard",
     "DistributionQuery",
@@ -81,6 +84,7 @@ __all__ = [
     "UnavailableResolver",
     "aggregate_query",
     "branch_names",
+    "breach_columns",
     "breach_query",
     "breaching_rows",
     "check_branch",
