@@ -122,6 +122,8 @@ def format_percent(fraction: float | None, digits: int = 1) -> str:
     """
     if fraction is None:
         return "—"
+    if digits >= 1 and 0.001 <= fraction <= 0.999:  # 0.1 % to 99.9 %: never shown as 0 or 100
+        return f"{fraction * 100:.{digits}f}".rstrip("0").rstrip(".") + "%"  # (big reports)
     fraction += 0.0  # -0.0 is 0 %
     edge = fraction not in (0.0, 1.0)
     places = digits

@@ -5,12 +5,13 @@ from __future__ import annotations
 import math
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from svcaudit.units import (
     MAX_DURATION_MS,
     MS_PER_UNIT,
+    PERCENT_MAX_DECIMALS,
     format_duration,
     format_percent,
     parse_duration,
@@ -75,6 +76,28 @@ def test_percent_text_round_trips(basis_points: int, digits: int) -> None:
     parsed = parse_percent(text)
     assert 0 <= parsed <= 1
     assert parsed == pytest.approx(fraction, abs=0.5 * 10 ** -(digits + 2) + 1e-12)
+
+
+def reference_percent(fraction: float, digits: int) -> str:
+    """format_percent written plainly: the fewest decimals from ``digits`` up to 4 that do
+    not show a rate other than 0 or 1 as 0 % or 100 %, trailing zeros dropped."""
+    for places in range(digits, max(digits, PERCENT_MAX_DECIMALS) + 1):
+        text = f"{fraction * 100 + 0.0:.{places}f}"
+        if fraction in (0.0, 1.0) or float(text) not in (0.0, 100.0):
+            return (text.rstrip("0").rstrip(".") if "." in text else text) + "%"
+    step = 10.0**-places
+    return f">{100 - step:.{places}f}%" if fraction > 0.5 else f"<{step:.{places}f}%"
+
+
+@FAST
+@given(st.floats(min_value=0, max_value=1), st.integers(0, 3))
+@example(0.001, 1)
+@example(0.999, 1)
+@example(0.0004, 1)
+@example(0.99951, 1)
+@example(0.0049, 0)
+def test_percent_text_is_the_plain_reference(fraction: float, digits: int) -> None:
+    assert format_percent(fraction, digits) == reference_percent(fraction, digits)
 
 
 @FAST
