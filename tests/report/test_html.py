@@ -224,6 +224,26 @@ def test_templates_are_package_data_and_all_autoescaped() -> None:
     assert templating.JoinLines(env).preprocess("a {\n  b }\n", "style.css.j2") == "a {\n  b }\n"
 
 
+def test_chart_placeholders_cannot_be_forged() -> None:
+    """Charts are put into the written page at their placeholders, which carry a nonce of
+    the page's own: a text of the page that looks like one (a branch named so) stays text."""
+    images = html_module.Images(["funnel-a", "distribution-a"])
+    first, second = images.placeholder("funnel-a"), images.placeholder("distribution-a")
+    assert re.fullmatch(r"[a-z0-9-]+", first) and first != second
+    forged = "svcaudit-chart-0123456789abcdef-0"
+    page = f"<p>{forged}</p><img {second} alt=x><img {first} alt=y>"
+    svgs = ['<svg width="10.4" height="20"></svg>', '<svg width="3" height="4"></svg>']
+    put = images.put(images.split(page), svgs)
+    uri = "data:image/svg+xml;base64,"
+    expected_first = uri + base64.b64encode(svgs[0].encode()).decode()
+    expected_second = uri + base64.b64encode(svgs[1].encode()).decode()
+    assert put == (
+        f'<p>{forged}</p><img src="{expected_second}" width="3" height="4" alt=x>'
+        f'<img src="{expected_first}" width="10" height="20" alt=y>'
+    )
+    assert html_module.Images(["funnel-a"]).placeholder("funnel-a") != first  # per page
+
+
 def test_json_island_cannot_close_its_script() -> None:
     text = json_island({"t": "</script><!-- & -->"})
     assert "<" not in text and ">" not in text and "&" not in text
