@@ -5,6 +5,7 @@ two) must end like Ctrl-C during an audit, with exit 130 and no traceback.
 """
 
 import gc
+import os
 import sys
 
 #: The cyclic garbage collector's thresholds for a run of the CLI. A guide of 800 standards
@@ -34,8 +35,10 @@ def run() -> None:
     try:
         from svcaudit.cli import main  # noqa: PLC0415 -- deferred so Ctrl-C here is handled
     except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        sys.exit(130)
+        print("interrupted", file=sys.stderr, flush=True)
+        # at once: a module left half imported can end the interpreter's shutdown by the
+        # signal itself (exit -2, not 130); nothing is open or written yet
+        os._exit(130)
     main()
 
 

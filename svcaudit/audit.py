@@ -391,9 +391,7 @@ def _breaches(
     queries = []
     for standard_id in ids:
         missing = unavailable.get(standard_id)
-        if (
-            missing and standard_ids and by_name
-        ):  # asked for by name: say why there is nothing to show
+        if missing and standard_ids and by_name:  # asked for by name: say why there is none
             raise SvcauditError(
                 f"'{standard_id}' has no data to explain: the export has no '{missing}'",
                 location=Location(standard_id),
