@@ -80,7 +80,7 @@ def json_island(data: Any) -> str:
 
 @dataclass(frozen=True)
 class Figure:
-    """A chart as the page shows it: where its image goes (``Images``), its size and texts."""
+    """A chart as the page shows it: where its image goes (``Images``) and its texts."""
 
     id: str
     css_class: str
