@@ -47,12 +47,6 @@ def svg(spec: dict[str, Any]) -> str:
     return _IDS.sub(renumber, text)
 
 
-def svgs(specs: Sequence[dict[str, Any]]) -> list[str]:
-    """Every spec as SVG text, in order (``drawing``, waited for at once)."""
-    with drawing(specs) as drawn:
-        return drawn()
-
-
 @contextmanager
 def drawing(specs: Sequence[dict[str, Any]]) -> Iterator[Callable[[], list[str]]]:
     """Every spec drawn as SVG text, started now, while the caller goes on (the HTML report

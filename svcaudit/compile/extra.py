@@ -24,8 +24,14 @@ class BreachColumns:
 
     standard: CompiledStandard
     columns: tuple[str, ...]  # after branch, id, value, file: the columns the standard reads
-    durations: tuple[str, ...]  # those of them that are durations (in ms)
     shown: tuple[Typed, ...]  # each column's typed value
+
+    @property
+    def durations(self) -> tuple[str, ...]:
+        """Those of the columns that are durations (in ms)."""
+        return tuple(
+            n for n, t in zip(self.columns, self.shown, strict=True) if t.kind == Kind.DURATION
+        )
 
 
 @dataclass(frozen=True)
@@ -158,8 +164,7 @@ def breach_columns(plan: Plan, standard_id: str) -> BreachColumns:
             typed = plan.resolver.resolve(name)
             if typed is not None and name not in shown:
                 shown[name] = typed
-    durations = tuple(n for n, t in shown.items() if t.kind == Kind.DURATION)
-    return BreachColumns(cs, tuple(shown), durations, tuple(shown.values()))
+    return BreachColumns(cs, tuple(shown), tuple(shown.values()))
 
 
 def breach_query(
@@ -194,17 +199,16 @@ def breach_query(
     query = query.where(_breached(plan, cs, branch), copy=False).order_by(*order(), copy=False)
     if limit is None:
         query = query.select(*cells(found.shown), copy=False)
-        return BreachQuery(found.standard, found.columns, found.durations, found.shown, query)
-    # the worst few first, then only their values as text
-    raw = [exp.alias_(t.sql.copy(), f"c{i}") for i, t in enumerate(found.shown)]
-    worst = query.select(*raw, copy=False).limit(limit, copy=False)
-    named = [Typed(exp.column(f"c{i}"), t.kind) for i, t in enumerate(found.shown)]
-    query = (
-        exp.select(*(exp.column(k) for k in ("branch", "id", "value", "file")), *cells(named))
-        .from_(worst.subquery("worst"), copy=False)
-        .order_by(*order(), copy=False)
-    )
-    return BreachQuery(found.standard, found.columns, found.durations, found.shown, query)
+    else:  # the worst few first, then only their values as text
+        raw = [exp.alias_(t.sql.copy(), f"c{i}") for i, t in enumerate(found.shown)]
+        worst = query.select(*raw, copy=False).limit(limit, copy=False)
+        named = [Typed(exp.column(f"c{i}"), t.kind) for i, t in enumerate(found.shown)]
+        query = (
+            exp.select(*(exp.column(k) for k in ("branch", "id", "value", "file")), *cells(named))
+            .from_(worst.subquery("worst"), copy=False)
+            .order_by(*order(), copy=False)
+        )
+    return BreachQuery(found.standard, found.columns, found.shown, query)
 
 
 @dataclass(frozen=True)
